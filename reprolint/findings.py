@@ -1,0 +1,81 @@
+"""The values that flow from rules to reporters: findings, fixes and per-file errors."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+
+class Applicability(str, enum.Enum):
+    """Whether applying a fix keeps the program's random streams identical (ruff's terms)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and a 1-based column, as ruff prints them."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class Fix:
+    """A fix expressed as libcst node replacements, applied by ``reprolint.fix``.
+
+    ``replacements`` maps an original node (by identity) to its replacement; ``imports`` lists the
+    import statements the replacement needs (``"import torch"``).
+    """
+
+    applicability: Applicability
+    message: str
+    replacements: dict = field(default_factory=dict)
+    imports: tuple[str, ...] = ()
+    # Statements to insert after the module's imports (e.g. determinism setup).
+    statements_after_imports: tuple[str, ...] = ()
+    # Statements to insert before the first ``import torch``.
+    statements_before_torch: tuple[str, ...] = ()
+    # Free-form builder for fixes that need the whole module; called with (module, settings).
+    transform: Optional[Callable[..., Any]] = None
+
+
+@dataclass
+class Finding:
+    code: str
+    name: str
+    message: str
+    path: str
+    start: Position
+    end: Position
+    fix: Optional[Fix] = None
+    # Extra data a reporter may show (the notebook cell, a verification verdict, ...).
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.path, self.start.line, self.start.column, self.code)
+
+
+@dataclass
+class FileError:
+    """A file that could not be read or parsed. Reported, counted, and the run goes on."""
+
+    path: str
+    message: str
+    line: int = 1
+    column: int = 1
+
+    def render(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: error: {self.message}"
+
+
+@dataclass
+class FileReport:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    # Set when the file was skipped before parsing because no enabled rule could match.
+    prefiltered: bool = False

@@ -1,0 +1,46 @@
+"""Rule selection: ``--select``/``--ignore`` take codes, prefixes, kebab-case names or ``ALL``."""
+
+from __future__ import annotations
+
+from reprolint.rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME
+
+
+class UnknownSelector(ValueError):
+    pass
+
+
+def expand_selector(selector: str) -> list:
+    """The rules one selector names. A prefix names every rule under it, default-off included."""
+    text = selector.strip()
+    if not text:
+        return []
+    if text.upper() == "ALL":
+        return list(ALL_RULES)
+    if text in RULES_BY_NAME:
+        return [RULES_BY_NAME[text]]
+    upper = text.upper()
+    matched = [rule for rule in ALL_RULES if rule.code.startswith(upper)]
+    if matched and upper.startswith("RPL"):
+        return matched
+    raise UnknownSelector(
+        f"unknown rule selector `{selector}`: expected a code (RPL101), a prefix (RPL1), "
+        "a rule name (pipeline-call-without-generator) or ALL; see `reprolint rule --all`"
+    )
+
+
+def resolve_rule(selector: str):
+    """One rule by code or name, case-insensitively for codes."""
+    if selector in RULES_BY_NAME:
+        return RULES_BY_NAME[selector]
+    return RULES_BY_CODE.get(selector.upper())
+
+
+def select_rules(select=(), ignore=(), extend_select=()) -> list:
+    """The enabled rule classes, in code order."""
+    if select:
+        chosen = {rule for selector in select for rule in expand_selector(selector)}
+    else:
+        chosen = {rule for rule in ALL_RULES if rule.default}
+    chosen |= {rule for selector in extend_select for rule in expand_selector(selector)}
+    chosen -= {rule for selector in ignore for rule in expand_selector(selector)}
+    return sorted(chosen, key=lambda rule: rule.code)

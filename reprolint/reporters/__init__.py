@@ -1,0 +1,1 @@
+"""Reporters only format: they take a RunReport and return text."""

@@ -1,0 +1,62 @@
+"""The shape every rule has: metadata, documentation, examples, and one ``check`` method.
+
+A rule only asks the semantic model questions and reports. Its docstring is its documentation
+(``reprolint rule RPL101`` prints it; ``docs/rules/RPL101.md`` is generated from it) and its
+``VALID``/``INVALID`` examples are run as tests.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import ClassVar, Iterator, Optional
+
+import libcst as cst
+
+from reprolint.findings import Applicability, Finding, Fix, Position
+from reprolint.semantic.model import SemanticModel
+from reprolint.settings import Settings
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line, for listings
+    default: ClassVar[bool] = True
+    fix_safety: ClassVar[Optional[Applicability]] = None
+    # Substrings one of which a file must contain for this rule to have anything to report.
+    # Used by the engine's prefilter; keep them conservative: a miss drops a true finding.
+    triggers: ClassVar[tuple] = ()
+    VALID: ClassVar[list] = []
+    INVALID: ClassVar[list] = []
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    def report(self, model: SemanticModel, node: cst.CSTNode, message: str,
+               fix: Optional[Fix] = None) -> Finding:
+        span = model.position(node)
+        return Finding(
+            code=self.code,
+            name=self.name,
+            message=message,
+            path=model.path,
+            start=Position(span.start.line, span.start.column + 1),
+            end=Position(span.end.line, span.end.column + 1),
+            fix=fix,
+        )
+
+
+class Example:
+    """A VALID or INVALID code sample; ``expect`` lists the (line, column) of each finding."""
+
+    def __init__(self, code: str, expect: Optional[list] = None, note: str = "") -> None:
+        self.code = inspect.cleandoc(code) + "\n"
+        self.expect = expect
+        self.note = note

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from reprolint.findings import Applicability
+from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
+
+
+class PipelineCallWithoutGenerator(Rule):
+    """
+    ## What it does
+    Flags a call of a diffusers pipeline object that passes no `generator=` (and no `latents=`).
+
+    ## Why is this bad?
+    Without a generator the pipeline draws its initial noise from torch's global random state.
+    Every run, and every other random draw before the call, changes that state, so the same
+    prompt gives a different image each time. The diffusers guide on reproducibility
+    ("reusing_seeds.md", *Control randomness*) says to pass a seeded `torch.Generator` instead;
+    the problem was first reported in huggingface/diffusers#902.
+
+    Pipelines whose `__call__` takes no generator at all (they draw no noise, such as
+    `FluxPriorReduxPipeline`) are not flagged. A call that passes `latents=` is left to RPL109,
+    and a call that passes `**kwargs` that may carry a generator is not flagged either.
+
+    ## Example
+    ```python
+    import torch
+    from diffusers import StableDiffusionPipeline
+
+    pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+    image = pipe("an astronaut riding a horse").images[0]
+    ```
+
+    ## Use instead
+    ```python
+    generator = torch.Generator("cpu").manual_seed(0)
+    image = pipe("an astronaut riding a horse", generator=generator).images[0]
+    ```
+
+    ## Fix safety
+    Unsafe: adding a generator changes which image comes out (on purpose). The fix inserts
+    `generator=torch.Generator("cpu").manual_seed(<seed>)` with the seed from `--fix-seed`
+    (default 0).
+
+    ## Evidence
+    - diffusers docs, `reusing_seeds.md`, "Control randomness".
+    - huggingface/diffusers#902.
+    """
+
+    code = "RPL101"
+    name = "pipeline-call-without-generator"
+    summary = "pipeline call without `generator=`"
+    fix_safety = Applicability.UNSAFE
+    triggers = ("Pipeline",)
+
+    def check(self, model):
+        for call in model.pipeline_calls:
+            if not catalog.is_sampling_pipeline_class(call.pipeline.class_name):
+                continue
+            if call.passes("generator") is not False or call.passes("latents") is not False:
+                continue
+            if call.star_args:
+                continue
+            yield self.report(
+                model,
+                call.node,
+                "pipeline call without `generator=`: every run draws fresh noise; pass "
+                'generator=torch.Generator("cpu").manual_seed(<seed>)',
+            )
+
+    VALID = [
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            generator = torch.Generator("cpu").manual_seed(0)
+            image = pipe("a photo of a cat", generator=generator).images[0]
+            """
+        ),
+        Example(
+            """
+            from diffusers import FluxPriorReduxPipeline
+
+            redux = FluxPriorReduxPipeline.from_pretrained("black-forest-labs/FLUX.1-Redux-dev")
+            prior = redux(image)
+            """,
+            note="draws no noise",
+        ),
+        Example(
+            """
+            from diffusers import DiffusionPipeline
+
+            def run(pipe, **kwargs):
+                return pipe("a dog", **kwargs)
+
+            pipe = DiffusionPipeline.from_pretrained("some/model")
+            inputs = {"prompt": "a dog", "generator": make_generator()}
+            out = pipe(**inputs)
+            """,
+        ),
+        Example(
+            """
+            pipe = load_something()
+            image = pipe("not known to be a diffusers pipeline")
+            """,
+        ),
+    ]
+    INVALID = [
+        Example(
+            """
+            from diffusers import StableDiffusionPipeline as SD
+
+            pipe = SD.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5").to("cuda")
+            image = pipe("a photo of a cat").images[0]
+            """,
+            expect=[(4, 9)],
+        ),
+        Example(
+            """
+            import diffusers
+
+            class Generator:
+                def __init__(self):
+                    self.pipe = diffusers.DDIMPipeline.from_pretrained("google/ddpm-cifar10-32")
+
+                def __call__(self):
+                    return self.pipe(num_inference_steps=50).images
+            """,
+            expect=[(8, 16)],
+        ),
+    ]

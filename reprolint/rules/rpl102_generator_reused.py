@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from reprolint.findings import Applicability
+from reprolint.rules.base import Example, Rule
+
+
+class GeneratorReused(Rule):
+    """
+    ## What it does
+    Flags a generator passed to a second pipeline call, or to a pipeline call inside a loop,
+    without a `.manual_seed()` between the two calls on some path.
+
+    ## Why is this bad?
+    A pipeline call *consumes* its generator: it advances the generator's state by every number
+    it draws. The second call therefore starts from wherever the first one stopped, so its
+    result depends on everything before it: change the first prompt, the number of steps or the
+    batch size, and the second image changes too. Re-running the second call alone never
+    reproduces it. The diffusers guide (`reusing_seeds.md`) warns about consumed generators;
+    users hit this in huggingface/diffusers#4055 and #4483.
+
+    Threading one generator through the low-level calls of a custom denoising loop
+    (`torch.randn(..., generator=g)`, `scheduler.step(..., generator=g)`,
+    `latent_dist.sample(g)`) is the correct pattern and is not flagged. A function that passes
+    its generator parameter on to a pipeline counts as a pipeline call at its call sites.
+
+    ## Example
+    ```python
+    generator = torch.Generator("cpu").manual_seed(0)
+    for prompt in prompts:
+        image = pipe(prompt, generator=generator).images[0]
+    ```
+
+    ## Use instead
+    ```python
+    for prompt in prompts:
+        generator = torch.Generator("cpu").manual_seed(0)
+        image = pipe(prompt, generator=generator).images[0]
+    ```
+
+    ## Fix safety
+    Unsafe: re-seeding before the call changes the second image (to the one a fresh run of that
+    call alone gives).
+
+    ## Evidence
+    - diffusers docs, `reusing_seeds.md`, tip on consumed generators.
+    - huggingface/diffusers#4055, #4483.
+    """
+
+    code = "RPL102"
+    name = "generator-reused"
+    summary = "generator reused across pipeline calls without re-seeding"
+    fix_safety = Applicability.UNSAFE
+    triggers = ("Pipeline",)
+
+    def check(self, model):
+        for use in model.generator_uses:
+            call = use.call
+            if call.pipeline is None and call.via_function is None:
+                continue
+            for obj in use.objects:
+                if obj.is_global:
+                    continue
+                consumers = use.states[obj].consumers
+                if not consumers:
+                    continue
+                earlier = sorted({model.line(c) for c in consumers if c is not call.node})
+                parts = []
+                if earlier:
+                    noun = "call at line" if len(earlier) == 1 else "calls at lines"
+                    parts.append(f"by the {noun} " + ", ".join(map(str, earlier)))
+                if call.node in consumers:
+                    parts.append("by this same call on the previous loop iteration")
+                where = " and ".join(parts)
+                yield self.report(
+                    model,
+                    call.node,
+                    f"generator `{use.label}` was consumed {where}; re-seed it before reuse "
+                    f"(`{use.label}.manual_seed(<seed>)`) or create a fresh generator for this call",
+                )
+                break
+
+    VALID = [
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            for prompt in ["a cat", "a dog"]:
+                generator = torch.Generator("cpu").manual_seed(0)
+                image = pipe(prompt, generator=generator).images[0]
+            """
+        ),
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            g = torch.Generator().manual_seed(0)
+            first = pipe("a cat", generator=g).images[0]
+            g.manual_seed(0)
+            second = pipe("a cat", generator=g).images[0]
+            """
+        ),
+        Example(
+            """
+            import torch
+
+            g = torch.Generator().manual_seed(0)
+            latents = torch.randn((1, 4, 64, 64), generator=g)
+            for t in scheduler.timesteps:
+                latents = scheduler.step(noise, t, latents, generator=g).prev_sample
+            """,
+            note="threading a generator through a custom loop is correct",
+        ),
+    ]
+    INVALID = [
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            g = torch.Generator().manual_seed(0)
+            first = pipe("a cat", generator=g).images[0]
+            second = pipe("a dog", generator=g).images[0]
+            """,
+            expect=[(7, 10)],
+        ),
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            g = torch.Generator().manual_seed(0)
+            for prompt in ["a cat", "a dog"]:
+                image = pipe(prompt, generator=g).images[0]
+            """,
+            expect=[(7, 13)],
+        ),
+    ]

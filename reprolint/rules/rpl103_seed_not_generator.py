@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from reprolint.findings import Applicability
+from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
+from reprolint.semantic.imports import dotted_name
+from reprolint.semantic.values import Generator, GeneratorList, is_int_value
+
+
+def _seed_named(expr: cst.BaseExpression, params: frozenset = frozenset()) -> bool:
+    """A parameter or attribute whose name says it holds a seed: ``seed``, ``args.seed``."""
+    name = dotted_name(expr)
+    if name is None:
+        return False
+    last = name.rsplit(".", 1)[-1].lower()
+    return "seed" in last and "gen" not in last and "rng" not in last
+
+
+class SeedNotGenerator(Rule):
+    """
+    ## What it does
+    Flags an int passed where a generator belongs:
+    - `generator=42`, or `generator=seed` where `seed` holds an int or is a parameter or
+      attribute named like a seed (`seed`, `args.seed`, `self.seed`);
+    - a `seed=` keyword on a pipeline call;
+    - `torch.Generator(42)`.
+
+    ## Why is this bad?
+    Diffusers pipelines take no `seed` argument. Some accept `**kwargs` and silently drop it, so
+    the call runs unseeded. An int passed as `generator=` fails deep inside the pipeline, or,
+    worse, is ignored by a wrapper. And `torch.Generator(42)` does not seed anything: its first
+    argument is the *device*, so 42 means CUDA device 42.
+
+    ## Example
+    ```python
+    image = pipe(prompt, generator=args.seed).images[0]
+    image = pipe(prompt, seed=0).images[0]
+    ```
+
+    ## Use instead
+    ```python
+    image = pipe(prompt, generator=torch.Generator("cpu").manual_seed(args.seed)).images[0]
+    ```
+
+    ## Fix safety
+    Safe: `generator=torch.Generator("cpu").manual_seed(seed)` uses the very seed the code meant
+    to use.
+
+    ## Evidence
+    - `torch.Generator(device='cpu')`: the positional argument is a device (PyTorch docs).
+    - diffusers pipelines document `generator` and no `seed` parameter.
+    """
+
+    code = "RPL103"
+    name = "seed-not-generator"
+    summary = "an int seed passed where a generator belongs"
+    fix_safety = Applicability.SAFE
+    triggers = ("generator", "Generator", "seed")
+
+    def check(self, model):
+        for call in model.calls:
+            if call.qualname in catalog.GENERATOR_CLASSES:
+                arg = call.positional(0) or call.keyword("device")
+                if arg is not None and (is_int_value(arg.value) or _seed_named(arg.node.value)):
+                    code = model.code(arg.node.value)
+                    yield self.report(
+                        model, arg.node.value,
+                        f"`torch.Generator({code})` takes a device, not a seed: `{code}` is read as "
+                        f'a CUDA device index; write torch.Generator("cpu").manual_seed({code})',
+                    )
+                continue
+            generator = call.keyword("generator")
+            if generator is not None and not isinstance(generator.value, (Generator, GeneratorList)):
+                expr = generator.node.value
+                if is_int_value(generator.value) or (generator.value is None and _seed_named(expr)):
+                    code = model.code(expr)
+                    yield self.report(
+                        model, expr,
+                        f"`generator={code}` passes an int seed where a torch.Generator belongs; "
+                        f'write generator=torch.Generator("cpu").manual_seed({code})',
+                    )
+            if call.pipeline is not None:
+                seed = call.keyword("seed")
+                if seed is not None:
+                    code = model.code(seed.node.value)
+                    yield self.report(
+                        model, seed.node,
+                        f"pipelines take no `seed=` (it is dropped or rejected); pass "
+                        f'generator=torch.Generator("cpu").manual_seed({code}) instead',
+                    )
+
+    VALID = [
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(args.seed)).images[0]
+            """
+        ),
+        Example(
+            """
+            import torch
+
+            seed_generator = torch.Generator("cpu").manual_seed(3)
+            noise = torch.randn((4,), generator=seed_generator)
+            device_index = 0
+            g = torch.Generator(f"cuda:{device_index}")
+            """
+        ),
+    ]
+    INVALID = [
+        Example(
+            """
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            image = pipe("a cat", generator=args.seed).images[0]
+            """,
+            expect=[(4, 33)],
+        ),
+        Example(
+            """
+            import torch as T
+
+            g = T.Generator(42)
+            """,
+            expect=[(3, 17)],
+        ),
+    ]

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from reprolint.findings import Applicability
+from reprolint.rules.base import Example, Rule
+
+
+class GlobalGenerator(Rule):
+    """
+    ## What it does
+    Flags `generator=torch.manual_seed(s)` or `generator=torch.default_generator` on a pipeline
+    call (directly or through a name bound to one).
+
+    ## Why is this bad?
+    `torch.manual_seed(s)` seeds and returns the process-global CPU generator. The pipeline then
+    shares its random stream with every other torch draw in the process: dropout, weight
+    initialisation, another pipeline, a library that samples on import. Any of them shifts the
+    noise, so the image changes with code that has nothing to do with it.
+
+    ## Example
+    ```python
+    image = pipe(prompt, generator=torch.manual_seed(0)).images[0]
+    ```
+
+    ## Use instead
+    ```python
+    image = pipe(prompt, generator=torch.Generator("cpu").manual_seed(0)).images[0]
+    ```
+
+    ## Fix safety
+    Safe: a fresh CPU generator seeded with the same seed produces the same stream the global
+    generator would have produced right after `manual_seed`.
+
+    ## Evidence
+    - PyTorch docs: `torch.manual_seed` returns `torch.Generator` (the default generator).
+    - diffusers docs, `reusing_seeds.md`.
+    """
+
+    code = "RPL104"
+    name = "global-generator"
+    summary = "the process-global generator passed to a pipeline"
+    fix_safety = Applicability.SAFE
+    triggers = ("manual_seed", "default_generator")
+
+    def check(self, model):
+        for use in model.generator_uses:
+            if use.call.pipeline is None:
+                continue
+            if any(obj.is_global for obj in use.objects):
+                yield self.report(
+                    model, use.expr,
+                    f"`{use.label}` is torch's process-global generator: any other random draw "
+                    'shifts it; pass generator=torch.Generator("cpu").manual_seed(<seed>)',
+                )
+
+    VALID = [
+        Example(
+            """
+            import torch
+            from diffusers import DiffusionPipeline
+
+            torch.manual_seed(0)
+            pipe = DiffusionPipeline.from_pretrained("some/model")
+            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            """
+        ),
+    ]
+    INVALID = [
+        Example(
+            """
+            import torch
+            from diffusers import DiffusionPipeline
+
+            pipe = DiffusionPipeline.from_pretrained("some/model")
+            image = pipe("a cat", generator=torch.manual_seed(0)).images[0]
+            """,
+            expect=[(5, 33)],
+        ),
+    ]

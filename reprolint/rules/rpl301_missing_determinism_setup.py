@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from reprolint.findings import Applicability
+from reprolint.rules.base import Example, Rule
+
+
+class MissingDeterminismSetup(Rule):
+    """
+    ## What it does
+    Flags a module that places a pipeline or model on a GPU and runs it, with no determinism
+    setup anywhere in the module. GPU placements are `.to("cuda")`, `.to("cuda:0")`,
+    `.to(f"cuda:{rank}")`, `.to(torch.device("cuda"))`, `.cuda()`, `device="cuda"` or
+    `device_map="cuda"/"auto"/"balanced"` in `from_pretrained`, `enable_model_cpu_offload()`,
+    `enable_sequential_cpu_offload()` and `enable_group_offload(onload_device=<cuda>)`.
+    Determinism setup is any of `torch.use_deterministic_algorithms(True)`,
+    `enable_full_determinism()` (diffusers or transformers), `set_seed(..., deterministic=True)`
+    (accelerate or transformers), Lightning's `Trainer(deterministic=True)`, or a helper named in
+    the `determinism-helpers` setting. Reported once per module, at the first GPU placement.
+
+    ## Why is this bad?
+    Even with every generator seeded, CUDA picks kernels that are not bit-for-bit deterministic
+    (atomic adds in convolutions and attention backward, cuBLAS workspace reuse, cuDNN
+    autotuning). The same script then gives slightly different images or loss curves from run
+    to run, and the differences grow over many denoising or training steps.
+
+    ## Example
+    ```python
+    pipe = StableDiffusionPipeline.from_pretrained(model_id).to("cuda")
+    image = pipe(prompt, generator=torch.Generator("cpu").manual_seed(0)).images[0]
+    ```
+
+    ## Use instead
+    ```python
+    from diffusers.utils.torch_utils import enable_full_determinism
+
+    enable_full_determinism()
+    pipe = StableDiffusionPipeline.from_pretrained(model_id).to("cuda")
+    ```
+
+    ## Fix safety
+    Unsafe: deterministic kernels can be slower, and some operations raise an error under
+    `torch.use_deterministic_algorithms(True)`. The fix inserts `enable_full_determinism()` after
+    the imports.
+
+    ## Evidence
+    - diffusers docs, `reusing_seeds.md`, "Deterministic algorithms".
+    - PyTorch docs, `notes/randomness.rst`.
+    """
+
+    code = "RPL301"
+    name = "missing-determinism-setup"
+    summary = "GPU work without determinism setup"
+    fix_safety = Applicability.UNSAFE
+    triggers = ("cuda", "device_map", "offload")
+
+    def check(self, model):
+        if model.determinism_setups:
+            return
+        for placement in model.placements:
+            if not (placement.pipeline and model.pipeline_calls) and not (placement.keys & model.called_keys):
+                continue
+            yield self.report(
+                model, placement.node,
+                f"this module runs work on the GPU (`{placement.description}`) but never sets up "
+                "determinism; call enable_full_determinism() (diffusers.utils.torch_utils) or "
+                "torch.use_deterministic_algorithms(True) first",
+            )
+            return
+
+    VALID = [
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+            from diffusers.utils.torch_utils import enable_full_determinism
+
+            enable_full_determinism()
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5").to("cuda")
+            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            """
+        ),
+        Example(
+            """
+            import torch
+
+            x = torch.ones(3).to("cuda")
+            print(x.sum())
+            """,
+            note="a tensor is moved, no model is run",
+        ),
+    ]
+    INVALID = [
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            pipe = pipe.to("cuda")
+            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            """,
+            expect=[(5, 8)],
+        ),
+    ]

@@ -1,0 +1,100 @@
+"""What reprolint knows about the torch, diffusers, accelerate and transformers APIs.
+
+Every entry is a fully qualified name, matched after import resolution (see ``imports.py``).
+The tables in ``reprolint/data`` are generated from diffusers by scripts in ``scripts/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+
+GENERATOR_CLASSES = frozenset({"torch.Generator", "torch._C.Generator"})
+GLOBAL_GENERATOR_NAMES = frozenset({"torch.default_generator", "torch.random.default_generator"})
+GLOBAL_SEED_RETURNING_GENERATOR = frozenset({"torch.manual_seed", "torch.random.manual_seed"})
+
+# Functions that draw random numbers and accept ``generator=``.
+TORCH_RANDOM_FUNCTIONS = frozenset(
+    f"torch.{name}"
+    for name in (
+        "randn", "rand", "randint", "randn_like", "rand_like", "randint_like", "normal",
+        "randperm", "multinomial", "bernoulli", "poisson",
+    )
+) | frozenset({
+    "diffusers.utils.torch_utils.randn_tensor",
+    "diffusers.utils.randn_tensor",
+})
+
+PIPELINE_CONSTRUCTORS = frozenset({"from_pretrained", "from_single_file", "from_pipe"})
+# Methods of a pipeline that return the pipeline itself.
+PIPELINE_SELF_RETURNING = frozenset({"to", "cuda", "cpu", "half", "float", "bfloat16", "to_empty"})
+OFFLOAD_METHODS = frozenset({"enable_model_cpu_offload", "enable_sequential_cpu_offload"})
+
+ACCELERATOR_CLASSES = frozenset({"accelerate.Accelerator", "accelerate.accelerator.Accelerator"})
+
+ENABLE_FULL_DETERMINISM = frozenset({
+    "diffusers.utils.torch_utils.enable_full_determinism",
+    "diffusers.utils.testing_utils.enable_full_determinism",
+    "diffusers.training_utils.enable_full_determinism",
+    "transformers.enable_full_determinism",
+    "transformers.trainer_utils.enable_full_determinism",
+})
+USE_DETERMINISTIC_ALGORITHMS = frozenset({"torch.use_deterministic_algorithms"})
+# Determinism only with ``deterministic=True``.
+SET_SEED_WITH_DETERMINISTIC = frozenset({
+    "accelerate.utils.set_seed",
+    "accelerate.utils.random.set_seed",
+    "transformers.set_seed",
+    "transformers.trainer_utils.set_seed",
+})
+LIGHTNING_TRAINERS = frozenset({
+    "lightning.Trainer",
+    "lightning.pytorch.Trainer",
+    "pytorch_lightning.Trainer",
+    "lightning.pytorch.trainer.Trainer",
+})
+
+SEEDING_CALLS = frozenset({
+    "torch.manual_seed",
+    "torch.random.manual_seed",
+    "torch.cuda.manual_seed",
+    "torch.cuda.manual_seed_all",
+    "random.seed",
+    "numpy.random.seed",
+    "diffusers.training_utils.set_seed",
+    "lightning.seed_everything",
+    "lightning.pytorch.seed_everything",
+    "pytorch_lightning.seed_everything",
+    "lightning.fabric.utilities.seed.seed_everything",
+}) | SET_SEED_WITH_DETERMINISTIC | ENABLE_FULL_DETERMINISM
+
+
+def is_pipeline_class_name(qualified: str) -> bool:
+    """``diffusers.StableDiffusionPipeline``, ``diffusers.AutoPipelineForText2Image``, ..."""
+    if not qualified.startswith("diffusers."):
+        return False
+    last = qualified.rsplit(".", 1)[-1]
+    return last.endswith("Pipeline") or last.startswith("AutoPipelineFor")
+
+
+@functools.lru_cache(maxsize=None)
+def _pipeline_table() -> dict:
+    text = resources.files("reprolint.data").joinpath("pipelines.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def is_sampling_pipeline_class(qualified: str | None) -> bool:
+    """False for pipelines whose ``__call__`` takes no generator (they draw no noise)."""
+    if qualified is None:
+        return True
+    return qualified.rsplit(".", 1)[-1] not in _pipeline_table()["non_sampling"]
+
+
+def is_cuda_device_string(text: str) -> bool:
+    return text == "cuda" or text.startswith("cuda:")
+
+
+def is_accelerator_device_string(text: str) -> bool:
+    """Devices whose random streams differ from the CPU's for the same seed."""
+    return is_cuda_device_string(text) or text == "mps" or text.startswith("mps:")
