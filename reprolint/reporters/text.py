@@ -1,21 +1,38 @@
-"""The default output: one line per finding, then a summary line."""
+"""Shared pieces of the human-readable formats: locations, the summary line, colour."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from reprolint.engine import RunReport
+import click
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def finding_line(finding) -> str:
-    return f"{finding.path}:{finding.start.line}:{finding.start.column}: {finding.code} {finding.message}"
+def location(finding) -> str:
+    """``path:line:col``, or ``nb.ipynb:cell 5:3:9`` for a notebook cell."""
+    cell = finding.extra.get("cell")
+    cell_part = f"cell {cell}:" if cell is not None else ""
+    return f"{finding.path}:{cell_part}{finding.start.line}:{finding.start.column}"
 
 
-def summary(run: RunReport) -> str:
+def finding_line(finding, color: bool = False) -> str:
+    if not color:
+        return f"{location(finding)}: {finding.code} {finding.message}"
+    return (f"{click.style(location(finding), bold=True)}: "
+            f"{click.style(finding.code, fg='red', bold=True)} {finding.message}")
+
+
+def error_line(error, color: bool = False, severity: str = "error") -> str:
+    text = error.render(severity)
+    if not color:
+        return text
+    return text.replace(f": {severity}: ", ": " + click.style(f"{severity}:", fg="red", bold=True) + " ", 1)
+
+
+def summary(run) -> str:
     findings = run.findings
     errors = run.errors
     checked = _plural(run.checked, "file")
@@ -32,12 +49,8 @@ def summary(run: RunReport) -> str:
     return " and ".join(parts) + f" ({checked} checked)."
 
 
-def render(run: RunReport) -> str:
-    lines = []
-    for report in run.files:
-        for error in report.errors:
-            lines.append(error.render())
-        for finding in report.findings:
-            lines.append(finding_line(finding))
-    lines.append(summary(run))
-    return "\n".join(lines) + "\n"
+def render(run, options=None) -> str:
+    """The concise format (kept under its historical name)."""
+    from reprolint.reporters import concise
+
+    return concise.render(run, options)
