@@ -43,7 +43,7 @@ def display_path(path: str) -> str:
 
 
 def glob_spec(patterns) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", list(patterns))
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
 def relative_to(path: str, root: str, is_dir: bool = False) -> str:

@@ -45,6 +45,7 @@ class Block:
     first: int  # first module line (1-based)
     last: int  # last module line (inclusive)
     label: str  # "cell 3" or "python block at line 12"
+    file_line: int = 1  # where the block starts in the file (a Markdown fence line)
 
 
 @dataclass
@@ -118,9 +119,8 @@ class SourceDocument:
         bad = [block for block in bad if any(lines[i].strip() for i in range(block.first - 1, block.last))]
         for block in bad:
             reason = _syntax_error(lines, block) or "does not parse with the rest of the page"
-            origin = self.origins[block.first - 1]
             self.notes.append(FileError(self.path, f"{block.label} skipped: could not parse: {reason}",
-                                        origin.line, 1))
+                                        block.file_line, 1))
             for index in range(block.first - 1, block.last):
                 lines[index] = "\n"
         self.python = "".join(lines)
@@ -321,7 +321,7 @@ def markdown_document(text: str, path: str) -> SourceDocument:
                 module_lines.append(line)
                 document.origins.append(LineOrigin(body_start + offset + 1, column_offset))
             document.blocks.append(Block(first, len(module_lines),
-                                         f"python block at line {index + 1}"))
+                                         f"python block at line {index + 1}", index + 1))
         else:
             for offset in range(len(body)):
                 blank(body_start + offset + 1)
