@@ -85,6 +85,13 @@ def settings_from(paths, options: dict, **cli) -> Settings:
             expand_selector(selector)
         except UnknownSelector as exc:
             raise click.UsageError(str(exc)) from None
+    if options.get("target_version") is not None:
+        from reprolint.config import KEYS, InvalidValue
+
+        try:
+            KEYS["target-version"][1](options["target_version"])
+        except InvalidValue as exc:
+            raise click.BadParameter(str(exc), param_hint="--target-version") from None
     extensions = tuple(f"*.{ext.lstrip('.').lstrip('*').lstrip('.')}" for ext in _split(options.get("extensions")))
     cli.update(
         exclude=_split(options.get("exclude")) or None,

@@ -40,13 +40,13 @@ class ConfigError(Exception):
 
 
 # -- validation of one value -------------------------------------------------------------------
-class _Invalid(Exception):
+class InvalidValue(Exception):
     pass
 
 
 def _string_list(value) -> tuple:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise _Invalid(f"expected a list of strings, got {_show(value)}")
+        raise InvalidValue(f"expected a list of strings, got {_show(value)}")
     return tuple(value)
 
 
@@ -56,7 +56,7 @@ def _selectors(value) -> tuple:
         try:
             expand_selector(selector)
         except UnknownSelector:
-            raise _Invalid(f"unknown rule selector {selector!r}: expected a code (RPL101), a prefix "
+            raise InvalidValue(f"unknown rule selector {selector!r}: expected a code (RPL101), a prefix "
                            "(RPL1), a rule name or ALL; see `reprolint rule --all`") from None
     return selectors
 
@@ -65,7 +65,7 @@ def _helper_names(value) -> tuple:
     names = _string_list(value)
     for name in names:
         if not _DOTTED_NAME.match(name):
-            raise _Invalid(f"{name!r} is not a function name (expected e.g. myproj.utils.set_determinism)")
+            raise InvalidValue(f"{name!r} is not a function name (expected e.g. myproj.utils.set_determinism)")
     return names
 
 
@@ -73,37 +73,37 @@ def _globs(value) -> tuple:
     patterns = _string_list(value)
     for pattern in patterns:
         if not pattern.strip():
-            raise _Invalid("empty pattern")
+            raise InvalidValue("empty pattern")
     return patterns
 
 
 def _per_file_ignores(value) -> tuple:
     if not isinstance(value, dict):
-        raise _Invalid(f"expected a table of glob = [codes], got {_show(value)}")
+        raise InvalidValue(f"expected a table of glob = [codes], got {_show(value)}")
     entries = []
     for pattern, codes in value.items():
         try:
             entries.append((pattern, _selectors(codes)))
-        except _Invalid as exc:
-            raise _Invalid(f"entry {pattern!r}: {exc}") from None
+        except InvalidValue as exc:
+            raise InvalidValue(f"entry {pattern!r}: {exc}") from None
     return tuple(entries)
 
 
 def _seed(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-        raise _Invalid(f"expected an integer seed from 0 to 2**64 - 1, got {_show(value)}")
+        raise InvalidValue(f"expected an integer seed from 0 to 2**64 - 1, got {_show(value)}")
     return value
 
 
 def _torch_version(value) -> str:
     if not isinstance(value, str) or not _TORCH_VERSION.match(value):
-        raise _Invalid(f"expected a torch version such as \"2.1\" or \"2.4.1\", got {_show(value)}")
+        raise InvalidValue(f"expected a torch version such as \"2.1\" or \"2.4.1\", got {_show(value)}")
     return value
 
 
 def _boolean(value) -> bool:
     if not isinstance(value, bool):
-        raise _Invalid(f"expected true or false, got {_show(value)}")
+        raise InvalidValue(f"expected true or false, got {_show(value)}")
     return value
 
 
@@ -185,7 +185,7 @@ def load_config(path: str) -> dict:
         field_name, validate = KEYS[key]
         try:
             options[field_name] = validate(value)
-        except _Invalid as exc:
+        except InvalidValue as exc:
             raise ConfigError(f"{path}: bad value for `{key}`: {exc}") from None
     return options
 

@@ -179,3 +179,29 @@ def test_per_file_ignores_match_globs_relative_to_the_config(tmp_path):
     result = invoke(".", "--output-format", "concise", cwd=tmp_path)
     assert os.path.join("src", "bad.py") + ":4:9: RPL101" in result.stdout
     assert "test_bad.py" not in result.stdout
+
+
+def _toml_blocks(markdown: str) -> list:
+    import re
+
+    return re.findall(r"```toml\n(.*?)```", markdown, re.S)
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/configuration.md"])
+def test_documented_examples_are_valid(tmp_path, document):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, document), encoding="utf-8") as handle:
+        blocks = _toml_blocks(handle.read())
+    assert blocks
+    for block in blocks:
+        config = write(tmp_path / "pyproject.toml", block)
+        assert load_config(str(config))
+
+
+def test_documented_keys_are_the_validated_keys():
+    from reprolint.config import KEYS
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "docs", "configuration.md"), encoding="utf-8") as handle:
+        documented = {line.split("`")[1] for line in handle if line.startswith("| `")}
+    assert documented == set(KEYS)
