@@ -530,6 +530,8 @@ class Analyzer:
             if node.value in ("True", "False", "None"):
                 return Const({"True": True, "False": False, "None": None}[node.value])
             qualified = self.imports.resolve_dotted(node.value)
+            if qualified in catalog.GLOBAL_GENERATOR_NAMES:
+                return Generator(self._global_generator())
             return QualifiedRef(qualified) if qualified else None
         if isinstance(node, cst.Attribute):
             key = dotted_name(node)
@@ -538,7 +540,10 @@ class Analyzer:
             base = self._eval(node.value, state, frame)
             attr = node.attr.value
             if isinstance(base, QualifiedRef):
-                return QualifiedRef(f"{base.name}.{attr}")
+                qualified = f"{base.name}.{attr}"
+                if qualified in catalog.GLOBAL_GENERATOR_NAMES:
+                    return Generator(self._global_generator())
+                return QualifiedRef(qualified)
             if attr == "device" and isinstance(base, Pipeline):
                 return Device("<pipeline>.device")
             if attr == "device" and isinstance(base, Accelerator):
