@@ -3,6 +3,7 @@ semantic model once, and let every enabled rule ask it questions."""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
@@ -66,7 +67,10 @@ class Linter:
         if not self.rules:
             return report
         if not self.could_match(source):
+            # No rule can match, but a broken file is still an error: the stdlib parser, much
+            # cheaper than libcst's, says so.
             report.prefiltered = True
+            self._check_syntax_cheaply(source, report)
             return report
         try:
             module = cst.parse_module(source)
@@ -107,6 +111,16 @@ class Linter:
                 if 1 <= finding.start.line <= len(lines):
                     finding.extra.setdefault("source_line", lines[finding.start.line - 1])
         return report
+
+    @staticmethod
+    def _check_syntax_cheaply(source: str, report: FileReport) -> None:
+        try:
+            ast.parse(source, report.path)
+        except SyntaxError as exc:
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {exc.msg}",
+                                           exc.lineno or 1, exc.offset or 1))
+        except (RecursionError, MemoryError, ValueError) as exc:
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}"))
 
     def _unused_noqa(self, noqa: NoqaIndex, source: str, path: str, ignored_here) -> list:
         enabled = {rule.code: rule.name for rule in self.rules if rule.code not in ignored_here}

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from conftest import BAD_PIPELINE, invoke
+from tests.conftest import BAD_PIPELINE, invoke
 from reprolint.config import ConfigError, find_config, load_config, resolve_settings
 from reprolint.engine import Linter
 

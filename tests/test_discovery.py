@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import BAD_PIPELINE, invoke
+from tests.conftest import BAD_PIPELINE, invoke
 from reprolint.config import resolve_settings
 from reprolint.discovery import discover
 from reprolint.settings import Settings

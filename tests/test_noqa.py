@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import BAD_PIPELINE, lint
+from tests.conftest import BAD_PIPELINE, lint
 
 UNSEEDED = """\
 import torch

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BAD_PIPELINE
+from tests.conftest import BAD_PIPELINE
 
 ROOT = Path(__file__).resolve().parent.parent
 COPY_IGNORED = shutil.ignore_patterns(".git", ".venv*", "venv", "__pycache__", "*.egg-info", "build",

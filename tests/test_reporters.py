@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ElementTree
 import jsonschema
 import pytest
 
-from conftest import BAD_PIPELINE, invoke
+from tests.conftest import BAD_PIPELINE, invoke
 from reprolint import cli_options
 from reprolint.engine import Linter, RunReport
 from reprolint.findings import Applicability, FileError, FileReport, Finding, Fix, Position

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import BAD_PIPELINE, invoke
+from tests.conftest import BAD_PIPELINE, invoke
 from reprolint.engine import Linter
 from reprolint.settings import Settings
 from reprolint.sources import SourceError, markdown_document, notebook_document
