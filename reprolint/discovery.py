@@ -65,6 +65,7 @@ class Gitignore:
     def __init__(self) -> None:
         self._specs: dict = {}
         self._roots: dict = {}
+        self._chains: dict = {}
 
     def _spec(self, folder: str, name: str = ".gitignore") -> Optional[pathspec.GitIgnoreSpec]:
         key = (folder, name)
@@ -87,25 +88,55 @@ class Gitignore:
                 self._roots[folder] = self.repository_root(parent)
         return self._roots[folder]
 
-    def ignored(self, path: str, is_dir: bool) -> bool:
-        absolute = os.path.abspath(path)
-        folder = os.path.dirname(absolute)
+    def specs_for(self, folder: str, floor: Optional[str] = None) -> tuple:
+        """(spec, prefix) pairs for the files of ``folder`` (absolute), shallowest first, where
+        ``prefix + name`` is a file's path relative to that spec's folder. ``floor``: only
+        .gitignore files in this folder or below apply (a walk that started in an ignored
+        folder the user named)."""
+        key = (folder, floor)
+        if key in self._chains:
+            return self._chains[key]
         root = self.repository_root(folder)
-        if root is None:
-            return False  # git ignores .gitignore files outside a repository, and so do we
-        chain = [folder]
-        while chain[-1] != root:
-            chain.append(os.path.dirname(chain[-1]))
+        specs = []
+        if root is not None:  # git ignores .gitignore files outside a repository, and so do we
+            top = floor or root
+            chain = [folder]
+            while chain[-1] not in (root, top) and os.path.dirname(chain[-1]) != chain[-1]:
+                chain.append(os.path.dirname(chain[-1]))
+            if floor is None:
+                chain.append(os.path.join(root, ".git", "info"))  # .git/info/exclude, shallowest
+            for each in reversed(chain):
+                is_info = each.endswith(os.path.join(".git", "info"))
+                spec = self._spec(each, "exclude") if is_info else self._spec(each)
+                if spec is not None:
+                    specs.append((spec, folder_prefix(folder, root if is_info else each)))
+        self._chains[key] = tuple(specs)
+        return self._chains[key]
+
+    @staticmethod
+    def ignored_by(specs: tuple, name: str, is_dir: bool) -> bool:
         verdict = None
-        specs = [(root, self._spec(os.path.join(root, ".git", "info"), "exclude"))]
-        specs += [(each, self._spec(each)) for each in reversed(chain)]
-        for base, spec in specs:
-            if spec is None:
-                continue
-            result = spec.check_file(relative_to(absolute, base, is_dir))
+        suffix = "/" if is_dir else ""
+        for spec, prefix in specs:
+            result = spec.check_file(prefix + name + suffix)
             if result.include is not None:
                 verdict = result.include
         return bool(verdict)
+
+    def ignored(self, path: str, is_dir: bool, floor: Optional[str] = None) -> bool:
+        folder, name = os.path.split(os.path.abspath(path))
+        return self.ignored_by(self.specs_for(folder, floor), name, is_dir)
+
+
+def folder_prefix(folder: str, base: str) -> str:
+    """What to put before a file name of ``folder`` to get its path relative to ``base``
+    ("" in ``base`` itself, "a/b/" below it, the absolute path when outside it)."""
+    relative = os.path.relpath(folder, base)
+    if relative == os.curdir:
+        return ""
+    if relative.startswith(os.pardir):
+        relative = folder.lstrip(os.sep)
+    return relative.replace(os.sep, "/") + "/"
 
 
 class FileSelector:
@@ -117,13 +148,33 @@ class FileSelector:
         self.exclude = glob_spec(self.settings.all_excludes)
         self.include = glob_spec(self.settings.include or DEFAULT_INCLUDE)
         self.gitignore = Gitignore() if self.settings.respect_gitignore else None
+        self._contexts: dict = {}
 
-    def excluded(self, path: str, is_dir: bool) -> bool:
-        if self.exclude.match_file(relative_to(path, self.root, is_dir)):
+    def excluded(self, path: str, is_dir: bool, base: Optional[str] = None) -> bool:
+        """Whether ``path`` (or a folder above it) is excluded or ignored.
+
+        ``base``: the folder a walk started from when that folder is itself excluded; the user
+        named it, so its files are wanted (``reprolint build/``, or a package installed in
+        ``site-packages``). Patterns are then matched below it only."""
+        folder, name = os.path.split(os.path.abspath(path))
+        return self.excluded_name(folder, name, is_dir, os.path.abspath(base) if base else None)
+
+    def excluded_name(self, folder: str, name: str, is_dir: bool, base: Optional[str] = None) -> bool:
+        """``excluded`` for the entry ``name`` of the absolute ``folder``; per-folder work is
+        cached, since a walk asks about every entry of every folder."""
+        if is_dir and _is_virtualenv(os.path.join(folder, name)):
             return True
-        if is_dir and _is_virtualenv(path):
+        prefix, git_specs = self._folder_context(folder, base)
+        if self.exclude.match_file(prefix + name + ("/" if is_dir else "")):
             return True
-        return self.gitignore is not None and self.gitignore.ignored(path, is_dir)
+        return bool(git_specs) and Gitignore.ignored_by(git_specs, name, is_dir)
+
+    def _folder_context(self, folder: str, base: Optional[str]) -> tuple:
+        key = (folder, base)
+        if key not in self._contexts:
+            specs = self.gitignore.specs_for(folder, base) if self.gitignore is not None else ()
+            self._contexts[key] = (folder_prefix(folder, base or self.root), specs)
+        return self._contexts[key]
 
     def force_excluded(self, path: str) -> bool:
         """An explicit path is excluded when it, or any folder above it inside the project, is."""
@@ -141,7 +192,11 @@ class FileSelector:
         return False
 
     def included(self, path: str) -> bool:
-        return bool(self.include.match_file(relative_to(path, self.root)))
+        folder, name = os.path.split(os.path.abspath(path))
+        return self.included_name(folder, name)
+
+    def included_name(self, folder: str, name: str) -> bool:
+        return bool(self.include.match_file(self._folder_context(folder, None)[0] + name))
 
 
 def discover(paths, settings: Optional[Settings] = None, suffixes=None) -> Discovery:
@@ -158,7 +213,8 @@ def discover(paths, settings: Optional[Settings] = None, suffixes=None) -> Disco
             if selector.settings.force_exclude and selector.force_excluded(given):
                 result.excluded.append(given)
                 continue
-            candidates = _walk(given, selector, suffixes)
+            base = given if selector.excluded(given, True) else None
+            candidates = _walk(given, selector, suffixes, base)
         else:
             result.missing.append(given)
             continue
@@ -170,21 +226,22 @@ def discover(paths, settings: Optional[Settings] = None, suffixes=None) -> Disco
     return result
 
 
-def _walk(root: str, selector: FileSelector, suffixes=None) -> list:
+def _walk(root: str, selector: FileSelector, suffixes=None, base: Optional[str] = None) -> list:
     found = []
     visited = set()
+    base = os.path.abspath(base) if base else None
     for folder, dirs, files in os.walk(root, followlinks=True):
         real = os.path.realpath(folder)
         if real in visited:  # a symlink loop
             dirs[:] = []
             continue
         visited.add(real)
-        dirs[:] = sorted(d for d in dirs if not selector.excluded(os.path.join(folder, d), True))
+        absolute = os.path.abspath(folder)
+        dirs[:] = sorted(d for d in dirs if not selector.excluded_name(absolute, d, True, base))
         for name in sorted(files):
-            path = os.path.join(folder, name)
-            wanted = name.endswith(tuple(suffixes)) if suffixes else selector.included(path)
-            if wanted and not selector.excluded(path, False):
-                found.append(path)
+            wanted = name.endswith(tuple(suffixes)) if suffixes else selector.included_name(absolute, name)
+            if wanted and not selector.excluded_name(absolute, name, False, base):
+                found.append(os.path.join(folder, name))
     return sorted(found)
 
 

@@ -162,3 +162,17 @@ def test_config_exclude_is_relative_to_the_config_folder(tmp_path):
     names = sorted(os.path.relpath(os.path.join(tmp_path / "pkg", f), tmp_path).replace(os.sep, "/")
                    for f in files)
     assert names == ["pkg/scripts/b.py"]
+
+
+def test_a_folder_named_explicitly_is_walked_even_inside_an_excluded_one(tmp_path):
+    # Linting an installed package: site-packages is excluded by default, but this folder was named.
+    package = tmp_path / "lib" / "site-packages" / "pkg"
+    write(package / "a.py")
+    write(package / "sub" / "b.py")
+    write(package / "build" / "c.py")  # excluded below the named folder
+    assert found(tmp_path, ["lib/site-packages/pkg"]) == ["lib/site-packages/pkg/a.py",
+                                                          "lib/site-packages/pkg/sub/b.py"]
+    (tmp_path / "repo").mkdir()
+    make_repo(tmp_path / "repo")
+    write(tmp_path / "repo" / "generated" / "deep" / "d.py")
+    assert found(tmp_path / "repo", ["generated"]) == ["generated/c.py", "generated/deep/d.py"]
