@@ -176,3 +176,13 @@ def test_a_folder_named_explicitly_is_walked_even_inside_an_excluded_one(tmp_pat
     make_repo(tmp_path / "repo")
     write(tmp_path / "repo" / "generated" / "deep" / "d.py")
     assert found(tmp_path / "repo", ["generated"]) == ["generated/c.py", "generated/deep/d.py"]
+
+
+def test_include_setting_lints_markdown_and_a_named_page_is_always_linted(tmp_path):
+    write(tmp_path / "docs" / "guide.md", "text\n\n```py\n" + BAD_PIPELINE + "```\n")
+    assert invoke(".", cwd=tmp_path).exit_code == 0
+    named = invoke("docs/guide.md", "--output-format", "concise", cwd=tmp_path)
+    assert named.exit_code == 1 and "guide.md:7:9: RPL101" in named.stdout
+    write(tmp_path / "pyproject.toml", '[tool.reprolint]\nextend-include = ["*.md"]\n')
+    configured = invoke(".", "--output-format", "concise", cwd=tmp_path)
+    assert configured.exit_code == 1 and "guide.md:7:9: RPL101" in configured.stdout
