@@ -131,7 +131,7 @@ def use_color(output_file: Optional[str]) -> bool:
     return sys.stdout.isatty()
 
 
-def emit(run, options: dict, quiet: bool) -> None:
+def emit(run, options: dict, quiet: bool, unsafe_fixes: bool = False, summary_line: str = "") -> None:
     """Print (or write to --output-file) the report in the chosen format; notes go to stderr."""
     from reprolint.reporters import statistics
 
@@ -141,7 +141,8 @@ def emit(run, options: dict, quiet: bool) -> None:
     if options.get("statistics"):
         text = statistics.render(run, output_format)
     else:
-        text = render(run, output_format, ReportOptions(color=color, quiet=quiet))
+        text = render(run, output_format, ReportOptions(color=color, quiet=quiet, unsafe_fixes=unsafe_fixes,
+                                                        summary_line=summary_line))
     if not quiet:
         for report in run.files:
             for note in report.notes:

@@ -188,3 +188,20 @@ def test_piped_output_has_no_colour(project):
 def test_file_errors_render_with_cells():
     error = FileError("nb.ipynb", "could not parse: x", 2, 5, cell=3)
     assert error.render() == "nb.ipynb:cell 3:2:5: error: could not parse: x"
+
+
+@pytest.mark.parametrize("output_format", ["full", "concise"])
+def test_fixable_findings_are_marked_as_ruff_marks_them(output_format):
+    def finding(line, applicability):
+        fix = Fix(applicability, "m") if applicability else None
+        return Finding("RPL101", "n", "msg", "a.py", Position(line, 1), Position(line, 2), fix=fix)
+
+    run = RunReport(files=[FileReport("a.py", findings=[
+        finding(1, Applicability.SAFE), finding(2, Applicability.UNSAFE), finding(3, None)])], checked=1)
+    text = render(run, output_format)
+    assert "a.py:1:1: RPL101 [*] msg" in text
+    assert "a.py:2:1: RPL101 msg" in text and "a.py:3:1: RPL101 msg" in text
+    assert "[*] 1 fixable with --fix (1 hidden fix can be enabled with --unsafe-fixes)." in text
+    unsafe = render(run, output_format, ReportOptions(unsafe_fixes=True))
+    assert "a.py:2:1: RPL101 [*] msg" in unsafe and "[*] 2 fixable with --fix." in unsafe
+    assert "fixable" not in render(run, output_format, ReportOptions(quiet=True))

@@ -15,6 +15,8 @@ FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 class ReportOptions:
     color: bool = False  # ANSI colour: only on a TTY, never with NO_COLOR (decided by the CLI)
     quiet: bool = False  # findings and errors only, no summary line
+    unsafe_fixes: bool = False  # count unsafe fixes as applicable ([*] markers, the fix hint)
+    summary_line: str = ""  # replaces the default summary (``--fix`` reports what it fixed)
 
 
 def render(run, output_format: str = "full", options: ReportOptions = ReportOptions()) -> str:

@@ -18,11 +18,44 @@ def location(finding) -> str:
     return f"{finding.path}:{cell_part}{finding.start.line}:{finding.start.column}"
 
 
-def finding_line(finding, color: bool = False) -> str:
+def fix_applies(finding, unsafe_fixes: bool = False) -> bool:
+    """Whether ``--fix`` (with ``--unsafe-fixes`` when given) would fix this finding."""
+    fix = finding.fix
+    if fix is None:
+        return False
+    return unsafe_fixes or getattr(fix.applicability, "value", fix.applicability) == "safe"
+
+
+def finding_line(finding, unsafe_fixes: bool = False, color: bool = False) -> str:
+    """``path:line:col: CODE message``; ``CODE [*] message`` when ``--fix`` would fix it (ruff's
+    marker; unsafe fixes count only with ``--unsafe-fixes``)."""
+    marker = "[*] " if fix_applies(finding, unsafe_fixes) else ""
     if not color:
-        return f"{location(finding)}: {finding.code} {finding.message}"
+        return f"{location(finding)}: {finding.code} {marker}{finding.message}"
     return (f"{click.style(location(finding), bold=True)}: "
-            f"{click.style(finding.code, fg='red', bold=True)} {finding.message}")
+            f"{click.style(finding.code, fg='red', bold=True)} {marker}{finding.message}")
+
+
+def fixable_hint(findings, unsafe_fixes: bool = False) -> str:
+    """ruff's line on what ``--fix`` could do, or "" when no fix exists."""
+    fixable = sum(1 for f in findings if fix_applies(f, unsafe_fixes))
+    hidden = sum(1 for f in findings if fix_applies(f, True)) - fixable
+    if not fixable and not hidden:
+        return ""
+    text = f"[*] {fixable} fixable with --fix" if fixable else "No fixes available"
+    if hidden:
+        noun = "hidden fix" if hidden == 1 else "hidden fixes"
+        text += f" ({hidden} {noun} can be enabled with --unsafe-fixes)"
+    return text + "."
+
+
+def closing_lines(run, options) -> list:
+    """The fix hint and the summary line, unless ``--quiet``."""
+    if options is not None and options.quiet:
+        return []
+    unsafe_fixes = bool(options and options.unsafe_fixes)
+    hint = fixable_hint(run.findings, unsafe_fixes)
+    return ([hint] if hint else []) + [(options and options.summary_line) or summary(run)]
 
 
 def error_line(error, color: bool = False, severity: str = "error") -> str:
@@ -49,8 +82,9 @@ def summary(run) -> str:
     return " and ".join(parts) + f" ({checked} checked)."
 
 
-def render(run, options=None) -> str:
-    """The concise format (kept under its historical name)."""
-    from reprolint.reporters import concise
+def render(run, unsafe_fixes: bool = False, with_summary: bool = True, summary_line: str = "") -> str:
+    """The concise format, under its historical name and signature."""
+    from reprolint.reporters import ReportOptions, concise
 
+    options = ReportOptions(quiet=not with_summary, unsafe_fixes=unsafe_fixes, summary_line=summary_line)
     return concise.render(run, options)
