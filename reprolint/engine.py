@@ -72,6 +72,12 @@ class Linter:
             report.prefiltered = True
             self._check_syntax_cheaply(source, report)
             return report
+        # The stdlib parser first: it is ~9x cheaper than libcst's, gives Python's own messages,
+        # and turns pathological nesting into an error instead of a native stack overflow in
+        # libcst's parser (which would kill the whole run).
+        self._check_syntax_cheaply(source, report)
+        if report.errors:
+            return report
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
