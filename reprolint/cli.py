@@ -105,7 +105,8 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     if run.checked == 0 and not run.errors:  # nothing to lint, or everything given was excluded
         if not settings.force_exclude and not cli_options.reads_stdin(paths, ecosystem):
             click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
-        sys.exit(EXIT_CLEAN)
+        if not cli_options.machine_readable(ecosystem):  # json and the rest still print `[]` etc.
+            sys.exit(EXIT_CLEAN)
     cli_options.emit(run, ecosystem, quiet)
     if exit_zero:
         sys.exit(EXIT_CLEAN)

@@ -124,6 +124,12 @@ def lint_stdin(linter, settings: Settings, options: dict):
     return run
 
 
+def machine_readable(options: dict) -> bool:
+    """Formats read by programs, which expect a well-formed (if empty) report even when nothing
+    was linted."""
+    return options.get("statistics") is not True and options.get("output_format") not in (None, "full", "concise")
+
+
 def use_color(output_file: Optional[str]) -> bool:
     """Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     if output_file or os.environ.get("NO_COLOR"):

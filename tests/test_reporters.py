@@ -205,3 +205,15 @@ def test_fixable_findings_are_marked_as_ruff_marks_them(output_format):
     unsafe = render(run, output_format, ReportOptions(unsafe_fixes=True))
     assert "a.py:2:1: RPL101 [*] msg" in unsafe and "[*] 2 fixable with --fix." in unsafe
     assert "fixable" not in render(run, output_format, ReportOptions(quiet=True))
+
+
+@pytest.mark.parametrize("output_format,parse", [
+    ("json", json.loads),
+    ("sarif", lambda text: jsonschema.Draft4Validator(SARIF_SCHEMA).validate(json.loads(text))),
+    ("junit", ElementTree.fromstring),
+])
+def test_machine_formats_print_a_well_formed_report_when_nothing_is_linted(tmp_path, output_format, parse):
+    result = invoke(".", "--output-format", output_format, cwd=tmp_path)
+    assert result.exit_code == 0
+    parse(result.stdout)
+    assert "no Python files found" in result.stderr
