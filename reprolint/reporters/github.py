@@ -23,15 +23,22 @@ def render(run, options=None) -> str:
     lines = []
     for report in run.files:
         for error in report.errors:
-            where = f"cell {error.cell}, " if error.cell is not None else ""
-            lines.append(_command("error", {"file": error.path, "line": error.line, "col": error.column,
-                                            "title": "reprolint error"}, f"{where}{error.message}"))
+            if error.cell is not None:
+                lines.append(_command("error", {"file": error.path, "title": "reprolint error"},
+                                      f"cell {error.cell}, line {error.line}: {error.message}"))
+            else:
+                lines.append(_command("error", {"file": error.path, "line": error.line, "col": error.column,
+                                                "title": "reprolint error"}, error.message))
         for finding in report.findings:
             cell = finding.extra.get("cell")
-            # Annotation lines of a notebook would point into its JSON; name the cell instead.
-            message = f"cell {cell}, line {finding.start.line}: {finding.message}" if cell else finding.message
-            lines.append(_command("warning", {
-                "file": finding.path, "line": finding.start.line, "col": finding.start.column,
-                "endLine": finding.end.line, "endColumn": finding.end.column, "title": finding.code,
-            }, message))
+            if cell is not None:
+                # Lines of a notebook would point into its JSON: annotate the file, name the cell.
+                properties = {"file": finding.path, "title": finding.code}
+                message = f"cell {cell}, line {finding.start.line}, column {finding.start.column}: {finding.message}"
+            else:
+                properties = {"file": finding.path, "line": finding.start.line, "col": finding.start.column,
+                              "endLine": finding.end.line, "endColumn": finding.end.column,
+                              "title": finding.code}
+                message = finding.message
+            lines.append(_command("warning", properties, message))
     return "".join(line + "\n" for line in lines)
