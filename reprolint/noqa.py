@@ -6,7 +6,9 @@ check (RPL900, modelled on ruff's RUF100) can report the codes that suppressed n
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -80,7 +82,22 @@ class NoqaIndex:
             match = LINE_NOQA.search(line)
             if match:
                 index.lines[number] = Directive(number, match.start() + 1, _codes(match.group("codes")), False)
+        if index.file_directives or index.lines:
+            index._keep_comments_only(source)
         return index
+
+    def _keep_comments_only(self, source: str) -> None:
+        """Drop "directives" that are really inside strings (``s = "# noqa"``), as ruff does by
+        looking at comment tokens. Only files that mention noqa pay for tokenizing."""
+        comments = _comment_spans(source)
+        if comments is None:
+            return  # does not tokenize: the file is reported as unparsable anyway
+
+        def in_comment(directive: Directive) -> bool:
+            return any(start <= directive.column - 1 < end for start, end in comments.get(directive.line, ()))
+
+        self.file_directives = [d for d in self.file_directives if in_comment(d)]
+        self.lines = {line: d for line, d in self.lines.items() if in_comment(d)}
 
     def suppresses(self, line: int, code: str, name: str) -> bool:
         # Every matching directive is marked used, so none of them is reported as unused.
@@ -93,6 +110,18 @@ class NoqaIndex:
 
     def directives(self) -> list:
         return self.file_directives + [self.lines[line] for line in sorted(self.lines)]
+
+
+def _comment_spans(source: str):
+    """line -> [(start column, end column)] of its comment tokens (0-based), or None."""
+    spans: dict = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                spans.setdefault(token.start[0], []).append((token.start[1], token.end[1]))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    return spans
 
 
 @dataclass(frozen=True)

@@ -82,3 +82,12 @@ def test_per_file_ignored_rule_makes_its_noqa_unused():
                  per_file_ignores=(("tests/*", ("RPL107",)),))
     assert [(f.code, f.start.line) for f in found] == [("RPL900", 5)]
     assert "non-enabled: `RPL107`" in found[0].message
+
+
+def test_noqa_inside_a_string_is_not_a_directive():
+    in_string = UNSEEDED.replace('pipe("a cat"', 'pipe("a cat  # noqa"')
+    assert findings(in_string) == [("RPL107", 5, 41)]
+    docstring = '"""\n# reprolint: noqa\n"""\n' + UNSEEDED
+    assert [c for c, _, _ in findings(docstring)] == ["RPL107"]
+    after_another_comment = UNSEEDED.replace("images[0]", "images[0]  # type: ignore  # noqa: RPL107")
+    assert findings(after_another_comment) == []
