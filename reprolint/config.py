@@ -165,17 +165,16 @@ def load_config(path: str) -> dict:
         raise ConfigError(f"{path}: could not read the configuration file: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    if os.path.basename(path) == "pyproject.toml" or "tool" in data and "reprolint" in data.get("tool", {}):
-        table = data.get("tool", {}).get("reprolint") if isinstance(data.get("tool"), dict) else None
-        where = "[tool.reprolint]"
-        if table is None:
-            if os.path.basename(path) == "pyproject.toml":
-                raise ConfigError(f"{path}: no [tool.reprolint] table")
-            table = {}
-    else:
+    tool = data.get("tool")
+    has_table = isinstance(tool, dict) and "reprolint" in tool
+    if has_table:
+        table, where = tool["reprolint"], "[tool.reprolint]"
+    elif os.path.basename(path) == "pyproject.toml":
+        raise ConfigError(f"{path}: no [tool.reprolint] table")
+    else:  # reprolint.toml, or a file named by --config: the keys at the top level
         table, where = data, "the top level"
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.reprolint] must be a table")
+        raise ConfigError(f"{path}: {where} must be a table")
     options = {}
     for key, value in table.items():
         if key not in KEYS:
