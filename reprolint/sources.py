@@ -3,7 +3,8 @@ came from, so the engine parses every file once, whatever its kind.
 
 - ``.py``/``.pyi``: the text itself.
 - ``.ipynb``: the code cells, in order, as one module (a pipeline built in cell 2 is known in
-  cell 5). IPython magics and shell lines become ``pass`` so the cell still parses. Findings are
+  cell 5). IPython magics and shell lines become ``pass`` so the cell still parses, except
+  ``%env NAME=VALUE``, which becomes the ``os.environ`` assignment it performs. Findings are
   reported at (cell, line within the cell); cells are numbered 1, 2, ... among *code* cells, as
   nbQA and ruff number them.
 - ``.md``: the fenced ``python``/``py`` blocks, in order, as one module. Findings are reported at
@@ -229,7 +230,16 @@ def _python_lines(text: str) -> list:
     return [_strip_magic(line) for line in lines]
 
 
+# ``%env CUBLAS_WORKSPACE_CONFIG=:4096:8`` sets an environment variable, which determinism rules
+# care about: it becomes the equivalent ``os.environ`` assignment instead of ``pass``.
+_ENV_MAGIC = re.compile(r"^(?P<indent>[ \t]*)%(?:set_)?env\s+(?P<name>[A-Za-z_]\w*)(?:\s*=\s*|\s+)(?P<value>.*?)\s*$")
+
+
 def _strip_magic(line: str) -> str:
+    env = _ENV_MAGIC.match(line)
+    if env is not None:
+        return (f"{env.group('indent')}import os; "
+                f"os.environ[{env.group('name')!r}] = {env.group('value')!r}")
     match = _MAGIC_LINE.match(line) or _HELP_LINE.match(line)
     if match is None:
         return line

@@ -173,3 +173,12 @@ def test_markdown_adapter_keeps_line_numbers():
 def test_notebook_adapter_rejects_non_dict_cells():
     with pytest.raises(SourceError):
         notebook_document('{"cells": ["x"]}', "nb.ipynb")
+
+
+def test_env_magic_becomes_the_environment_assignment_it_performs():
+    document = notebook_document(notebook("%env CUBLAS_WORKSPACE_CONFIG=:4096:8\n%set_env A b\n!ls\n"), "nb.ipynb")
+    assert document.python.splitlines() == [
+        "import os; os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'",
+        "import os; os.environ['A'] = 'b'",
+        "pass",
+    ]
