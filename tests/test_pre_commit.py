@@ -97,3 +97,21 @@ def test_pre_commit_blocks_findings_and_passes_clean_and_non_python_commits(tmp_
     assert text_only.returncode == 0, text_only.stdout + text_only.stderr
     assert "(no files to check)Skipped" in text_only.stdout + text_only.stderr
     assert git(project, "log", "--format=%s", env=env).stdout.split() == ["notes", "clean", "config"]
+
+
+def test_hooks_file_and_readme_snippets_agree():
+    yaml = pytest.importorskip("yaml")  # installed with pre-commit
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    lint_hook = next(hook for hook in hooks if hook["id"] == "reprolint")
+    assert lint_hook["types_or"] == ["python", "jupyter"] and lint_hook["require_serial"] is False
+    assert "--force-exclude" in lint_hook["entry"]
+    import re
+
+    snippets = [yaml.safe_load(block) for block in
+                re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.S)]
+    config = next(s for s in snippets if "repos" in s)
+    assert {hook["id"] for repo in config["repos"] for hook in repo["hooks"]} <= {h["id"] for h in hooks}
+    workflow = next(s for s in snippets if "jobs" in s)
+    steps = workflow["jobs"]["reprolint"]["steps"]
+    assert any("--output-format sarif" in step.get("run", "") for step in steps)
+    assert any(step.get("uses", "").startswith("github/codeql-action/upload-sarif") for step in steps)
