@@ -4,6 +4,7 @@ semantic model once, and let every enabled rule ask it questions."""
 from __future__ import annotations
 
 import ast
+import traceback
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
@@ -20,6 +21,25 @@ from reprolint.settings import Settings
 from reprolint.sources import SourceDocument, SourceError, decode_source, document_from_bytes, read_document
 
 PARSE_ERROR = "could not parse"
+INTERNAL_ERROR = "internal error"
+# libcst's tree, its positions and the analysis cost about 50 s and 700 MB per MB of source
+# (a generated 5 MB table took 260 s and 3.6 GB), so a file that big is an error, not a hang.
+# Files no rule could match are only checked by the stdlib parser and have no limit.
+MAX_ANALYSED_CHARS = 1_000_000
+TOO_LARGE = "too large to analyse"
+
+
+def too_large_message(chars: int) -> str:
+    return (f"{TOO_LARGE}: {chars:,} characters, over the limit of {MAX_ANALYSED_CHARS:,} "
+            "(generated code? exclude it)")
+
+
+def internal_error(path: str, where: str, exc: BaseException) -> FileError:
+    """A bug in reprolint met on one file: named as ours, with the traceback kept for --verbose,
+    so the run goes on and the user can report it."""
+    return FileError(path, f"{INTERNAL_ERROR} in {where}: {type(exc).__name__}: {exc} "
+                           "(a reprolint bug; please report it with this file)",
+                     detail="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
 
 
 def read_source(path: str) -> str:
@@ -72,6 +92,9 @@ class Linter:
             report.prefiltered = True
             self._check_syntax_cheaply(source, report)
             return report
+        if len(source) > MAX_ANALYSED_CHARS:
+            report.errors.append(FileError(path, too_large_message(len(source))))
+            return report
         # The stdlib parser first: it is ~9x cheaper than libcst's, gives Python's own messages,
         # and turns pathological nesting into an error instead of a native stack overflow in
         # libcst's parser (which would kill the whole run).
@@ -97,6 +120,9 @@ class Linter:
         except RecursionError:
             report.errors.append(FileError(path, "could not analyse: nesting too deep"))
             return report
+        except Exception as exc:  # a bug in reprolint must not end the run: report it for this file
+            report.errors.append(internal_error(path, "the analyzer", exc))
+            return report
         noqa = NoqaIndex.from_source(source)
         ignored_here = self.per_file_ignores.codes_for(path)
         for rule in self.rules:
@@ -108,6 +134,8 @@ class Linter:
                         report.findings.append(finding)
             except RecursionError:
                 report.errors.append(FileError(path, f"{rule.code} could not analyse: nesting too deep"))
+            except Exception as exc:  # one broken rule must not cost the other rules' findings
+                report.errors.append(internal_error(path, rule.code, exc))
         if self.reports_unused_noqa and UnusedNoqa.code not in ignored_here:
             report.findings.extend(self._unused_noqa(noqa, source, path, ignored_here))
         report.findings.sort(key=lambda f: f.sort_key)
@@ -142,6 +170,14 @@ class Linter:
     def lint_document(self, document: SourceDocument) -> FileReport:
         """Lint a file's Python text and move the findings back to the file's own positions.
         A Markdown block that does not parse is blanked (with a note) and the page parsed again."""
+        try:
+            return self._lint_document(document)
+        except Exception as exc:  # what lint_source does not catch itself (noqa, relocation)
+            report = FileReport(document.path)
+            report.errors.append(internal_error(document.path, "reprolint", exc))
+            return report
+
+    def _lint_document(self, document: SourceDocument) -> FileReport:
         report = self.lint_source(document.python, document.path)
         for _ in range(2):
             parse_errors = [e for e in report.errors if e.message.startswith(PARSE_ERROR)]
@@ -153,20 +189,21 @@ class Linter:
 
     def lint_bytes(self, data: bytes, path: str) -> FileReport:
         """Lint content that is not read from ``path`` (standard input with --stdin-filename)."""
+        return self._lint_loaded(path, lambda: document_from_bytes(data, path))
+
+    def lint_file(self, path: str) -> FileReport:
+        return self._lint_loaded(path, lambda: read_document(path))
+
+    def _lint_loaded(self, path: str, load) -> FileReport:
         try:
-            document = document_from_bytes(data, path)
+            document = load()
         except SourceError as exc:
             report = FileReport(path)
             report.errors.append(FileError(path, str(exc)))
             return report
-        return self.lint_document(document)
-
-    def lint_file(self, path: str) -> FileReport:
-        try:
-            document = read_document(path)
-        except SourceError as exc:
+        except Exception as exc:  # a bug in a source adapter must not end the run either
             report = FileReport(path)
-            report.errors.append(FileError(path, str(exc)))
+            report.errors.append(internal_error(path, "reading the file", exc))
             return report
         return self.lint_document(document)
 
