@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from reprolint.semantic.imports import ImportTable
-from reprolint.semantic.values import DictValue, GeneratorObject, Pipeline, Value
+from reprolint.semantic import catalog
+from reprolint.semantic.values import (
+    Const,
+    DictValue,
+    GeneratorObject,
+    Pipeline,
+    Scheduler,
+    Tensor,
+    Value,
+    possible_values,
+)
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,41 @@ class ListAliasing:
     label: str
 
 
+class AttributeAssignment(NamedTuple):
+    """``torch.backends.cudnn.benchmark = True``: an assignment to an imported attribute."""
+
+    target: cst.CSTNode
+    qualified: str
+    value: Optional[Value]
+    statement: cst.CSTNode  # the Assign / AnnAssign
+
+
+@dataclass
+class EnvWrite:
+    """A write to the process environment: ``os.environ[name] = v``, ``setdefault``, ``putenv``."""
+
+    name: str
+    value: Optional[Value]
+    node: cst.CSTNode
+    scope: str
+    order: int  # how many calls were evaluated before it (orders it against CUDA work)
+    how: str  # "os.environ[...] =", "os.environ.setdefault", "os.putenv", "os.environ.update"
+
+
+@dataclass
+class SeedTruthTest:
+    """A seed tested for truth: ``if args.seed:``, ``x if seed else y``, ``seed or 42``.
+
+    ``node`` is what a fix replaces: the tested name (``seed is not None``), the ``not seed``
+    operation (``seed is None``) or the whole ``seed or default``.
+    """
+
+    node: cst.CSTNode
+    expr: cst.CSTNode  # the seed expression itself
+    label: str
+    kind: str  # "test", "not", "or"
+
+
 @dataclass
 class SemanticModel:
     module: cst.Module
@@ -125,12 +170,18 @@ class SemanticModel:
     placements: list = field(default_factory=list)
     called_keys: set = field(default_factory=set)
     aliased_lists: list = field(default_factory=list)
-    # (node, qualified target, value) for ``torch.backends.cudnn.benchmark = True`` and the like.
+    # AttributeAssignment, for ``torch.backends.cudnn.benchmark = True`` and the like.
     attribute_assignments: list = field(default_factory=list)
+    env_writes: list = field(default_factory=list)  # EnvWrite
+    seed_truth_tests: list = field(default_factory=list)  # SeedTruthTest
+    scheduler_creations: list = field(default_factory=list)  # (CallFact, Scheduler)
+    distribution_samples: list = field(default_factory=list)  # CallFact of ``latent_dist.sample()``
+    main_guard: Optional[cst.CSTNode] = None  # the module's ``if __name__ == "__main__":``
     generator_objects: list = field(default_factory=list)
     determinism_setups: list = field(default_factory=list)  # CallFact
     seeding_calls: list = field(default_factory=list)  # CallFact
     _positions: Optional[dict] = None
+    _call_order: Optional[dict] = None
 
     # -- questions rules ask -------------------------------------------------------------
 
@@ -160,3 +211,100 @@ class SemanticModel:
 
     def uses_of(self, obj: GeneratorObject) -> list:
         return [u for u in self.generator_uses if obj in u.objects]
+
+    def assignments_to(self, *qualified: str) -> list:
+        wanted = set(qualified)
+        return [a for a in self.attribute_assignments if a.qualified in wanted]
+
+    def call_fact(self, node: cst.CSTNode) -> Optional[CallFact]:
+        index = self.call_order(node)
+        return self.calls[index] if index is not None else None
+
+    def call_order(self, node: cst.CSTNode) -> Optional[int]:
+        """The index of a call in evaluation order (module body first, then functions)."""
+        if self._call_order is None:
+            self._call_order = {id(c.node): i for i, c in enumerate(self.calls)}
+        return self._call_order.get(id(node))
+
+    # -- schedulers
+
+    def step_noise(self, call: CallFact) -> Optional[str]:
+        """Why ``<scheduler>.step(...)`` draws noise, or None when it does not or may not.
+
+        Only a scheduler whose class is known, and settings whose values are known (passed as
+        literals, or left at the class default), give an answer; anything else is None.
+        """
+        if call.method != "step" or not isinstance(call.receiver, Scheduler):
+            return None
+        scheduler = call.receiver
+        entry = catalog.scheduler_step_noise(scheduler.class_name)
+        if entry is None:
+            return None
+        short = scheduler.class_name.rsplit(".", 1)[-1]
+        noise_argument = entry.get("noise_argument")
+        if noise_argument and call.passes(noise_argument) is not False:
+            return None
+        if entry["draws"] == "always":
+            for setting in entry.get("unless_config_set", ()):
+                if scheduler.passes(setting) is not False:
+                    return None
+            return f"`{short}.step` always draws noise"
+        if entry["draws"] != "when":
+            return None
+        for gates in entry["any_of"]:
+            reasons = []
+            for gate in gates:
+                opened = self._gate_opened(call, scheduler, gate)
+                if opened is None:
+                    return None
+                if not opened:
+                    break
+                reasons.append(gate["name"])
+            else:
+                return f"`{short}.step` draws noise with this {'/'.join(reasons)} setting"
+        return None
+
+    @staticmethod
+    def _gate_opened(call: CallFact, scheduler: Scheduler, gate: dict) -> Optional[bool]:
+        if gate["source"] == "argument":
+            if len([a for a in call.arguments if a.keyword is None]) > 3 or call.star_args:
+                return None  # passed positionally: not worth guessing which is which
+            passed = call.passes(gate["name"])
+            if passed is None:
+                return None
+            value = call.passed_value(gate["name"]) if passed else Const(gate["default"])
+        else:
+            known, value = scheduler.setting(gate["name"])
+            if not known:
+                return None
+            if value is None:
+                value = Const(gate["default"])
+        results = set()
+        for option in possible_values(value):
+            if not isinstance(option, Const):
+                return None
+            results.add(_gate_test(gate["test"], option.value))
+        if None in results or len(results) != 1:
+            return None
+        return results.pop()
+
+    # -- tensors
+
+    def unseeded_tensor(self, value: Optional[Value]) -> Optional[Tensor]:
+        return value if isinstance(value, Tensor) and not value.seeded else None
+
+
+def _gate_test(test, value) -> Optional[bool]:
+    if test == ">0":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None if value is not None else False
+        return value > 0
+    if test == "truthy":
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return bool(value)
+        return None
+    if isinstance(test, dict) and "in" in test:
+        if not isinstance(value, str):
+            return None
+        return value in test["in"]
+    return None
