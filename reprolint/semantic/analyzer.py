@@ -215,7 +215,7 @@ class Analyzer:
                 value = values[0]
                 for other in values[1:]:
                     value = join(value, other)
-                if isinstance(value, (Pipeline, Scheduler)):
+                if isinstance(value, (Pipeline, Scheduler, Accelerator)):
                     bound[name] = value
             if bound:
                 bindings[func] = bound

@@ -181,6 +181,11 @@ def join(a: Optional[Value], b: Optional[Value]) -> Optional[Value]:
         return a
     if isinstance(a, Pipeline) and isinstance(b, Pipeline):
         return Pipeline(a.class_name if a.class_name == b.class_name else None, a.origin)
+    # ``g = torch.Generator(...).manual_seed(s) if seed is not None else None``: where a
+    # generator is passed at all, it is that one.
+    for maybe, other in ((a, b), (b, a)):
+        if isinstance(maybe, (Generator, GeneratorList)) and other == Const(None):
+            return maybe
     options = set()
     for v in (a, b):
         if isinstance(v, OneOf):
