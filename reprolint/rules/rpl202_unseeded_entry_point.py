@@ -10,7 +10,8 @@ class UnseededEntryPoint(Rule):
     Flags an entry-point module (one with `if __name__ == "__main__":`, or with pipeline calls or
     a training loop at its top level) that draws torch randomness from the global random state
     but makes no seeding call at all (`torch.manual_seed`, `set_seed`, `seed_everything`, ... or
-    a helper named in the `seeding-helpers` setting). Draws from the global state are pipeline
+    a helper named in the `seeding-helpers` setting; a call of the project's own function named
+    like `seed_everything`/`setup_seed` also keeps it silent). Draws from the global state are pipeline
     calls without a generator, `torch.randn`-style calls without one, `latent_dist.sample()`
     without one, and training loops (`loss.backward()` in a loop: weight init, dropout,
     shuffling). Reported once, at the first such draw.
@@ -47,7 +48,7 @@ class UnseededEntryPoint(Rule):
     triggers = ("__main__", "Pipeline", "backward", "rand", "normal", "latent_dist")
 
     def check(self, model):
-        if model.seeding_calls:
+        if model.may_seed_globally():
             return
         draws = _global_draws(model)
         if not draws:

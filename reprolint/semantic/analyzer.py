@@ -940,8 +940,11 @@ class Analyzer:
     def _note_truth_tests(self, test, state: FlowState) -> None:
         """Seeds tested for truth in an ``if``/``while``/conditional-expression test."""
         if isinstance(test, cst.BooleanOperation):
-            self._note_truth_tests(test.left, state)
-            self._note_truth_tests(test.right, state)
+            for operand, sibling in ((test.left, test.right), (test.right, test.left)):
+                # ``seed and seed > 0``: 0 fails the comparison anyway, so the truth test is moot.
+                if isinstance(test.operator, cst.And) and _compares(sibling, dotted_name(operand)):
+                    continue
+                self._note_truth_tests(operand, state)
         elif isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             if not self._note_seed_test(test.expression, test, "not", state):
                 self._note_truth_tests(test.expression, state)
@@ -1144,6 +1147,8 @@ def _self_assignments(func: cst.FunctionDef, self_name: str):
                     yield t.attr.value, small.value
 
 
+_NOT_A_SEED_VALUE_SUFFIXES = ("seeds", "seeded", "_fn", "func", "worker", "everything", "generator", "_gen", "rng",
+                              "_list", "_dict", "_file", "_path", "_dir", "_type", "_mode", "_strategy")
 _NOT_A_SEED_VALUE_PREFIXES = ("use_", "is_", "has_", "do_", "should_", "enable", "disable", "no_", "fix_",
                               "with_", "set_", "get_", "make_", "init_", "reset_")
 
@@ -1152,9 +1157,18 @@ def _names_a_seed(name: str) -> bool:
     """``seed``, ``random_seed``, ``SEED``, ``seed_value``: names that hold a seed value. Flags
     (``use_seed``), collections (``seeds``) and functions (``set_seed``, ``seed_worker``) do not."""
     lowered = name.lower()
-    if "seed" not in lowered or lowered.endswith(("seeds", "seeded", "_fn", "worker", "everything")):
+    if "seed" not in lowered or lowered.endswith(_NOT_A_SEED_VALUE_SUFFIXES):
         return False
     return not lowered.startswith(_NOT_A_SEED_VALUE_PREFIXES)
+
+
+def _compares(node, name: Optional[str]) -> bool:
+    """Whether ``node`` is a comparison (other than ``is``/``is not``) involving ``name``."""
+    if name is None or not isinstance(node, cst.Comparison):
+        return False
+    if any(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):
+        return False
+    return any(dotted_name(side) == name for side in [node.left] + [c.comparator for c in node.comparisons])
 
 
 def _is_main_guard(test) -> bool:

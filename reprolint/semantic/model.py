@@ -13,6 +13,7 @@ from reprolint.semantic import catalog
 from reprolint.semantic.values import (
     Const,
     DictValue,
+    Generator,
     GeneratorObject,
     Pipeline,
     Scheduler,
@@ -226,6 +227,23 @@ class SemanticModel:
             self._call_order = {id(c.node): i for i, c in enumerate(self.calls)}
         return self._call_order.get(id(node))
 
+    def may_seed_globally(self) -> bool:
+        """Whether the module makes a seeding call, or a call that may well be one: a function of
+        its own or of another project named like ``seed_everything``/``setup_seed``/``fix_seeds``.
+        Used only to keep rules silent."""
+        if self.seeding_calls:
+            return True
+        for call in self.calls:
+            written = call.node.func
+            last = written.attr.value if isinstance(written, cst.Attribute) else (
+                written.value if isinstance(written, cst.Name) else "")
+            if "seed" not in last.lower() or last in _NOT_SEEDING_METHODS:
+                continue
+            if isinstance(call.receiver, Generator) or (call.qualname or "").startswith("torch."):
+                continue
+            return True
+        return False
+
     # -- schedulers
 
     def step_noise(self, call: CallFact) -> Optional[str]:
@@ -292,6 +310,10 @@ class SemanticModel:
 
     def unseeded_tensor(self, value: Optional[Value]) -> Optional[Tensor]:
         return value if isinstance(value, Tensor) and not value.seeded else None
+
+
+# Methods with "seed" in their name that do not seed the global random state.
+_NOT_SEEDING_METHODS = frozenset({"seed", "initial_seed", "manual_seed", "get_seed"})
 
 
 def _gate_test(test, value) -> Optional[bool]:
