@@ -30,7 +30,7 @@ def log_validation(pipeline, args, accelerator, pipeline_args, epoch, is_final_v
 
     generator = torch.Generator(device=accelerator.device).manual_seed(args.seed) if args.seed else None  # expect: RPL106, RPL201
 
-    images = [pipeline(**pipeline_args, generator=generator).images[0] for _ in range(args.num_validation_images)]
+    images = [pipeline(**pipeline_args, generator=generator).images[0] for _ in range(args.num_validation_images)]  # expect: RPL102
     del pipeline
     torch.cuda.empty_cache()
     return images
