@@ -218,6 +218,8 @@ def test_diagonal_gaussian_distribution_constructor():
     ("if self.seed_generator: pass", False),
     ("seed = 'abc'\nif seed: pass", False),
     ("from x import seed\nif seed: pass", False),
+    ("x = pick(seed_indices) if seed_indices else None", False),
+    ("seed = [s for s in pool]\nif seed: pass", False),
 ])
 def test_seed_truthiness(line, flagged):
     assert bool(codes(line, "RPL201")) is flagged

@@ -721,6 +721,8 @@ class Analyzer:
             if not created_inside:
                 self._record_aliasing(node, node.elt)
             return GeneratorList((element.obj,), aliased=not created_inside)
+        if isinstance(node, cst.ListComp) and not isinstance(element, GeneratorList):
+            return Sequence(None)
         return None
 
     def _comprehension_pass(self, node, inner: FlowState, frame: _Frame):
@@ -1164,7 +1166,8 @@ def _self_assignments(func: cst.FunctionDef, self_name: str):
 
 
 _NOT_A_SEED_VALUE_SUFFIXES = ("seeds", "seeded", "_fn", "func", "worker", "everything", "generator", "_gen", "rng",
-                              "_list", "_dict", "_file", "_path", "_dir", "_type", "_mode", "_strategy")
+                              "_list", "_dict", "_file", "_path", "_dir", "_type", "_mode", "_strategy",
+                              "indices", "_ids", "_values", "_map", "_mask", "_tensor", "_latents", "_image")
 _NOT_A_SEED_VALUE_PREFIXES = ("use_", "is_", "has_", "do_", "should_", "enable", "disable", "no_", "fix_",
                               "with_", "set_", "get_", "make_", "init_", "reset_")
 
