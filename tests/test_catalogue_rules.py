@@ -219,6 +219,8 @@ def test_diagonal_gaussian_distribution_constructor():
     ("seed = 'abc'\nif seed: pass", False),
     ("from x import seed\nif seed: pass", False),
     ("x = pick(seed_indices) if seed_indices else None", False),
+    ("x = base + self.seed_offset if self.seed_offset else base", False),
+    ("if SEED_VALUE: pass", True),
     ("seed = [s for s in pool]\nif seed: pass", False),
 ])
 def test_seed_truthiness(line, flagged):

@@ -61,3 +61,13 @@ def test_corpus_is_large_enough_and_covers_every_rule():
 def test_corpus_settings_name_existing_files():
     table = json.loads((CORPUS / "settings.json").read_text(encoding="utf-8"))
     assert all((CORPUS / name).exists() for name in table)
+
+
+def test_cli_takes_the_corpus_helper_settings():
+    from tests.conftest import run_cli
+
+    path = str(CORPUS / "negative_user_determinism_helper.py")
+    without = run_cli(path, "--select", "RPL301")
+    assert without.returncode == 1 and "RPL301" in without.stdout
+    named = run_cli(path, "--select", "RPL301", "--determinism-helpers", "myproj.repro.make_deterministic")
+    assert named.returncode == 0, named.stdout

@@ -9,8 +9,9 @@ class SeedTruthiness(Rule):
     ## What it does
     Flags a seed tested for truth: `... if seed else ...`, `if args.seed:`, `if not self.seed:`,
     `seed or default`, where the tested name or attribute contains `seed` (`seed`,
-    `args.seed`, `cfg.train.seed`, `random_seed`). Names of flags and collections
-    (`use_seed`, `seeds`) and names known to hold something other than an int are not flagged.
+    `args.seed`, `cfg.train.seed`, `random_seed`, `seed_value`). Names of flags, collections,
+    functions and other numbers (`use_seed`, `seeds`, `seed_indices`, `seed_worker`,
+    `seed_offset`) and names known to hold something other than an int are not flagged.
 
     ## Why is this bad?
     `0` is a valid seed and a false value: `generator = make(seed) if seed else None` treats

@@ -56,7 +56,7 @@ class CublasWorkspaceMissing(Rule):
 
     def check(self, model):
         switches = [c for c in model.determinism_setups if c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS]
-        if not switches or len(switches) != len(model.determinism_setups) and _sets_variable_elsewhere(model):
+        if not switches or _sets_variable_elsewhere(model):
             return
         writes = [w for w in model.env_writes if w.name == catalog.CUBLAS_WORKSPACE_CONFIG]
         if not writes:
@@ -132,10 +132,10 @@ class CublasWorkspaceMissing(Rule):
 
 
 def _sets_variable_elsewhere(model) -> bool:
-    """``enable_full_determinism`` and the user's determinism helpers set the variable."""
-    return any(c.qualname not in catalog.USE_DETERMINISTIC_ALGORITHMS for c in model.determinism_setups
-               if c.qualname not in catalog.SET_SEED_WITH_DETERMINISTIC
-               and c.qualname not in catalog.LIGHTNING_TRAINERS)
+    """``enable_full_determinism`` and the user's determinism helpers set the variable;
+    ``set_seed(deterministic=True)`` and Lightning's ``Trainer(deterministic=True)`` do not."""
+    plain_switches = catalog.USE_DETERMINISTIC_ALGORITHMS | catalog.SET_SEED_WITH_DETERMINISTIC | catalog.LIGHTNING_TRAINERS
+    return any(c.qualname not in plain_switches for c in model.determinism_setups)
 
 
 def _may_be_deterministic_workspace(value) -> bool:

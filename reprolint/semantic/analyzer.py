@@ -1165,20 +1165,21 @@ def _self_assignments(func: cst.FunctionDef, self_name: str):
                     yield t.attr.value, small.value
 
 
-_NOT_A_SEED_VALUE_SUFFIXES = ("seeds", "seeded", "_fn", "func", "worker", "everything", "generator", "_gen", "rng",
-                              "_list", "_dict", "_file", "_path", "_dir", "_type", "_mode", "_strategy",
-                              "indices", "_ids", "_values", "_map", "_mask", "_tensor", "_latents", "_image")
+# After the last "seed" in a name, what may follow for the name to hold a seed value.
+_SEED_VALUE_ENDINGS = ("", "_", "_value", "value", "_val", "val", "_number", "_num", "_int")
 _NOT_A_SEED_VALUE_PREFIXES = ("use_", "is_", "has_", "do_", "should_", "enable", "disable", "no_", "fix_",
                               "with_", "set_", "get_", "make_", "init_", "reset_")
 
 
 def _names_a_seed(name: str) -> bool:
     """``seed``, ``random_seed``, ``SEED``, ``seed_value``: names that hold a seed value. Flags
-    (``use_seed``), collections (``seeds``) and functions (``set_seed``, ``seed_worker``) do not."""
+    (``use_seed``), collections (``seeds``, ``seed_indices``), functions (``set_seed``,
+    ``seed_worker``) and other numbers (``seed_offset``) do not."""
     lowered = name.lower()
-    if "seed" not in lowered or lowered.endswith(_NOT_A_SEED_VALUE_SUFFIXES):
+    if "seed" not in lowered:
         return False
-    return not lowered.startswith(_NOT_A_SEED_VALUE_PREFIXES)
+    ending = lowered[lowered.rindex("seed") + len("seed"):]
+    return ending in _SEED_VALUE_ENDINGS and not lowered.startswith(_NOT_A_SEED_VALUE_PREFIXES)
 
 
 def _compares(node, name: Optional[str]) -> bool:
