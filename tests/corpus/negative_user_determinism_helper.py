@@ -9,4 +9,3 @@ seed_all(0)
 pipe = StableDiffusion3Pipeline.from_pretrained("stabilityai/stable-diffusion-3-medium-diffusers", torch_dtype=torch.float16)
 pipe = pipe.to("cuda")
 image = pipe("a photo of a cat holding a sign", generator=torch.Generator("cpu").manual_seed(0)).images[0]
-torch.use_deterministic_algorithms(True)
