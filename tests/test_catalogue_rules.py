@@ -120,6 +120,22 @@ def test_step_arguments_decide(step, flagged):
     assert bool(codes(code, "RPL110")) is flagged
 
 
+def test_scheduler_parameter_annotated_with_its_class():
+    code = """
+        from typing import Optional
+        from diffusers import DDPMScheduler, SASolverScheduler
+
+        def denoise(unet, scheduler: DDPMScheduler, x):
+            for t in scheduler.timesteps:
+                x = scheduler.step(unet(x, t).sample, t, x).prev_sample
+            return x
+
+        def denoise_sa(unet, scheduler: Optional[SASolverScheduler], x):
+            return scheduler.step(unet(x, 0).sample, 0, x).prev_sample
+    """
+    assert codes(code, "RPL110,RPL112") == [("RPL110", 6)]
+
+
 def test_ddim_variance_noise_supplies_the_noise():
     code = """
         from diffusers import DDIMScheduler

@@ -272,6 +272,9 @@ class Analyzer:
         qualified = self.imports.resolve(expr)
         if qualified and catalog.is_pipeline_class_name(qualified):
             return Pipeline(qualified, annotation)
+        if qualified and catalog.is_scheduler_class_name(qualified):
+            # Its class is known, its settings are not: only what holds for every setting counts.
+            return Scheduler(qualified, annotation, (), "annotation", open_kwargs=True)
         return None
 
     def _analyse_class(self, node: cst.ClassDef, state: FlowState, frame: _Frame) -> None:

@@ -117,7 +117,8 @@ class Scheduler(Value):
     class_name: Optional[str]
     origin: Optional[cst.CSTNode] = field(default=None, compare=False, hash=False)
     kwargs: tuple = ()  # (keyword, Value) pairs from the constructor or from_config call
-    # How it was made: "init" (``X(...)``), "from_config" or "from_pretrained".
+    # How it was made: "init" (``X(...)``), "from_config", "from_pretrained", or "annotation" (a
+    # parameter annotated with the class).
     made_by: str = "init"
     # A ``**kw`` in that call: any setting may have been passed.
     open_kwargs: bool = False
