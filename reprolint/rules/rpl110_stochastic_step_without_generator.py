@@ -18,8 +18,9 @@ class StochasticStepWithoutGenerator(Rule):
     (`scripts/generate_scheduler_table.py`, shipped as `reprolint/data/schedulers.json`).
 
     The scheduler must be known: made in the module by its constructor, `.from_config(...)` or
-    `.from_pretrained(...)` (also `pipe.scheduler = X.from_config(pipe.scheduler.config)`), with
-    the settings that decide it passed as literals or left at their defaults.
+    `.from_pretrained(...)` (also `pipe.scheduler = X.from_config(pipe.scheduler.config)`), or a
+    parameter annotated with its class, with the settings that decide it passed as literals or
+    left at their class defaults (a setting that may come in through `**kwargs` keeps it silent).
 
     ## Why is this bad?
     Without a generator the scheduler draws its step noise from torch's global random state, so

@@ -13,9 +13,13 @@ class DataloaderUnseededWorkers(Rule):
     Lightning's `seed_everything(..., workers=True)`, which seeds workers itself.
 
     ## Why is this bad?
-    Each worker process re-seeds torch from a base seed, but not `random` or `numpy`: data
-    augmentations that use them repeat across workers and differ between runs. The shuffling
-    order itself comes from the global generator, which any other random draw moves.
+    Without `generator=`, the shuffling order and the base seed of every worker (from which each
+    worker seeds `torch`, `random` and `numpy`) are drawn from torch's global generator when the
+    loader is iterated: any other random draw before that (a model's initialisation, one more
+    augmentation, a changed number of warm-up batches) changes the order and every worker's
+    augmentations. Before torch 1.9, workers also left `numpy` unseeded, so augmentations
+    repeated across workers. The PyTorch notes recommend both `generator=` and a
+    `worker_init_fn`.
 
     ## Example
     ```python
