@@ -635,7 +635,8 @@ class Analyzer:
             orelse = self._eval(node.orelse, state, frame)
             return join(body, orelse)
         if isinstance(node, cst.BooleanOperation):
-            if isinstance(node.operator, cst.Or):
+            # ``seed or 0`` maps seed 0 to 0: harmless.
+            if isinstance(node.operator, cst.Or) and not _is_zero(node.right):
                 self._note_seed_test(node.left, node, "or", state)
             left = self._eval(node.left, state, frame)
             right = self._eval(node.right, state, frame)
@@ -1210,6 +1211,10 @@ def _names_a_seed(name: str) -> bool:
         return False
     ending = lowered[lowered.rindex("seed") + len("seed"):]
     return ending in _SEED_VALUE_ENDINGS and not lowered.startswith(_NOT_A_SEED_VALUE_PREFIXES)
+
+
+def _is_zero(node) -> bool:
+    return isinstance(node, cst.Integer) and node.evaluated_value == 0
 
 
 def _compares(node, name: Optional[str]) -> bool:
