@@ -330,6 +330,37 @@ def test_cublas_not_needed_with_enable_full_determinism_or_warn_false():
     assert codes("import torch\ntorch.use_deterministic_algorithms(False)", "RPL302") == []
 
 
+def test_scoped_deterministic_toggle_is_not_a_setup():
+    code = """
+        import torch
+
+        def topk_deterministic(*args, **kwargs):
+            prior = torch.are_deterministic_algorithms_enabled()
+            try:
+                torch.use_deterministic_algorithms(True)
+                return torch.topk(*args, **kwargs)
+            finally:
+                torch.use_deterministic_algorithms(prior)
+
+        compiled = torch.compile(model)
+    """
+    assert codes(code, "RPL302,RPL305") == []
+
+
+def test_module_level_switch_beside_a_scoped_toggle_still_counts():
+    code = """
+        import torch
+
+        torch.use_deterministic_algorithms(True)
+
+        def scoped():
+            prior = torch.are_deterministic_algorithms_enabled()
+            torch.use_deterministic_algorithms(False)
+            torch.use_deterministic_algorithms(prior)
+    """
+    assert codes(code, "RPL302") == [("RPL302", 3)]
+
+
 # -- RPL303 / RPL305 / RPL306 -----------------------------------------------------------------
 
 def test_backend_switches_resolve_through_imports():

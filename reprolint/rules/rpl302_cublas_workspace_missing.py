@@ -13,7 +13,9 @@ class CublasWorkspaceMissing(Rule):
     environment variable `CUBLAS_WORKSPACE_CONFIG` to `:4096:8` or `:16:8`
     (`os.environ[...] = ...`, `os.environ.setdefault(...)`, `os.environ.update(...)`,
     `os.putenv(...)`), or that sets it only after the module's first CUDA work (a GPU placement
-    earlier at the top level). Not reported where `enable_full_determinism()` or a helper named
+    earlier at the top level). A function that switches deterministic algorithms on around one
+    operation and then restores the saved mode is a scoped toggle, not a setup, and is not
+    reported. Not reported where `enable_full_determinism()` or a helper named
     in `determinism-helpers` is used (they set the variable), nor where the module mentions the
     variable in a way reprolint does not follow.
 
@@ -55,7 +57,7 @@ class CublasWorkspaceMissing(Rule):
     triggers = ("use_deterministic_algorithms",)
 
     def check(self, model):
-        switches = [c for c in model.determinism_setups if c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS]
+        switches = [c for c in model.lasting_determinism_setups if c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS]
         if not switches or _sets_variable_elsewhere(model):
             return
         writes = [w for w in model.env_writes if w.name == catalog.CUBLAS_WORKSPACE_CONFIG]

@@ -8,7 +8,9 @@ from reprolint.semantic.values import Const
 class NondeterministicBackend(Rule):
     """
     ## What it does
-    In a module that sets up determinism (see RPL301), flags what undoes it:
+    In a module that sets up determinism (see RPL301; a function that only switches deterministic
+    algorithms on around one operation and restores the saved mode does not count), flags what
+    undoes it:
     `enable_xformers_memory_efficient_attention()`, `torch.compile(...)`,
     `torch.backends.cuda.matmul.allow_tf32 = True`, `torch.backends.cudnn.allow_tf32 = True`
     and `torch.set_float32_matmul_precision("high")` / `("medium")`.
@@ -46,7 +48,7 @@ class NondeterministicBackend(Rule):
     triggers = ("xformers", "compile", "allow_tf32", "set_float32_matmul_precision")
 
     def check(self, model):
-        if not model.determinism_setups:
+        if not model.lasting_determinism_setups:
             return
         found = []
         for call in model.calls:

@@ -233,6 +233,20 @@ class SemanticModel:
             self._call_order = {id(c.node): i for i, c in enumerate(self.calls)}
         return self._call_order.get(id(node))
 
+    @property
+    def lasting_determinism_setups(self) -> list:
+        """Determinism setups other than a scoped toggle: a function that saves
+        ``torch.are_deterministic_algorithms_enabled()``, switches deterministic algorithms on
+        around one operation and restores the saved mode (``use_deterministic_algorithms(prior)``).
+        Such a helper sets up nothing for the module it lives in."""
+        restoring_scopes = {
+            c.scope for c in self.calls_to(*catalog.USE_DETERMINISTIC_ALGORITHMS)
+            if (c.positional(0) or c.keyword("mode")) is not None
+            and not isinstance((c.positional(0) or c.keyword("mode")).value, Const)
+        }
+        return [c for c in self.determinism_setups
+                if not (c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS and c.scope in restoring_scopes)]
+
     def may_seed_globally(self) -> bool:
         """Whether the module makes a seeding call, or a call that may well be one: a function of
         its own or of another project named like ``seed_everything``/``setup_seed``/``fix_seeds``.
