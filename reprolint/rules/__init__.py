@@ -23,6 +23,7 @@ from reprolint.rules.rpl304_dataloader_unseeded_workers import DataloaderUnseede
 from reprolint.rules.rpl305_nondeterministic_backend import NondeterministicBackend
 from reprolint.rules.rpl306_determinism_undone import DeterminismUndone
 from reprolint.rules.rpl301_missing_determinism_setup import MissingDeterminismSetup
+from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
 
 ALL_RULES: tuple = tuple(
     sorted(
@@ -47,6 +48,7 @@ ALL_RULES: tuple = tuple(
             DataloaderUnseededWorkers,
             NondeterministicBackend,
             DeterminismUndone,
+            UnusedNoqa,
         ],
         key=lambda rule: rule.code,
     )
