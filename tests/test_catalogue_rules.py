@@ -460,3 +460,23 @@ def test_default_off_rules_stay_off_by_default():
     enabled = {rule.code for rule in select_rules()}
     assert {"RPL108", "RPL202", "RPL306"}.isdisjoint(enabled)
     assert {"RPL109", "RPL110", "RPL111", "RPL112", "RPL201", "RPL302", "RPL303", "RPL304", "RPL305"} <= enabled
+
+
+def test_notebook_env_magic_orders_against_cuda_work(tmp_path):
+    from reprolint.engine import Linter
+    from reprolint.settings import Settings
+
+    def notebook(*cells):
+        return json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None,
+                                      "outputs": [], "source": c} for c in cells],
+                           "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+    late = tmp_path / "late.ipynb"
+    late.write_text(notebook("import torch\nmodel = torch.nn.Linear(2, 2).cuda()",
+                             "%env CUBLAS_WORKSPACE_CONFIG=:4096:8\ntorch.use_deterministic_algorithms(True)"))
+    early = tmp_path / "early.ipynb"
+    early.write_text(notebook("%env CUBLAS_WORKSPACE_CONFIG=:4096:8\nimport torch",
+                              "torch.use_deterministic_algorithms(True)\nmodel = torch.nn.Linear(2, 2).cuda()"))
+    linter = Linter(Settings(select=("RPL302",)))
+    assert [f.code for f in linter.lint_file(str(late)).findings] == ["RPL302"]
+    assert linter.lint_file(str(early)).findings == []

@@ -542,7 +542,7 @@ class Analyzer:
             key = dotted_name(target.value)
             container = state.get(key) if key else None
             index = _const_subscript(target)
-            if isinstance(index, str) and self.imports.resolve(target.value) == catalog.ENVIRON:
+            if isinstance(index, str) and self._is_environ(target.value):
                 self._note_env_write(index, value, self._statement_around(target), frame, "os.environ[...] =")
             if isinstance(container, DictValue) and isinstance(index, str):
                 state.env[key] = container.with_item(index, value)
@@ -966,6 +966,14 @@ class Analyzer:
         return Scheduler(class_name, fact.node, kwargs, made_by, open_kwargs)
 
     # ------------------------------------------------------------------ smaller facts
+
+    def _is_environ(self, node) -> bool:
+        """``os.environ``, through imports; also unimported, as a notebook's ``%env NAME=VALUE``
+        becomes ``os.environ[...] = ...`` in a notebook that may never import ``os``."""
+        qualified = self.imports.resolve(node)
+        if qualified is not None:
+            return qualified == catalog.ENVIRON
+        return dotted_name(node) == catalog.ENVIRON and "os" not in self.imports.aliases
 
     def _statement_around(self, target) -> cst.CSTNode:
         """The assignment statement binding ``target``, or the target itself elsewhere
