@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
-from reprolint.semantic import catalog
 
 
 class UnseededEntryPoint(Rule):
     """
     ## What it does
-    Flags an entry-point module (one with `if __name__ == "__main__":`, or with pipeline calls or
-    a training loop at its top level) that draws torch randomness from the global random state
+    Flags an entry-point module (one with `if __name__ == "__main__":`, or with pipeline calls,
+    torch random draws or a training loop at its top level) that draws torch randomness from the global random state
     but makes no seeding call at all (`torch.manual_seed`, `set_seed`, `seed_everything`, ... or
     a helper named in the `seeding-helpers` setting; a call of the project's own function named
     like `seed_everything`/`setup_seed` also keeps it silent). Draws from the global state are pipeline
@@ -49,21 +48,16 @@ class UnseededEntryPoint(Rule):
     triggers = ("__main__", "Pipeline", "backward")
 
     def check(self, model):
-        if model.may_seed_globally():
+        if model.may_seed_globally() or not model.is_entry_point():
             return
-        draws = _global_draws(model)
-        if not draws:
-            return
-        top_level = [node for node, scope, _ in draws if scope == "<module>"]
-        training = [c for c in model.calls if c.method == "backward" and c.scope == "<module>" and c.loop_depth]
-        if model.main_guard is None and not top_level and not training:
-            return
-        node, _, description = draws[0]
-        yield self.report(
-            model, node,
-            f"this entry point draws randomness ({description}) but never seeds: call "
-            "torch.manual_seed(<seed>) (or set_seed) at its start",
-        )
+        draws = model.global_rng_draws()
+        if draws:
+            node, description = draws[0]
+            yield self.report(
+                model, node,
+                f"this entry point draws randomness ({description}) but never seeds: call "
+                "torch.manual_seed(<seed>) (or set_seed) at its start",
+            )
 
     VALID = [
         Example(
@@ -100,21 +94,3 @@ class UnseededEntryPoint(Rule):
         ),
     ]
 
-
-def _global_draws(model) -> list:
-    """(node, scope, description) of every draw from the global random state, in order."""
-    draws = []
-    samples = {id(c) for c in model.distribution_samples}
-    for call in model.calls:
-        if call.pipeline is not None:
-            if (catalog.is_sampling_pipeline_class(call.pipeline.class_name)
-                    and call.passes("generator") is False and call.passes("latents") is False
-                    and not call.star_args):
-                draws.append((call.node, call.scope, "a pipeline call without a generator"))
-        elif call.qualname in catalog.TORCH_RANDOM_FUNCTIONS and call.passes("generator") is False:
-            draws.append((call.node, call.scope, f"`{call.qualname}` without a generator"))
-        elif id(call) in samples and call.passes("generator") is False and not call.arguments:
-            draws.append((call.node, call.scope, "`latent_dist.sample()` without a generator"))
-        elif call.method == "backward" and call.loop_depth:
-            draws.append((call.node, call.scope, "a training loop"))
-    return draws

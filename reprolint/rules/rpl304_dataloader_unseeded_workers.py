@@ -71,7 +71,7 @@ class DataloaderUnseededWorkers(Rule):
             yield self.report(
                 model, call.node,
                 "shuffling DataLoader with worker processes but neither `generator=` nor "
-                "`worker_init_fn=`: workers' random/numpy state and the order are not reproducible",
+                "`worker_init_fn=`: the order and every worker's seed come from torch's global generator",
             )
 
     VALID = [

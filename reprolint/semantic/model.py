@@ -247,6 +247,36 @@ class SemanticModel:
         return [c for c in self.determinism_setups
                 if not (c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS and c.scope in restoring_scopes)]
 
+    def global_rng_draws(self) -> list:
+        """(node, description) of every draw from torch's global random state, in evaluation
+        order: sampling pipeline calls, ``torch.randn``-style calls and ``latent_dist.sample()``
+        without a generator, and training steps (``backward`` in a loop: initialisation,
+        dropout and shuffling all draw from it)."""
+        draws = []
+        samples = {id(c) for c in self.distribution_samples}
+        for call in self.calls:
+            if call.pipeline is not None:
+                if (catalog.is_sampling_pipeline_class(call.pipeline.class_name)
+                        and call.passes("generator") is False and call.passes("latents") is False
+                        and not call.star_args):
+                    draws.append((call.node, "a pipeline call without a generator"))
+            elif call.qualname in catalog.TORCH_RANDOM_FUNCTIONS and call.passes("generator") is False:
+                draws.append((call.node, f"`{call.qualname}` without a generator"))
+            elif id(call) in samples and call.passes("generator") is False and not call.arguments:
+                draws.append((call.node, "`latent_dist.sample()` without a generator"))
+            elif call.method == "backward" and call.loop_depth:
+                draws.append((call.node, "a training loop"))
+        return draws
+
+    def is_entry_point(self) -> bool:
+        """A module meant to be run: it has ``if __name__ == "__main__":``, or calls a pipeline or
+        runs a training loop at its top level (a script or an exported notebook)."""
+        if self.main_guard is not None:
+            return True
+        return any(c.scope == "<module>" and (c.pipeline is not None or (c.method == "backward" and c.loop_depth))
+                   for c in self.calls) or any(
+            c.scope == "<module>" and c.qualname in catalog.TORCH_RANDOM_FUNCTIONS for c in self.calls)
+
     def may_seed_globally(self) -> bool:
         """Whether the module makes a seeding call, or a call that may well be one: a function of
         its own or of another project named like ``seed_everything``/``setup_seed``/``fix_seeds``.
