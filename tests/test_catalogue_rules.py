@@ -268,6 +268,15 @@ def test_entry_point_seeded_by_named_or_lookalike_helper_is_silent():
     assert codes(code, "RPL202", seeding_helpers=("myproj.utils.seed_all",)) == []
 
 
+def test_top_level_example_inputs_do_not_make_an_entry_point():
+    code = """
+        import torch
+
+        example_args = (torch.randn(3, 2),)
+    """
+    assert codes(code, "RPL202") == []
+
+
 def test_generator_manual_seed_is_not_global_seeding():
     code = """
         import torch

@@ -6,8 +6,8 @@ from reprolint.rules.base import Example, Rule
 class UnseededEntryPoint(Rule):
     """
     ## What it does
-    Flags an entry-point module (one with `if __name__ == "__main__":`, or with pipeline calls,
-    torch random draws or a training loop at its top level) that draws torch randomness from the global random state
+    Flags an entry-point module (one with `if __name__ == "__main__":`, or with pipeline calls or
+    a training loop at its top level) that draws torch randomness from the global random state
     but makes no seeding call at all (`torch.manual_seed`, `set_seed`, `seed_everything`, ... or
     a helper named in the `seeding-helpers` setting; a call of the project's own function named
     like `seed_everything`/`setup_seed` also keeps it silent). Draws from the global state are pipeline

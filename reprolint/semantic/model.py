@@ -270,12 +270,12 @@ class SemanticModel:
 
     def is_entry_point(self) -> bool:
         """A module meant to be run: it has ``if __name__ == "__main__":``, or calls a pipeline or
-        runs a training loop at its top level (a script or an exported notebook)."""
+        runs a training loop at its top level (a script or an exported notebook). Top-level random
+        draws alone do not make one: library modules build example inputs that way."""
         if self.main_guard is not None:
             return True
         return any(c.scope == "<module>" and (c.pipeline is not None or (c.method == "backward" and c.loop_depth))
-                   for c in self.calls) or any(
-            c.scope == "<module>" and c.qualname in catalog.TORCH_RANDOM_FUNCTIONS for c in self.calls)
+                   for c in self.calls)
 
     def may_seed_globally(self) -> bool:
         """Whether the module makes a seeding call, or a call that may well be one: a function of
