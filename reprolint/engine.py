@@ -82,18 +82,28 @@ class Linter:
         if not self.could_match(source):
             report.prefiltered = True
             return report
+        module = self.parse(source, report)
+        if module is None:
+            return report
+        return self.lint_module(module, source, report)
+
+    def parse(self, source: str, report: FileReport) -> Optional[cst.Module]:
+        """The module's tree, or None with the reason added to ``report.errors``."""
+        path = report.path
         try:
-            module = cst.parse_module(source)
+            return cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
             report.errors.append(FileError(path, f"could not parse: {exc.message}",
                                            exc.raw_line, exc.raw_column + 1))
-            return report
         except RecursionError:
             report.errors.append(FileError(path, "could not parse: nesting too deep"))
-            return report
         except Exception as exc:  # libcst raises a few other types on exotic input
             report.errors.append(FileError(path, f"could not parse: {type(exc).__name__}: {exc}"))
-            return report
+        return None
+
+    def lint_module(self, module: cst.Module, source: str, report: FileReport) -> FileReport:
+        """Run the rules over a parsed module; the fixer calls this to keep the tree it edits."""
+        path = report.path
         try:
             model = analyse(module, source, path,
                             determinism_helpers=self.settings.determinism_helpers,
