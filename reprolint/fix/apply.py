@@ -113,13 +113,14 @@ def invalid_python(fixed: str, path: str, before: str) -> Optional[str]:
 
 
 def _choose(module: Optional[cst.Module], findings: list) -> list:
-    """The fixes of this pass: in source order, none touching a node another one touches."""
+    """The fixes of this pass: safe ones first, each in source order, none touching a node
+    another one touches (``seed=s`` becomes ``generator=...`` before a generator is added)."""
     if module is None or not findings:
         return []
     parents = None
     claimed: set = set()
     chosen = []
-    for finding in sorted(findings, key=lambda f: f.sort_key):
+    for finding in sorted(findings, key=lambda f: (f.fix.applicability is not Applicability.SAFE, f.sort_key)):
         nodes = finding.fix.nodes
         if nodes:
             if parents is None:

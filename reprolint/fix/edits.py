@@ -23,13 +23,14 @@ def reference(imports: ImportTable, qualified: str, from_import: bool = False) -
 
     ``torch.Generator`` becomes ``T.Generator`` under ``import torch as T``, ``Generator`` under
     ``from torch import Generator``, else ``torch.Generator`` plus ``import torch``. With
-    ``from_import`` a missing name is imported by ``from module import name`` instead.
+    ``from_import`` the name is used bare, imported by ``from module import name`` unless the
+    module imports exactly it already.
     """
     exact = sorted(imports.local_names_for(qualified))
     if exact:
         return cst.Name(exact[0]), ()
     parts = qualified.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
+    for cut in range(len(parts) - 1, 0, -1) if not from_import else ():
         owners = sorted(imports.local_names_for(".".join(parts[:cut])))
         if owners:
             return cst.parse_expression(".".join([owners[0], *parts[cut:]])), ()
