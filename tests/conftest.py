@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import inspect
+import textwrap
 import os
 import shutil
 import subprocess
@@ -16,7 +16,7 @@ from reprolint.settings import Settings
 def lint(code: str, select: str = "ALL", path: str = "example.py", **settings):
     """Findings for a code sample (dedented), with the given rules selected."""
     linter = Linter(Settings(select=tuple(select.split(",")), **settings))
-    report = linter.lint_source(inspect.cleandoc(code) + "\n", path)
+    report = linter.lint_source(textwrap.dedent(code).lstrip("\n"), path)
     assert not report.errors, report.errors
     return report.findings
 
