@@ -11,6 +11,7 @@ import sys
 import click
 
 from reprolint import __version__
+from reprolint.fix.command import fix_options
 from reprolint.registry import UnknownSelector, expand_selector, resolve_rule
 from reprolint.rules import ALL_RULES
 from reprolint.settings import Settings
@@ -61,7 +62,9 @@ def main() -> None:
               help="Your own functions that seed the random number generators, comma-separated.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings or errors are reported.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only, no summary line.")
-def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet):
+@fix_options
+def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet,
+          fix, unsafe_fixes, diff, fix_seed):
     """Lint PATHS (files or folders; default: the current folder) for irreproducible code.
 
     \b
@@ -70,12 +73,14 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
       reprolint train.py --select RPL1    only the generator rules
       reprolint . --ignore RPL301         everything but one rule
       reprolint rule RPL101               explain a rule
+      reprolint . --fix                   apply the safe fixes ([*] in the output)
+      reprolint . --diff --unsafe-fixes   show every fix as a diff, write nothing
 
     \b
     Exit status:
-      0  nothing found
-      1  findings reported
-      2  usage error, or a file that could not be read or parsed
+      0  nothing found (with --fix: nothing left after fixing)
+      1  findings reported (with --fix: findings left; with --diff: also a file would change)
+      2  usage error, or a file that could not be read, parsed or safely fixed
     """
     from reprolint.engine import Linter
     from reprolint.reporters import text
@@ -86,6 +91,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         extend_select=_split(extend_select),
         determinism_helpers=_split(determinism_helpers),
         seeding_helpers=_split(seeding_helpers),
+        fix_seed=fix_seed if fix_seed is not None else 0,
     )
     try:
         for selector in settings.select + settings.ignore + settings.extend_select:
@@ -94,14 +100,15 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         raise click.UsageError(str(exc)) from None
 
     linter = Linter(settings)
+    if fix or diff:
+        from reprolint.fix.command import run_fixes
+
+        sys.exit(run_fixes(linter, paths or (".",), unsafe_fixes, diff, quiet, exit_zero))
     run = linter.lint_paths(paths or (".",))
     if run.checked == 0 and not run.errors:
         click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
         sys.exit(EXIT_CLEAN)
-    output = text.render(run)
-    if quiet:
-        output = "".join(line + "\n" for line in output.splitlines()[:-1])
-    click.echo(output, nl=False)
+    click.echo(text.render(run, unsafe_fixes=unsafe_fixes, with_summary=not quiet), nl=False)
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     if run.errors:

@@ -16,6 +16,7 @@ import libcst as cst
 
 from reprolint.findings import Applicability, FileError, FileReport, Finding, Fix
 from reprolint.fix.edits import parent_map
+from reprolint.fix.write import match_line_endings
 from reprolint.semantic.imports import ImportTable
 from reprolint.settings import Settings
 
@@ -59,7 +60,7 @@ def fix_source(source: str, path: str, settings: Optional[Settings] = None, unsa
         chosen = _choose(module, [f for f in report.findings if is_applicable(f, unsafe)])
         if not chosen:
             break
-        fixed = apply_fixes(module, [f.fix for f in chosen], linter.settings).code
+        fixed = match_line_endings(current, apply_fixes(module, [f.fix for f in chosen], linter.settings).code)
         problem = invalid_python(fixed, path, current)
         if problem:
             codes = ", ".join(sorted({f.code for f in chosen}))
