@@ -53,7 +53,7 @@ def plus(base: cst.BaseExpression, offset: cst.BaseExpression) -> cst.BaseExpres
     """``base + offset``, folding ``0 + i`` to ``i`` and parenthesising a compound base."""
     if isinstance(base, cst.Integer) and base.evaluated_value == 0:
         return offset
-    if not isinstance(base, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript)):
+    if not base.lpar and not isinstance(base, (cst.Name, cst.Attribute, cst.Integer, cst.Call, cst.Subscript)):
         base = base.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return cst.BinaryOperation(base, cst.Add(), offset)
 

@@ -122,7 +122,7 @@ class SeedNotGenerator(Rule):
             return None
 
         def rewrite(updated: cst.Call) -> cst.Call:
-            device = updated.args[0].with_changes(value=cst.SimpleString('"cpu"'), comma=cst.MaybeSentinel.DEFAULT)
+            device = updated.args[0].with_changes(value=cst.SimpleString('"cpu"'))
             created = updated.with_changes(args=[device], lpar=[], rpar=[])
             seed = cst.Arg(updated.args[0].value)
             return cst.Call(cst.Attribute(created, cst.Name("manual_seed")), [seed],

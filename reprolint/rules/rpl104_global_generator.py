@@ -65,11 +65,11 @@ class GlobalGenerator(Rule):
         if not isinstance(expr, cst.Call) or model.imports.resolve(expr.func) not in \
                 catalog.GLOBAL_SEED_RETURNING_GENERATOR or len(expr.args) != 1 or expr.args[0].star:
             return None
-        _, imports = cpu_generator(model.imports, None)
+        generator, imports = cpu_generator(model.imports, None)
 
-        def rewrite(updated: cst.Call) -> cst.BaseExpression:
-            generator, _ = cpu_generator(model.imports, updated.args[0].value)
-            return generator.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        def rewrite(updated: cst.Call) -> cst.Call:
+            # Only the callee changes, so the seed argument keeps its layout and comments.
+            return updated.with_changes(func=cst.Attribute(generator, cst.Name("manual_seed")))
 
         return Fix(Applicability.SAFE, "Use a fresh `torch.Generator(\"cpu\")` with the same seed",
                    replacements={expr: rewrite}, imports=imports)

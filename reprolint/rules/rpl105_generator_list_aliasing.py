@@ -99,8 +99,9 @@ class GeneratorListAliasing(Rule):
             element = new_listed.elements[0].value
             seed = element.args[0].value
             element = element.with_changes(args=[element.args[0].with_changes(value=plus(seed, cst.Name(index)))])
-            count_arg = cst.Arg(new_count.with_changes(lpar=[], rpar=[]) if isinstance(
-                new_count, (cst.Name, cst.Integer, cst.Attribute)) else new_count)
+            # An argument needs no parentheses of its own (a tuple or a bare generator would).
+            count_arg = cst.Arg(new_count if isinstance(new_count, (cst.Tuple, cst.GeneratorExp))
+                                else new_count.with_changes(lpar=[], rpar=[]))
             loop = cst.CompFor(target=cst.Name(index), iter=cst.Call(cst.Name("range"), [count_arg]))
             return cst.ListComp(element, loop, lbracket=new_listed.lbracket, rbracket=new_listed.rbracket,
                                 lpar=updated.lpar, rpar=updated.rpar)
