@@ -325,3 +325,13 @@ def test_pre_commit_hooks_offer_lint_and_safe_fix():
     assert "id: reprolint\n" in text and "id: reprolint-fix\n" in text
     fix_hook = text.split("id: reprolint-fix", 1)[1]
     assert "--fix" in fix_hook and "--unsafe-fixes" not in fix_hook
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_fixes_carry_the_rule_s_declared_safety(rule):
+    for example in rule.INVALID:
+        for finding in Linter(Settings(select=(rule.code,))).lint_source(example.code, "x.py").findings:
+            if rule.fix_safety is None:
+                assert finding.fix is None
+            elif finding.fix is not None:
+                assert finding.fix.applicability is rule.fix_safety
