@@ -335,3 +335,9 @@ def test_fixes_carry_the_rule_s_declared_safety(rule):
                 assert finding.fix is None
             elif finding.fix is not None:
                 assert finding.fix.applicability is rule.fix_safety
+
+
+def test_fix_reports_a_broken_file_no_rule_could_match(project):
+    (project / "plain.py").write_text("def f(:\n")
+    result = run_cli("plain.py", "--fix", cwd=project)
+    assert result.returncode == 2 and "plain.py:1:" in result.stdout

@@ -83,9 +83,10 @@ def _untouched(outcome: FixOutcome, message: str) -> FixOutcome:
 
 
 def _lint(linter, source: str, path: str) -> tuple:
-    report = FileReport(path)
     if not linter.rules or not linter.could_match(source):
-        return report, None
+        # Nothing to fix; the linter still reports a file that does not parse.
+        return linter.lint_source(source, path), None
+    report = FileReport(path)
     module = linter.parse(source, report)
     if module is None:
         return report, None
