@@ -341,3 +341,26 @@ def test_fix_reports_a_broken_file_no_rule_could_match(project):
     (project / "plain.py").write_text("def f(:\n")
     result = run_cli("plain.py", "--fix", cwd=project)
     assert result.returncode == 2 and "plain.py:1:" in result.stdout
+
+
+class _NeedsEnvironment(Rule):
+    """Sets an environment variable before torch is imported, as RPL302's fix does."""
+
+    code, name, summary, triggers = "RPL997", "needs-environment", "test only", ("torch",)
+
+    def check(self, model):
+        if 'os.environ.setdefault("X", "1")' not in model.source:
+            yield self.report(model, model.module.body[0], "test", fix=Fix(
+                Applicability.SAFE, "env", statements_before_torch=("import os", 'os.environ.setdefault("X", "1")')))
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("import sys\n# framework\nimport torch\nx = 1\n",
+     'import sys\n# framework\nimport os\nos.environ.setdefault("X", "1")\nimport torch\nx = 1\n'),
+    # An ``import os`` after torch does not help: a new one goes before torch.
+    ("import torch\nimport os\n", 'import os\nos.environ.setdefault("X", "1")\nimport torch\nimport os\n'),
+    ("import os\nimport torch as T\n", 'import os\nos.environ.setdefault("X", "1")\nimport torch as T\n'),
+])
+def test_statements_before_torch_go_right_before_the_first_torch_import(source, expected):
+    outcome = fix_source(source, "x.py", Settings(), linter=Linter(Settings(), rules=[_NeedsEnvironment]))
+    assert outcome.source == expected

@@ -17,7 +17,7 @@ import libcst as cst
 from reprolint.findings import Applicability, FileError, FileReport, Finding, Fix
 from reprolint.fix.edits import parent_map
 from reprolint.fix.write import match_line_endings
-from reprolint.semantic.imports import ImportTable
+from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.settings import Settings
 
 MAX_PASSES = 10
@@ -253,8 +253,18 @@ def _imports_end(body) -> int:
 
 def _is_environment_setup(stmt: cst.CSTNode) -> bool:
     """``os.environ[...] = ...`` / ``os.environ.setdefault(...)`` between imports (RPL302's fix
-    puts one there) does not end the import block."""
-    return isinstance(stmt, cst.SimpleStatementLine) and "environ" in cst.Module([stmt]).code
+    puts one before ``import torch``) does not end the import block."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Subscript):
+        target = dotted_name(small.targets[0].target.value)
+    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        target = dotted_name(small.value.func)
+        target = target.rsplit(".", 1)[0] if target else None
+    else:
+        return False
+    return target is not None and target.endswith("environ")
 
 
 def _new_bindings(code: str, table: ImportTable) -> bool:
@@ -285,9 +295,11 @@ def insert_module_statements(module: cst.Module, imports: list, after_imports: l
     body = list(module.body)
     existing = {module.code_for_node(stmt).strip() for stmt in body}
     if before_torch:
-        new = [cst.parse_statement(code) for code in before_torch if code not in existing]
+        at = next((i for i, stmt in enumerate(body) if _imports_torch(stmt)), _imports_end(body))
+        # Only what runs before torch is imported counts (an ``import os`` further down does not).
+        earlier = {module.code_for_node(stmt).strip() for stmt in body[:at]}
+        new = [cst.parse_statement(code) for code in before_torch if code not in earlier]
         if new:
-            at = next((i for i, stmt in enumerate(body) if _imports_torch(stmt)), _imports_end(body))
             if at < len(body):
                 new[0] = new[0].with_changes(leading_lines=body[at].leading_lines)
                 body[at] = body[at].with_changes(leading_lines=[])
