@@ -366,3 +366,10 @@ class _NeedsEnvironment(Rule):
 def test_statements_before_torch_go_right_before_the_first_torch_import(source, expected):
     outcome = fix_source(source, "x.py", Settings(), linter=Linter(Settings(), rules=[_NeedsEnvironment]))
     assert outcome.source == expected
+
+
+def test_fix_keeps_a_utf8_bom(project):
+    (project / "bom.py").write_bytes(b"\xef\xbb\xbf" + BAD.encode())
+    assert run_cli("bom.py", "--fix", cwd=project).returncode == 1
+    data = (project / "bom.py").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfimport torch") and b'torch.Generator("cpu").manual_seed(0)' in data
