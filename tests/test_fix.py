@@ -373,3 +373,12 @@ def test_fix_keeps_a_utf8_bom(project):
     assert run_cli("bom.py", "--fix", cwd=project).returncode == 1
     data = (project / "bom.py").read_bytes()
     assert data.startswith(b"\xef\xbb\xbfimport torch") and b'torch.Generator("cpu").manual_seed(0)' in data
+
+
+def test_fix_seed_comes_from_the_configuration_and_the_option_overrides_it(project):
+    (project / "pyproject.toml").write_text("[tool.reprolint]\nfix-seed = 9\n")
+    (project / "two.py").write_text(BAD)
+    assert run_cli("bad.py", "--fix", "--unsafe-fixes", cwd=project).returncode == 0
+    assert 'pipe("a dog", generator=torch.Generator("cpu").manual_seed(9))' in (project / "bad.py").read_text()
+    assert run_cli("two.py", "--fix", "--unsafe-fixes", "--fix-seed", "5", cwd=project).returncode == 0
+    assert 'pipe("a dog", generator=torch.Generator("cpu").manual_seed(5))' in (project / "two.py").read_text()
