@@ -87,7 +87,7 @@ def run_fixes(linter, paths, unsafe: bool, diff_only: bool, quiet: bool, exit_ze
     from reprolint.engine import RunReport
     from reprolint.findings import FileError, FileReport
     from reprolint.fix.diff import unified_diff
-    from reprolint.fix.write import write_atomically
+    from reprolint.fix.write import encode_like, write_atomically
     from reprolint.reporters import text
 
     run = RunReport()
@@ -111,7 +111,9 @@ def run_fixes(linter, paths, unsafe: bool, diff_only: bool, quiet: bool, exit_ze
         result = fix_content(linter, path, data, unsafe)
         run.files.append(result.report)
         if stdin_filename is not None and not diff_only:
-            sys.stdout.write(result.fixed if result.changed else data.decode("utf-8", "surrogateescape"))
+            sys.stdout.flush()
+            sys.stdout.buffer.write(encode_like(result.fixed, data) if result.changed else data)
+            sys.stdout.buffer.flush()
         if not result.changed:
             continue
         changed_files += 1

@@ -21,6 +21,12 @@ def match_line_endings(original: str, fixed: str) -> str:
     return fixed
 
 
+def encode_like(text: str, original: bytes) -> bytes:
+    """``text`` encoded as ``original`` was: its PEP 263 cookie or BOM decides, else UTF-8."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
+    return text.encode(encoding)
+
+
 def write_atomically(path: str, text: str) -> None:
     """Replace ``path``'s content with ``text`` in one rename.
 
@@ -30,8 +36,7 @@ def write_atomically(path: str, text: str) -> None:
     """
     target = os.path.realpath(path)
     with open(target, "rb") as handle:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(handle.read()).readline)
-    data = text.encode(encoding)
+        data = encode_like(text, handle.read())
     mode = stat.S_IMODE(os.stat(target).st_mode)
     directory, name = os.path.split(target)
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".reprolint-fix")
