@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
 
 
@@ -30,7 +29,8 @@ class LatentsWithoutGenerator(Rule):
     ```
 
     ## Fix safety
-    Unsafe: seeding the draw changes the latents, and so the image.
+    No automatic fix yet. Seeding the draw would be an unsafe fix: it changes the latents, and
+    so the image.
 
     ## Evidence
     - diffusers docs, `reusing_seeds.md`: pass a seeded generator to every random draw.
@@ -40,7 +40,6 @@ class LatentsWithoutGenerator(Rule):
     code = "RPL109"
     name = "latents-without-generator"
     summary = "`latents=` drawn without a generator"
-    fix_safety = Applicability.UNSAFE
     triggers = ("latents",)
 
     def check(self, model):

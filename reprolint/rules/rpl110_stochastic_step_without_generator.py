@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
 
 
@@ -40,7 +39,8 @@ class StochasticStepWithoutGenerator(Rule):
     ```
 
     ## Fix safety
-    Unsafe: the step noise, and so the result, changes.
+    No automatic fix yet. Passing the loop's generator would be an unsafe fix: the step noise,
+    and so the result, changes.
 
     ## Evidence
     - diffusers scheduler sources: `step()` draws with `randn_tensor(..., generator=generator)`.
@@ -50,7 +50,6 @@ class StochasticStepWithoutGenerator(Rule):
     code = "RPL110"
     name = "stochastic-step-without-generator"
     summary = "noise-drawing `scheduler.step` without a generator"
-    fix_safety = Applicability.UNSAFE
     triggers = ("Scheduler",)
 
     def check(self, model):

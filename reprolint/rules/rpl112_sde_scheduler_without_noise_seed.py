@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -28,7 +27,8 @@ class SdeSchedulerWithoutNoiseSeed(Rule):
     ```
 
     ## Fix safety
-    Safe: adds `noise_sampler_seed=0`, which only fixes the noise that was random before.
+    No automatic fix yet. Adding `noise_sampler_seed=0` would be a safe fix: it only fixes the
+    noise that was random before.
 
     ## Evidence
     - huggingface/diffusers#5024, huggingface/diffusers#3911.
@@ -37,7 +37,6 @@ class SdeSchedulerWithoutNoiseSeed(Rule):
     code = "RPL112"
     name = "sde-scheduler-without-noise-seed"
     summary = "SDE scheduler without `noise_sampler_seed=`"
-    fix_safety = Applicability.SAFE
     triggers = ("Scheduler",)
 
     def check(self, model):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
 
 
@@ -29,8 +28,9 @@ class SeedTruthiness(Rule):
     ```
 
     ## Fix safety
-    Safe: the test becomes `is not None` (`is None` for `not seed`; `seed if seed is not None
-    else default` for `seed or default`); only seed 0 behaves differently, as intended.
+    No automatic fix yet. Testing `is not None` instead (`is None` for `not seed`; `seed if seed
+    is not None else default` for `seed or default`) would be a safe fix: only seed 0 behaves
+    differently, as intended.
 
     ## Evidence
     - huggingface/diffusers#10964 (the fix across 15 example scripts).
@@ -39,7 +39,6 @@ class SeedTruthiness(Rule):
     code = "RPL201"
     name = "seed-truthiness"
     summary = "seed tested for truth (seed 0 counts as no seed)"
-    fix_safety = Applicability.SAFE
     triggers = ("seed", "SEED", "Seed")
 
     def check(self, model):

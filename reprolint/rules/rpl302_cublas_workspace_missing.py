@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const, possible_values
@@ -42,8 +41,8 @@ class CublasWorkspaceMissing(Rule):
     ```
 
     ## Fix safety
-    Safe: inserts `os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")` before
-    `import torch`; a value already set in the environment wins.
+    No automatic fix yet. Inserting `os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")`
+    before `import torch` would be a safe fix: a value already set in the environment wins.
 
     ## Evidence
     - PyTorch docs, `torch.use_deterministic_algorithms` and `notes/randomness.rst`.
@@ -53,7 +52,6 @@ class CublasWorkspaceMissing(Rule):
     code = "RPL302"
     name = "cublas-workspace-missing"
     summary = "deterministic algorithms without `CUBLAS_WORKSPACE_CONFIG`"
-    fix_safety = Applicability.SAFE
     triggers = ("use_deterministic_algorithms",)
 
     def check(self, model):

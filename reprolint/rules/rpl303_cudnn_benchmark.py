@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const
@@ -27,7 +26,8 @@ class CudnnBenchmark(Rule):
     ```
 
     ## Fix safety
-    Unsafe: convolutions may get slower.
+    No automatic fix yet. Setting it to `False` would be an unsafe fix: convolutions may get
+    slower.
 
     ## Evidence
     - PyTorch docs, `notes/randomness.rst`, "CUDA convolution benchmarking".
@@ -36,7 +36,6 @@ class CudnnBenchmark(Rule):
     code = "RPL303"
     name = "cudnn-benchmark"
     summary = "`cudnn.benchmark = True`"
-    fix_safety = Applicability.UNSAFE
     triggers = ("benchmark",)
 
     def check(self, model):
