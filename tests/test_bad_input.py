@@ -258,3 +258,24 @@ def test_a_crashing_source_adapter_is_a_per_file_internal_error(tmp_path, monkey
     monkeypatch.setattr(reprolint.sources, "notebook_document", _explode)
     errors = _run(tmp_path, "nb.ipynb", _notebook([]))
     assert errors["nb.ipynb"].startswith(f"{INTERNAL_ERROR} in reading the file: _Boom")
+
+
+def test_a_crashing_fix_leaves_that_file_alone_and_fixes_the_others(tmp_path, monkeypatch):
+    import reprolint.fix.apply
+
+    real_apply = reprolint.fix.apply.apply_fixes
+
+    def apply_or_explode(module, fixes, settings):
+        if "explodes" in module.code:
+            _explode()
+        return real_apply(module, fixes, settings)
+
+    monkeypatch.setattr(reprolint.fix.apply, "apply_fixes", apply_or_explode)
+    broken = "# explodes\n" + BAD_PIPELINE
+    (tmp_path / "a.py").write_text(broken)
+    (tmp_path / "b.py").write_text(BAD_PIPELINE)
+    result = invoke(tmp_path, "--fix", "--unsafe-fixes", "--output-format", "concise")
+    assert result.exit_code == 2
+    assert f"{INTERNAL_ERROR} in fixing: _Boom: simulated bug" in result.output
+    assert (tmp_path / "a.py").read_text() == broken
+    assert "generator=" in (tmp_path / "b.py").read_text()
