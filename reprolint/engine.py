@@ -4,7 +4,9 @@ semantic model once, and let every enabled rule ask it questions."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
@@ -32,6 +34,16 @@ TOO_LARGE = "too large to analyse"
 def too_large_message(chars: int) -> str:
     return (f"{TOO_LARGE}: {chars:,} characters, over the limit of {MAX_ANALYSED_CHARS:,} "
             "(generated code? exclude it)")
+
+
+@contextlib.contextmanager
+def quiet_python_warnings():
+    """`"\\d"` or `1()` in the user's file: Python's warnings about it, raised while parsing it or
+    evaluating its literals, are not findings, and printed on stderr they garble the report."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
 
 
 def internal_error(path: str, where: str, exc: BaseException) -> FileError:
@@ -123,6 +135,10 @@ class Linter:
 
     def lint_module(self, module: cst.Module, source: str, report: FileReport) -> FileReport:
         """Run the rules over a parsed module; the fixer calls this to keep the tree it edits."""
+        with quiet_python_warnings():
+            return self._lint_module(module, source, report)
+
+    def _lint_module(self, module: cst.Module, source: str, report: FileReport) -> FileReport:
         path = report.path
         try:
             model = analyse(module, source, path,
@@ -160,7 +176,8 @@ class Linter:
     @staticmethod
     def _check_syntax_cheaply(source: str, report: FileReport) -> None:
         try:
-            ast.parse(source, report.path)
+            with quiet_python_warnings():
+                ast.parse(source, report.path)
         except SyntaxError as exc:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {exc.msg}",
                                            exc.lineno or 1, exc.offset or 1))

@@ -279,3 +279,14 @@ def test_a_crashing_fix_leaves_that_file_alone_and_fixes_the_others(tmp_path, mo
     assert f"{INTERNAL_ERROR} in fixing: _Boom: simulated bug" in result.output
     assert (tmp_path / "a.py").read_text() == broken
     assert "generator=" in (tmp_path / "b.py").read_text()
+
+
+def test_pythons_syntax_warnings_about_the_file_are_not_printed(tmp_path):
+    import warnings
+
+    (tmp_path / "warns.py").write_text('import re\nx = re.compile("\\d")\n')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # as `python -W always` would show them
+        run = Linter().lint_paths([str(tmp_path)])
+    assert not run.errors
+    assert [str(w.message) for w in caught] == []

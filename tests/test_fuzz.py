@@ -28,8 +28,8 @@ LINTER = Linter(Settings(select=("ALL",)))
 HEADER = "import torch\nimport diffusers\nfrom diffusers import DiffusionPipeline\n"
 GENERATED = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                             HealthCheck.filter_too_much])
-# libcst-node programs cost ~0.3 s each to generate: a third of the profile's count.
-FROM_NODES = settings(GENERATED, max_examples=max(10, settings.default.max_examples // 3))
+# libcst-node programs cost ~0.3 s each to generate: a quarter of the profile's count.
+FROM_NODES = settings(GENERATED, max_examples=max(10, settings.default.max_examples // 4))
 
 
 def corpus_sources() -> list:
