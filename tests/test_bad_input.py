@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import pytest
 
@@ -290,3 +291,26 @@ def test_pythons_syntax_warnings_about_the_file_are_not_printed(tmp_path):
         run = Linter().lint_paths([str(tmp_path)])
     assert not run.errors
     assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12 parses PEP 695 syntax")
+def test_syntax_newer_than_this_python_is_a_parse_error(tmp_path):
+    errors = _run(tmp_path, "pep695.py", b"import torch\ntype Seeds = list[int]\ndef f[T](x: T) -> T:\n    return x\n")
+    assert errors["pep695.py"].startswith("could not parse: invalid syntax")
+
+
+def test_syntax_python_accepts_but_libcst_does_not_is_a_parse_error(tmp_path, monkeypatch):
+    # libcst's grammar can lag behind CPython's: its ParserSyntaxError is a per-file error too.
+    import libcst
+
+    real_parse = libcst.parse_module
+
+    def lagging_parse(source, *args, **kwargs):
+        if "newer_syntax" in source:
+            raise libcst.ParserSyntaxError("unsupported syntax", lines=source.splitlines(True),
+                                           raw_line=2, raw_column=0)
+        return real_parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(libcst, "parse_module", lagging_parse)
+    errors = _run(tmp_path, "newer.py", b"import torch\nnewer_syntax = torch.Generator()\n")
+    assert errors["newer.py"] == "could not parse: unsupported syntax"
