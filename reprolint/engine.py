@@ -181,8 +181,10 @@ class Linter:
         except SyntaxError as exc:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {exc.msg}",
                                            exc.lineno or 1, exc.offset or 1))
-        except (RecursionError, MemoryError, ValueError) as exc:
-            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}"))
+        except RecursionError:
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: nesting too deep (RecursionError)"))
+        except (MemoryError, ValueError) as exc:
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
 
     def _unused_noqa(self, noqa: NoqaIndex, source: str, path: str, ignored_here) -> list:
         enabled = {rule.code: rule.name for rule in self.rules if rule.code not in ignored_here}

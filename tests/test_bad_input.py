@@ -33,6 +33,9 @@ def _run(tmp_path, name, data):
         ("deep.py", b"import torch\nx = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "could not parse"),
         ("binary.py", bytes(range(256)) * 4, "NUL bytes"),
         ("broken.py", b"def f(:\n  pass\n", "could not parse"),
+        ("chain.py", b"import torch\nx = " + b"torch.ones(1) + " * 5000 + b"1\n", "nesting too deep"),
+        ("analysed_chain.py", b"import torch\ng = torch.Generator()\nx = " + b"g + " * 1500 + b"g\n",
+         "nesting too deep"),
     ],
 )
 def test_bad_file_is_a_per_file_error(tmp_path, name, data, reason):
