@@ -123,5 +123,6 @@ def rule(selector, show_all):
     rule_class = resolve_rule(selector)
     if rule_class is None:
         raise click.UsageError(f"unknown rule `{selector}`; `reprolint rule --all` lists them")
-    default = "on by default" if rule_class.default else "off by default (enable with --select)"
-    click.echo(f"# {rule_class.code}: {rule_class.name}\n\n{default}\n\n{rule_class.documentation()}")
+    from reprolint.docs import rule_markdown
+
+    click.echo(rule_markdown(rule_class), nl=False)

@@ -3,6 +3,7 @@ semantic model once, and let every enabled rule ask it questions."""
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
 from dataclasses import dataclass, field
@@ -80,7 +81,10 @@ class Linter:
         if not self.rules:
             return report
         if not self.could_match(source):
+            # No rule can match, but a broken file is still an error: the stdlib parser, much
+            # cheaper than libcst's, says so.
             report.prefiltered = True
+            self._check_syntax_cheaply(source, report)
             return report
         try:
             module = cst.parse_module(source)
@@ -111,6 +115,16 @@ class Linter:
                 report.errors.append(FileError(path, f"{rule.code} could not analyse: nesting too deep"))
         report.findings.sort(key=lambda f: f.sort_key)
         return report
+
+    @staticmethod
+    def _check_syntax_cheaply(source: str, report: FileReport) -> None:
+        try:
+            ast.parse(source, report.path)
+        except SyntaxError as exc:
+            report.errors.append(FileError(report.path, f"could not parse: {exc.msg}",
+                                           exc.lineno or 1, exc.offset or 1))
+        except (RecursionError, MemoryError, ValueError) as exc:
+            report.errors.append(FileError(report.path, f"could not parse: {type(exc).__name__}"))
 
     def lint_file(self, path: str) -> FileReport:
         try:

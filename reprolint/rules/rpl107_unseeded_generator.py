@@ -87,7 +87,7 @@ class UnseededGenerator(Rule):
             g = torch.Generator()
             x = torch.randn((2, 2), generator=g)
             """,
-            expect=[(4, 34)],
+            expect=[(4, 35)],
         ),
         Example(
             """
@@ -97,6 +97,6 @@ class UnseededGenerator(Rule):
             g.seed()
             x = torch.randn((2, 2), generator=g)
             """,
-            expect=[(5, 34)],
+            expect=[(5, 35)],
         ),
     ]

@@ -530,6 +530,8 @@ class Analyzer:
             if node.value in ("True", "False", "None"):
                 return Const({"True": True, "False": False, "None": None}[node.value])
             qualified = self.imports.resolve_dotted(node.value)
+            if qualified in catalog.GLOBAL_GENERATOR_NAMES:
+                return Generator(self._global_generator())
             return QualifiedRef(qualified) if qualified else None
         if isinstance(node, cst.Attribute):
             key = dotted_name(node)
@@ -538,7 +540,10 @@ class Analyzer:
             base = self._eval(node.value, state, frame)
             attr = node.attr.value
             if isinstance(base, QualifiedRef):
-                return QualifiedRef(f"{base.name}.{attr}")
+                qualified = f"{base.name}.{attr}"
+                if qualified in catalog.GLOBAL_GENERATOR_NAMES:
+                    return Generator(self._global_generator())
+                return QualifiedRef(qualified)
             if attr == "device" and isinstance(base, Pipeline):
                 return Device("<pipeline>.device")
             if attr == "device" and isinstance(base, Accelerator):
@@ -587,7 +592,7 @@ class Analyzer:
             return None
         if isinstance(node, (cst.List, cst.Tuple)):
             return self._eval_sequence(node, state, frame)
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
             return self._eval_comprehension(node, state, frame)
         if isinstance(node, cst.BinaryOperation):
             left = self._eval(node.left, state, frame)
@@ -672,7 +677,24 @@ class Analyzer:
         return None
 
     def _eval_comprehension(self, node, state: FlowState, frame: _Frame) -> Optional[Value]:
-        inner = state.copy()
+        """A comprehension is a loop: its element runs twice, like a loop body, so a generator
+        consumed by one element is seen by the next. Its names do not leak; generator state does."""
+        inner = _Frame(frame.scope, frame.params, frame.function, frame.loop_depth + 1)
+        first, element = self._comprehension_pass(node, state.copy(), inner)
+        second, _ = self._comprehension_pass(node, first.copy(), inner)
+        # Assume at least one element: an object created by the element is a new object, and
+        # joining it with what an older object of the same creation site did would blur the two.
+        after = join_states(first, second)
+        state.gens = {**state.gens, **after.gens}
+        state.opaque = {**after.opaque, **state.opaque}
+        if isinstance(element, Generator) and isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+            created_inside = element.obj.created_at is not None and _contains(node.elt, element.obj.created_at)
+            if not created_inside:
+                self._record_aliasing(node, node.elt)
+            return GeneratorList((element.obj,), aliased=not created_inside)
+        return None
+
+    def _comprehension_pass(self, node, inner: FlowState, frame: _Frame):
         comp = node.for_in
         while comp is not None:
             self._eval(comp.iter, inner, frame)
@@ -680,16 +702,10 @@ class Analyzer:
             for cond in comp.ifs:
                 self._eval(cond.test, inner, frame)
             comp = comp.inner_for_in
-        element = self._eval(node.elt, inner, frame)
-        # Generators created by the comprehension are fresh per element; state flows out.
-        for obj, gen_state in inner.gens.items():
-            state.gens.setdefault(obj, gen_state)
-        if isinstance(element, Generator):
-            created_inside = element.obj.created_at is not None and _contains(node.elt, element.obj.created_at)
-            if not created_inside:
-                self._record_aliasing(node, node.elt)
-            return GeneratorList((element.obj,), aliased=not created_inside)
-        return None
+        if isinstance(node, cst.DictComp):
+            self._eval(node.key, inner, frame)
+            return inner, self._eval(node.value, inner, frame)
+        return inner, self._eval(node.elt, inner, frame)
 
     def _record_aliasing(self, node, element_node) -> None:
         label = self.module.code_for_node(element_node)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import textwrap
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from reprolint.engine import Linter
+from reprolint.registry import select_rules
+from reprolint.settings import Settings
+
+
+def lint(code: str, select: str = "ALL", path: str = "example.py", **settings):
+    """Findings for a code sample (dedented), with the given rules selected."""
+    linter = Linter(Settings(select=tuple(select.split(",")), **settings))
+    report = linter.lint_source(textwrap.dedent(code).lstrip("\n"), path)
+    assert not report.errors, report.errors
+    return report.findings
+
+
+def codes_at(findings) -> list:
+    return [(f.code, f.start.line, f.start.column) for f in findings]
+
+
+def reprolint_command() -> list:
+    """The installed command, as a user runs it."""
+    exe = shutil.which("reprolint", path=os.path.dirname(sys.executable))
+    return [exe] if exe else [sys.executable, "-m", "reprolint"]
+
+
+def run_cli(*args, cwd=None, input=None) -> subprocess.CompletedProcess:
+    return subprocess.run(reprolint_command() + list(args), cwd=cwd, input=input,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def all_rules():
+    return select_rules(select=("ALL",))

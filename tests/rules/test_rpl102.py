@@ -1,0 +1,169 @@
+"""RPL102 generator-reused on realistic code."""
+
+import pytest
+
+from tests.conftest import lint
+
+HEADER = """
+import torch
+from diffusers import StableDiffusionPipeline
+
+pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+"""
+
+FLAG = {
+    "two-calls": (
+        HEADER + """
+g = torch.Generator("cpu").manual_seed(0)
+cat = pipe("a cat", generator=g).images[0]
+dog = pipe("a dog", generator=g).images[0]
+""",
+        [8],
+    ),
+    "loop-over-prompts": (
+        HEADER + """
+generator = torch.Generator("cpu").manual_seed(42)
+for prompt in ["a cat", "a dog", "a fox"]:
+    image = pipe(prompt, generator=generator).images[0]
+""",
+        [8],
+    ),
+    "reseeded-on-one-branch-only": (
+        HEADER + """
+g = torch.Generator().manual_seed(0)
+first = pipe("a cat", generator=g).images[0]
+if retry:
+    g.manual_seed(0)
+second = pipe("a cat", generator=g).images[0]
+""",
+        [10],
+    ),
+    "while-loop": (
+        HEADER + """
+g = torch.Generator().manual_seed(0)
+while len(images) < 4:
+    images.append(pipe("a cat", generator=g).images[0])
+""",
+        [8],
+    ),
+    "through-a-helper-function": (
+        HEADER + """
+def render(prompt, generator):
+    return pipe(prompt, generator=generator).images[0]
+
+g = torch.Generator().manual_seed(0)
+render("a cat", g)
+render("a dog", g)
+""",
+        [11],
+    ),
+    "generator-list-reused": (
+        HEADER + """
+generators = [torch.Generator().manual_seed(i) for i in range(4)]
+batch_a = pipe(["a cat"] * 4, generator=generators).images
+batch_b = pipe(["a dog"] * 4, generator=generators).images
+""",
+        [8],
+    ),
+    "same-parameter-twice": (
+        """
+        from diffusers import StableDiffusionPipeline
+
+        def pair(pipe: StableDiffusionPipeline, prompt, generator):
+            a = pipe(prompt, generator=generator).images[0]
+            b = pipe(prompt, generator=generator).images[0]
+            return a, b
+        """,
+        [5],
+    ),
+    "on-self": (
+        """
+        import torch
+        from diffusers import DiffusionPipeline
+
+        class Sampler:
+            def __init__(self):
+                self.pipe = DiffusionPipeline.from_pretrained("some/model")
+                self.generator = torch.Generator().manual_seed(0)
+
+            def variations(self, prompts):
+                return [self.pipe(p, generator=self.generator).images[0] for p in prompts] + [
+                    self.pipe("extra", generator=self.generator).images[0]
+                ]
+        """,
+        [10, 11],
+    ),
+}
+
+CLEAN = {
+    "reseeded-inside-loop": HEADER + """
+g = torch.Generator("cpu")
+for prompt in ["a cat", "a dog"]:
+    g.manual_seed(0)
+    image = pipe(prompt, generator=g).images[0]
+""",
+    "fresh-generator-per-iteration": HEADER + """
+for seed in range(4):
+    generator = torch.Generator("cpu").manual_seed(seed)
+    image = pipe("a cat", generator=generator).images[0]
+""",
+    "reseeded-between-calls": HEADER + """
+g = torch.Generator().manual_seed(0)
+cat = pipe("a cat", generator=g).images[0]
+g.manual_seed(0)
+dog = pipe("a dog", generator=g).images[0]
+""",
+    "custom-denoising-loop": """
+import torch
+
+g = torch.Generator().manual_seed(0)
+latents = torch.randn((1, 4, 64, 64), generator=g)
+for t in scheduler.timesteps:
+    noise_pred = unet(latents, t).sample
+    latents = scheduler.step(noise_pred, t, latents, generator=g).prev_sample
+image = vae.decode(latents).sample
+""",
+    "rebound-in-branches": HEADER + """
+g = torch.Generator().manual_seed(0)
+cat = pipe("a cat", generator=g).images[0]
+if upscale:
+    g = torch.Generator().manual_seed(1)
+else:
+    g = torch.Generator().manual_seed(2)
+dog = pipe("a dog", generator=g).images[0]
+""",
+    "return-ends-the-path": HEADER + """
+def render(prompt, fast):
+    g = torch.Generator().manual_seed(0)
+    if fast:
+        return pipe(prompt, generator=g, num_inference_steps=4).images[0]
+    return pipe(prompt, generator=g).images[0]
+""",
+    "loop-with-fresh-list": HEADER + """
+for batch in batches:
+    generators = [torch.Generator().manual_seed(s) for s in batch.seeds]
+    images = pipe(batch.prompts, generator=generators).images
+""",
+    "helper-called-once-per-generator": HEADER + """
+def render(prompt, generator):
+    return pipe(prompt, generator=generator).images[0]
+
+render("a cat", torch.Generator().manual_seed(0))
+render("a dog", torch.Generator().manual_seed(0))
+""",
+}
+
+
+@pytest.mark.parametrize("code,lines", FLAG.values(), ids=FLAG.keys())
+def test_flags(code, lines):
+    assert [f.start.line for f in lint(code, select="RPL102")] == lines
+
+
+@pytest.mark.parametrize("code", CLEAN.values(), ids=CLEAN.keys())
+def test_does_not_flag(code):
+    assert lint(code, select="RPL102") == []
+
+
+def test_message_names_generator_and_earlier_line():
+    [finding] = lint(FLAG["two-calls"][0], select="RPL102")
+    assert "`g`" in finding.message and "line 7" in finding.message

@@ -1,0 +1,43 @@
+"""Rule docs: generated from the docstrings, complete, and in sync with docs/rules/."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+
+from reprolint.docs import rendered_docs
+from reprolint.rules import ALL_RULES
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SECTIONS = ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"]
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_rule_doc_has_every_section_in_order(rule):
+    doc = rule.documentation()
+    positions = [doc.find(section) for section in SECTIONS]
+    assert all(p >= 0 for p in positions), (rule.code, positions)
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_rule_doc_cites_evidence(rule):
+    assert "## Evidence" in rule.documentation()
+
+
+def test_docs_folder_matches_generated_docs():
+    for name, content in rendered_docs().items():
+        path = ROOT / "docs" / "rules" / name
+        assert path.exists(), f"{path} missing: run python scripts/generate_docs.py"
+        assert path.read_text(encoding="utf-8") == content, f"{path} is stale: run scripts/generate_docs.py"
+
+
+def test_codes_and_names_match_the_catalogue():
+    spec = ROOT.parent / "shared" / "RULES.md"
+    if not spec.exists():
+        pytest.skip("RULES.md not beside the checkout")
+    table = dict(re.findall(r"^\| (RPL\d{3}) \| ([a-z0-9-]+) \|", spec.read_text(), re.M))
+    for rule in ALL_RULES:
+        assert table[rule.code] == rule.name
