@@ -14,6 +14,7 @@ from reprolint import __version__
 from reprolint.registry import UnknownSelector, expand_selector, resolve_rule
 from reprolint.rules import ALL_RULES
 from reprolint.settings import Settings
+from reprolint.verify.cli import run_verify, verify_options
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -61,7 +62,9 @@ def main() -> None:
               help="Your own functions that seed the random number generators, comma-separated.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings or errors are reported.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only, no summary line.")
-def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet):
+@verify_options
+def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet,
+          **verify):
     """Lint PATHS (files or folders; default: the current folder) for irreproducible code.
 
     \b
@@ -98,6 +101,8 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     if run.checked == 0 and not run.errors:
         click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
         sys.exit(EXIT_CLEAN)
+    if verify["verify"]:
+        run_verify(run, settings, **verify)
     output = text.render(run)
     if quiet:
         output = "".join(line + "\n" for line in output.splitlines()[:-1])

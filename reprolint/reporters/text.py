@@ -39,5 +39,8 @@ def render(run: RunReport) -> str:
             lines.append(error.render())
         for finding in report.findings:
             lines.append(finding_line(finding))
+            verification = finding.extra.get("verification")
+            if verification:
+                lines.append(f"  verify: {verification['summary']}")
     lines.append(summary(run))
     return "\n".join(lines) + "\n"

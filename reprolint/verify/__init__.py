@@ -49,8 +49,9 @@ def parse_devices(text: Optional[str]) -> tuple:
     return devices
 
 
-def verify_run(run, options: VerifyOptions) -> None:
-    """Verify every verifiable finding of ``run`` (a RunReport), in place."""
+def verify_run(run, options: VerifyOptions, server=None) -> None:
+    """Verify every verifiable finding of ``run`` (a RunReport), in place. ``server``: a started
+    ``reprolint.verify.runner.Server`` to reuse (the caller closes it)."""
     from reprolint.verify.session import VerifySession
 
-    VerifySession(options).verify(run)
+    VerifySession(options, server=server).verify(run)

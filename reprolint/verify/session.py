@@ -46,10 +46,12 @@ def apply_fix(instrumented: str, path: str, settings: Settings) -> tuple:
 
 
 class VerifySession:
-    def __init__(self, options: VerifyOptions) -> None:
+    def __init__(self, options: VerifyOptions, server: Optional[Server] = None) -> None:
         self.options = options
         self.settings = options.settings or Settings()
-        self.server: Optional[Server] = None
+        # A server passed in (tests share one) is the caller's to close.
+        self.server: Optional[Server] = server
+        self.owns_server = server is None
         self.cache = VerdictCache(options.use_cache)
         self.fingerprint = environment_fingerprint()
 
@@ -72,7 +74,7 @@ class VerifySession:
                 if findings:
                     self.verify_file(report.path, findings)
         finally:
-            if self.server is not None:
+            if self.server is not None and self.owns_server:
                 self.server.close()
             self.progress("")
 
@@ -188,7 +190,7 @@ class VerifySession:
         for finding in findings:
             verdicts[id(finding)] = judge(
                 finding, capture_ids_of(targets, finding), runs, devices, skipped_devices, fix_state,
-                reason=targets.reasons.get(id(finding)))
+                reason=targets.reasons.get(id(finding)), cuda_available=available)
         return verdicts
 
     def _log_run(self, path, device, variant, index, result) -> None:

@@ -168,7 +168,7 @@ def build(class_name: str, checkpoint: Optional[str] = None):
     resolved = resolve_class_name(class_name, checkpoint)
     if resolved in ("DDPMPipeline", "DDIMPipeline"):
         scheduler_class = diffusers.DDPMScheduler if resolved == "DDPMPipeline" else diffusers.DDIMScheduler
-        pipe = getattr(diffusers, resolved)(unet=_unet2d(), scheduler=scheduler_class(num_train_timesteps=50))
+        pipe = getattr(diffusers, resolved)(unet=_unet2d(), scheduler=scheduler_class())
     elif resolved == "StableDiffusionXLPipeline":
         from transformers import CLIPTextModel, CLIPTextModelWithProjection
 
@@ -177,7 +177,7 @@ def build(class_name: str, checkpoint: Optional[str] = None):
         pipe = diffusers.StableDiffusionXLPipeline(
             vae=_vae(), text_encoder=text_encoder, text_encoder_2=text_encoder_2,
             tokenizer=_tokenizer(), tokenizer_2=_tokenizer(), unet=_cond_unet(16, xl=True),
-            scheduler=diffusers.EulerDiscreteScheduler(num_train_timesteps=50),
+            scheduler=diffusers.EulerDiscreteScheduler(),
         )
     else:
         from transformers import CLIPTextModel
@@ -185,7 +185,7 @@ def build(class_name: str, checkpoint: Optional[str] = None):
         text_encoder = _build(lambda: CLIPTextModel(_text_config()), STAND_IN_SEED + 4)
         pipe = getattr(diffusers, resolved)(
             vae=_vae(), text_encoder=text_encoder, tokenizer=_tokenizer(), unet=_cond_unet(8),
-            scheduler=diffusers.PNDMScheduler(num_train_timesteps=50, skip_prk_steps=True, steps_offset=1),
+            scheduler=diffusers.PNDMScheduler(skip_prk_steps=True, steps_offset=1),
             safety_checker=None, feature_extractor=None, requires_safety_checker=False,
         )
     pipe.set_progress_bar_config(disable=True)

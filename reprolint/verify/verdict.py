@@ -87,7 +87,7 @@ def _no_drift_phrase(code: str, runs_compared: int) -> str:
 
 
 def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices: dict,
-          fix_state: dict, reason: Optional[str] = None) -> dict:
+          fix_state: dict, reason: Optional[str] = None, cuda_available: bool = False) -> dict:
     """The verdict for one finding, as a JSON-ready dict whose ``summary`` is the printed line.
 
     ``runs`` maps (device, variant) to the list of RunResults of that copy; ``skipped_devices``
@@ -164,6 +164,8 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
                                    "fixed_comparison": fixed_cross.as_dict() if fixed_cross else None}
 
     if code == "RPL106":
+        if not cuda_available and "cuda" not in skipped_devices:
+            skipped_devices = {**skipped_devices, "cuda": "cuda not available"}
         return _finish_rpl106(verdict, cross, verdict.get("cross_device"), problems, skipped_devices, fix_state)
 
     parts = []
@@ -246,11 +248,13 @@ def _finish_rpl106(verdict, cross, cross_entry, problems, skipped_devices, fix_s
     parts = []
     if cross is None:
         for status, device, why in problems:
+            if "never ran" in why and "cuda" in skipped_devices:
+                continue  # the missing device is the reason that matters
             parts.append(f"{'error' if status in ('error', 'timeout') else 'skipped'} on {device}: {why}")
             verdict["status"] = verdict["status"] or status
         reasons = [why for why in skipped_devices.values()]
         parts.append("skipped: " + ("; ".join(reasons) if reasons else "needs runs on both cpu and cuda")
-                     + " (a device generator drifts between devices)")
+                     + " (a device generator shows its drift between cpu and cuda)")
         verdict["status"] = verdict["status"] or "skipped"
     else:
         fixed = cross_entry.get("fixed_comparison")
