@@ -228,7 +228,7 @@ def _install_device_patches(device: str) -> None:
             setattr(diffusers.DiffusionPipeline, name, lambda self, *args, **kwargs: None)
 
 
-def _install_loader_patches(request: dict, used: list) -> None:
+def _install_loader_patches(request: dict, used: list, source: str) -> None:
     """Load the real checkpoint when it is on this machine; otherwise build a stand-in of the
     same class (``--stand-in auto``), or stop with a skip that names the class."""
     try:
@@ -261,7 +261,10 @@ def _install_loader_patches(request: dict, used: list) -> None:
         return classmethod(from_pretrained)
 
     owners = [diffusers.DiffusionPipeline]
-    for name in ("AutoPipelineForText2Image", "AutoPipelineForImage2Image"):
+    # diffusers' auto_pipeline module imports every pipeline (seconds): touch it only for a
+    # script that uses it.
+    auto_names = [n for n in ("AutoPipelineForText2Image", "AutoPipelineForImage2Image") if n in source]
+    for name in auto_names:
         owner = getattr(diffusers, name, None)
         if owner is not None:
             owners.append(owner)
@@ -318,9 +321,9 @@ def _run(request: dict) -> None:
         _seed_process(request["seed"])
         _install_hooks(request)
         _install_device_patches(request["device"])
-        _install_loader_patches(request, result["stand_ins"])
         with open(request["source_path"], encoding="utf-8") as handle:
             source = handle.read()
+        _install_loader_patches(request, result["stand_ins"], source)
         code = compile(source, script, "exec")
         main = types.ModuleType("__main__")
         main.__file__ = script
