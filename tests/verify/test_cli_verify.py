@@ -1,0 +1,70 @@
+"""`reprolint check --verify` from the command line: options, output, cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import reprolint_command, run_cli
+
+UNSEEDED = '''\
+"""Unconditional DDPM sampling without a generator."""
+from diffusers import DDPMPipeline
+
+pipe = DDPMPipeline.from_pretrained("google/ddpm-cifar10-32")
+image = pipe(num_inference_steps=2).images[0]
+'''
+
+
+def test_help_says_verify_executes_code():
+    result = run_cli("check", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "--verify" in text and "EXECUTES YOUR CODE" in text
+    for option in ("--device", "--stand-in", "--allow-download", "--verify-timeout", "--verbose"):
+        assert option in text
+
+
+def test_plain_lint_does_not_verify(tmp_path):
+    (tmp_path / "s.py").write_text(UNSEEDED)
+    result = run_cli(str(tmp_path / "s.py"))
+    assert result.returncode == 1
+    assert "RPL101" in result.stdout and "verify:" not in result.stdout
+    assert not (tmp_path / ".reprolint_cache").exists()
+
+
+def test_unknown_device_is_a_usage_error(tmp_path):
+    (tmp_path / "s.py").write_text(UNSEEDED)
+    result = run_cli(str(tmp_path / "s.py"), "--verify", "--device", "tpu")
+    assert result.returncode == 2
+    assert "tpu" in result.stderr
+
+
+@pytest.mark.slow
+def test_verify_prints_the_verdict_and_caches_it(tmp_path):
+    pytest.importorskip("diffusers")
+    script = tmp_path / "sample.py"
+    script.write_text(UNSEEDED)
+    cache = tmp_path / "cache"
+    env = {**os.environ, "REPROLINT_CACHE_DIR": str(cache)}
+    command = reprolint_command() + [str(script), "--verify", "--device", "cpu", "--verify-timeout", "120",
+                                     "--verbose"]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert first.returncode == 1, first.stderr
+    lines = first.stdout.splitlines()
+    index = next(i for i, line in enumerate(lines) if "RPL101" in line)
+    assert lines[index + 1].startswith("  verify: drift confirmed on cpu: max|Δ|=")
+    assert lines[index + 1].endswith("(stand-in model)")
+    assert "runner started" in first.stderr  # --verbose shows the runs
+    assert (cache / ".gitignore").read_text().strip() == "*"
+    stored = list((cache / "verify").glob("*.json"))
+    assert len(stored) == 1
+    assert json.loads(stored[0].read_text())["status"] == "confirmed"
+
+    second = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert second.stdout == first.stdout
+    assert "runner started" not in second.stderr  # answered from the cache: nothing ran
