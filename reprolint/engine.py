@@ -25,11 +25,16 @@ class SourceError(Exception):
 
 def decode_source(data: bytes) -> str:
     """Bytes to text, honouring a BOM and a PEP 263 coding cookie, as Python itself does."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError("file is UTF-16 or UTF-32 encoded; Python source must be UTF-8 "
+                          "(or declare its encoding with a PEP 263 coding comment)")
     if b"\x00" in data:
         raise SourceError("file contains NUL bytes (binary file?)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        if "invalid or missing encoding declaration" in str(exc):
+            raise SourceError("not valid UTF-8 and no PEP 263 coding declaration") from None
         raise SourceError(f"bad encoding declaration: {exc}") from None
     try:
         text = data.decode(encoding)
@@ -85,6 +90,12 @@ class Linter:
             # cheaper than libcst's, says so.
             report.prefiltered = True
             self._check_syntax_cheaply(source, report)
+            return report
+        # The stdlib parser first: it is ~9x cheaper than libcst's, gives Python's own messages,
+        # and turns pathological nesting into an error instead of a native stack overflow in
+        # libcst's parser (which would kill the whole run).
+        self._check_syntax_cheaply(source, report)
+        if report.errors:
             return report
         try:
             module = cst.parse_module(source)
