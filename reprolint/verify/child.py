@@ -31,6 +31,7 @@ class StandInUnavailable(Exception):
 
 
 _protocol = None  # the server's channel to reprolint; fd 1 itself is pointed at stderr
+_user_env: dict = {}  # variables the server changed for itself, restored in each run
 
 
 def _send(message: dict) -> None:
@@ -80,8 +81,13 @@ def _probe_cuda() -> dict:
             result["cuda_available"] = bool(torch.cuda.is_available())
             if result["cuda_available"]:
                 result["cuda_device"] = torch.cuda.get_device_name(0)
+                # Whether a forked run can use CUDA: it cannot once anything in the server
+                # touched CUDA; the runner then starts CUDA runs as fresh processes instead.
+                torch.zeros(1, device="cuda")
+                result["cuda_in_fork"] = True
         except Exception as exc:
             result["cuda_error"] = str(exc)
+            result["cuda_in_fork"] = False
         os.write(write_end, json.dumps(result).encode())
         os._exit(0)
     os.close(write_end)
@@ -105,6 +111,10 @@ def serve() -> None:
     # for the protocol and send fd 1 to stderr.
     _protocol = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
+    # torch.cuda.is_available() during the imports must not initialise CUDA in the server (a
+    # forked run could then not use it): ask NVML instead. Each run gets the user's value back.
+    _user_env["PYTORCH_NVML_BASED_CUDA_CHECK"] = os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK")
+    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
     info = _preload()
     if "import_error" not in info:
         info.update(_probe_cuda())
@@ -296,10 +306,28 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
+def run_once(request_path: str) -> None:
+    """Run one request in this (freshly started) process: for CUDA runs where forking cannot."""
+    with open(request_path) as handle:
+        request = json.load(handle)
+    try:
+        _run(request)
+    finally:
+        os._exit(0)
+
+
 def _run(request: dict) -> None:
-    os.setsid()
+    try:
+        os.setsid()
+    except OSError:  # already a session leader (started as a fresh process)
+        pass
     if _protocol is not None:
         _protocol.close()  # the script never gets the server's channel
+    for name, value in _user_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     out = os.open(request["stdout_path"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     err = os.open(request["stderr_path"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     devnull = os.open(os.devnull, os.O_RDONLY)

@@ -106,6 +106,8 @@ class Server:
         self.info: dict = {}
         self._buffer = b""
         self._runs = 0
+        # Devices whose runs start as fresh interpreters instead of forks of the server.
+        self.spawn_devices: set = set()
 
     def __enter__(self) -> "Server":
         self.start()
@@ -127,6 +129,8 @@ class Server:
         if message is None or "hello" not in message:
             raise ServerError("the verify server did not start: " + self._tail_log())
         self.info = message["hello"]
+        if not self.info.get("cuda_in_fork", False):
+            self.spawn_devices.add("cuda")
         if "import_error" in self.info:
             raise ServerError(f"--verify needs torch and numpy: {self.info['import_error']} "
                               '(install them with `pip install "reprolint[verify]"`)')
@@ -176,21 +180,10 @@ class Server:
         with open(request["source_path"], "w", encoding="utf-8") as handle:
             handle.write(source)
         started = time.monotonic()
-        self.process.stdin.write((json.dumps(request) + "\n").encode())
-        self.process.stdin.flush()
-        hello = self._receive(started + 60)
-        if hello is None or "pid" not in hello:
-            raise ServerError("the verify server stopped answering: " + self._tail_log())
-        pid = hello["pid"]
-        finished = self._receive(started + timeout)
-        timed_out = finished is None
-        # The run leads its own process group: kill it whole, also after a normal end, so that
-        # whatever the script started in the background goes with it.
-        kill_group(pid)
-        if timed_out:
-            finished = self._receive(time.monotonic() + 30)
-            if finished is None:
-                raise ServerError("the verify server did not reap a timed-out run")
+        if device in self.spawn_devices:
+            finished, timed_out = self._spawn(request, folder, timeout)
+        else:
+            finished, timed_out = self._fork(request, timeout)
         seconds = time.monotonic() - started
         result = RunResult(status="error", seconds=seconds,
                            stdout=_read_file(request["stdout_path"]),
@@ -216,6 +209,47 @@ class Server:
             result.stderr += f"\nreprolint: could not read the captured outputs: {exc}"
         shutil.rmtree(folder, ignore_errors=True)
         return result
+
+    def _fork(self, request: dict, timeout: float) -> tuple:
+        """Have the server fork the run; returns (the exit message, whether it timed out)."""
+        started = time.monotonic()
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+        self.process.stdin.flush()
+        hello = self._receive(started + 60)
+        if hello is None or "pid" not in hello:
+            raise ServerError("the verify server stopped answering: " + self._tail_log())
+        pid = hello["pid"]
+        finished = self._receive(started + timeout)
+        timed_out = finished is None
+        # The run leads its own process group: kill it whole, also after a normal end, so that
+        # whatever the script started in the background goes with it.
+        kill_group(pid)
+        if timed_out:
+            finished = self._receive(time.monotonic() + 30)
+            if finished is None:
+                raise ServerError("the verify server did not reap a timed-out run")
+        return finished, timed_out
+
+    def _spawn(self, request: dict, folder: str, timeout: float) -> tuple:
+        """Start the run as a fresh interpreter (CUDA cannot be used in a forked process once
+        the server touched it), with the same process-group rules."""
+        request_path = os.path.join(folder, "request.json")
+        with open(request_path, "w") as handle:
+            json.dump(request, handle)
+        code = _bootstrap().replace("serve()", f"run_once({request_path!r})").replace(
+            "import serve", "import run_once")
+        process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   env=child_environment(self.allow_download),
+                                   cwd=os.path.dirname(request["script"]), start_new_session=True)
+        try:
+            process.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        kill_group(process.pid)
+        code = process.wait()
+        return {"exit": code}, timed_out
 
     def close(self) -> None:
         if self.process is not None:

@@ -135,3 +135,16 @@ def test_stand_in_never_requires_the_real_model(tmp_path, verify_server):
     assert result["status"] == "error"
     assert not result["stand_in"]
     assert "google/ddpm-cifar10-32" in result["summary"] or "Error" in result["summary"]
+
+
+def test_a_run_can_start_as_a_fresh_interpreter(tmp_path, verify_server):
+    # CUDA runs start this way where a forked process cannot use CUDA; same rules, same result.
+    shutil.copy(SCRIPTS / "ddpm_seeded_globally.py", tmp_path / "script.py")
+    source = (tmp_path / "script.py").read_text()
+    verify_server.spawn_devices.add("cpu")
+    try:
+        result = verify_server.run(str(tmp_path / "script.py"), source, "cpu", 7, "auto", 120)
+    finally:
+        verify_server.spawn_devices.discard("cpu")
+    assert result.status == "ok", result.error
+    assert result.stand_ins == ["DDPMPipeline"]
