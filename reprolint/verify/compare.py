@@ -43,11 +43,14 @@ class Difference:
         if self.identical:
             return "identical"
         units = "pixels" if self.image else "values"
-        scale = f"{self.max_abs_255:.0f}/255; " if self.image else ""
-        return f"max|Δ|={_number(self.max_abs)} ({scale}{_percent(self.fraction)} of {units} differ)"
+        scale = ""
+        if self.image:
+            on_255 = self.max_abs_255
+            scale = f"{on_255:.0f}/255; " if on_255 >= 1 else f"{on_255:.2g}/255; "
+        return f"max|Δ|={format_number(self.max_abs)} ({scale}{_percent(self.fraction)} of {units} differ)"
 
 
-def _number(value: float) -> str:
+def format_number(value: float) -> str:
     if value == 0:
         return "0"
     if value >= 0.01:

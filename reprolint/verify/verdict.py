@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from reprolint.verify.compare import Difference, compare_outputs
+from reprolint.verify.compare import Difference, compare_outputs, format_number
 
 # For RPL106: the CPU-vs-CUDA difference of the flagged code must exceed this, and ten times
 # that of the fixed code, to count as "a different image" rather than float error.
@@ -83,6 +83,8 @@ def _no_drift_phrase(code: str, runs_compared: int) -> str:
         return "no drift observed (the reused generator gives what a freshly seeded one gives)"
     if code == "RPL104":
         return "no drift observed (an extra draw from the global generator changed nothing)"
+    if code == "RPL301":
+        return "no drift observed (2 runs with the same seeds identical)"
     return f"no drift observed ({runs_compared} runs identical)"
 
 
@@ -177,8 +179,7 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         verdict["fix"] = _combine_fix(fix_parts)
     elif quiet:
         verdict["status"] = "no-drift"
-        runs_compared = 3 if code == "RPL301" else 2
-        phrase = _no_drift_phrase(code, 2 if code != "RPL301" else runs_compared - 1)
+        phrase = _no_drift_phrase(code, 2)
         if code == "RPL107":
             phrase += ": an unseeded torch.Generator starts from torch's fixed default seed"
         parts.append(phrase if quiet == ran or len(ran) == 1 else f"{phrase} on {', '.join(quiet)}")
@@ -264,7 +265,8 @@ def _finish_rpl106(verdict, cross, cross_entry, problems, skipped_devices, fix_s
         head = "drift confirmed" if drift else "no drift beyond float error"
         parts.append(f"{head} between cpu and cuda: {cross.describe()}")
         if fixed:
-            parts.append(f"with the fix (cpu generator): {'max|Δ|=' + format(fixed_max, '.2g') if fixed_max else 'identical'}")
+            parts.append("with the fix (cpu generator): "
+                         + (f"max|Δ|={format_number(fixed_max)}, float error" if fixed_max else "identical"))
             verdict["fix"] = {"status": "identical" if fixed_max == 0 else "float-error", "comparison": fixed}
     verdict["summary"] = "; ".join(parts)
     if verdict["stand_in"]:
