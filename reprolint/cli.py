@@ -11,10 +11,10 @@ import sys
 import click
 
 from reprolint import __version__
-from reprolint.registry import UnknownSelector, expand_selector, resolve_rule
+from reprolint import cli_options
+from reprolint.registry import resolve_rule
 from reprolint.rules import ALL_RULES
-from reprolint.settings import Settings
-from reprolint.verify.cli import run_verify, verify_options
+from reprolint.verify.cli import pop_verify_options, run_verify, verify_options
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -62,9 +62,11 @@ def main() -> None:
               help="Your own functions that seed the random number generators, comma-separated.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings or errors are reported.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only, no summary line.")
+@cli_options.config_options
+@cli_options.output_options
 @verify_options
 def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet,
-          **verify):
+          **ecosystem):
     """Lint PATHS (files or folders; default: the current folder) for irreproducible code.
 
     \b
@@ -72,41 +74,45 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
       reprolint src/                      lint a folder
       reprolint train.py --select RPL1    only the generator rules
       reprolint . --ignore RPL301         everything but one rule
+      reprolint . --output-format sarif -o reprolint.sarif
+      cat nb.py | reprolint - --stdin-filename nb.py
       reprolint rule RPL101               explain a rule
+
+    \b
+    Settings come from [tool.reprolint] in the nearest pyproject.toml (or a reprolint.toml);
+    command-line options override them. See docs/configuration.md.
 
     \b
     Exit status:
       0  nothing found
       1  findings reported
-      2  usage error, or a file that could not be read or parsed
+      2  usage error, bad configuration, or a file that could not be read or parsed
     """
     from reprolint.engine import Linter
-    from reprolint.reporters import text
 
-    settings = Settings(
+    verify = pop_verify_options(ecosystem)
+    settings = cli_options.settings_from(
+        paths, ecosystem,
         select=_split(select),
         ignore=_split(ignore),
         extend_select=_split(extend_select),
-        determinism_helpers=_split(determinism_helpers),
-        seeding_helpers=_split(seeding_helpers),
+        determinism_helpers=_split(determinism_helpers) or None,
+        seeding_helpers=_split(seeding_helpers) or None,
     )
-    try:
-        for selector in settings.select + settings.ignore + settings.extend_select:
-            expand_selector(selector)
-    except UnknownSelector as exc:
-        raise click.UsageError(str(exc)) from None
 
     linter = Linter(settings)
-    run = linter.lint_paths(paths or (".",))
-    if run.checked == 0 and not run.errors:
-        click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
-        sys.exit(EXIT_CLEAN)
+    if cli_options.reads_stdin(paths, ecosystem):
+        run = cli_options.lint_stdin(linter, settings, ecosystem)
+    else:
+        run = linter.lint_paths(paths or (".",))
+    if run.checked == 0 and not run.errors:  # nothing to lint, or everything given was excluded
+        if not settings.force_exclude and not cli_options.reads_stdin(paths, ecosystem):
+            click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
+        if not cli_options.machine_readable(ecosystem):  # json and the rest still print `[]` etc.
+            sys.exit(EXIT_CLEAN)
     if verify["verify"]:
         run_verify(run, settings, **verify)
-    output = text.render(run)
-    if quiet:
-        output = "".join(line + "\n" for line in output.splitlines()[:-1])
-    click.echo(output, nl=False)
+    cli_options.emit(run, ecosystem, quiet)
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     if run.errors:

@@ -4,43 +4,22 @@ semantic model once, and let every enabled rule ask it questions."""
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 import libcst as cst
 
-from reprolint.discovery import discover
-from reprolint.findings import FileError, FileReport
-from reprolint.noqa import NoqaIndex
+from reprolint.discovery import PerFileIgnores, discover
+from reprolint.findings import FileError, FileReport, Finding, Position
+from reprolint.noqa import NoqaIndex, unused_directives
 from reprolint.registry import select_rules
 from reprolint.semantic.analyzer import analyse
+from reprolint.rules import RULES_BY_CODE
+from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
 from reprolint.settings import Settings
+from reprolint.sources import SourceDocument, SourceError, decode_source, document_from_bytes, read_document
 
-
-class SourceError(Exception):
-    """A file that cannot be turned into text; the message names the reason."""
-
-
-def decode_source(data: bytes) -> str:
-    """Bytes to text, honouring a BOM and a PEP 263 coding cookie, as Python itself does."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SourceError("file is UTF-16 or UTF-32 encoded; Python source must be UTF-8 "
-                          "(or declare its encoding with a PEP 263 coding comment)")
-    if b"\x00" in data:
-        raise SourceError("file contains NUL bytes (binary file?)")
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        if "invalid or missing encoding declaration" in str(exc):
-            raise SourceError("not valid UTF-8 and no PEP 263 coding declaration") from None
-        raise SourceError(f"bad encoding declaration: {exc}") from None
-    try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise SourceError(f"not valid {encoding} text ({exc.reason if hasattr(exc, 'reason') else exc})") from None
-    return text.lstrip("\ufeff")
+PARSE_ERROR = "could not parse"
 
 
 def read_source(path: str) -> str:
@@ -75,6 +54,8 @@ class Linter:
             self.settings.select, self.settings.ignore, self.settings.extend_select)
         self.rules = [rule_class(self.settings) for rule_class in rule_classes]
         self.triggers = tuple({t for rule in self.rules for t in rule.triggers})
+        self.per_file_ignores = PerFileIgnores(self.settings)
+        self.reports_unused_noqa = any(isinstance(rule, UnusedNoqa) for rule in self.rules)
 
     def could_match(self, source: str) -> bool:
         """The prefilter: a file none of whose rules' trigger words occur cannot produce a
@@ -100,14 +81,14 @@ class Linter:
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
-            report.errors.append(FileError(path, f"could not parse: {exc.message}",
+            report.errors.append(FileError(path, f"{PARSE_ERROR}: {exc.message}",
                                            exc.raw_line, exc.raw_column + 1))
             return report
         except RecursionError:
-            report.errors.append(FileError(path, "could not parse: nesting too deep"))
+            report.errors.append(FileError(path, f"{PARSE_ERROR}: nesting too deep"))
             return report
         except Exception as exc:  # libcst raises a few other types on exotic input
-            report.errors.append(FileError(path, f"could not parse: {type(exc).__name__}: {exc}"))
+            report.errors.append(FileError(path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
             return report
         try:
             model = analyse(module, source, path,
@@ -117,14 +98,24 @@ class Linter:
             report.errors.append(FileError(path, "could not analyse: nesting too deep"))
             return report
         noqa = NoqaIndex.from_source(source)
+        ignored_here = self.per_file_ignores.codes_for(path)
         for rule in self.rules:
+            if rule.code in ignored_here:
+                continue
             try:
                 for finding in rule.check(model):
                     if not noqa.suppresses(finding.start.line, finding.code, finding.name):
                         report.findings.append(finding)
             except RecursionError:
                 report.errors.append(FileError(path, f"{rule.code} could not analyse: nesting too deep"))
+        if self.reports_unused_noqa and UnusedNoqa.code not in ignored_here:
+            report.findings.extend(self._unused_noqa(noqa, source, path, ignored_here))
         report.findings.sort(key=lambda f: f.sort_key)
+        if report.findings:  # the `full` output format shows the line under each finding
+            lines = source.splitlines()
+            for finding in report.findings:
+                if 1 <= finding.start.line <= len(lines):
+                    finding.extra.setdefault("source_line", lines[finding.start.line - 1])
         return report
 
     @staticmethod
@@ -132,22 +123,55 @@ class Linter:
         try:
             ast.parse(source, report.path)
         except SyntaxError as exc:
-            report.errors.append(FileError(report.path, f"could not parse: {exc.msg}",
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {exc.msg}",
                                            exc.lineno or 1, exc.offset or 1))
         except (RecursionError, MemoryError, ValueError) as exc:
-            report.errors.append(FileError(report.path, f"could not parse: {type(exc).__name__}"))
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}"))
 
-    def lint_file(self, path: str) -> FileReport:
+    def _unused_noqa(self, noqa: NoqaIndex, source: str, path: str, ignored_here) -> list:
+        enabled = {rule.code: rule.name for rule in self.rules if rule.code not in ignored_here}
+        known = {code: rule.name for code, rule in RULES_BY_CODE.items()}
+        lines = source.splitlines()
+        findings = []
+        for unused in unused_directives(noqa, enabled, known, (UnusedNoqa.code, UnusedNoqa.name)):
+            line, column = unused.directive.line, unused.directive.column
+            findings.append(Finding(UnusedNoqa.code, UnusedNoqa.name, unused.describe(), path,
+                                    Position(line, column), Position(line, len(lines[line - 1]) + 1)))
+        return findings
+
+    def lint_document(self, document: SourceDocument) -> FileReport:
+        """Lint a file's Python text and move the findings back to the file's own positions.
+        A Markdown block that does not parse is blanked (with a note) and the page parsed again."""
+        report = self.lint_source(document.python, document.path)
+        for _ in range(2):
+            parse_errors = [e for e in report.errors if e.message.startswith(PARSE_ERROR)]
+            if not parse_errors or not document.skip_unparsable_blocks(parse_errors[0].line):
+                break
+            report = self.lint_source(document.python, document.path)
+        document.relocate(report)
+        return report
+
+    def lint_bytes(self, data: bytes, path: str) -> FileReport:
+        """Lint content that is not read from ``path`` (standard input with --stdin-filename)."""
         try:
-            source = read_source(path)
+            document = document_from_bytes(data, path)
         except SourceError as exc:
             report = FileReport(path)
             report.errors.append(FileError(path, str(exc)))
             return report
-        return self.lint_source(source, path)
+        return self.lint_document(document)
+
+    def lint_file(self, path: str) -> FileReport:
+        try:
+            document = read_document(path)
+        except SourceError as exc:
+            report = FileReport(path)
+            report.errors.append(FileError(path, str(exc)))
+            return report
+        return self.lint_document(document)
 
     def lint_paths(self, paths: Iterable[str]) -> RunReport:
-        found = discover(list(paths))
+        found = discover(list(paths), self.settings)
         run = RunReport()
         for missing in found.missing:
             report = FileReport(missing)

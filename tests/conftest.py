@@ -39,3 +39,28 @@ def run_cli(*args, cwd=None, input=None) -> subprocess.CompletedProcess:
 @pytest.fixture
 def all_rules():
     return select_rules(select=("ALL",))
+
+
+BAD_PIPELINE = """\
+from diffusers import StableDiffusionPipeline
+
+pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+image = pipe("a photo of a cat").images[0]
+"""
+# Where BAD_PIPELINE's one RPL101 finding is.
+BAD_PIPELINE_FINDING = ("RPL101", 4, 9)
+
+
+def invoke(*args, cwd=None, input=None, env=None):
+    """Run the command in-process (click's CliRunner) from ``cwd``; fast enough to use freely."""
+    from click.testing import CliRunner
+
+    from reprolint.cli import main
+
+    previous = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, [str(a) for a in args], input=input, env=env, catch_exceptions=False)
+    finally:
+        os.chdir(previous)

@@ -54,7 +54,7 @@ def project(tmp_path):
 
 
 def test_findings_are_printed_sorted_with_summary_and_exit_1(project):
-    result = run_cli("src", cwd=project)
+    result = run_cli("src", "--output-format", "concise", cwd=project)
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert lines == [
@@ -119,13 +119,13 @@ def test_unknown_selector_is_a_usage_error(project):
 )
 def test_noqa_on_the_reported_line(tmp_path, comment, remaining):
     (tmp_path / "s.py").write_text(BAD.replace('third = pipe("a fox").images[0]', f'third = pipe("a fox").images[0]  {comment}'))
-    result = run_cli("s.py", "--select", "RPL101", cwd=tmp_path)
+    result = run_cli("s.py", "--select", "RPL101", "--output-format", "concise", cwd=tmp_path)
     assert [l.split()[1] for l in result.stdout.splitlines() if ": RPL" in l] == remaining
 
 
 def test_file_level_noqa(tmp_path):
     (tmp_path / "s.py").write_text("# reprolint: noqa: RPL101\n" + BAD)
-    result = run_cli("s.py", cwd=tmp_path)
+    result = run_cli("s.py", "--output-format", "concise", cwd=tmp_path)
     assert [l.split()[1] for l in result.stdout.splitlines() if ": RPL" in l] == ["RPL102"]
 
 

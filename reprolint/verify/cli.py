@@ -40,6 +40,15 @@ def verify_options(command):
     return command
 
 
+VERIFY_PARAMETERS = ("verify", "verify_device", "stand_in", "allow_download", "verify_timeout", "no_cache",
+                     "verbose")
+
+
+def pop_verify_options(parameters: dict) -> dict:
+    """Take this module's options out of the command's keyword arguments."""
+    return {name: parameters.pop(name) for name in VERIFY_PARAMETERS}
+
+
 def run_verify(run, settings, verify, verify_device, stand_in, allow_download, verify_timeout,
                no_cache, verbose) -> None:
     from reprolint.verify import VerifyOptions, parse_devices, verify_run
