@@ -220,7 +220,12 @@ def _install_hooks(request: dict) -> None:
     setattr(builtins, PERTURB, perturb)
 
 
-def _install_device_patches(device: str) -> None:
+def _uses_diffusers(source: str) -> bool:
+    # In a fresh interpreter, importing diffusers only to patch it would cost seconds.
+    return "diffusers" in sys.modules or "diffusers" in source
+
+
+def _install_device_patches(device: str, source: str) -> None:
     """Let a script written for a GPU run on the CPU: offloading is a no-op there, as are CUDA
     housekeeping calls."""
     import torch
@@ -229,6 +234,8 @@ def _install_device_patches(device: str) -> None:
         for name in ("synchronize", "empty_cache", "reset_peak_memory_stats"):
             if hasattr(torch.cuda, name):
                 setattr(torch.cuda, name, lambda *args, **kwargs: None)
+    if not _uses_diffusers(source):
+        return
     try:
         import diffusers
     except Exception:
@@ -241,6 +248,8 @@ def _install_device_patches(device: str) -> None:
 def _install_loader_patches(request: dict, used: list, source: str) -> None:
     """Load the real checkpoint when it is on this machine; otherwise build a stand-in of the
     same class (``--stand-in auto``), or stop with a skip that names the class."""
+    if not _uses_diffusers(source):
+        return
     try:
         import diffusers
     except Exception:
@@ -348,9 +357,9 @@ def _run(request: dict) -> None:
         sys.path.append(reprolint_root)
         _seed_process(request["seed"])
         _install_hooks(request)
-        _install_device_patches(request["device"])
         with open(request["source_path"], encoding="utf-8") as handle:
             source = handle.read()
+        _install_device_patches(request["device"], source)
         _install_loader_patches(request, result["stand_ins"], source)
         code = compile(source, script, "exec")
         main = types.ModuleType("__main__")

@@ -12,7 +12,7 @@ from reprolint.verify.cache import VerdictCache, environment_fingerprint, source
 from reprolint.verify.instrument import (PERTURB, RESEED, capture_ids_of, locate_targets,
                                          retarget_devices, wrap_captures, wrap_generator_arguments)
 from reprolint.verify.runner import Server, ServerError
-from reprolint.verify.verdict import judge
+from reprolint.verify.verdict import judge, shows_drift
 
 
 def _fix_function():
@@ -167,12 +167,21 @@ class VerifySession:
             skipped_devices["cuda"] = "cuda not available"
         runs: dict = {}
         label = ", ".join(sorted(codes))
-        total = sum(len(seeds) for seeds in plan.values())
+        unfixed_total = sum(len(seeds) for variant, seeds in plan.items() if not variant.startswith("fixed"))
+        cross_device = "RPL106" in codes and len([d for d in devices if d not in skipped_devices]) > 1
         for device in devices:
             if device in skipped_devices:
                 continue
-            done = 0
-            for variant, text in variants.items():
+            done, total = 0, unfixed_total
+            # The fixed copies run last, and only where the script's own runs showed drift.
+            order = sorted(variants, key=lambda name: name.startswith("fixed"))
+            for variant in order:
+                text = variants[variant]
+                if variant.startswith("fixed"):
+                    if not cross_device and not any(
+                            shows_drift(f, capture_ids_of(targets, f), runs, device) for f in findings):
+                        continue  # nothing drifted: there is nothing for the fix to remove
+                    total += len(plan[variant])
                 device_text = retarget_devices(text, device)
                 results = runs.setdefault((device, variant), [])
                 for seed in plan[variant]:

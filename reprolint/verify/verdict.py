@@ -68,6 +68,17 @@ def _pair(code: str, runs: dict, device: str, fixed: bool):
     return first, (own[1] if len(own) > 1 else None)
 
 
+def shows_drift(finding, capture_ids: list, runs: dict, device: str) -> bool:
+    """Whether the runs of the unfixed script so far show this finding's drift on ``device``."""
+    first, second = _pair(finding.code, runs, device, fixed=False)
+    difference = _compare(first, second, capture_ids)
+    if finding.code == "RPL104":
+        original = runs.get((device, "original"), [])
+        if len(original) > 1:
+            difference = _worst([difference, _compare(original[0], original[1], capture_ids)])
+    return difference is not None and not difference.identical
+
+
 def _drift_phrase(code: str, difference: Difference) -> str:
     if code == "RPL102":
         return f"the reused generator vs a freshly seeded one: {difference.describe()}"

@@ -51,7 +51,9 @@ def verified(tmp_path_factory, verify_server):
         if script.name not in SEPARATE:
             shutil.copy(script, folder / script.name)
     before = {p.name: _digest(p) for p in folder.glob("*.py")}
-    findings = verify_paths([folder], verify_server, timeout=120, devices=("cpu",))
+    progress: list = []
+    findings = verify_paths([folder], verify_server, timeout=120, devices=("cpu",), progress=progress.append)
+    findings["progress"] = progress
     return findings, folder, before
 
 

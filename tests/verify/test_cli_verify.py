@@ -50,7 +50,9 @@ def test_verify_prints_the_verdict_and_caches_it(tmp_path):
     script = tmp_path / "sample.py"
     script.write_text(UNSEEDED)
     cache = tmp_path / "cache"
-    env = {**os.environ, "REPROLINT_CACHE_DIR": str(cache)}
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "REPROLINT_CACHE_DIR": str(cache), "TMPDIR": str(temporary)}
     command = reprolint_command() + [str(script), "--verify", "--device", "cpu", "--verify-timeout", "120",
                                      "--verbose"]
     first = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
@@ -60,6 +62,8 @@ def test_verify_prints_the_verdict_and_caches_it(tmp_path):
     assert lines[index + 1].startswith("  verify: drift confirmed on cpu: max|Δ|=")
     assert lines[index + 1].endswith("(stand-in model)")
     assert "runner started" in first.stderr  # --verbose shows the runs
+    assert "original copy, run 1" in first.stderr
+    assert list(temporary.iterdir()) == []  # instrumented copies and captures are removed
     assert (cache / ".gitignore").read_text().strip() == "*"
     stored = list((cache / "verify").glob("*.json"))
     assert len(stored) == 1

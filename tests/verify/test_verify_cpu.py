@@ -139,12 +139,31 @@ def test_stand_in_never_requires_the_real_model(tmp_path, verify_server):
 
 def test_a_run_can_start_as_a_fresh_interpreter(tmp_path, verify_server):
     # CUDA runs start this way where a forked process cannot use CUDA; same rules, same result.
-    shutil.copy(SCRIPTS / "ddpm_seeded_globally.py", tmp_path / "script.py")
-    source = (tmp_path / "script.py").read_text()
+    script = tmp_path / "script.py"
+    script.write_text("import torch\nnoise = torch.randn(4)\n")
+    instrumented = "import torch\nnoise = __reprolint_capture__(0, torch.randn(4))\n"
     verify_server.spawn_devices.add("cpu")
     try:
-        result = verify_server.run(str(tmp_path / "script.py"), source, "cpu", 7, "auto", 120)
+        first = verify_server.run(str(script), instrumented, "cpu", 7, "auto", 120)
+        again = verify_server.run(str(script), instrumented, "cpu", 7, "auto", 120)
     finally:
         verify_server.spawn_devices.discard("cpu")
-    assert result.status == "ok", result.error
-    assert result.stand_ins == ["DDPMPipeline"]
+    assert first.status == "ok", first.error
+    noise = first.captures[0][0]["output"][0]
+    assert noise.shape == (4,)
+    assert (again.captures[0][0]["output"][0] == noise).all()  # the same process seed, the same draw
+
+
+def test_one_process_per_copy_and_run_not_per_finding(verified):
+    findings, folder, _ = verified
+    # cuda_ddpm.py has two findings (RPL301, RPL106): one set of runs serves both.
+    assert len(findings["cuda_ddpm.py"]) == 2
+    runs = [m for m in findings["progress"] if "cuda_ddpm.py" in m and " run " in m]
+    # Three runs (A, B, A again); no drift on the CPU, so the fixed copy is not run.
+    assert len(runs) == 3, runs
+    assert runs[0].endswith("(RPL106, RPL301) on cpu: original copy, run 1 of 3")
+    seeded = [m for m in findings["progress"] if "ddpm_seeded_globally.py" in m and " run " in m]
+    assert len(seeded) == 2, seeded
+    drifting = [m for m in findings["progress"] if "sd_unseeded.py" in m and " run " in m]
+    assert [m.rsplit(": ", 1)[1] for m in drifting] == [
+        "original copy, run 1 of 2", "original copy, run 2 of 2", "fixed copy, run 3 of 4", "fixed copy, run 4 of 4"]
