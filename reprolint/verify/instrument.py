@@ -104,7 +104,8 @@ def locate_targets(source: str, path: str, findings: Iterable, settings=None) ->
                 if not _contains(span, here):
                     continue
                 for argument in call.arguments:
-                    if _contains(_span(model, argument.node.value), here):
+                    # The whole argument: a finding may cover `seed=1234`, keyword included.
+                    if _contains(_span(model, argument.node), here):
                         if best is None or _contains(best, span):
                             best = span
             found = best

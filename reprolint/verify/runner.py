@@ -198,6 +198,9 @@ class Server:
             result.error = outcome.get("error")
             result.traceback = outcome.get("traceback")
             result.stand_ins = outcome.get("stand_ins", [])
+            if result.error and result.error.startswith("the script exited") and result.stderr.strip():
+                # argparse and friends say why on stderr: `error: the following arguments ...`
+                result.error += ": " + result.stderr.strip().splitlines()[-1].strip()
         else:
             code = finished.get("exit")
             how = f"was killed by signal {-code}" if isinstance(code, int) and code < 0 else f"exited with status {code}"

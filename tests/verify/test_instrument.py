@@ -27,6 +27,7 @@ SCRIPT = textwrap.dedent(
     ).images[0]
     third = pipe("a fox", generator=torch.manual_seed(1)).images[0]
     fourth = pipe("an owl").images[0]
+    fifth = pipe("a hen", seed=3).images[0]
     """
 )
 
@@ -43,17 +44,21 @@ def _instrument(source):
 
 def test_each_finding_points_at_the_call_that_shows_it():
     findings, targets, _ = _instrument(SCRIPT)
-    lines = {f.code: [targets.spans[cid][0] for cid in capture_ids_of(targets, f)] for f in findings}
-    assert lines["RPL101"] == [12]  # the call itself
+    lines: dict = {}
+    for finding in findings:
+        lines.setdefault(finding.code, []).extend(targets.spans[cid][0] for cid in capture_ids_of(targets, finding))
+    assert lines["RPL101"] == [12, 13]  # the call itself
+    assert lines["RPL103"] == [13]  # `seed=3`, keyword and all, is an argument of the call
     assert lines["RPL102"] == [7]
     assert lines["RPL104"] == [11]  # the call that receives torch.manual_seed(1)
     assert lines["RPL106"] == [6, 7]  # the generator is created on line 5, used on lines 6 and 7
-    assert lines["RPL301"] == [6, 7, 11, 12]  # every pipeline call
+    assert lines["RPL301"] == [6, 7, 11, 12, 13]  # every pipeline call
+    assert lines["RPL106"] == [6, 7]
 
 
 def test_capture_wrapping_keeps_every_line_and_the_findings():
     findings, targets, instrumented = _instrument(SCRIPT)
-    assert instrumented.count(CAPTURE) == len(targets.spans) == 4
+    assert instrumented.count(CAPTURE) == len(targets.spans) == 5
     assert len(instrumented.splitlines()) == len(SCRIPT.splitlines())
     for before, after in zip(SCRIPT.splitlines(), instrumented.splitlines()):
         if CAPTURE not in after:

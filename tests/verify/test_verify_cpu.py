@@ -128,6 +128,19 @@ def test_a_script_that_exits_gives_an_error_not_a_crash(tmp_path, verify_server)
     assert result["summary"] == "error: the script exited with sys.exit(3) (stand-in model)"
 
 
+def test_an_argparse_exit_says_why(tmp_path, verify_server):
+    (tmp_path / "cli.py").write_text(
+        "import argparse\nimport torch\nfrom diffusers import DDPMPipeline\n\n"
+        "parser = argparse.ArgumentParser()\nparser.add_argument('--steps', type=int, required=True)\n"
+        "args = parser.parse_args()\n"
+        "pipe = DDPMPipeline.from_pretrained('google/ddpm-cifar10-32')\n"
+        "image = pipe(num_inference_steps=args.steps).images[0]\n")
+    findings = verify_paths([tmp_path], verify_server, timeout=60, devices=("cpu",))
+    result = findings["cli.py"][0].extra["verification"]
+    assert result["summary"] == ("error: the script exited with sys.exit(2): cli.py: error: the following "
+                                 "arguments are required: --steps")
+
+
 def test_stand_in_never_requires_the_real_model(tmp_path, verify_server):
     shutil.copy(SCRIPTS / "ddpm_seeded_globally.py", tmp_path / "script.py")
     findings = verify_paths([tmp_path], verify_server, timeout=60, devices=("cpu",), stand_in="never")
