@@ -198,9 +198,10 @@ class Server:
             result.error = outcome.get("error")
             result.traceback = outcome.get("traceback")
             result.stand_ins = outcome.get("stand_ins", [])
-            if result.error and result.error.startswith("the script exited") and result.stderr.strip():
-                # argparse and friends say why on stderr: `error: the following arguments ...`
-                result.error += ": " + result.stderr.strip().splitlines()[-1].strip()
+            last_line = result.stderr.strip().splitlines()[-1].strip() if result.stderr.strip() else ""
+            if result.error and result.error.startswith("the script exited") and "error" in last_line.lower():
+                # argparse and friends say why on stderr: `prog: error: the following arguments ...`
+                result.error += ": " + last_line
         else:
             code = finished.get("exit")
             how = f"was killed by signal {-code}" if isinstance(code, int) and code < 0 else f"exited with status {code}"
