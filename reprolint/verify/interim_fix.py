@@ -5,6 +5,7 @@ Same interface as ``reprolint.fix.fix_source``. Rewrites, per finding:
 
 - RPL101: add ``generator=torch.Generator("cpu").manual_seed(<fix seed>)`` to the call;
 - RPL102: re-seed the reused generator at the call: ``generator=g.manual_seed(g.initial_seed())``;
+- RPL103: ``generator=seed`` -> ``generator=torch.Generator("cpu").manual_seed(seed)``;
 - RPL104: ``torch.manual_seed(s)`` -> ``torch.Generator("cpu").manual_seed(s)`` (same stream);
   ``torch.default_generator`` -> ``torch.Generator("cpu").manual_seed(<fix seed>)``;
 - RPL106: create the generator on ``"cpu"``;
@@ -19,7 +20,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-FIXED_CODES = ("RPL101", "RPL102", "RPL104", "RPL106")
+FIXED_CODES = ("RPL101", "RPL102", "RPL103", "RPL104", "RPL106")
 
 
 @dataclass
@@ -87,12 +88,17 @@ class _Rewriter(cst.CSTTransformer):
             self.applied.append(finding)
         return updated
 
-    def leave_Attribute(self, original, updated):
+    def on_leave(self, original, updated):
+        if not isinstance(original, cst.BaseExpression):
+            return super().on_leave(original, updated)
         for finding in self._findings_at(original):
-            if finding.code == "RPL104":
+            if finding.code == "RPL104" and isinstance(original, cst.Attribute):
                 self.applied.append(finding)
                 return _cpu_generator(cst.Integer(str(self.seed)))
-        return updated
+            if finding.code == "RPL103" and finding.message.startswith("`generator="):
+                self.applied.append(finding)
+                return _cpu_generator(updated)
+        return super().on_leave(original, updated)
 
 
 def fix_source(source: str, path: str, settings=None, unsafe: bool = True) -> InterimFixOutcome:

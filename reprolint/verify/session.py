@@ -175,9 +175,12 @@ class VerifySession:
             done, total = 0, unfixed_total
             # The fixed copies run last, and only where the script's own runs showed drift.
             order = sorted(variants, key=lambda name: name.startswith("fixed"))
+            original_error = False
             for variant in order:
                 text = variants[variant]
-                if variant.startswith("fixed"):
+                if original_error and variant != "fixed":
+                    continue
+                if variant.startswith("fixed") and not original_error:
                     if not cross_device and not any(
                             shows_drift(f, capture_ids_of(targets, f), runs, device) for f in findings):
                         continue  # nothing drifted: there is nothing for the fix to remove
@@ -194,7 +197,14 @@ class VerifySession:
                     if result.status != "ok" and variant == "original":
                         break
                 if variant == "original" and any(r.status != "ok" for r in results):
-                    break  # the error (or timeout) is the verdict; the other copies add nothing
+                    # The failure is the verdict. Only an exception (an int passed as a generator,
+                    # say) is worth running the fixed copy for: does the fix make it run?
+                    raised = results[-1].status == "error" and results[-1].traceback
+                    if raised and "fixed" in variants:
+                        original_error = True
+                        total = done + len(plan["fixed"])
+                        continue
+                    break
         verdicts = {}
         for finding in findings:
             verdicts[id(finding)] = judge(

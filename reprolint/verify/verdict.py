@@ -128,7 +128,13 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             if failed.traceback:
                 entry["traceback"] = failed.traceback
             verdict["devices"][device] = entry
-            problems.append((status, device, failed.error))
+            why = failed.error
+            if status == "error" and runs.get((device, "fixed")):
+                fix = _judge_fix_of_failure(code, runs, device, capture_ids, fix_state)
+                if fix is not None:
+                    entry["fix"] = fix
+                    why += "; " + fix["phrase"]
+            problems.append((status, device, why))
             continue
         if not capture_ids:
             verdict["devices"][device] = {"status": "skipped", "reason": reason or "nothing to observe"}
@@ -230,6 +236,23 @@ def _judge_fix(code: str, runs: dict, device: str, capture_ids: list, fix_state:
     if difference is None:
         return {"status": "error", "reason": "the fixed copy was not run"}
     return {"status": "identical" if difference.identical else "differs", "comparison": difference.as_dict()}
+
+
+def _judge_fix_of_failure(code: str, runs: dict, device: str, capture_ids: list, fix_state: dict) -> Optional[dict]:
+    """The script failed; did the fixed copy run, and did its runs agree?"""
+    if not fix_state.get("applies", {}).get(code):
+        return None
+    fixed = runs.get((device, "fixed"), [])
+    failed = _failure(fixed)
+    if failed is not None:
+        return None  # the fix did not help; the script's own error says enough
+    difference = _compare(fixed[0], fixed[1] if len(fixed) > 1 else None, capture_ids)
+    if difference is None or not any(fixed[0].captures.get(cid) for cid in capture_ids):
+        return {"status": "ran", "phrase": "with the fix: runs"}
+    status = "identical" if difference.identical else "differs"
+    phrase = ("with the fix: runs, 2 runs identical" if difference.identical
+              else f"with the fix: runs, but still differs: {difference.describe()}")
+    return {"status": status, "comparison": difference.as_dict(), "phrase": phrase}
 
 
 def _combine_fix(fixes: list) -> Optional[dict]:

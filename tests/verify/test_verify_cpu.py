@@ -180,3 +180,11 @@ def test_one_process_per_copy_and_run_not_per_finding(verified):
     drifting = [m for m in findings["progress"] if "sd_unseeded.py" in m and " run " in m]
     assert [m.rsplit(": ", 1)[1] for m in drifting] == [
         "original copy, run 1 of 2", "original copy, run 2 of 2", "fixed copy, run 3 of 4", "fixed copy, run 4 of 4"]
+
+
+def test_rpl103_an_int_generator_fails_and_the_fix_makes_it_run(verified):
+    result = verdict(verified, "ddpm_int_generator.py", "RPL103")
+    assert result["status"] == "error"
+    assert result["summary"].startswith("error: ")
+    assert "with the fix: runs, 2 runs identical" in result["summary"]
+    assert result["devices"]["cpu"]["fix"]["status"] == "identical"
