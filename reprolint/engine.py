@@ -72,24 +72,35 @@ class Linter:
             report.prefiltered = True
             self._check_syntax_cheaply(source, report)
             return report
+        module = self.parse(source, report)
+        if module is None:
+            return report
+        return self.lint_module(module, source, report)
+
+    def parse(self, source: str, report: FileReport) -> Optional[cst.Module]:
+        """The module's tree, or None with the reason added to ``report.errors``."""
+        path = report.path
         # The stdlib parser first: it is ~9x cheaper than libcst's, gives Python's own messages,
         # and turns pathological nesting into an error instead of a native stack overflow in
         # libcst's parser (which would kill the whole run).
+        known_errors = len(report.errors)
         self._check_syntax_cheaply(source, report)
-        if report.errors:
-            return report
+        if len(report.errors) > known_errors:
+            return None
         try:
-            module = cst.parse_module(source)
+            return cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
             report.errors.append(FileError(path, f"{PARSE_ERROR}: {exc.message}",
                                            exc.raw_line, exc.raw_column + 1))
-            return report
         except RecursionError:
             report.errors.append(FileError(path, f"{PARSE_ERROR}: nesting too deep"))
-            return report
         except Exception as exc:  # libcst raises a few other types on exotic input
             report.errors.append(FileError(path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
-            return report
+        return None
+
+    def lint_module(self, module: cst.Module, source: str, report: FileReport) -> FileReport:
+        """Run the rules over a parsed module; the fixer calls this to keep the tree it edits."""
+        path = report.path
         try:
             model = analyse(module, source, path,
                             determinism_helpers=self.settings.determinism_helpers,

@@ -16,16 +16,12 @@ from reprolint.verify.verdict import judge, shows_drift
 
 
 def _fix_function():
-    """The fixer: ``reprolint.fix`` when present, else the interim one in this package."""
+    """reprolint's fixer, or None where the fix package is missing."""
     try:
         from reprolint.fix import fix_source
         return fix_source
     except ImportError:
-        try:
-            from reprolint.verify.interim_fix import fix_source
-            return fix_source
-        except ImportError:
-            return None
+        return None
 
 
 def apply_fix(instrumented: str, path: str, settings: Settings) -> tuple:

@@ -72,3 +72,10 @@ def test_verify_prints_the_verdict_and_caches_it(tmp_path):
     second = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
     assert second.stdout == first.stdout
     assert "runner started" not in second.stderr  # answered from the cache: nothing ran
+
+
+def test_verify_with_fix_is_a_usage_error(tmp_path):
+    (tmp_path / "s.py").write_text(UNSEEDED)
+    result = run_cli(str(tmp_path / "s.py"), "--verify", "--fix")
+    assert result.returncode == 2
+    assert "--verify" in result.stderr and "--fix" in result.stderr
