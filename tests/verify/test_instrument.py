@@ -142,3 +142,20 @@ def test_plain_lint_and_the_cli_never_import_torch_or_numpy(tmp_path):
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_progress_overwrites_one_line_and_clears_it(monkeypatch):
+    import io
+
+    from reprolint.verify import cli as verify_cli
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    progress = verify_cli._Progress()
+    progress("verify a.py (RPL101) on cpu: original copy, run 1 of 2")
+    progress("verify a.py (RPL101) on cpu: original copy, run 2 of 2")
+    progress("")
+    written = stream.getvalue()
+    assert written.count("\r") == 4
+    assert written.startswith("\rverify a.py (RPL101) on cpu: original copy, run 1 of 2")
+    assert written.endswith("\r" + " " * len("verify a.py (RPL101) on cpu: original copy, run 2 of 2") + "\r")

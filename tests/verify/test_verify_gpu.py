@@ -28,11 +28,24 @@ image = pipe(generator=generator, num_inference_steps=2, output_type="np").image
 '''
 
 
+DETERMINISTIC_UNSEEDED = '''\
+"""Full determinism set up on the GPU, but no generator (RPL101)."""
+import torch
+from diffusers import DDPMPipeline
+from diffusers.utils.torch_utils import enable_full_determinism
+
+enable_full_determinism()
+pipe = DDPMPipeline.from_pretrained("google/ddpm-cifar10-32").to("cuda")
+image = pipe(num_inference_steps=2, output_type="np").images[0]
+'''
+
+
 @pytest.fixture(scope="module")
 def gpu_verdicts(tmp_path_factory, verify_server):
     folder = tmp_path_factory.mktemp("gpu")
     shutil.copy(SCRIPTS / "cuda_ddpm.py", folder / "cuda_ddpm.py")
     (folder / "cpu_generator.py").write_text(CPU_GENERATOR)
+    (folder / "deterministic_unseeded.py").write_text(DETERMINISTIC_UNSEEDED)
     findings = verify_paths([folder], verify_server, timeout=300, devices=("cpu", "cuda"))
     for name, items in sorted(findings.items()):
         for finding in items:
@@ -69,3 +82,11 @@ def test_rpl301_runs_three_times_on_cuda_with_and_without_determinism(gpu_verdic
     if result["status"] == "confirmed" and result.get("fix"):
         # With enable_full_determinism() inserted, the same-seed runs agree.
         assert result["fix"]["status"] == "identical", result["summary"]
+
+
+def test_with_enable_full_determinism_an_unseeded_call_still_drifts_on_cuda(gpu_verdicts):
+    # Deterministic kernels do not seed anything: RPL101's drift shows on CUDA too, and the fix
+    # (a seeded CPU generator) removes it under enable_full_determinism().
+    result = _verdict(gpu_verdicts, "deterministic_unseeded.py", "RPL101")
+    assert result["devices"]["cuda"]["status"] == "confirmed", result["summary"]
+    assert result["devices"]["cuda"]["fix"]["status"] == "identical", result["summary"]
