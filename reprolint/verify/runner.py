@@ -106,6 +106,7 @@ class Server:
         self.info: dict = {}
         self._buffer = b""
         self._runs = 0
+        self._current_group: Optional[int] = None  # the process group of the run in progress
         # Devices whose runs start as fresh interpreters instead of forks of the server.
         self.spawn_devices: set = set()
 
@@ -223,11 +224,13 @@ class Server:
         if hello is None or "pid" not in hello:
             raise ServerError("the verify server stopped answering: " + self._tail_log())
         pid = hello["pid"]
+        self._current_group = pid
         finished = self._receive(started + timeout)
         timed_out = finished is None
         # The run leads its own process group: kill it whole, also after a normal end, so that
         # whatever the script started in the background goes with it.
         kill_group(pid)
+        self._current_group = None
         if timed_out:
             finished = self._receive(time.monotonic() + 30)
             if finished is None:
@@ -246,16 +249,21 @@ class Server:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    env=child_environment(self.allow_download),
                                    cwd=os.path.dirname(request["script"]), start_new_session=True)
+        self._current_group = process.pid
         try:
             process.wait(timeout=timeout)
             timed_out = False
         except subprocess.TimeoutExpired:
             timed_out = True
         kill_group(process.pid)
+        self._current_group = None
         code = process.wait()
         return {"exit": code}, timed_out
 
     def close(self) -> None:
+        if self._current_group is not None:  # interrupted mid-run (Ctrl-C): the run goes too
+            kill_group(self._current_group)
+            self._current_group = None
         if self.process is not None:
             try:
                 self.process.stdin.close()

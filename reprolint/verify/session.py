@@ -48,6 +48,7 @@ class VerifySession:
         # A server passed in (tests share one) is the caller's to close.
         self.server: Optional[Server] = server
         self.owns_server = server is None
+        self.server_error: Optional[str] = None
         self.cache = VerdictCache(options.use_cache)
         self.fingerprint = environment_fingerprint()
 
@@ -75,11 +76,17 @@ class VerifySession:
             self.progress("")
 
     def _ensure_server(self) -> Server:
+        if self.server_error is not None:  # it failed once; do not wait for it again per file
+            raise ServerError(self.server_error)
         if self.server is None:
             self.progress("verify: starting the runner (imports torch and diffusers)")
             server = Server(allow_download=self.options.allow_download)
             try:
                 server.start()
+            except ServerError as exc:
+                server.close()
+                self.server_error = str(exc)
+                raise
             except BaseException:
                 server.close()
                 raise
@@ -117,6 +124,12 @@ class VerifySession:
         except ServerError as exc:
             for finding in pending:
                 finding.extra["verification"] = {"status": "error", "summary": f"error: {exc}"}
+            return
+        except Exception as exc:  # reprolint's own failure on this file: a verdict, not a crash
+            for finding in pending:
+                finding.extra["verification"] = {
+                    "status": "error",
+                    "summary": f"error: reprolint could not verify this file: {type(exc).__name__}: {exc}"}
             return
         for finding in pending:
             verdict = verdicts[id(finding)]

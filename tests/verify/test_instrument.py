@@ -159,3 +159,19 @@ def test_progress_overwrites_one_line_and_clears_it(monkeypatch):
     assert written.count("\r") == 4
     assert written.startswith("\rverify a.py (RPL101) on cpu: original copy, run 1 of 2")
     assert written.endswith("\r" + " " * len("verify a.py (RPL101) on cpu: original copy, run 2 of 2") + "\r")
+
+
+def test_a_runner_that_cannot_start_gives_error_verdicts_not_a_crash(tmp_path, monkeypatch):
+    from reprolint.verify import VerifyOptions, verify_run
+    from reprolint.verify import runner
+
+    def broken_start(self):
+        raise runner.ServerError("--verify needs torch and numpy: ModuleNotFoundError: No module named 'torch'")
+
+    monkeypatch.setattr(runner.Server, "start", broken_start)
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(SCRIPT)
+    run = Linter(Settings()).lint_paths([str(tmp_path)])
+    verify_run(run, VerifyOptions(use_cache=False))
+    summaries = {f.extra["verification"]["summary"] for f in run.findings if "verification" in f.extra}
+    assert summaries == {"error: --verify needs torch and numpy: ModuleNotFoundError: No module named 'torch'"}
