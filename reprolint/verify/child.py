@@ -373,7 +373,11 @@ def _run(request: dict) -> None:
     except StandInUnavailable as exc:
         result = {**result, "status": "skipped", "error": str(exc)}
     except BaseException as exc:  # noqa: BLE001 - every failure of the user's script is a verdict
-        result = {**result, "status": "error", "error": _one_line(exc), "traceback": traceback.format_exc()}
+        # The traceback from the script's first frame on: reprolint's own frame says nothing.
+        frames = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+        text = "".join(traceback.format_exception(type(exc), exc, frames))
+        lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == script]
+        result = {**result, "status": "error", "error": _one_line(exc), "traceback": text, "error_lines": lines}
     finally:
         try:
             sys.stdout.flush()

@@ -42,6 +42,7 @@ class RunResult:
     traceback: Optional[str] = None
     captures: dict = field(default_factory=dict)  # capture id -> [ {name: (array, is_image)} ]
     stand_ins: list = field(default_factory=list)
+    error_lines: list = field(default_factory=list)  # the script's lines in the error's traceback
     stdout: str = ""
     stderr: str = ""
     seconds: float = 0.0
@@ -198,6 +199,7 @@ class Server:
             result.status = outcome["status"]
             result.error = outcome.get("error")
             result.traceback = outcome.get("traceback")
+            result.error_lines = outcome.get("error_lines", [])
             result.stand_ins = outcome.get("stand_ins", [])
             last_line = result.stderr.strip().splitlines()[-1].strip() if result.stderr.strip() else ""
             if result.error and result.error.startswith("the script exited") and "error" in last_line.lower():

@@ -208,8 +208,11 @@ class VerifySession:
                 if variant == "original" and any(r.status != "ok" for r in results):
                     # The failure is the verdict. Only an exception (an int passed as a generator,
                     # say) is worth running the fixed copy for: does the fix make it run?
-                    raised = results[-1].status == "error" and results[-1].traceback
-                    if raised and "fixed" in variants:
+                    failed = results[-1]
+                    flagged_lines = {line for f in findings for line in range(f.start.line, f.end.line + 1)}
+                    raised_at_flagged_code = failed.status == "error" and bool(
+                        flagged_lines & set(failed.error_lines))
+                    if raised_at_flagged_code and "fixed" in variants:
                         original_error = True
                         total = done + len(plan["fixed"])
                         continue
