@@ -101,6 +101,12 @@ class VerifySession:
                 "fixer": getattr(_fix_function(), "__module__", None)}
 
     def verify_file(self, path: str, findings: list) -> None:
+        if not path.endswith(".py"):
+            for finding in findings:
+                finding.extra["verification"] = {
+                    "status": "skipped",
+                    "summary": "skipped: --verify runs Python scripts (.py), not notebooks or Markdown"}
+            return
         try:
             source = read_source(path)
         except SourceError as exc:

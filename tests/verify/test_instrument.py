@@ -175,3 +175,18 @@ def test_a_runner_that_cannot_start_gives_error_verdicts_not_a_crash(tmp_path, m
     verify_run(run, VerifyOptions(use_cache=False))
     summaries = {f.extra["verification"]["summary"] for f in run.findings if "verification" in f.extra}
     assert summaries == {"error: --verify needs torch and numpy: ModuleNotFoundError: No module named 'torch'"}
+
+
+def test_notebooks_are_skipped_by_verify(tmp_path):
+    import json
+
+    from reprolint.verify import VerifyOptions, verify_run
+
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+            "source": SCRIPT.splitlines(keepends=True)}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "nb.ipynb").write_text(json.dumps(notebook))
+    run = Linter(Settings()).lint_paths([str(tmp_path / "nb.ipynb")])
+    assert run.findings
+    verify_run(run, VerifyOptions(use_cache=False))
+    assert {f.extra["verification"]["status"] for f in run.findings} == {"skipped"}
