@@ -188,3 +188,11 @@ def test_rpl103_an_int_generator_fails_and_the_fix_makes_it_run(verified):
     assert result["summary"].startswith("error: ")
     assert "with the fix: runs, 2 runs identical" in result["summary"]
     assert result["devices"]["cpu"]["fix"]["status"] == "identical"
+
+
+def test_rpl110_scheduler_step_noise_drifts_in_a_custom_loop(verified):
+    result = verdict(verified, "custom_loop_ddpm.py", "RPL110")
+    assert result["status"] == "confirmed", result["summary"]
+    comparison = result["devices"]["cpu"]["comparison"]
+    assert comparison["occurrences"] == 2  # the step ran twice; each output was compared
+    assert not comparison["image"] and comparison["max_abs"] > 0
