@@ -79,3 +79,11 @@ def test_verify_with_fix_is_a_usage_error(tmp_path):
     result = run_cli(str(tmp_path / "s.py"), "--verify", "--fix")
     assert result.returncode == 2
     assert "--verify" in result.stderr and "--fix" in result.stderr
+
+
+def test_pre_commit_hooks_never_verify():
+    import pathlib
+
+    hooks = pathlib.Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml"
+    assert hooks.exists()
+    assert "--verify" not in hooks.read_text()
