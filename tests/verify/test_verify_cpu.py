@@ -196,3 +196,13 @@ def test_rpl110_scheduler_step_noise_drifts_in_a_custom_loop(verified):
     comparison = result["devices"]["cpu"]["comparison"]
     assert comparison["occurrences"] == 2  # the step ran twice; each output was compared
     assert not comparison["image"] and comparison["max_abs"] > 0
+
+
+def test_cuda_requested_without_cuda_is_skipped(tmp_path, verify_server):
+    if verify_server.info.get("cuda_available"):
+        pytest.skip("this machine has CUDA")
+    shutil.copy(SCRIPTS / "ddpm_seeded_globally.py", tmp_path / "script.py")
+    findings = verify_paths([tmp_path], verify_server, timeout=60, devices=("cuda",))
+    result = findings["script.py"][0].extra["verification"]
+    assert result["status"] == "skipped"
+    assert result["summary"] == "skipped: cuda not available"
