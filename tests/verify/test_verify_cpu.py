@@ -206,3 +206,21 @@ def test_cuda_requested_without_cuda_is_skipped(tmp_path, verify_server):
     result = findings["script.py"][0].extra["verification"]
     assert result["status"] == "skipped"
     assert result["summary"] == "skipped: cuda not available"
+
+
+def test_a_run_sees_the_script_folder_and_the_offline_environment(tmp_path, verify_server):
+    import json
+
+    script = tmp_path / "env_probe.py"
+    source = ("import json, os, sys\n"
+              "json.dump({'cwd': os.getcwd(), 'argv': sys.argv, 'path0': sys.path[0], 'name': __name__,\n"
+              "           'offline': [os.environ.get('HF_HUB_OFFLINE'), os.environ.get('TRANSFORMERS_OFFLINE')]},\n"
+              "          open('probe.json', 'w'))\n"
+              "print('hello from the script')\n")
+    script.write_text(source)
+    result = verify_server.run(str(script), source, "cpu", 1, "auto", 60)
+    assert result.status == "ok", result.error
+    assert result.stdout == "hello from the script\n"  # captured, not printed
+    seen = json.loads((tmp_path / "probe.json").read_text())
+    assert seen == {"cwd": str(tmp_path), "argv": [str(script)], "path0": str(tmp_path), "name": "__main__",
+                    "offline": ["1", "1"]}
