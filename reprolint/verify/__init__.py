@@ -31,6 +31,7 @@ class VerifyOptions:
     timeout: float = 300.0
     verbose: bool = False
     use_cache: bool = True
+    cache_dir: Optional[str] = None  # default: $REPROLINT_CACHE_DIR, else ./.reprolint_cache
     settings: Optional[object] = None  # reprolint.settings.Settings
     # progress(text): a short status line (shown on a TTY); log(text): verbose output.
     progress: Optional[Callable[[str], None]] = None

@@ -22,8 +22,8 @@ CACHE_ENV = "REPROLINT_CACHE_DIR"
 FORMAT = 1  # bump when verdicts change meaning
 
 
-def cache_folder() -> str:
-    folder = os.environ.get(CACHE_ENV) or os.path.join(os.getcwd(), ".reprolint_cache")
+def cache_folder(folder: Optional[str] = None) -> str:
+    folder = folder or os.environ.get(CACHE_ENV) or os.path.join(os.getcwd(), ".reprolint_cache")
     os.makedirs(folder, exist_ok=True)
     ignore = os.path.join(folder, ".gitignore")
     if not os.path.exists(ignore):
@@ -83,9 +83,9 @@ def verdict_key(content_hash: str, finding, options: dict, fingerprint: dict) ->
 
 
 class VerdictCache:
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, folder: Optional[str] = None) -> None:
         self.enabled = enabled
-        self.folder = os.path.join(cache_folder(), "verify") if enabled else None
+        self.folder = os.path.join(cache_folder(folder), "verify") if enabled else None
 
     def get(self, key: str) -> Optional[dict]:
         if not self.enabled:

@@ -31,13 +31,24 @@ def verify_options(command):
         click.option("--verify-timeout", type=click.FloatRange(min=0, min_open=True), default=300,
                      show_default=True, metavar="SECONDS",
                      help="With --verify: kill a run (and everything it started) after this long."),
-        click.option("--no-cache", "no_cache", is_flag=True, help="With --verify: ignore cached verdicts."),
+        # Shared with the lint cache's --no-cache where the command has one already.
+        click.option("--no-cache", "no_cache", is_flag=True, help="With --verify: neither read nor write cached verdicts."),
         click.option("--verbose", is_flag=True,
                      help="With --verify: show each run's output and tracebacks on stderr."),
     ]
+    existing = {param.name for param in getattr(command, "__click_params__", [])}
     for option in reversed(options):
-        command = option(command)
+        if _option_name(option) not in existing:
+            command = option(command)
     return command
+
+
+def _option_name(decorator) -> str:
+    """The parameter name a click.option decorator declares."""
+    def probe():
+        pass
+    decorator(probe)
+    return probe.__click_params__[-1].name
 
 
 VERIFY_PARAMETERS = ("verify", "verify_device", "stand_in", "allow_download", "verify_timeout", "no_cache",
@@ -45,12 +56,13 @@ VERIFY_PARAMETERS = ("verify", "verify_device", "stand_in", "allow_download", "v
 
 
 def pop_verify_options(parameters: dict) -> dict:
-    """Take this module's options out of the command's keyword arguments."""
-    return {name: parameters.pop(name) for name in VERIFY_PARAMETERS}
+    """Take this module's options out of the command's keyword arguments (``no_cache`` may be
+    the lint cache's own parameter of the command, and then arrives separately)."""
+    return {name: parameters.pop(name, False) for name in VERIFY_PARAMETERS}
 
 
 def run_verify(run, settings, verify, verify_device, stand_in, allow_download, verify_timeout,
-               no_cache, verbose) -> None:
+               no_cache, verbose, cache_dir=None) -> None:
     from reprolint.verify import VerifyOptions, parse_devices, verify_run
 
     try:
@@ -60,7 +72,7 @@ def run_verify(run, settings, verify, verify_device, stand_in, allow_download, v
     progress = _Progress() if sys.stderr.isatty() else None
     options = VerifyOptions(
         devices=devices, stand_in=stand_in, allow_download=allow_download, timeout=verify_timeout,
-        verbose=verbose, use_cache=not no_cache, settings=settings,
+        verbose=verbose, use_cache=not no_cache, settings=settings, cache_dir=cache_dir,
         progress=progress, log=lambda text: click.echo(text, err=True),
     )
     verify_run(run, options)

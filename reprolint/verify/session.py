@@ -49,7 +49,7 @@ class VerifySession:
         self.server: Optional[Server] = server
         self.owns_server = server is None
         self.server_error: Optional[str] = None
-        self.cache = VerdictCache(options.use_cache)
+        self.cache = VerdictCache(options.use_cache, options.cache_dir)
         self.fingerprint = environment_fingerprint()
 
     # -- output ---------------------------------------------------------------------------

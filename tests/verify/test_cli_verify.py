@@ -87,3 +87,19 @@ def test_pre_commit_hooks_never_verify():
     hooks = pathlib.Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml"
     assert hooks.exists()
     assert "--verify" not in hooks.read_text()
+
+
+def test_verify_options_share_an_option_the_command_already_has():
+    import click
+
+    from reprolint.verify.cli import pop_verify_options, verify_options
+
+    @click.command()
+    @verify_options
+    @click.option("--no-cache", is_flag=True, help="the lint cache's own")
+    def command(no_cache, **rest):
+        pass
+
+    names = [param.name for param in command.params]
+    assert names.count("no_cache") == 1 and "verify" in names
+    assert pop_verify_options({"verify": True})["no_cache"] is False
