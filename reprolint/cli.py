@@ -15,7 +15,7 @@ from reprolint import cli_options
 from reprolint.fix.command import fix_options
 from reprolint.registry import resolve_rule
 from reprolint.rules import ALL_RULES
-from reprolint.verify.cli import pop_verify_options, run_verify, verify_options
+from reprolint.verify.cli import EXIT_INTERRUPTED, pop_verify_options, run_verify, verify_options
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -125,9 +125,14 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
             click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
         if not cli_options.machine_readable(ecosystem):  # json and the rest still print `[]` etc.
             sys.exit(EXIT_CLEAN)
+    interrupted = False
     if verify["verify"]:
-        run_verify(run, settings, **verify)
+        interrupted = run_verify(run, settings, **verify)
     cli_options.emit(run, ecosystem, quiet, unsafe_fixes)
+    if verify["verbose"]:
+        cli_options.echo_tracebacks(run)
+    if interrupted:
+        sys.exit(EXIT_INTERRUPTED)
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     if run.errors:

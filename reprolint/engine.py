@@ -50,7 +50,7 @@ def internal_error(path: str, where: str, exc: BaseException) -> FileError:
     """A bug in reprolint met on one file: named as ours, with the traceback kept for --verbose,
     so the run goes on and the user can report it."""
     return FileError(path, f"{INTERNAL_ERROR} in {where}: {type(exc).__name__}: {exc} "
-                           "(a reprolint bug; please report it with this file)",
+                           "(a reprolint bug; please report it with this file; --verbose shows the traceback)",
                      detail="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
 
 

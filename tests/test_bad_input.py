@@ -244,6 +244,10 @@ def test_a_crashing_rule_is_a_per_file_internal_error_and_other_rules_still_repo
     assert "please report it" in result.stdout
     assert "ok.py:3:" in result.stdout and "RPL107" in result.stdout  # the run went on
     assert invoke(tmp_path, "--exit-zero").exit_code == 0
+    assert "Traceback" not in result.output
+    verbose = invoke(tmp_path, "--verbose", "--output-format", "concise")
+    assert f"{tmp_path / 'pipe.py'}:1:1: traceback of the internal error:\nTraceback" in verbose.stderr
+    assert "_explode" in verbose.stderr
 
 
 def test_a_crashing_analyzer_is_a_per_file_internal_error(tmp_path, monkeypatch):
