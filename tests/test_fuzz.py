@@ -14,6 +14,7 @@ import json
 import pathlib
 
 import hypothesmith
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,8 @@ from reprolint.engine import INTERNAL_ERROR, Linter
 from reprolint.rules import ALL_RULES
 from reprolint.settings import Settings
 
+# hypothesmith compiles what it generates; Python's warnings about that code are noise here.
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 LINTER = Linter(Settings(select=("ALL",)))
 # Generated programs rarely name torch or diffusers; a header that does makes every rule's
