@@ -61,7 +61,13 @@ def main() -> None:
               help="Your own functions that seed the random number generators, comma-separated.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings or errors are reported.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only, no summary line.")
-def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet):
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default="0: one per CPU",
+              help="Lint in this many processes. The output is the same for any number.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="REPROLINT_CACHE_DIR",
+              show_envvar=True, help="Where the cache lives (default: .reprolint_cache).")
+def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet,
+          jobs, no_cache, cache_dir):
     """Lint PATHS (files or folders; default: the current folder) for irreproducible code.
 
     \b
@@ -93,8 +99,15 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     except UnknownSelector as exc:
         raise click.UsageError(str(exc)) from None
 
+    from reprolint.cache import Cache, default_cache_dir
+    from reprolint.parallel import default_jobs
+
     linter = Linter(settings)
-    run = linter.lint_paths(paths or (".",))
+    cache = None if no_cache else Cache.for_settings(default_cache_dir(cache_dir), settings)
+    run = linter.lint_paths(paths or (".",), jobs=jobs or default_jobs(), cache=cache,
+                            progress=sys.stderr.isatty())
+    if cache is not None and cache.write_failed:
+        click.echo(f"warning: could not write the cache: {cache.write_failed}", err=True)
     if run.checked == 0 and not run.errors:
         click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
         sys.exit(EXIT_CLEAN)
@@ -107,6 +120,22 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     if run.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if run.findings else EXIT_CLEAN)
+
+
+@main.command()
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="REPROLINT_CACHE_DIR",
+              show_envvar=True, help="The cache to remove (default: .reprolint_cache).")
+def clean(cache_dir):
+    """Remove the cache folder that `reprolint check` fills."""
+    from reprolint.cache import CacheError, clean as remove_cache, default_cache_dir
+
+    directory = default_cache_dir(cache_dir)
+    try:
+        removed = remove_cache(directory)
+    except CacheError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"Removed {directory}" if removed else f"No cache at {directory}")
 
 
 @main.command()

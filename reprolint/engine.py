@@ -10,6 +10,7 @@ from typing import Iterable, Optional
 
 import libcst as cst
 
+from reprolint import prefilter
 from reprolint.discovery import discover
 from reprolint.findings import FileError, FileReport
 from reprolint.noqa import NoqaIndex
@@ -63,17 +64,20 @@ class RunReport:
 class Linter:
     """Lints sources with one fixed set of rules and settings."""
 
-    def __init__(self, settings: Optional[Settings] = None, rules: Optional[Iterable] = None) -> None:
+    def __init__(self, settings: Optional[Settings] = None, rules: Optional[Iterable] = None,
+                 prefilter: bool = True) -> None:
         self.settings = settings or Settings()
-        rule_classes = list(rules) if rules is not None else select_rules(
+        self.prefilter = prefilter  # off only to prove the prefilter drops no finding
+        self.explicit_rules = list(rules) if rules is not None else None
+        rule_classes = self.explicit_rules if rules is not None else select_rules(
             self.settings.select, self.settings.ignore, self.settings.extend_select)
         self.rules = [rule_class(self.settings) for rule_class in rule_classes]
         self.triggers = tuple({t for rule in self.rules for t in rule.triggers})
 
     def could_match(self, source: str) -> bool:
-        """The prefilter: a file none of whose rules' trigger words occur cannot produce a
-        finding, so it is never parsed. Triggers are substrings every finding's code contains."""
-        return any(trigger in source for trigger in self.triggers)
+        """The prefilter (``reprolint.prefilter``): a file no enabled rule could report on is
+        never parsed."""
+        return not self.prefilter or prefilter.could_match(self.rules, source)
 
     def lint_source(self, source: str, path: str) -> FileReport:
         report = FileReport(path)
@@ -121,15 +125,22 @@ class Linter:
             return report
         return self.lint_source(source, path)
 
-    def lint_paths(self, paths: Iterable[str]) -> RunReport:
+    def lint_paths(self, paths: Iterable[str], jobs: int = 1, cache=None, progress: bool = False) -> RunReport:
+        """Lint files and folders. ``jobs`` > 1 lints in a process pool; ``cache``
+        (a ``reprolint.cache.Cache``) answers unchanged files from disk. With either, findings
+        are detached (``reprolint.parallel``): their fixes are summaries without node edits."""
         found = discover(list(paths))
         run = RunReport()
         for missing in found.missing:
             report = FileReport(missing)
             report.errors.append(FileError(missing, "no such file or directory"))
             run.files.append(report)
-        for path in found.files:
-            run.files.append(self.lint_file(path))
-            run.checked += 1
+        if jobs > 1 or cache is not None or progress:
+            from reprolint.parallel import lint_files
+
+            run.files.extend(lint_files(found.files, self.settings, self.explicit_rules, jobs, cache, progress))
+        else:
+            run.files.extend(self.lint_file(path) for path in found.files)
+        run.checked += len(found.files)
         run.files.sort(key=lambda r: r.path)
         return run

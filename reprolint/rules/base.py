@@ -26,6 +26,10 @@ class Rule:
     # Substrings one of which a file must contain for this rule to have anything to report.
     # Used by the engine's prefilter; keep them conservative: a miss drops a true finding.
     triggers: ClassVar[tuple] = ()
+    # Packages one of which a file must import (``import x``/``from x...``) for this rule to have
+    # anything to report; empty means no such requirement. Also a prefilter input: declare one
+    # only when every finding needs a value the analyzer recognises by a name under them.
+    requires_imports: ClassVar[tuple] = ()
     VALID: ClassVar[list] = []
     INVALID: ClassVar[list] = []
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 
 
 class GeneratorReused(Rule):
@@ -51,6 +52,7 @@ class GeneratorReused(Rule):
     summary = "generator reused across pipeline calls without re-seeding"
     fix_safety = Applicability.UNSAFE
     triggers = ("Pipeline",)
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
     def check(self, model):
         for use in model.generator_uses:

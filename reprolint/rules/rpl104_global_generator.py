@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 
 
 class GlobalGenerator(Rule):
@@ -40,6 +41,7 @@ class GlobalGenerator(Rule):
     summary = "the process-global generator passed to a pipeline"
     fix_safety = Applicability.SAFE
     triggers = ("manual_seed", "default_generator")
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
     def check(self, model):
         for use in model.generator_uses:

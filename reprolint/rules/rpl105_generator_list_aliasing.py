@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 
 
 class GeneratorListAliasing(Rule):
@@ -41,6 +42,7 @@ class GeneratorListAliasing(Rule):
     summary = "a list holding one generator several times"
     fix_safety = Applicability.SAFE
     triggers = ("Generator", "generator")
+    requires_imports = catalog.GENERATOR_PACKAGES  # findings need known generators
 
     def check(self, model):
         for aliasing in model.aliased_lists:

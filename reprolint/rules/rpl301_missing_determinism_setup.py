@@ -51,7 +51,9 @@ class MissingDeterminismSetup(Rule):
     name = "missing-determinism-setup"
     summary = "GPU work without determinism setup"
     fix_safety = Applicability.UNSAFE
-    triggers = ("cuda", "device_map", "offload")
+    # A placement is `.cuda()`, `.to(<a "cuda..." value>)`, an offload method, or a loading call
+    # with `device_map=`/`device=` (`device="balanced"` names no "cuda").
+    triggers = ("cuda", "offload", "from_pretrained", "from_single_file", "from_pipe")
 
     def check(self, model):
         if model.determinism_setups:
