@@ -1,7 +1,7 @@
 """The cheap first pass: decide from the text alone whether a file can produce a finding, so that
 only files that can are parsed (libcst parses about 1 MB/s; this pass scans hundreds).
 
-A file is parsed when at least one enabled rule passes both of its checks:
+A file is parsed when at least one enabled rule passes all of its checks:
 
 - ``Rule.triggers``: one of these substrings occurs in the file.
 - ``Rule.requires_imports``: the file has an absolute ``import``/``from`` statement naming one of
@@ -10,7 +10,11 @@ A file is parsed when at least one enabled rule passes both of its checks:
   those packages (a diffusers pipeline, a ``torch.Generator`` it creates) cannot exist in a file
   that never imports them.
 
-Both checks over-approximate (a match in a comment or a docstring still counts) and must never
+- ``Rule.could_report(facts)``, where a rule defines it: a question about the module's stdlib
+  ``ast`` (``ModuleFacts``), asked only of files that pass the text checks, and only when every
+  rule still in the running has one (a rule without one needs the full analysis anyway).
+
+All checks over-approximate (a match in a comment or a docstring still counts) and must never
 under-approximate: the test suite lints every rule example, example script and test fixture with
 the prefilter on and off and requires identical findings.
 """
@@ -63,6 +67,117 @@ def rule_could_match(rule, source: str, import_memo: dict) -> bool:
 
 
 def could_match(rules, source: str) -> bool:
-    """Whether any of ``rules`` could report something in ``source``."""
+    """Whether any of ``rules`` could report something in ``source``: the text checks first;
+    when every rule that passes them has a ``could_report`` fact check, the stdlib-ast facts."""
     memo: dict = {}
-    return any(rule_could_match(rule, source, memo) for rule in rules)
+    candidates = [rule for rule in rules if rule_could_match(rule, source, memo)]
+    if not candidates:
+        return False
+    if not all(has_fact_check(rule) for rule in candidates):
+        return True
+    facts = ModuleFacts.from_source(source)
+    return facts is None or any(rule.could_report(facts) for rule in candidates)
+
+
+# ---------------------------------------------------------------------- second stage: stdlib ast
+
+class ModuleFacts:
+    """What the stdlib ``ast`` (several times faster than libcst) tells about a module, for rules
+    whose text checks pass often but whose findings need specific code (``Rule.could_report``).
+
+    Every fact over-approximates what the semantic layer could derive. Annotations are left out
+    of ``words``: the analyzer reads them only for pipeline types, which the pipeline rules gate
+    by import instead.
+    """
+
+    def __init__(self) -> None:
+        self.words: set = set()  # Name ids, attribute names and imported names, outside annotations
+        self.call_methods: set = set()  # ``m`` of every ``x.m(...)`` call
+        self.keywords: set = set()  # keyword argument names of every call
+        self.keyword_values: dict = {}  # keyword name -> [argument expressions]
+        self.stored_names: set = set()  # last component of every assigned name or attribute
+        self.string_prefixes: list = []  # leading text of every string constant and f-string
+
+    @classmethod
+    def from_source(cls, source: str) -> "ModuleFacts | None":
+        """None when the stdlib parser rejects the file; the full analysis then decides."""
+        import ast
+        import warnings
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escapes etc.: libcst has its own say
+                tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        facts = cls()
+        annotations = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.arg) and node.annotation is not None:
+                annotations.add(id(node.annotation))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+                annotations.add(id(node.returns))
+            elif isinstance(node, ast.AnnAssign):
+                annotations.add(id(node.annotation))
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            if id(node) in annotations:
+                continue
+            stack.extend(ast.iter_child_nodes(node))
+            facts._note(node)
+        return facts
+
+    def _note(self, node) -> None:
+        import ast
+
+        if isinstance(node, ast.Name):
+            self.words.add(node.id)
+            if not isinstance(node.ctx, ast.Load):
+                self.stored_names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            self.words.add(node.attr)
+            if not isinstance(node.ctx, ast.Load):
+                self.stored_names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            self.words.add(node.name.rsplit(".", 1)[-1])
+            if node.asname:
+                self.words.add(node.asname)
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                self.call_methods.add(node.func.attr)
+            for keyword in node.keywords:
+                if keyword.arg is not None:
+                    self.keywords.add(keyword.arg)
+                    self.keyword_values.setdefault(keyword.arg, []).append(keyword.value)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            self.string_prefixes.append(node.value[:16])
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            self.stored_names.add(node.name)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            self.stored_names.add(node.name)
+
+    def has_string_starting(self, prefix: str) -> bool:
+        return any(text.startswith(prefix) for text in self.string_prefixes)
+
+    def keyword_arguments(self, name: str) -> list:
+        return self.keyword_values.get(name, [])
+
+
+def dotted_name(node) -> "str | None":
+    """``a.b.c`` for a Name/Attribute chain, else None (the stdlib-ast twin of
+    ``reprolint.semantic.imports.dotted_name``)."""
+    import ast
+
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def has_fact_check(rule) -> bool:
+    return getattr(rule, "could_report", None) is not None

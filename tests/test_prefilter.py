@@ -34,6 +34,19 @@ EDGE_CASES = {
     "global-generator": 'from torch import manual_seed\nfrom diffusers import DDPMPipeline\nDDPMPipeline.from_pretrained("m")(generator=manual_seed(0))\n',
     "device-balanced": 'from transformers import AutoModel\nm = AutoModel.from_pretrained("x", device="balanced")\nm(3)\n',
     "seed-no-import": 'def f(seed):\n    return make(generator=seed)\n',
+    # The stdlib-ast stage: values that reach generator= or a placement by a longer way.
+    "int-through-names": 'value = 7\ngenerator = value\nrun(generator=generator)\n',
+    "int-through-dict": 'options = {"g": 5}\nrun(generator=options["g"])\n',
+    "int-through-attribute": ('class A:\n    def __init__(this):\n        this.gen = 3\n'
+                              '    def f(self):\n        return run(generator=self.gen)\n'),
+    "int-through-call": 'import torch\nrun(generator=torch.device(0))\n',
+    "generator-alias": 'import torch\nmake = torch.Generator\ng = make()\nx = torch.randn(2, generator=g)\n',
+    "fstring-device": 'import torch\nnet = torch.nn.Linear(2, 2).to(f"cuda:{0}")\nnet(1)\n',
+    "loader-alias": ('from transformers import AutoModel\nload = AutoModel.from_pretrained\n'
+                     'net = load("x", device_map="auto")\nnet(1)\n'),
+    "annotation-only": ('import torch\nfrom typing import Optional\n'
+                        'def f(generator: Optional[torch.Generator] = None, seed: int = 0):\n'
+                        '    return sample(generator=generator)\n'),
 }
 
 
@@ -148,6 +161,13 @@ def test_import_scan_skips_files_that_only_mention_a_package():
         '"import diffusers"', '"diffusers"'), ("diffusers",))
     assert not imports_any("import diffusers_extra\nfrom mydiffusers import x\n", ("diffusers",))
     assert imports_any("x = 1\nimport diffusers\n", ("diffusers",))
+
+
+def test_the_ast_stage_skips_a_module_that_only_annotates_generators():
+    code = EDGE_CASES["annotation-only"]
+    for code_name in ("RPL103", "RPL105", "RPL107"):
+        assert not Linter(Settings(select=(code_name,))).could_match(code), code_name
+    assert Linter(Settings(select=("RPL103",))).could_match(EDGE_CASES["int-through-names"])
 
 
 def test_a_pipeline_rule_skips_a_file_without_a_diffusers_import():

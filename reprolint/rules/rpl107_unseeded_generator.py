@@ -43,6 +43,10 @@ class UnseededGenerator(Rule):
     triggers = ("Generator",)
     requires_imports = catalog.GENERATOR_PACKAGES  # findings need a generator created here
 
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        return bool(facts.words & catalog.GENERATOR_VALUE_NAMES)
+
     def check(self, model):
         reported = set()
         for use in model.generator_uses:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 
 
 class MissingDeterminismSetup(Rule):
@@ -54,6 +55,17 @@ class MissingDeterminismSetup(Rule):
     # A placement is `.cuda()`, `.to(<a "cuda..." value>)`, an offload method, or a loading call
     # with `device_map=`/`device=` (`device="balanced"` names no "cuda").
     triggers = ("cuda", "offload", "from_pretrained", "from_single_file", "from_pipe")
+
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        # Every finding needs a placement (reprolint.semantic.analyzer._add_placement's callers).
+        methods = facts.call_methods
+        return bool(
+            "cuda" in methods
+            or ("to" in methods and facts.has_string_starting("cuda"))
+            or methods & (catalog.OFFLOAD_METHODS | {"enable_group_offload"})
+            or (facts.words & catalog.LOADING_METHODS and facts.keywords & {"device_map", "device"})
+        )
 
     def check(self, model):
         if model.determinism_setups:
