@@ -138,7 +138,8 @@ class Linter:
         if jobs > 1 or cache is not None or progress:
             from reprolint.parallel import lint_files
 
-            run.files.extend(lint_files(found.files, self.settings, self.explicit_rules, jobs, cache, progress))
+            run.files.extend(lint_files(found.files, self.settings, self.explicit_rules, jobs, cache, progress,
+                                        self.prefilter))
         else:
             run.files.extend(self.lint_file(path) for path in found.files)
         run.checked += len(found.files)
