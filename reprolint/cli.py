@@ -11,9 +11,10 @@ import sys
 import click
 
 from reprolint import __version__
-from reprolint.registry import UnknownSelector, expand_selector, resolve_rule
+from reprolint import cli_options
+from reprolint.parallel import lint_paths_fast, speed_options
+from reprolint.registry import resolve_rule
 from reprolint.rules import ALL_RULES
-from reprolint.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -61,13 +62,11 @@ def main() -> None:
               help="Your own functions that seed the random number generators, comma-separated.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings or errors are reported.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only, no summary line.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default="0: one per CPU",
-              help="Lint in this many processes. The output is the same for any number.")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="REPROLINT_CACHE_DIR",
-              show_envvar=True, help="Where the cache lives (default: .reprolint_cache).")
+@cli_options.config_options
+@cli_options.output_options
+@speed_options
 def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet,
-          jobs, no_cache, cache_dir):
+          jobs, no_cache, cache_dir, **ecosystem):
     """Lint PATHS (files or folders; default: the current folder) for irreproducible code.
 
     \b
@@ -75,46 +74,42 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
       reprolint src/                      lint a folder
       reprolint train.py --select RPL1    only the generator rules
       reprolint . --ignore RPL301         everything but one rule
+      reprolint . --output-format sarif -o reprolint.sarif
+      cat nb.py | reprolint - --stdin-filename nb.py
       reprolint rule RPL101               explain a rule
+
+    \b
+    Settings come from [tool.reprolint] in the nearest pyproject.toml (or a reprolint.toml);
+    command-line options override them. See docs/configuration.md.
 
     \b
     Exit status:
       0  nothing found
       1  findings reported
-      2  usage error, or a file that could not be read or parsed
+      2  usage error, bad configuration, or a file that could not be read or parsed
     """
     from reprolint.engine import Linter
-    from reprolint.reporters import text
 
-    settings = Settings(
+    settings = cli_options.settings_from(
+        paths, ecosystem,
         select=_split(select),
         ignore=_split(ignore),
         extend_select=_split(extend_select),
-        determinism_helpers=_split(determinism_helpers),
-        seeding_helpers=_split(seeding_helpers),
+        determinism_helpers=_split(determinism_helpers) or None,
+        seeding_helpers=_split(seeding_helpers) or None,
     )
-    try:
-        for selector in settings.select + settings.ignore + settings.extend_select:
-            expand_selector(selector)
-    except UnknownSelector as exc:
-        raise click.UsageError(str(exc)) from None
-
-    from reprolint.cache import Cache, default_cache_dir
-    from reprolint.parallel import default_jobs
 
     linter = Linter(settings)
-    cache = None if no_cache else Cache.for_settings(default_cache_dir(cache_dir), settings)
-    run = linter.lint_paths(paths or (".",), jobs=jobs or default_jobs(), cache=cache,
-                            progress=sys.stderr.isatty())
-    if cache is not None and cache.write_failed:
-        click.echo(f"warning: could not write the cache: {cache.write_failed}", err=True)
-    if run.checked == 0 and not run.errors:
-        click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
-        sys.exit(EXIT_CLEAN)
-    output = text.render(run)
-    if quiet:
-        output = "".join(line + "\n" for line in output.splitlines()[:-1])
-    click.echo(output, nl=False)
+    if cli_options.reads_stdin(paths, ecosystem):
+        run = cli_options.lint_stdin(linter, settings, ecosystem)
+    else:
+        run = lint_paths_fast(linter, paths or (".",), jobs, no_cache, cache_dir)
+    if run.checked == 0 and not run.errors:  # nothing to lint, or everything given was excluded
+        if not settings.force_exclude and not cli_options.reads_stdin(paths, ecosystem):
+            click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
+        if not cli_options.machine_readable(ecosystem):  # json and the rest still print `[]` etc.
+            sys.exit(EXIT_CLEAN)
+    cli_options.emit(run, ecosystem, quiet)
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     if run.errors:

@@ -43,7 +43,7 @@ def index_markdown() -> str:
     families = [
         "",
         "Families: `RPL1xx` generators and sampling calls, `RPL2xx` seed handling, `RPL3xx`",
-        "determinism setup.",
+        "determinism setup, `RPL9xx` reprolint's own comments (`RPL900` unused `noqa`).",
     ]
     return "\n".join(lines + families) + "\n"
 

@@ -67,9 +67,15 @@ class FileError:
     message: str
     line: int = 1
     column: int = 1
+    cell: Optional[int] = None  # the notebook code cell ``line`` is in
 
-    def render(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: error: {self.message}"
+    @property
+    def location(self) -> str:
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.line}:{self.column}"
+
+    def render(self, severity: str = "error") -> str:
+        return f"{self.location}: {severity}: {self.message}"
 
 
 @dataclass
@@ -79,3 +85,5 @@ class FileReport:
     errors: list[FileError] = field(default_factory=list)
     # Set when the file was skipped before parsing because no enabled rule could match.
     prefiltered: bool = False
+    # Informational FileError-shaped notes (a skipped Markdown block): never failures.
+    notes: list[FileError] = field(default_factory=list)

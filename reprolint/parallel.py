@@ -11,6 +11,7 @@ code that applies fixes lints in-process with ``Linter.lint_source``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -37,6 +38,11 @@ def _json_safe(value):
     return json.loads(json.dumps(value, default=repr, sort_keys=True))
 
 
+def _detach_error(error: FileError) -> dict:
+    # Every field but the path, so fields added later (a notebook cell, ...) travel too.
+    return _json_safe({f.name: getattr(error, f.name) for f in dataclasses.fields(error) if f.name != "path"})
+
+
 def detach(report: FileReport) -> dict:
     findings = []
     for f in report.findings:
@@ -45,8 +51,9 @@ def detach(report: FileReport) -> dict:
         findings.append({"code": f.code, "name": f.name, "message": f.message,
                          "start": [f.start.line, f.start.column], "end": [f.end.line, f.end.column],
                          "fix": fix, "extra": _json_safe(f.extra) if f.extra else {}})
-    errors = [{"message": e.message, "line": e.line, "column": e.column} for e in report.errors]
-    return {"findings": findings, "errors": errors, "prefiltered": report.prefiltered}
+    return {"findings": findings, "prefiltered": report.prefiltered,
+            "errors": [_detach_error(e) for e in report.errors],
+            "notes": [_detach_error(n) for n in getattr(report, "notes", ())]}
 
 
 def attach(data: dict, path: str) -> FileReport:
@@ -55,7 +62,9 @@ def attach(data: dict, path: str) -> FileReport:
         fix = None if f["fix"] is None else Fix(Applicability(f["fix"]["applicability"]), f["fix"]["message"])
         report.findings.append(Finding(f["code"], f["name"], f["message"], path, Position(*f["start"]),
                                        Position(*f["end"]), fix, dict(f["extra"])))
-    report.errors = [FileError(path, e["message"], e["line"], e["column"]) for e in data["errors"]]
+    report.errors = [FileError(path, **e) for e in data["errors"]]
+    if data.get("notes"):
+        report.notes = [FileError(path, **n) for n in data["notes"]]
     return report
 
 
@@ -73,7 +82,7 @@ def _init_worker(settings, rules, prefilter, cache_directory, fingerprint) -> No
 
 def _lint_one(job) -> tuple:
     """Read, lint and (when caching) store one file. Runs in a worker or in this process."""
-    from reprolint.engine import SourceError, decode_source
+    from reprolint.sources import SourceError, document_from_bytes
 
     index, path = job
     linter, cache = _worker_state["linter"], _worker_state["cache"]
@@ -85,7 +94,7 @@ def _lint_one(job) -> tuple:
         report.errors.append(FileError(path, f"could not read: {exc.strerror or exc}"))
         return index, detach(report), None  # not cached: there is no content to key it by
     try:
-        report = linter.lint_source(decode_source(data), path)
+        report = linter.lint_document(document_from_bytes(data, path))
     except SourceError as exc:
         report = FileReport(path)
         report.errors.append(FileError(path, str(exc)))
@@ -191,3 +200,34 @@ def _run_jobs(misses: list, jobs: int, init_args: tuple):
         # imap streams results back in submission order while later files are still being
         # linted; only findings cross the process boundary.
         yield from pool.imap(_lint_one, misses, chunksize)
+
+
+# ---------------------------------------------------------------------- the command line
+
+def speed_options(command):
+    """``check``'s --jobs, --no-cache and --cache-dir."""
+    import click
+
+    options = [
+        click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default="0: one per CPU",
+                     help="Lint in this many processes. The output is the same for any number."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
+        click.option("--cache-dir", type=click.Path(file_okay=False), envvar="REPROLINT_CACHE_DIR",
+                     show_envvar=True, help="Where the cache lives (default: .reprolint_cache)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def lint_paths_fast(linter, paths, jobs: int, no_cache: bool, cache_dir: Optional[str]):
+    """``Linter.lint_paths`` with the pool, the cache and a progress bar on a terminal."""
+    from reprolint.cache import default_cache_dir
+
+    cache = None if no_cache else Cache.for_settings(default_cache_dir(cache_dir), linter.settings)
+    run = linter.lint_paths(paths, jobs=jobs or default_jobs(), cache=cache, progress=sys.stderr.isatty())
+    if cache is not None and cache.write_failed:
+        import click
+
+        click.echo(f"warning: could not write the cache: {cache.write_failed}", err=True)
+    return run

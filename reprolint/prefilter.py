@@ -66,17 +66,26 @@ def rule_could_match(rule, source: str, import_memo: dict) -> bool:
     return import_memo[packages]
 
 
-def could_match(rules, source: str) -> bool:
-    """Whether any of ``rules`` could report something in ``source``: the text checks first;
-    when every rule that passes them has a ``could_report`` fact check, the stdlib-ast facts."""
+def candidates(rules, source: str) -> list:
+    """The first stage: the rules whose text checks pass."""
     memo: dict = {}
-    candidates = [rule for rule in rules if rule_could_match(rule, source, memo)]
-    if not candidates:
+    return [rule for rule in rules if rule_could_match(rule, source, memo)]
+
+
+def facts_allow(candidate_rules, source: str, tree=None) -> bool:
+    """The second stage, for the rules the first left: when every one has a ``could_report``
+    fact check, ask them about the module's stdlib ``ast`` (``tree`` when already parsed)."""
+    if not candidate_rules:
         return False
-    if not all(has_fact_check(rule) for rule in candidates):
+    if not all(has_fact_check(rule) for rule in candidate_rules):
         return True
-    facts = ModuleFacts.from_source(source)
-    return facts is None or any(rule.could_report(facts) for rule in candidates)
+    facts = ModuleFacts.from_tree(tree) if tree is not None else ModuleFacts.from_source(source)
+    return facts is None or any(rule.could_report(facts) for rule in candidate_rules)
+
+
+def could_match(rules, source: str, tree=None) -> bool:
+    """Whether any of ``rules`` could report something in ``source``."""
+    return facts_allow(candidates(rules, source), source, tree)
 
 
 # ---------------------------------------------------------------------- second stage: stdlib ast
@@ -110,6 +119,12 @@ class ModuleFacts:
                 tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
+        return cls.from_tree(tree)
+
+    @classmethod
+    def from_tree(cls, tree) -> "ModuleFacts":
+        import ast
+
         facts = cls()
         annotations = set()
         for node in ast.walk(tree):

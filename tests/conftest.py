@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import inspect
+import textwrap
 import os
 import shutil
 import subprocess
@@ -16,7 +16,7 @@ from reprolint.settings import Settings
 def lint(code: str, select: str = "ALL", path: str = "example.py", **settings):
     """Findings for a code sample (dedented), with the given rules selected."""
     linter = Linter(Settings(select=tuple(select.split(",")), **settings))
-    report = linter.lint_source(inspect.cleandoc(code) + "\n", path)
+    report = linter.lint_source(textwrap.dedent(code).lstrip("\n"), path)
     assert not report.errors, report.errors
     return report.findings
 
@@ -39,3 +39,28 @@ def run_cli(*args, cwd=None, input=None) -> subprocess.CompletedProcess:
 @pytest.fixture
 def all_rules():
     return select_rules(select=("ALL",))
+
+
+BAD_PIPELINE = """\
+from diffusers import StableDiffusionPipeline
+
+pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+image = pipe("a photo of a cat").images[0]
+"""
+# Where BAD_PIPELINE's one RPL101 finding is.
+BAD_PIPELINE_FINDING = ("RPL101", 4, 9)
+
+
+def invoke(*args, cwd=None, input=None, env=None):
+    """Run the command in-process (click's CliRunner) from ``cwd``; fast enough to use freely."""
+    from click.testing import CliRunner
+
+    from reprolint.cli import main
+
+    previous = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, [str(a) for a in args], input=input, env=env, catch_exceptions=False)
+    finally:
+        os.chdir(previous)

@@ -1,21 +1,71 @@
-"""The default output: one line per finding, then a summary line."""
+"""Shared pieces of the human-readable formats: locations, the summary line, colour."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from reprolint.engine import RunReport
+import click
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def finding_line(finding) -> str:
-    return f"{finding.path}:{finding.start.line}:{finding.start.column}: {finding.code} {finding.message}"
+def location(finding) -> str:
+    """``path:line:col``, or ``nb.ipynb:cell 5:3:9`` for a notebook cell."""
+    cell = finding.extra.get("cell")
+    cell_part = f"cell {cell}:" if cell is not None else ""
+    return f"{finding.path}:{cell_part}{finding.start.line}:{finding.start.column}"
 
 
-def summary(run: RunReport) -> str:
+def fix_applies(finding, unsafe_fixes: bool = False) -> bool:
+    """Whether ``--fix`` (with ``--unsafe-fixes`` when given) would fix this finding."""
+    fix = finding.fix
+    if fix is None:
+        return False
+    return unsafe_fixes or getattr(fix.applicability, "value", fix.applicability) == "safe"
+
+
+def finding_line(finding, unsafe_fixes: bool = False, color: bool = False) -> str:
+    """``path:line:col: CODE message``; ``CODE [*] message`` when ``--fix`` would fix it (ruff's
+    marker; unsafe fixes count only with ``--unsafe-fixes``)."""
+    marker = "[*] " if fix_applies(finding, unsafe_fixes) else ""
+    if not color:
+        return f"{location(finding)}: {finding.code} {marker}{finding.message}"
+    return (f"{click.style(location(finding), bold=True)}: "
+            f"{click.style(finding.code, fg='red', bold=True)} {marker}{finding.message}")
+
+
+def fixable_hint(findings, unsafe_fixes: bool = False) -> str:
+    """ruff's line on what ``--fix`` could do, or "" when no fix exists."""
+    fixable = sum(1 for f in findings if fix_applies(f, unsafe_fixes))
+    hidden = sum(1 for f in findings if fix_applies(f, True)) - fixable
+    if not fixable and not hidden:
+        return ""
+    text = f"[*] {fixable} fixable with --fix" if fixable else "No fixes available"
+    if hidden:
+        noun = "hidden fix" if hidden == 1 else "hidden fixes"
+        text += f" ({hidden} {noun} can be enabled with --unsafe-fixes)"
+    return text + "."
+
+
+def closing_lines(run, options) -> list:
+    """The fix hint and the summary line, unless ``--quiet``."""
+    if options is not None and options.quiet:
+        return []
+    unsafe_fixes = bool(options and options.unsafe_fixes)
+    hint = fixable_hint(run.findings, unsafe_fixes)
+    return ([hint] if hint else []) + [(options and options.summary_line) or summary(run)]
+
+
+def error_line(error, color: bool = False, severity: str = "error") -> str:
+    text = error.render(severity)
+    if not color:
+        return text
+    return text.replace(f": {severity}: ", ": " + click.style(f"{severity}:", fg="red", bold=True) + " ", 1)
+
+
+def summary(run) -> str:
     findings = run.findings
     errors = run.errors
     checked = _plural(run.checked, "file")
@@ -32,12 +82,9 @@ def summary(run: RunReport) -> str:
     return " and ".join(parts) + f" ({checked} checked)."
 
 
-def render(run: RunReport) -> str:
-    lines = []
-    for report in run.files:
-        for error in report.errors:
-            lines.append(error.render())
-        for finding in report.findings:
-            lines.append(finding_line(finding))
-    lines.append(summary(run))
-    return "\n".join(lines) + "\n"
+def render(run, unsafe_fixes: bool = False, with_summary: bool = True, summary_line: str = "") -> str:
+    """The concise format, under its historical name and signature."""
+    from reprolint.reporters import ReportOptions, concise
+
+    options = ReportOptions(quiet=not with_summary, unsafe_fixes=unsafe_fixes, summary_line=summary_line)
+    return concise.render(run, options)

@@ -11,6 +11,7 @@ from reprolint.rules.rpl105_generator_list_aliasing import GeneratorListAliasing
 from reprolint.rules.rpl106_device_generator import DeviceGenerator
 from reprolint.rules.rpl107_unseeded_generator import UnseededGenerator
 from reprolint.rules.rpl301_missing_determinism_setup import MissingDeterminismSetup
+from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
 
 ALL_RULES: tuple = tuple(
     sorted(
@@ -23,6 +24,7 @@ ALL_RULES: tuple = tuple(
             DeviceGenerator,
             UnseededGenerator,
             MissingDeterminismSetup,
+            UnusedNoqa,
         ],
         key=lambda rule: rule.code,
     )

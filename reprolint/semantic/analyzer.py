@@ -13,8 +13,10 @@ passes on to a pipeline as its generator, so ``generate(pipe, "a", g)`` twice is
 
 from __future__ import annotations
 
+from collections import ChainMap, deque
+from types import MappingProxyType
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
 import libcst as cst
 
@@ -56,21 +58,46 @@ UNSEEDED = GeneratorState(frozenset({"none"}))
 RECEIVED = GeneratorState(frozenset({"unknown"}))
 
 
+_NO_OUTER: Mapping = MappingProxyType({})  # shared, read-only
+
+
 @dataclass
 class FlowState:
     env: dict = field(default_factory=dict)  # key ("g", "self.pipe") -> Value | None
     gens: dict = field(default_factory=dict)  # GeneratorObject -> GeneratorState
     opaque: dict = field(default_factory=dict)  # key -> GeneratorObject received from elsewhere
+    # The enclosing scope's names, read-only and shared, never copied: a module with thousands
+    # of functions must not copy its namespace once per function.
+    outer: Mapping = field(default_factory=lambda: _NO_OUTER)
+    has_dotted_keys: bool = False
 
     def copy(self) -> "FlowState":
-        return FlowState(dict(self.env), dict(self.gens), dict(self.opaque))
+        return FlowState(dict(self.env), dict(self.gens), dict(self.opaque), self.outer, self.has_dotted_keys)
+
+    def has(self, key: str) -> bool:
+        return key in self.env or key in self.outer
+
+    def get(self, key: str) -> Optional[Value]:
+        if key in self.env:
+            return self.env[key]
+        return self.outer.get(key)
+
+    def scope_view(self) -> Mapping:
+        """What a function defined here sees of this scope's names."""
+        return ChainMap(self.env, self.outer) if self.outer else self.env
 
     def bind(self, key: str, value: Optional[Value]) -> None:
+        # Rebinding ``pipe`` forgets ``pipe.scheduler``. Scanning only when dotted keys exist
+        # keeps binding O(1) in modules with thousands of plain names.
         prefix = key + "."
-        for stale in [k for k in self.env if k.startswith(prefix)]:
-            del self.env[stale]
-        for stale in [k for k in self.opaque if k == key or k.startswith(prefix)]:
-            del self.opaque[stale]
+        if self.has_dotted_keys:
+            for stale in [k for k in self.env if k.startswith(prefix)]:
+                del self.env[stale]
+        if self.opaque:
+            for stale in [k for k in self.opaque if k == key or k.startswith(prefix)]:
+                del self.opaque[stale]
+        if "." in key:
+            self.has_dotted_keys = True
         self.env[key] = value
 
 
@@ -95,7 +122,8 @@ def join_states(*states: Optional[FlowState]) -> Optional[FlowState]:
             a, b = result.opaque.get(key), other.opaque.get(key)
             if a is None or b is None or a is b:
                 opaque[key] = a or b
-        result = FlowState(env, gens, opaque)
+        result = FlowState(env, gens, opaque, result.outer,
+                           result.has_dotted_keys or other.has_dotted_keys)
     return result
 
 
@@ -189,13 +217,13 @@ class Analyzer:
         self._use_index: dict = {}
         self._callsites: dict = {}  # FunctionDef -> {param: [values]}
         self._functions: dict = {}  # name -> FunctionDef (module level)
-        self._pending: list = []
+        self._pending: deque = deque()
         self._pending_placements: list = []
         self._passes_to_param_callee: list = []
         state = FlowState()
         self._exec_block(self.module.body, state, _Frame("<module>"))
         while self._pending:
-            func, env_state, class_info = self._pending.pop(0)
+            func, env_state, class_info = self._pending.popleft()
             self._analyse_function(func, env_state, class_info)
         self.model.generator_objects = list(self._created.values())
         return self.model
@@ -224,7 +252,7 @@ class Analyzer:
     # ------------------------------------------------------------------ scopes
 
     def _analyse_function(self, func: cst.FunctionDef, outer: FlowState, class_info) -> Optional[FlowState]:
-        state = FlowState(dict(outer.env), dict(outer.gens), {})
+        state = FlowState({}, dict(outer.gens), {}, outer.scope_view())
         params = []
         all_params = list(func.params.posonly_params) + list(func.params.params) + list(
             func.params.kwonly_params)
@@ -274,7 +302,7 @@ class Analyzer:
             if qualified and catalog.is_pipeline_class_name(qualified):
                 pipeline_base = qualified
             else:
-                local = state.env.get(dotted_name(base.value) or "")
+                local = state.get(dotted_name(base.value) or "")
                 if isinstance(local, LocalClass) and local.pipeline_base:
                     pipeline_base = local.pipeline_base
         state.bind(node.name.value, LocalClass(node.name.value, pipeline_base))
@@ -309,17 +337,17 @@ class Analyzer:
                 for obj, gen_state in init_end.gens.items():
                     gens[obj] = gen_state
         for method in methods:
-            self._pending.append((method, state.copy(), (attrs, gens)))
+            self._pending.append((method, state, (attrs, gens)))
         for stmt in node.body.body:
             if isinstance(stmt, cst.ClassDef):
-                self._analyse_class(stmt, state.copy(), frame)
+                self._analyse_class(stmt, state, frame)
 
     def _run_quietly(self, func: cst.FunctionDef, state: FlowState, class_info) -> Optional[FlowState]:
         """Analyse a function for its end state only, recording no facts."""
         saved = (self.model, self._call_index, self._use_index, self._pending,
                  self._pending_placements, self._callsites)
         self.model = SemanticModel(self.module, self.source, self.path, self.imports)
-        self._call_index, self._use_index, self._pending, self._callsites = {}, {}, [], {}
+        self._call_index, self._use_index, self._pending, self._callsites = {}, {}, deque(), {}
         try:
             return self._analyse_function(func, state, class_info)
         finally:
@@ -331,7 +359,8 @@ class Analyzer:
         self.model = SemanticModel(self.module, self.source, self.path, self.imports)
         self._call_index, self._use_index = {}, {}
         try:
-            return self._eval(node, state.copy(), _Frame("<class>"))
+            scratch = FlowState({}, dict(state.gens), {}, state.scope_view())
+            return self._eval(node, scratch, _Frame("<class>"))
         finally:
             (self.model, self._call_index, self._use_index, self._pending_placements) = saved
 
@@ -369,11 +398,10 @@ class Analyzer:
             state.bind(stmt.name.value, LocalFunction(stmt.name.value))
             if frame.function is None:
                 self._functions[stmt.name.value] = stmt
-            self._pending.append((stmt, state.copy(), None))
+            self._pending.append((stmt, state, None))
             return state
         if isinstance(stmt, cst.ClassDef):
-            self._analyse_class(stmt, state.copy(), frame)
-            state.bind(stmt.name.value, state.env.get(stmt.name.value) or LocalClass(stmt.name.value))
+            self._analyse_class(stmt, state, frame)
             return state
         if isinstance(stmt, cst.Match):
             self._eval(stmt.subject, state, frame)
@@ -496,7 +524,7 @@ class Analyzer:
             return
         if isinstance(target, cst.Subscript):
             key = dotted_name(target.value)
-            container = state.env.get(key) if key else None
+            container = state.get(key) if key else None
             index = _const_subscript(target)
             if isinstance(container, DictValue) and isinstance(index, str):
                 state.env[key] = container.with_item(index, value)
@@ -516,8 +544,8 @@ class Analyzer:
 
     def _peek_element(self, state: FlowState, node) -> Optional[Value]:
         key = dotted_name(node)
-        if key is not None and key in state.env:
-            return state.env[key]
+        if key is not None and state.has(key):
+            return state.get(key)
         return self._element_values.get(node)
 
     # ------------------------------------------------------------------ expressions
@@ -525,8 +553,8 @@ class Analyzer:
     def _eval(self, node, state: FlowState, frame: _Frame) -> Optional[Value]:
         """The abstract value of an expression; records the events inside it, in order."""
         if isinstance(node, cst.Name):
-            if node.value in state.env:
-                return state.env[node.value]
+            if state.has(node.value):
+                return state.get(node.value)
             if node.value in ("True", "False", "None"):
                 return Const({"True": True, "False": False, "None": None}[node.value])
             qualified = self.imports.resolve_dotted(node.value)
@@ -535,8 +563,8 @@ class Analyzer:
             return QualifiedRef(qualified) if qualified else None
         if isinstance(node, cst.Attribute):
             key = dotted_name(node)
-            if key is not None and key in state.env:
-                return state.env[key]
+            if key is not None and state.has(key):
+                return state.get(key)
             base = self._eval(node.value, state, frame)
             attr = node.attr.value
             if isinstance(base, QualifiedRef):
@@ -723,8 +751,8 @@ class Analyzer:
             receiver = self._eval(func.value, state, frame)
             callee = QualifiedRef(f"{receiver.name}.{method}") if isinstance(receiver, QualifiedRef) else None
             key = dotted_name(func)
-            if key is not None and key in state.env:
-                callee = state.env[key]
+            if key is not None and state.has(key):
+                callee = state.get(key)
         else:
             callee = self._eval(func, state, frame)
         arguments = []
@@ -776,7 +804,7 @@ class Analyzer:
             device = device_arg.value if device_arg is not None else Const("cpu")
             obj = self._created.get(fact.node)
             if obj is None:
-                obj = GeneratorObject(fact.node, device, self.module.code_for_node(fact.node))
+                obj = GeneratorObject(fact.node, device, "torch.Generator(...)")
                 self._created[fact.node] = obj
             else:
                 obj.device = device
@@ -920,8 +948,8 @@ class Analyzer:
         key = dotted_name(expr)
         if key is None:
             return None
-        if key in state.env and state.env[key] is not None:
-            return state.env[key]
+        if state.get(key) is not None:
+            return state.get(key)
         obj = state.opaque.get(key)
         if obj is None:
             cache_key = (frame.scope, key, call_node)
@@ -941,7 +969,6 @@ class Analyzer:
         elif isinstance(value, GeneratorList):
             objects = tuple(dict.fromkeys(value.objs))
         states = {obj: state.gens.get(obj, RECEIVED) for obj in objects}
-        label = self.module.code_for_node(expr) if expr is not None else ""
         existing = self._use_index.get(fact.node)
         if existing is not None:
             for obj, gen_state in states.items():
@@ -949,7 +976,7 @@ class Analyzer:
             if objects and not existing.objects:
                 existing.objects, existing.value = objects, value
             return existing
-        use = GeneratorUse(fact, expr, value, label, objects, states)
+        use = GeneratorUse(fact, expr, value, self.module, objects, states)
         self._use_index[fact.node] = use
         self.model.generator_uses.append(use)
         return use

@@ -93,9 +93,15 @@ class GeneratorUse:
     call: CallFact
     expr: cst.CSTNode  # the argument's value expression (or the ``**kw`` expression)
     value: Optional[Value]
-    label: str  # source text naming it, for messages: ``g``, ``self.generator``
+    module: cst.Module = field(repr=False)
     objects: tuple = ()  # the GeneratorObjects it stands for
     states: dict = field(default_factory=dict)  # GeneratorObject -> GeneratorState before the call
+
+    @property
+    def label(self) -> str:
+        """The source text naming it, for messages: ``g``, ``self.generator``. Rendered only
+        when a rule reports, since rendering code is costly."""
+        return self.module.code_for_node(self.expr) if self.expr is not None else ""
 
 
 @dataclass

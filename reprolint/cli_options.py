@@ -1,0 +1,165 @@
+"""The ``check`` options for configuration, file selection, standard input and output, and the
+code behind them; ``cli.py`` only applies the two decorators and calls these functions."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import click
+
+from reprolint.config import ConfigError, resolve_settings
+from reprolint.registry import UnknownSelector, expand_selector
+from reprolint.reporters import FORMATS, ReportOptions, render
+from reprolint.settings import Settings
+
+EXIT_ERROR = 2
+
+
+def _split(values) -> tuple:
+    return tuple(part.strip() for value in values or () for part in value.split(",") if part.strip())
+
+
+def config_options(command):
+    """--config, file selection and standard-input options."""
+    options = [
+        click.option("--config", "config_file", metavar="PATH",
+                     help="Read settings from this file (a pyproject.toml with [tool.reprolint], or a "
+                          "reprolint.toml) instead of the one found by walking up from the first path."),
+        click.option("--isolated", is_flag=True, help="Ignore every configuration file."),
+        click.option("--exclude", "exclude", multiple=True, metavar="GLOBS",
+                     help="Replace the default excludes (.gitignore-style globs, comma-separated)."),
+        click.option("--extend-exclude", multiple=True, metavar="GLOBS",
+                     help="Exclude these too, on top of the defaults and the configuration."),
+        click.option("--force-exclude/--no-force-exclude", default=None,
+                     help="Apply excludes and .gitignore even to files named on the command line "
+                          "(what pre-commit needs)."),
+        click.option("--no-respect-gitignore", "no_respect_gitignore", is_flag=True,
+                     help="Lint files that .gitignore ignores."),
+        click.option("--extension", "extensions", multiple=True, metavar="EXT",
+                     help="Also lint files with this extension when walking folders; `md` lints the "
+                          "python code blocks of Markdown files."),
+        click.option("--target-version", metavar="VERSION",
+                     help="The torch version the code targets (e.g. 2.1), for version-dependent advice."),
+        click.option("--stdin-filename", metavar="PATH",
+                     help="The name of the file read from standard input (`-`), for messages, "
+                          "configuration and per-file-ignores."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def output_options(command):
+    """--output-format, --output-file and --statistics."""
+    options = [
+        click.option("--output-format", type=click.Choice(FORMATS), default="full", show_default=True,
+                     help="full: finding, source line and caret; concise: one line; json; sarif "
+                          "(2.1.0); github (Actions annotations); junit (XML)."),
+        click.option("-o", "--output-file", type=click.Path(dir_okay=False), metavar="PATH",
+                     help="Write the report to this file instead of standard output."),
+        click.option("--statistics", is_flag=True, help="Print a count of findings per rule instead of the findings."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _fail(message: str) -> None:
+    click.echo(f"reprolint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def reads_stdin(paths, options: dict) -> bool:
+    return tuple(paths) == ("-",) or (not paths and options.get("stdin_filename") is not None)
+
+
+def settings_from(paths, options: dict, **cli) -> Settings:
+    """The run's Settings: the configuration file overridden by the command line. A bad
+    selector, a bad configuration key or value, or a missing --config file exits with 2."""
+    if "-" in paths and len(paths) > 1:
+        raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+    for selector in cli.get("select", ()) + cli.get("ignore", ()) + cli.get("extend_select", ()):
+        try:
+            expand_selector(selector)
+        except UnknownSelector as exc:
+            raise click.UsageError(str(exc)) from None
+    if options.get("target_version") is not None:
+        from reprolint.config import KEYS, InvalidValue
+
+        try:
+            KEYS["target-version"][1](options["target_version"])
+        except InvalidValue as exc:
+            raise click.BadParameter(str(exc), param_hint="--target-version") from None
+    extensions = tuple(f"*.{ext.lstrip('.').lstrip('*').lstrip('.')}" for ext in _split(options.get("extensions")))
+    cli.update(
+        exclude=_split(options.get("exclude")) or None,
+        extend_exclude=_split(options.get("extend_exclude")) or None,
+        extend_include=extensions or None,
+        force_exclude=options.get("force_exclude"),
+        respect_gitignore=False if options.get("no_respect_gitignore") else None,
+        target_version=options.get("target_version"),
+    )
+    search_from = [options["stdin_filename"]] if reads_stdin(paths, options) and options.get("stdin_filename") else paths
+    try:
+        return resolve_settings(search_from or (".",), cli, config_path=options.get("config_file"),
+                                isolated=bool(options.get("isolated")))
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def lint_stdin(linter, settings: Settings, options: dict):
+    """Lint standard input as ``--stdin-filename`` (default ``-``, a Python module)."""
+    from reprolint.discovery import FileSelector
+    from reprolint.engine import RunReport
+
+    filename = options.get("stdin_filename")
+    data = sys.stdin.buffer.read()
+    run = RunReport()
+    if filename and settings.force_exclude and FileSelector(settings).force_excluded(filename):
+        return run  # excluded: nothing to say, as for an excluded file named on the command line
+    run.files.append(linter.lint_bytes(data, filename or "-"))
+    run.checked = 1
+    return run
+
+
+def machine_readable(options: dict) -> bool:
+    """Formats read by programs, which expect a well-formed (if empty) report even when nothing
+    was linted."""
+    return options.get("statistics") is not True and options.get("output_format") not in (None, "full", "concise")
+
+
+def use_color(output_file: Optional[str]) -> bool:
+    """Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if output_file or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def emit(run, options: dict, quiet: bool, unsafe_fixes: bool = False, summary_line: str = "") -> None:
+    """Print (or write to --output-file) the report in the chosen format; notes go to stderr."""
+    from reprolint.reporters import statistics
+
+    output_format = options.get("output_format") or "full"
+    output_file = options.get("output_file")
+    color = use_color(output_file)
+    if options.get("statistics"):
+        text = statistics.render(run, output_format)
+    else:
+        text = render(run, output_format, ReportOptions(color=color, quiet=quiet, unsafe_fixes=unsafe_fixes,
+                                                        summary_line=summary_line))
+    if not quiet:
+        for report in run.files:
+            for note in report.notes:
+                click.echo(note.render("note"), err=True)
+    if output_file:
+        folder = os.path.dirname(os.path.abspath(output_file))
+        try:
+            os.makedirs(folder, exist_ok=True)
+            with open(output_file, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as exc:
+            _fail(f"{output_file}: could not write the report: {exc.strerror or exc}")
+    else:
+        click.echo(text, nl=False, color=color)

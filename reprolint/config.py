@@ -1,0 +1,253 @@
+"""Configuration files: ``[tool.reprolint]`` in ``pyproject.toml``, or a ``reprolint.toml``.
+
+The file is found by walking up from the linted path (the first path given, or the folder of
+``--stdin-filename``); in one folder ``reprolint.toml`` wins over ``pyproject.toml``, and a
+``pyproject.toml`` without a ``[tool.reprolint]`` table is passed over, as ruff does.
+``--config PATH`` names the file explicitly. Every key is validated: an unknown key or a bad value
+is a ``ConfigError`` naming the key and the file, never silently ignored.
+
+Command-line options override the file. Rule selection is layered as in ruff: the file's
+``select``/``extend-select``/``ignore`` apply first, then the command line's, and a ``select`` in
+a later layer starts the set afresh.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from dataclasses import replace
+from typing import Any, Callable, Optional
+
+from reprolint.registry import UnknownSelector, expand_selector
+from reprolint.rules import ALL_RULES
+from reprolint.settings import Settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python < 3.11
+    import tomli as tomllib
+
+CONFIG_FILE_NAMES = ("reprolint.toml", "pyproject.toml")
+MAX_SEED = 2**64 - 1  # torch.manual_seed accepts seeds up to 2**64 - 1
+_DOTTED_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
+_TORCH_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names the file and the key."""
+
+
+# -- validation of one value -------------------------------------------------------------------
+class InvalidValue(Exception):
+    pass
+
+
+def _string_list(value) -> tuple:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidValue(f"expected a list of strings, got {_show(value)}")
+    return tuple(value)
+
+
+def _selectors(value) -> tuple:
+    selectors = _string_list(value)
+    for selector in selectors:
+        try:
+            expand_selector(selector)
+        except UnknownSelector:
+            raise InvalidValue(f"unknown rule selector {selector!r}: expected a code (RPL101), a prefix "
+                           "(RPL1), a rule name or ALL; see `reprolint rule --all`") from None
+    return selectors
+
+
+def _helper_names(value) -> tuple:
+    names = _string_list(value)
+    for name in names:
+        if not _DOTTED_NAME.match(name):
+            raise InvalidValue(f"{name!r} is not a function name (expected e.g. myproj.utils.set_determinism)")
+    return names
+
+
+def _globs(value) -> tuple:
+    patterns = _string_list(value)
+    for pattern in patterns:
+        if not pattern.strip():
+            raise InvalidValue("empty pattern")
+    return patterns
+
+
+def _per_file_ignores(value) -> tuple:
+    if not isinstance(value, dict):
+        raise InvalidValue(f"expected a table of glob = [codes], got {_show(value)}")
+    entries = []
+    for pattern, codes in value.items():
+        try:
+            entries.append((pattern, _selectors(codes)))
+        except InvalidValue as exc:
+            raise InvalidValue(f"entry {pattern!r}: {exc}") from None
+    return tuple(entries)
+
+
+def _seed(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise InvalidValue(f"expected an integer seed from 0 to 2**64 - 1, got {_show(value)}")
+    return value
+
+
+def _torch_version(value) -> str:
+    if not isinstance(value, str) or not _TORCH_VERSION.match(value):
+        raise InvalidValue(f"expected a torch version such as \"2.1\" or \"2.4.1\", got {_show(value)}")
+    return value
+
+
+def _boolean(value) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValue(f"expected true or false, got {_show(value)}")
+    return value
+
+
+def _show(value) -> str:
+    return f"{type(value).__name__} {value!r}"
+
+
+# File key -> (Settings field, validator).
+KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "select": ("select", _selectors),
+    "ignore": ("ignore", _selectors),
+    "extend-select": ("extend_select", _selectors),
+    "per-file-ignores": ("per_file_ignores", _per_file_ignores),
+    "exclude": ("exclude", _globs),
+    "extend-exclude": ("extend_exclude", _globs),
+    "include": ("include", _globs),
+    "extend-include": ("extend_include", _globs),
+    "force-exclude": ("force_exclude", _boolean),
+    "respect-gitignore": ("respect_gitignore", _boolean),
+    "determinism-helpers": ("determinism_helpers", _helper_names),
+    "seeding-helpers": ("seeding_helpers", _helper_names),
+    "fix-seed": ("fix_seed", _seed),
+    "target-version": ("target_version", _torch_version),
+}
+
+
+# -- finding and reading the file --------------------------------------------------------------
+def _has_table(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return True  # let load_config report the problem instead of skipping the file
+    return isinstance(data.get("tool"), dict) and "reprolint" in data["tool"]
+
+
+def find_config(start: str) -> Optional[str]:
+    """The nearest configuration file at or above ``start`` (a file or a folder)."""
+    folder = os.path.abspath(start)
+    if not os.path.isdir(folder):
+        folder = os.path.dirname(folder)
+    while True:
+        for name in CONFIG_FILE_NAMES:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate) and (name != "pyproject.toml" or _has_table(candidate)):
+                return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def load_config(path: str) -> dict:
+    """The validated options of one file, as Settings field -> value."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: could not read the configuration file: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    tool = data.get("tool")
+    has_table = isinstance(tool, dict) and "reprolint" in tool
+    if has_table:
+        table, where = tool["reprolint"], "[tool.reprolint]"
+    elif os.path.basename(path) == "pyproject.toml":
+        raise ConfigError(f"{path}: no [tool.reprolint] table")
+    else:  # reprolint.toml, or a file named by --config: the keys at the top level
+        table, where = data, "the top level"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {where} must be a table")
+    options = {}
+    for key, value in table.items():
+        if key not in KEYS:
+            close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else f"; known keys: {', '.join(KEYS)}"
+            raise ConfigError(f"{path}: unknown key `{key}` in {where}{hint}")
+        field_name, validate = KEYS[key]
+        try:
+            options[field_name] = validate(value)
+        except InvalidValue as exc:
+            raise ConfigError(f"{path}: bad value for `{key}`: {exc}") from None
+    return options
+
+
+# -- merging with the command line -------------------------------------------------------------
+def _enabled_codes(layers) -> list:
+    """Apply (select, extend_select, ignore) layers in order, ruff's way."""
+    enabled = {rule.code for rule in ALL_RULES if rule.default}
+    for select, extend_select, ignore in layers:
+        if select:
+            enabled = {rule.code for s in select for rule in expand_selector(s)}
+        enabled |= {rule.code for s in extend_select for rule in expand_selector(s)}
+        enabled -= {rule.code for s in ignore for rule in expand_selector(s)}
+    return sorted(enabled)
+
+
+def _selection(file_options: dict, cli: dict) -> dict:
+    file_layer = tuple(file_options.get(key, ()) for key in ("select", "extend_select", "ignore"))
+    cli_layer = tuple(cli.get(key) or () for key in ("select", "extend_select", "ignore"))
+    if not any(file_layer):
+        return {"select": cli_layer[0], "extend_select": cli_layer[1], "ignore": cli_layer[2]}
+    codes = _enabled_codes([file_layer, cli_layer])
+    # An empty select means "the defaults", so "nothing enabled" is spelled select ALL, ignore ALL.
+    return {"select": tuple(codes) or ("ALL",), "extend_select": (), "ignore": () if codes else ("ALL",)}
+
+
+def resolve_settings(paths=(), cli: Optional[dict] = None, config_path: Optional[str] = None,
+                     isolated: bool = False) -> Settings:
+    """The run's settings: the configuration file's values overridden by the command line's.
+
+    ``cli`` maps Settings fields to values, None (or absent) meaning "not given". ``extend_*``
+    values from the command line add to the file's.
+    """
+    cli = {key: value for key, value in (cli or {}).items() if value is not None}
+    if config_path is not None:
+        if not os.path.isfile(config_path):
+            raise ConfigError(f"{config_path}: --config names no such file")
+        found = config_path
+    elif isolated:
+        found = None
+    else:
+        start = next((p for p in paths if p != "-"), os.curdir)
+        found = find_config(start)
+    file_options = load_config(found) if found else {}
+    settings = Settings(project_root=os.path.dirname(os.path.abspath(found)) if found else os.getcwd(),
+                        config_path=found or "")
+    merged = {key: value for key, value in file_options.items()
+              if key not in ("select", "ignore", "extend_select", "extend_include")}
+    merged.update(_selection(file_options, cli))
+    include = tuple(file_options.get("include", settings.include))
+    include += tuple(file_options.get("extend_include", ())) + tuple(cli.pop("extend_include", ()))
+    merged["include"] = tuple(dict.fromkeys(include))
+    for key, value in cli.items():
+        if key in ("select", "ignore", "extend_select"):
+            continue
+        if key == "extend_exclude":
+            value = tuple(file_options.get("extend_exclude", ())) + tuple(value)
+        merged[key] = value
+    return replace(settings, **merged)
+
+
+def validate_cli_selectors(cli: dict) -> None:
+    """Command-line selectors are checked before any file is read."""
+    for key in ("select", "ignore", "extend_select"):
+        for selector in cli.get(key) or ():
+            expand_selector(selector)

@@ -1,0 +1,16 @@
+"""``--output-format concise``: one line per finding, then the summary line."""
+
+from __future__ import annotations
+
+from reprolint.reporters.text import closing_lines, error_line, finding_line
+
+
+def render(run, options=None) -> str:
+    color = bool(options and options.color)
+    unsafe_fixes = bool(options and options.unsafe_fixes)
+    lines = []
+    for report in run.files:
+        lines.extend(error_line(error, color) for error in report.errors)
+        lines.extend(finding_line(finding, unsafe_fixes, color) for finding in report.findings)
+    lines.extend(closing_lines(run, options))
+    return "".join(line + "\n" for line in lines)

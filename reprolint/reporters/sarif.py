@@ -1,0 +1,103 @@
+"""``--output-format sarif``: SARIF 2.1.0, as GitHub code scanning uploads it.
+
+One ``reportingDescriptor`` per rule (every rule, so ``ruleIndex`` is stable), one ``result`` per
+finding, and file errors as ``toolExecutionNotifications`` of the invocation. URIs are relative to
+``%SRCROOT%`` (the working folder) when the file lies inside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from reprolint import __version__
+from reprolint.docs import DOCS_URL, fix_label
+from reprolint.rules import ALL_RULES
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/reprolint/reprolint"
+
+
+def _uri(path: str) -> dict:
+    if os.path.isabs(path):
+        return {"uri": Path(path).as_uri()}
+    return {"uri": Path(path).as_posix(), "uriBaseId": "%SRCROOT%"}
+
+
+def _descriptor(rule) -> dict:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.documentation()},
+        "help": {"text": rule.summary, "markdown": rule.documentation()},
+        "helpUri": DOCS_URL.format(code=rule.code),
+        "defaultConfiguration": {"enabled": bool(rule.default), "level": "warning"},
+        "properties": {"fix": fix_label(rule), "tags": ["reproducibility"]},
+    }
+
+
+def _region(start, end) -> dict:
+    return {"startLine": start.line, "startColumn": start.column,
+            "endLine": max(end.line, start.line), "endColumn": max(end.column, 1)}
+
+
+def _result(finding, rule_index: dict) -> dict:
+    location = {"physicalLocation": {"artifactLocation": _uri(finding.path),
+                                     "region": _region(finding.start, finding.end)}}
+    result = {
+        "ruleId": finding.code,
+        "level": "warning",
+        "message": {"text": finding.message},
+        "locations": [location],
+    }
+    if finding.code in rule_index:
+        result["ruleIndex"] = rule_index[finding.code]
+    properties = {}
+    cell = finding.extra.get("cell")
+    if cell is not None:
+        # A notebook's lines are counted within the cell: name the cell as a logical location.
+        location["logicalLocations"] = [{"name": f"cell {cell}", "kind": "notebookCell"}]
+        properties["cell"] = cell
+    if finding.fix is not None:
+        properties["fix"] = {"applicability": getattr(finding.fix.applicability, "value", finding.fix.applicability),
+                             "message": finding.fix.message}
+    if "verification" in finding.extra:
+        properties["verification"] = finding.extra["verification"]
+    if properties:
+        result["properties"] = properties
+    return result
+
+
+def _notification(error) -> dict:
+    return {
+        "level": "error",
+        "message": {"text": error.message},
+        "locations": [{"physicalLocation": {"artifactLocation": _uri(error.path),
+                                            "region": {"startLine": max(error.line, 1),
+                                                       "startColumn": max(error.column, 1)}}}],
+    }
+
+
+def render(run, options=None) -> str:
+    rule_index = {rule.code: index for index, rule in enumerate(ALL_RULES)}
+    log = {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "reprolint",
+                "version": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_descriptor(rule) for rule in ALL_RULES],
+            }},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
+            "invocations": [{
+                "executionSuccessful": not run.errors,
+                "toolExecutionNotifications": [_notification(error) for error in run.errors],
+            }],
+            "results": [_result(finding, rule_index) for finding in run.findings],
+        }],
+    }
+    return json.dumps(log, indent=2, default=str) + "\n"

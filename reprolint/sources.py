@@ -1,0 +1,366 @@
+"""Source adapters: turn a file into one Python module text plus a map back to where each line
+came from, so the engine parses every file once, whatever its kind.
+
+- ``.py``/``.pyi``: the text itself.
+- ``.ipynb``: the code cells, in order, as one module (a pipeline built in cell 2 is known in
+  cell 5). IPython magics and shell lines become ``pass`` so the cell still parses, except
+  ``%env NAME=VALUE``, which becomes the ``os.environ`` assignment it performs. Findings are
+  reported at (cell, line within the cell); cells are numbered 1, 2, ... among *code* cells, as
+  nbQA and ruff number them.
+- ``.md``: the fenced ``python``/``py`` blocks, in order, as one module. Findings are reported at
+  the real line and column of the Markdown file. A block that does not parse is blanked out and
+  reported as a note; the rest of the page is still linted.
+
+Lines are never added or removed when building the module, only blanked, so module line ``n``
+always maps to ``origins[n - 1]``.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Optional
+
+from reprolint.findings import FileError, Finding, Position
+
+
+class SourceError(Exception):
+    """A file that cannot be turned into Python text; the message names the reason."""
+
+
+@dataclass(frozen=True)
+class LineOrigin:
+    line: int  # line in the Markdown file, or line within the notebook cell (1-based)
+    column_offset: int = 0  # columns to add (a fenced block indented inside a list item)
+    cell: Optional[int] = None  # 1-based code-cell number, for notebooks
+
+
+@dataclass
+class Block:
+    """A stretch of module lines that came from one cell or one fenced block."""
+
+    first: int  # first module line (1-based)
+    last: int  # last module line (inclusive)
+    label: str  # "cell 3" or "python block at line 12"
+    file_line: int = 1  # where the block starts in the file (a Markdown fence line)
+
+
+@dataclass
+class SourceDocument:
+    path: str
+    python: str
+    kind: str = "python"  # "python", "notebook" or "markdown"
+    origins: Optional[list] = None  # LineOrigin per module line; None: lines are the file's
+    blocks: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # FileError-shaped notes, never failures
+    file_lines: Optional[list] = None  # the Markdown page's own lines, for source excerpts
+
+    # -- positions -------------------------------------------------------------------------
+    def origin(self, line: int) -> Optional[LineOrigin]:
+        if self.origins is None or not 1 <= line <= len(self.origins):
+            return None
+        return self.origins[line - 1]
+
+    def _position(self, position: Position) -> tuple:
+        origin = self.origin(position.line)
+        if origin is None:
+            return position, None
+        return Position(origin.line, position.column + origin.column_offset), origin.cell
+
+    def describe_line(self, line: int) -> str:
+        """``line 12`` of the module, as the user should read it in a message."""
+        origin = self.origin(line)
+        if origin is None:
+            return f"line {line}"
+        if origin.cell is not None:
+            return f"cell {origin.cell}, line {origin.line}"
+        return f"line {origin.line}"
+
+    def relocate(self, report) -> None:
+        """Move a FileReport's positions from module lines back to the file's own."""
+        if self.origins is None:
+            report.notes.extend(self.notes)
+            return
+        for finding in report.findings:
+            self._relocate_finding(finding)
+        for error in report.errors:
+            origin = self.origin(error.line)
+            if origin is not None:
+                error.line, error.column = origin.line, error.column + origin.column_offset
+                error.cell = origin.cell
+        report.notes.extend(self.notes)
+        report.findings.sort(key=lambda f: (f.extra.get("cell") or 0, f.start.line, f.start.column, f.code))
+
+    def _relocate_finding(self, finding: Finding) -> None:
+        finding.start, cell = self._position(finding.start)
+        finding.end, _ = self._position(finding.end)
+        if cell is not None:
+            finding.extra["cell"] = cell
+        if self.file_lines is not None and 1 <= finding.start.line <= len(self.file_lines):
+            finding.extra["source_line"] = self.file_lines[finding.start.line - 1]
+        # Messages name other lines ("consumed by the call at line 12") in module numbering.
+        finding.message = _LINE_REFERENCE.sub(
+            lambda match: self.describe_line(int(match.group(1))), finding.message)
+
+    # -- unparsable blocks -----------------------------------------------------------------
+    def skip_unparsable_blocks(self, error_line: int) -> bool:
+        """Blank every Markdown block that does not parse on its own and note it. Returns
+        whether anything was blanked (the caller then parses again). Only Markdown pages skip
+        blocks: a notebook cell that does not parse is an error, as it would be when run."""
+        if self.kind != "markdown":
+            return False
+        lines = self.python.splitlines(keepends=True)
+        bad = [block for block in self.blocks if _syntax_error(lines, block) is not None]
+        if not bad:  # the two parsers disagree: blame the block the error is in
+            bad = [block for block in self.blocks if block.first <= error_line <= block.last]
+        bad = [block for block in bad if any(lines[i].strip() for i in range(block.first - 1, block.last))]
+        for block in bad:
+            reason = _syntax_error(lines, block) or "does not parse with the rest of the page"
+            self.notes.append(FileError(self.path, f"{block.label} skipped: could not parse: {reason}",
+                                        block.file_line, 1))
+            for index in range(block.first - 1, block.last):
+                lines[index] = "\n"
+        self.python = "".join(lines)
+        return bool(bad)
+
+
+_LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
+
+
+def _syntax_error(lines: list, block: Block) -> Optional[str]:
+    text = "".join(lines[block.first - 1:block.last])
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        return f"{exc.msg} (block line {exc.lineno})" if exc.lineno else exc.msg
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+# -- decoding ----------------------------------------------------------------------------------
+def decode_source(data: bytes) -> str:
+    """Bytes to text, honouring a BOM and a PEP 263 coding cookie, as Python itself does."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError("file is UTF-16 or UTF-32 encoded; Python source must be UTF-8 "
+                          "(or declare its encoding with a PEP 263 coding comment)")
+    if b"\x00" in data:
+        raise SourceError("file contains NUL bytes (binary file?)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" in str(exc):
+            raise SourceError("not valid UTF-8 and no PEP 263 coding declaration") from None
+        raise SourceError(f"bad encoding declaration: {exc}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise SourceError(f"not valid {encoding} text ({exc.reason if hasattr(exc, 'reason') else exc})") from None
+    return text.lstrip("\ufeff")
+
+
+def _decode_utf8(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{what} is not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+
+
+def kind_of(path: str) -> str:
+    lowered = path.lower()
+    if lowered.endswith(".ipynb"):
+        return "notebook"
+    if lowered.endswith((".md", ".markdown")):
+        return "markdown"
+    return "python"
+
+
+def document_from_bytes(data: bytes, path: str, kind: Optional[str] = None) -> SourceDocument:
+    kind = kind or kind_of(path)
+    if kind == "notebook":
+        return notebook_document(_decode_utf8(data, "notebook"), path)
+    if kind == "markdown":
+        return markdown_document(_decode_utf8(data, "Markdown file"), path)
+    return SourceDocument(path, decode_source(data))
+
+
+def read_document(path: str) -> SourceDocument:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise SourceError(f"could not read: {exc.strerror or exc}") from None
+    return document_from_bytes(data, path)
+
+
+# -- notebooks ---------------------------------------------------------------------------------
+# Cell magics whose body is still Python; any other ``%%magic`` cell (``%%bash``, ``%%writefile``)
+# is not Python and is skipped.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+# ``%pip install x``, ``!nvidia-smi``, ``files = !ls``, ``x = %env``, ``obj?``, ``??obj``.
+_MAGIC_LINE = re.compile(
+    r"^(?P<indent>[ \t]*)(?:[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)?(?:[%!]|\?)")
+_HELP_LINE = re.compile(r"^(?P<indent>[ \t]*)[A-Za-z_][\w.]*\?{1,2}\s*$")
+
+
+def _cell_text(cell, number: int) -> str:
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        return "".join(source)
+    if isinstance(source, str):
+        return source
+    raise SourceError(f"not a valid notebook: code cell {number} has a `source` that is neither "
+                      "a string nor a list of strings")
+
+
+def _python_lines(text: str) -> list:
+    """The cell's lines with magics and shell escapes replaced by ``pass`` (same indentation),
+    so an indented ``!pip install`` inside a block still parses and line numbers stay put."""
+    lines = text.splitlines()
+    if lines and lines[0].startswith("%%"):
+        magic = lines[0][2:].split(maxsplit=1)[0] if lines[0][2:].strip() else ""
+        first = ["pass"]
+        if magic not in PYTHON_CELL_MAGICS:
+            return first + [""] * (len(lines) - 1)
+        return first + [_strip_magic(line) for line in lines[1:]]
+    return [_strip_magic(line) for line in lines]
+
+
+# ``%env CUBLAS_WORKSPACE_CONFIG=:4096:8`` sets an environment variable, which determinism rules
+# care about: it becomes the equivalent ``os.environ`` assignment instead of ``pass``.
+_ENV_MAGIC = re.compile(r"^(?P<indent>[ \t]*)%(?:set_)?env\s+(?P<name>[A-Za-z_]\w*)(?:\s*=\s*|\s+)(?P<value>.*?)\s*$")
+
+
+def _strip_magic(line: str) -> str:
+    env = _ENV_MAGIC.match(line)
+    if env is not None:
+        return (f"{env.group('indent')}import os; "
+                f"os.environ[{env.group('name')!r}] = {env.group('value')!r}")
+    match = _MAGIC_LINE.match(line) or _HELP_LINE.match(line)
+    if match is None:
+        return line
+    return f"{match.group('indent')}pass"
+
+
+def notebook_document(text: str, path: str) -> SourceDocument:
+    try:
+        notebook = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"not a valid notebook: invalid JSON at line {exc.lineno} column {exc.colno}: "
+                          f"{exc.msg}") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        if isinstance(notebook, dict) and "worksheets" in notebook:
+            raise SourceError("not a valid notebook: nbformat 3 is not supported (convert it with "
+                              "`jupyter nbconvert --to notebook`)")
+        raise SourceError("not a valid notebook: no `cells` list at the top level (nbformat 4 expected)")
+    metadata = notebook.get("metadata") if isinstance(notebook.get("metadata"), dict) else {}
+    language = _notebook_language(metadata)
+    document = SourceDocument(path, "", kind="notebook", origins=[])
+    if language not in (None, "python"):
+        document.notes.append(FileError(path, f"not a Python notebook (language: {language}); skipped"))
+        return document
+    pieces = []
+    number = 0
+    for index, cell in enumerate(notebook["cells"]):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise SourceError(f"not a valid notebook: cell {index + 1} (counting every cell) has no "
+                              "`cell_type`")
+        if cell["cell_type"] != "code":
+            continue
+        number += 1
+        lines = _python_lines(_cell_text(cell, number))
+        if not lines:
+            continue
+        first = len(document.origins) + 1
+        for line_number, line in enumerate(lines, start=1):
+            pieces.append(line + "\n")
+            document.origins.append(LineOrigin(line_number, 0, number))
+        document.blocks.append(Block(first, len(document.origins), f"cell {number}"))
+    document.python = "".join(pieces)
+    return document
+
+
+def _notebook_language(metadata: dict) -> Optional[str]:
+    for key, field_name in (("kernelspec", "language"), ("language_info", "name")):
+        section = metadata.get(key)
+        if isinstance(section, dict) and isinstance(section.get(field_name), str):
+            return section[field_name].lower()
+    return None
+
+
+# -- Markdown ----------------------------------------------------------------------------------
+PYTHON_FENCE_LANGUAGES = frozenset({"python", "py", "python3", "py3"})
+_FENCE_OPEN = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^\n]*)$")
+
+
+def _fence_language(info: str) -> str:
+    word = info.strip().split(maxsplit=1)[0] if info.strip() else ""
+    return word.strip("{}").lstrip(".").split(",")[0].lower()
+
+
+def markdown_document(text: str, path: str) -> SourceDocument:
+    """Fenced ``python``/``py`` blocks (backticks or tildes, CommonMark rules, any indentation)
+    as one module; every other line of the page becomes a blank line of the module."""
+    lines = text.splitlines()
+    document = SourceDocument(path, "", kind="markdown", origins=[], file_lines=lines)
+    module_lines = []
+    index = 0
+
+    def blank(md_line: int) -> None:
+        module_lines.append("")
+        document.origins.append(LineOrigin(md_line))
+
+    while index < len(lines):
+        opening = _FENCE_OPEN.match(lines[index])
+        if opening is None or (opening.group("fence")[0] == "`" and "`" in opening.group("info")):
+            blank(index + 1)
+            index += 1
+            continue
+        indent = len(opening.group("indent"))
+        fence = opening.group("fence")
+        is_python = _fence_language(opening.group("info")) in PYTHON_FENCE_LANGUAGES
+        blank(index + 1)  # the opening fence line
+        body_start = index + 1
+        end = body_start
+        closing = re.compile(rf"^ *{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+        while end < len(lines) and not closing.match(lines[end]):
+            end += 1
+        body = lines[body_start:end]
+        if is_python and any(line.strip() for line in body):
+            first = len(module_lines) + 1
+            for offset, (line, column_offset) in enumerate(_block_lines(body, indent)):
+                module_lines.append(line)
+                document.origins.append(LineOrigin(body_start + offset + 1, column_offset))
+            document.blocks.append(Block(first, len(module_lines),
+                                         f"python block at line {index + 1}", index + 1))
+        else:
+            for offset in range(len(body)):
+                blank(body_start + offset + 1)
+        if end < len(lines):
+            blank(end + 1)  # the closing fence line
+        index = end + 1
+    document.python = "".join(line + "\n" for line in module_lines)
+    return document
+
+
+def _block_lines(body: list, indent: int) -> list:
+    """(module text, column offset) per line of a fenced block: the fence's indentation removed,
+    and ``>>>``/``...`` prompts of a doctest-style block removed (their output lines blanked)."""
+    dedented = []
+    for line in body:
+        removable = len(line) - len(line.lstrip(" "))
+        cut = min(indent, removable)
+        dedented.append((line[cut:], cut))
+    if any(text.startswith(">>>") for text, _ in dedented):
+        prompted = []
+        for text, cut in dedented:
+            if text.startswith((">>> ", "... ")) or text in (">>>", "..."):
+                prompted.append((text[4:], cut + 4))
+            else:
+                prompted.append(("", cut))
+        return prompted
+    return dedented
