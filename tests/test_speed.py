@@ -38,6 +38,10 @@ def tree(tmp_path):
     (project / "pkg" / "latin1.py").write_bytes(b"x = '\xe9'\n")
     for index in range(12):
         (project / "pkg" / f"plain_{index:02d}.py").write_text(f"value = {index}\n")
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": code}
+             for code in ("import torch\n", "%pip install torch\n", UNSEEDED)]
+    (project / "pkg" / "notebook.ipynb").write_text(json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     return project
 
 
@@ -69,6 +73,7 @@ def test_jobs_1_and_jobs_2_give_byte_identical_output(tree):
     assert one.returncode == two.returncode == 2  # findings and a parse error
     assert one.stdout == two.stdout
     assert "RPL107" in one.stdout and "RPL101" in one.stdout and "could not parse" in one.stdout
+    assert "notebook.ipynb:cell 3:3:" in one.stdout
     assert one.stderr == two.stderr == ""  # not a TTY: no progress bar
 
 
@@ -96,6 +101,7 @@ def test_warm_run_parses_nothing_and_reports_the_same(tree, monkeypatch, parse_c
     warm = Linter().lint_paths(["."], cache=store)
     assert parse_counter == []
     assert _render(warm) == _render(cold)
+    assert [f.extra.get("cell") for f in warm.findings if f.path.endswith(".ipynb")] == [3]
     assert (tree / "cache" / ".gitignore").read_text() == "*\n"
 
 
