@@ -72,15 +72,27 @@ def candidates(rules, source: str) -> list:
     return [rule for rule in rules if rule_could_match(rule, source, memo)]
 
 
+def needs_facts(candidate_rules) -> bool:
+    """Whether the second stage can rule anything out: every candidate has a fact check."""
+    return bool(candidate_rules) and all(has_fact_check(rule) for rule in candidate_rules)
+
+
 def facts_allow(candidate_rules, source: str, tree=None) -> bool:
-    """The second stage, for the rules the first left: when every one has a ``could_report``
-    fact check, ask them about the module's stdlib ``ast`` (``tree`` when already parsed)."""
+    """The second stage, for the rules the first left: when every one has a fact check, ask the
+    module's stdlib ``ast`` (``tree`` when already parsed) whether it could report: the import
+    the rule requires is really there (not only in a docstring), and ``could_report`` agrees."""
     if not candidate_rules:
         return False
-    if not all(has_fact_check(rule) for rule in candidate_rules):
+    if not needs_facts(candidate_rules):
         return True
     facts = ModuleFacts.from_tree(tree) if tree is not None else ModuleFacts.from_source(source)
-    return facts is None or any(rule.could_report(facts) for rule in candidate_rules)
+    return facts is None or any(_rule_allows(rule, facts) for rule in candidate_rules)
+
+
+def _rule_allows(rule, facts) -> bool:
+    if rule.requires_imports and not facts.imported_roots & set(rule.requires_imports):
+        return False
+    return rule.could_report is None or rule.could_report(facts)
 
 
 def could_match(rules, source: str, tree=None) -> bool:
@@ -105,7 +117,8 @@ class ModuleFacts:
         self.keywords: set = set()  # keyword argument names of every call
         self.keyword_values: dict = {}  # keyword name -> [argument expressions]
         self.stored_names: set = set()  # last component of every assigned name or attribute
-        self.string_prefixes: list = []  # leading text of every string constant and f-string
+        self.string_prefixes: list = []  # leading text of string constants that may be values
+        self.imported_roots: set = set()  # top-level packages of absolute imports
 
     @classmethod
     def from_source(cls, source: str) -> "ModuleFacts | None":
@@ -123,60 +136,102 @@ class ModuleFacts:
 
     @classmethod
     def from_tree(cls, tree) -> "ModuleFacts":
+        """One pass over the tree. Hot: it runs on most files a big tree holds, so it dispatches
+        on the exact node type and never visits what carries no fact (contexts, annotations)."""
         import ast
 
         facts = cls()
-        annotations = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.arg) and node.annotation is not None:
-                annotations.add(id(node.annotation))
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
-                annotations.add(id(node.returns))
-            elif isinstance(node, ast.AnnAssign):
-                annotations.add(id(node.annotation))
+        words, stored, methods = facts.words, facts.stored_names, facts.call_methods
+        keywords, keyword_values, strings = facts.keywords, facts.keyword_values, facts.string_prefixes
+        Name, Attribute, Constant, Call, Load = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Load
+        AST = ast.AST
+        annotated = (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign)
+        named = (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)
+        roots = facts.imported_roots
         stack = [tree]
+        pop, push = stack.pop, stack.append
         while stack:
-            node = stack.pop()
-            if id(node) in annotations:
+            node = pop()
+            kind = type(node)
+            if kind is Name:
+                words.add(node.id)
+                if type(node.ctx) is not Load:
+                    stored.add(node.id)
                 continue
-            stack.extend(ast.iter_child_nodes(node))
-            facts._note(node)
+            if kind is Attribute:
+                words.add(node.attr)
+                if type(node.ctx) is not Load:
+                    stored.add(node.attr)
+                push(node.value)
+                continue
+            if kind is Constant:
+                if type(node.value) is str:
+                    strings.append(node.value[:16])
+                continue
+            if kind is Call:
+                if type(node.func) is Attribute:
+                    methods.add(node.func.attr)
+                for keyword in node.keywords:
+                    if keyword.arg is not None:
+                        keywords.add(keyword.arg)
+                        keyword_values.setdefault(keyword.arg, []).append(keyword.value)
+                if _is_type_test(node):
+                    # ``isinstance(g, torch.Generator)``: a type named only to test against is
+                    # evaluated and dropped; it creates and binds nothing.
+                    push(node.func)
+                    push(node.args[0])
+                    continue
+            elif kind is ast.alias:
+                words.add(node.name.rsplit(".", 1)[-1])
+                if node.asname:
+                    words.add(node.asname)
+                continue
+            elif kind in named and node.name:
+                stored.add(node.name)
+            elif kind is ast.Import:
+                roots.update(alias.name.split(".", 1)[0] for alias in node.names)
+            elif kind is ast.ImportFrom and not node.level and node.module:
+                roots.add(node.module.split(".", 1)[0])
+            elif kind is ast.Compare:
+                # A string compared with (``device.type == "cuda"``) is never bound to anything.
+                for operand in (node.left, *node.comparators):
+                    if type(operand) is not Constant:
+                        push(operand)
+                continue
+            skip = None
+            if kind in annotated:  # the analyzer reads annotations only for pipeline types
+                if kind is ast.arg:
+                    continue
+                skip = "returns" if kind is not ast.AnnAssign else "annotation"
+            for field in node._fields:
+                if field == skip:
+                    continue
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, AST):
+                            push(item)
+                elif isinstance(value, AST):
+                    push(value)
         return facts
-
-    def _note(self, node) -> None:
-        import ast
-
-        if isinstance(node, ast.Name):
-            self.words.add(node.id)
-            if not isinstance(node.ctx, ast.Load):
-                self.stored_names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            self.words.add(node.attr)
-            if not isinstance(node.ctx, ast.Load):
-                self.stored_names.add(node.attr)
-        elif isinstance(node, ast.alias):
-            self.words.add(node.name.rsplit(".", 1)[-1])
-            if node.asname:
-                self.words.add(node.asname)
-        elif isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Attribute):
-                self.call_methods.add(node.func.attr)
-            for keyword in node.keywords:
-                if keyword.arg is not None:
-                    self.keywords.add(keyword.arg)
-                    self.keyword_values.setdefault(keyword.arg, []).append(keyword.value)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            self.string_prefixes.append(node.value[:16])
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            self.stored_names.add(node.name)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            self.stored_names.add(node.name)
 
     def has_string_starting(self, prefix: str) -> bool:
         return any(text.startswith(prefix) for text in self.string_prefixes)
 
     def keyword_arguments(self, name: str) -> list:
         return self.keyword_values.get(name, [])
+
+
+def _is_type_test(call) -> bool:
+    import ast
+
+    if not (type(call.func) is ast.Name and call.func.id in ("isinstance", "issubclass")):
+        return False
+    if len(call.args) != 2 or call.keywords:
+        return False
+    types = call.args[1]
+    names = types.elts if type(types) is ast.Tuple else [types]
+    return all(dotted_name(name) is not None for name in names)
 
 
 def dotted_name(node) -> "str | None":
@@ -195,4 +250,4 @@ def dotted_name(node) -> "str | None":
 
 
 def has_fact_check(rule) -> bool:
-    return getattr(rule, "could_report", None) is not None
+    return bool(rule.requires_imports) or getattr(rule, "could_report", None) is not None

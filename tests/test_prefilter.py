@@ -44,6 +44,9 @@ EDGE_CASES = {
     "fstring-device": 'import torch\nnet = torch.nn.Linear(2, 2).to(f"cuda:{0}")\nnet(1)\n',
     "loader-alias": ('from transformers import AutoModel\nload = AutoModel.from_pretrained\n'
                      'net = load("x", device_map="auto")\nnet(1)\n'),
+    "isinstance-only": ('import torch\ndef f(generator=None):\n'
+                        '    if isinstance(generator, (torch.Generator, list)):\n        return sample(generator=generator)\n'),
+    "isinstance-with-call": 'import torch\nif isinstance(x, type(g := torch.Generator())):\n    y = torch.randn(1, generator=g)\n',
     "annotation-only": ('import torch\nfrom typing import Optional\n'
                         'def f(generator: Optional[torch.Generator] = None, seed: int = 0):\n'
                         '    return sample(generator=generator)\n'),
@@ -164,9 +167,9 @@ def test_import_scan_skips_files_that_only_mention_a_package():
 
 
 def test_the_ast_stage_skips_a_module_that_only_annotates_generators():
-    code = EDGE_CASES["annotation-only"]
-    for code_name in ("RPL103", "RPL105", "RPL107"):
-        assert not Linter(Settings(select=(code_name,))).could_match(code), code_name
+    for code in (EDGE_CASES["annotation-only"], EDGE_CASES["isinstance-only"]):
+        for code_name in ("RPL103", "RPL105", "RPL107"):
+            assert not Linter(Settings(select=(code_name,))).could_match(code), code_name
     assert Linter(Settings(select=("RPL103",))).could_match(EDGE_CASES["int-through-names"])
 
 

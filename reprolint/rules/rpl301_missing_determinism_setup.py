@@ -63,7 +63,8 @@ class MissingDeterminismSetup(Rule):
         return bool(
             "cuda" in methods
             or ("to" in methods and facts.has_string_starting("cuda"))
-            or methods & (catalog.OFFLOAD_METHODS | {"enable_group_offload"})
+            or (methods & (catalog.OFFLOAD_METHODS | {"enable_group_offload"})  # on a pipeline
+                and facts.imported_roots & set(catalog.PIPELINE_PACKAGES))
             or (facts.words & catalog.LOADING_METHODS and facts.keywords & {"device_map", "device"})
         )
 
