@@ -12,6 +12,7 @@ import click
 
 from reprolint import __version__
 from reprolint import cli_options
+from reprolint.fix.command import fix_options
 from reprolint.parallel import lint_paths_fast, speed_options
 from reprolint.registry import resolve_rule
 from reprolint.rules import ALL_RULES
@@ -64,9 +65,10 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only, no summary line.")
 @cli_options.config_options
 @cli_options.output_options
+@fix_options
 @speed_options
 def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet,
-          jobs, no_cache, cache_dir, **ecosystem):
+          fix, unsafe_fixes, diff, fix_seed, jobs, no_cache, cache_dir, **ecosystem):
     """Lint PATHS (files or folders; default: the current folder) for irreproducible code.
 
     \b
@@ -77,6 +79,8 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
       reprolint . --output-format sarif -o reprolint.sarif
       cat nb.py | reprolint - --stdin-filename nb.py
       reprolint rule RPL101               explain a rule
+      reprolint . --fix                   apply the safe fixes ([*] in the output)
+      reprolint . --diff --unsafe-fixes   show every fix as a diff, write nothing
 
     \b
     Settings come from [tool.reprolint] in the nearest pyproject.toml (or a reprolint.toml);
@@ -84,9 +88,9 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
 
     \b
     Exit status:
-      0  nothing found
-      1  findings reported
-      2  usage error, bad configuration, or a file that could not be read or parsed
+      0  nothing found (with --fix: nothing left after fixing)
+      1  findings reported (with --fix: findings left; with --diff: also a file would change)
+      2  usage error, bad configuration, or a file that could not be read, parsed or safely fixed
     """
     from reprolint.engine import Linter
 
@@ -97,9 +101,17 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         extend_select=_split(extend_select),
         determinism_helpers=_split(determinism_helpers) or None,
         seeding_helpers=_split(seeding_helpers) or None,
+        fix_seed=fix_seed,
     )
 
     linter = Linter(settings)
+    if fix or diff:
+        from reprolint.fix.command import run_fixes
+
+        stdin = cli_options.reads_stdin(paths, ecosystem)
+        sys.exit(run_fixes(linter, paths or (".",), unsafe_fixes, diff, quiet, exit_zero,
+                           stdin_filename=(ecosystem.get("stdin_filename") or "-") if stdin else None,
+                           emit=lambda run, line: cli_options.emit(run, ecosystem, quiet, unsafe_fixes, line)))
     if cli_options.reads_stdin(paths, ecosystem):
         run = cli_options.lint_stdin(linter, settings, ecosystem)
     else:
@@ -109,7 +121,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
             click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
         if not cli_options.machine_readable(ecosystem):  # json and the rest still print `[]` etc.
             sys.exit(EXIT_CLEAN)
-    cli_options.emit(run, ecosystem, quiet)
+    cli_options.emit(run, ecosystem, quiet, unsafe_fixes)
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     if run.errors:

@@ -92,28 +92,40 @@ class Linter:
             if not _compiles(source, path):  # the fast check; the tree is not needed
                 self._check_syntax_cheaply(source, report)
             return report
-        # The stdlib parser first: it is ~9x cheaper than libcst's, gives Python's own messages,
-        # and turns pathological nesting into an error instead of a native stack overflow in
-        # libcst's parser (which would kill the whole run). Its tree feeds the prefilter's
-        # second stage.
+        # Its tree feeds the prefilter's second stage, and parse() need not check again.
         tree = self._check_syntax_cheaply(source, report)
-        if report.errors:
+        if tree is None:
             return report
         if self.prefilter and not prefilter.facts_allow(candidates, source, tree):
             report.prefiltered = True
             return report
+        module = self.parse(source, report, syntax_checked=True)
+        if module is None:
+            return report
+        return self.lint_module(module, source, report)
+
+    def parse(self, source: str, report: FileReport, syntax_checked: bool = False) -> Optional[cst.Module]:
+        """The module's tree, or None with the reason added to ``report.errors``."""
+        path = report.path
+        # The stdlib parser first: it is ~9x cheaper than libcst's, gives Python's own messages,
+        # and turns pathological nesting into an error instead of a native stack overflow in
+        # libcst's parser (which would kill the whole run).
+        if not syntax_checked and self._check_syntax_cheaply(source, report) is None:
+            return None
         try:
-            module = cst.parse_module(source)
+            return cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
             report.errors.append(FileError(path, f"{PARSE_ERROR}: {exc.message}",
                                            exc.raw_line, exc.raw_column + 1))
-            return report
         except RecursionError:
             report.errors.append(FileError(path, f"{PARSE_ERROR}: nesting too deep"))
-            return report
         except Exception as exc:  # libcst raises a few other types on exotic input
             report.errors.append(FileError(path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
-            return report
+        return None
+
+    def lint_module(self, module: cst.Module, source: str, report: FileReport) -> FileReport:
+        """Run the rules over a parsed module; the fixer calls this to keep the tree it edits."""
+        path = report.path
         try:
             model = analyse(module, source, path,
                             determinism_helpers=self.settings.determinism_helpers,

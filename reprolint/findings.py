@@ -24,22 +24,31 @@ class Position:
 
 @dataclass
 class Fix:
-    """A fix expressed as libcst node replacements, applied by ``reprolint.fix``.
+    """A fix expressed as libcst edits of the tree the rule saw, applied by ``reprolint.fix``.
 
-    ``replacements`` maps an original node (by identity) to its replacement; ``imports`` lists the
-    import statements the replacement needs (``"import torch"``).
+    ``replacements`` maps an original node (by identity) to its replacement: a node, or a
+    function of the node as already edited by fixes nested inside it. ``imports`` lists the
+    import statements the replacement needs (``"import torch"``); one whose names the module
+    already binds is not added again. ``statements_before`` holds ``(anchor, code)`` pairs: the
+    statement ``code`` goes right before the statement that contains ``anchor``.
     """
 
     applicability: Applicability
     message: str
     replacements: dict = field(default_factory=dict)
     imports: tuple[str, ...] = ()
-    # Statements to insert after the module's imports (e.g. determinism setup).
+    # Statements to insert once after the module's leading imports (e.g. determinism setup).
     statements_after_imports: tuple[str, ...] = ()
-    # Statements to insert before the first ``import torch``.
+    # Statements to insert before the first ``import torch`` (environment variables).
     statements_before_torch: tuple[str, ...] = ()
-    # Free-form builder for fixes that need the whole module; called with (module, settings).
+    statements_before: tuple = ()
+    # Free-form edit for fixes that need the whole module; called with (module, settings).
     transform: Optional[Callable[..., Any]] = None
+
+    @property
+    def nodes(self) -> list:
+        """The nodes this fix rewrites; two fixes touching nested nodes are applied in turn."""
+        return list(self.replacements)
 
 
 @dataclass

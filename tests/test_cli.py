@@ -62,6 +62,7 @@ def test_findings_are_printed_sorted_with_summary_and_exit_1(project):
         "reuse (`g.manual_seed(<seed>)`) or create a fresh generator for this call",
         "src/gen.py:8:9: RPL101 pipeline call without `generator=`: every run draws fresh noise; pass "
         'generator=torch.Generator("cpu").manual_seed(<seed>)',
+        "No fixes available (2 hidden fixes can be enabled with --unsafe-fixes).",
         "Found 2 findings (2 RPL1xx) in 1 file (2 files checked).",
     ]
 

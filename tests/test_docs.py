@@ -39,5 +39,8 @@ def test_codes_and_names_match_the_catalogue():
     if not spec.exists():
         pytest.skip("RULES.md not beside the checkout")
     table = dict(re.findall(r"^\| (RPL\d{3}) \| ([a-z0-9-]+) \|", spec.read_text(), re.M))
+    # RPL9xx are reprolint's own meta rules (unused noqa), not part of the catalogue.
     for rule in ALL_RULES:
+        if rule.code.startswith("RPL9"):
+            continue
         assert table[rule.code] == rule.name

@@ -73,7 +73,8 @@ def test_json_objects(project):
     assert bad == {
         "code": "RPL101", "name": "pipeline-call-without-generator", "message": bad["message"],
         "filename": "bad.py", "location": {"row": 4, "column": 9}, "end_location": {"row": 4, "column": 33},
-        "fix": None, "url": "https://github.com/reprolint/reprolint/blob/main/docs/rules/RPL101.md",
+        "fix": {"applicability": "unsafe", "message": bad["fix"]["message"], "edits": []},
+        "url": "https://github.com/reprolint/reprolint/blob/main/docs/rules/RPL101.md",
     }
     assert by_file["nb.ipynb"]["cell"] == 2 and by_file["nb.ipynb"]["location"] == {"row": 2, "column": 9}
     assert by_file["broken.py"]["code"] is None and by_file["broken.py"]["name"] == "error"

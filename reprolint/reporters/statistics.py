@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from reprolint.reporters.text import fix_applies
+
 
 def counts(run) -> list:
     by_code = Counter(f.code for f in run.findings)
     names = {f.code: f.name for f in run.findings}
-    fixable = Counter(f.code for f in run.findings if f.fix is not None)
+    # As the [*] marker: what plain --fix fixes (unsafe fixes are hidden without --unsafe-fixes).
+    fixable = Counter(f.code for f in run.findings if fix_applies(f))
     return [{"code": code, "name": names[code], "count": count, "fixable": fixable[code]}
             for code, count in sorted(by_code.items(), key=lambda item: (-item[1], item[0]))]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
+from reprolint.findings import Applicability, Fix
+from reprolint.fix.edits import cpu_generator, keyword_appender, per_iteration_seed
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -37,9 +38,16 @@ class PipelineCallWithoutGenerator(Rule):
     ```
 
     ## Fix safety
-    Unsafe: adding a generator changes which image comes out (on purpose). The fix inserts
-    `generator=torch.Generator("cpu").manual_seed(<seed>)` with the seed from `--fix-seed`
-    (default 0).
+    Unsafe: adding a generator changes which image comes out (on purpose). The fix appends
+    `generator=torch.Generator("cpu").manual_seed(<seed>)` to the call, with the seed from
+    `--fix-seed` (default 0), spelling `torch` as the module imports it (`T.Generator` under
+    `import torch as T`) and adding `import torch` only when it is missing.
+
+    Inside a loop one seed would give every iteration the same noise, so the seed is made
+    distinct per iteration: in `for i in range(...)` or `for i, x in enumerate(...)` the fix
+    writes `manual_seed(<seed> + i)` (iteration `i` can then be regenerated alone); in any other
+    loop, nested loops or a comprehension it inserts `generator_seeds = itertools.count(<seed>)`
+    before the outermost loop and writes `manual_seed(next(generator_seeds))`.
 
     ## Evidence
     - diffusers docs, `reusing_seeds.md`, "Control randomness".
@@ -66,7 +74,19 @@ class PipelineCallWithoutGenerator(Rule):
                 call.node,
                 "pipeline call without `generator=`: every run draws fresh noise; pass "
                 'generator=torch.Generator("cpu").manual_seed(<seed>)',
+                fix=self._fix(model, call),
             )
+
+    def _fix(self, model, call) -> Fix:
+        seed, loop_imports, statements = per_iteration_seed(model, call.node, self.settings.fix_seed)
+        generator, imports = cpu_generator(model.imports, seed)
+        return Fix(
+            Applicability.UNSAFE,
+            f"Add `generator={model.code(generator)}`",
+            replacements={call.node: keyword_appender("generator", generator)},
+            imports=imports + loop_imports,
+            statements_before=statements,
+        )
 
     VALID = [
         Example(

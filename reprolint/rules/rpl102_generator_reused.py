@@ -1,8 +1,28 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
+import libcst as cst
+
+from reprolint.findings import Applicability, Fix
+from reprolint.fix.edits import COMPREHENSIONS, ancestors, enclosing_statement, integer, parents_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
+from reprolint.semantic.imports import dotted_name
+from reprolint.semantic.values import Generator
+
+
+def _first_seed(model, obj) -> cst.BaseExpression | None:
+    """The seed ``obj`` was first given with ``.manual_seed(seed)``, if it is a literal or a
+    plain name (an expression that means the same wherever the fix repeats it)."""
+    for call in model.calls:
+        if call.method != "manual_seed" or not (isinstance(call.receiver, Generator) and call.receiver.obj is obj):
+            continue
+        if len(call.node.args) != 1 or call.node.args[0].keyword is not None or call.node.args[0].star:
+            return None
+        seed = call.node.args[0].value
+        if isinstance(seed, cst.Integer) or dotted_name(seed) is not None:
+            return seed
+        return None
+    return None
 
 
 class GeneratorReused(Rule):
@@ -40,7 +60,13 @@ class GeneratorReused(Rule):
 
     ## Fix safety
     Unsafe: re-seeding before the call changes the second image (to the one a fresh run of that
-    call alone gives).
+    call alone gives). The fix inserts `g.manual_seed(<seed>)` on its own line right before the
+    statement holding the reusing call, where `<seed>` is the seed `g` was first given when that
+    is a literal or a plain name (`seed`, `args.seed`), else the `--fix-seed` value. Where no
+    statement can take it (the call sits in a comprehension, a lambda or the header of a
+    compound statement) the argument itself becomes `generator=g.manual_seed(<seed>)`, which
+    re-seeds at the same moment. Inside a loop every iteration then starts from the same seed.
+    Generators received from elsewhere (parameters) and lists of generators are not rewritten.
 
     ## Evidence
     - diffusers docs, `reusing_seeds.md`, tip on consumed generators.
@@ -78,8 +104,24 @@ class GeneratorReused(Rule):
                     call.node,
                     f"generator `{use.label}` was consumed {where}; re-seed it before reuse "
                     f"(`{use.label}.manual_seed(<seed>)`) or create a fresh generator for this call",
+                    fix=self._fix(model, use, obj),
                 )
                 break
+
+    def _fix(self, model, use, obj):
+        if obj.opaque or not isinstance(use.value, Generator) or dotted_name(use.expr) is None:
+            return None
+        seed = _first_seed(model, obj) or integer(self.settings.fix_seed)
+        reseed = f"{use.label}.manual_seed({model.code(seed)})"
+        message = f"Re-seed with `{reseed}` before the call"
+        parents = parents_of(model)
+        statement = enclosing_statement(parents, use.call.node)
+        repeats_inside = any(isinstance(a, (*COMPREHENSIONS, cst.Lambda)) for a in ancestors(parents, use.call.node))
+        if isinstance(statement, cst.SimpleStatementLine) and not repeats_inside:
+            return Fix(Applicability.UNSAFE, message, statements_before=((use.call.node, reseed),))
+        if use.call.keyword("generator") is None or use.call.keyword("generator").node.value is not use.expr:
+            return None
+        return Fix(Applicability.UNSAFE, message, replacements={use.expr: cst.parse_expression(reseed)})
 
     VALID = [
         Example(

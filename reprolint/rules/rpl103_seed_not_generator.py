@@ -5,7 +5,8 @@ import ast
 import libcst as cst
 
 from reprolint import prefilter
-from reprolint.findings import Applicability
+from reprolint.findings import Applicability, Fix
+from reprolint.fix.edits import cpu_generator
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
@@ -51,7 +52,11 @@ class SeedNotGenerator(Rule):
 
     ## Fix safety
     Safe: `generator=torch.Generator("cpu").manual_seed(seed)` uses the very seed the code meant
-    to use.
+    to use. The fix writes, with the module's own spelling of `torch`:
+    - `generator=seed` -> `generator=torch.Generator("cpu").manual_seed(seed)`;
+    - `seed=s` on a pipeline call -> `generator=torch.Generator("cpu").manual_seed(s)` (not when
+      the call also passes `generator=`);
+    - `torch.Generator(42)` -> `torch.Generator("cpu").manual_seed(42)`.
 
     ## Evidence
     - `torch.Generator(device='cpu')`: the positional argument is a device (PyTorch docs).
@@ -94,6 +99,7 @@ class SeedNotGenerator(Rule):
                         model, arg.node.value,
                         f"`torch.Generator({code})` takes a device, not a seed: `{code}` is read as "
                         f'a CUDA device index; write torch.Generator("cpu").manual_seed({code})',
+                        fix=self._constructor_fix(call, arg),
                     )
                 continue
             generator = call.keyword("generator")
@@ -105,6 +111,7 @@ class SeedNotGenerator(Rule):
                         model, expr,
                         f"`generator={code}` passes an int seed where a torch.Generator belongs; "
                         f'write generator=torch.Generator("cpu").manual_seed({code})',
+                        fix=self._generator_fix(model, expr),
                     )
             if call.pipeline is not None:
                 seed = call.keyword("seed")
@@ -114,7 +121,39 @@ class SeedNotGenerator(Rule):
                         model, seed.node,
                         f"pipelines take no `seed=` (it is dropped or rejected); pass "
                         f'generator=torch.Generator("cpu").manual_seed({code}) instead',
+                        fix=self._seed_keyword_fix(model, call, seed),
                     )
+
+    MESSAGE = "Use `torch.Generator(\"cpu\").manual_seed(<seed>)`"
+
+    def _generator_fix(self, model, expr):
+        _, imports = cpu_generator(model.imports, None)
+        return Fix(Applicability.SAFE, self.MESSAGE, imports=imports,
+                   replacements={expr: lambda updated: cpu_generator(model.imports, updated)[0]})
+
+    def _seed_keyword_fix(self, model, call, seed):
+        if call.passes("generator") is not False:
+            return None
+        _, imports = cpu_generator(model.imports, None)
+
+        def rewrite(updated: cst.Arg) -> cst.Arg:
+            return updated.with_changes(keyword=cst.Name("generator"),
+                                        value=cpu_generator(model.imports, updated.value)[0])
+
+        return Fix(Applicability.SAFE, self.MESSAGE, imports=imports, replacements={seed.node: rewrite})
+
+    def _constructor_fix(self, call, arg):
+        if len(call.node.args) != 1:
+            return None
+
+        def rewrite(updated: cst.Call) -> cst.Call:
+            device = updated.args[0].with_changes(value=cst.SimpleString('"cpu"'))
+            created = updated.with_changes(args=[device], lpar=[], rpar=[])
+            seed = cst.Arg(updated.args[0].value)
+            return cst.Call(cst.Attribute(created, cst.Name("manual_seed")), [seed],
+                            lpar=updated.lpar, rpar=updated.rpar)
+
+        return Fix(Applicability.SAFE, self.MESSAGE, replacements={call.node: rewrite})
 
     VALID = [
         Example(

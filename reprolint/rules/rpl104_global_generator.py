@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
+import libcst as cst
+
+from reprolint.findings import Applicability, Fix
+from reprolint.fix.edits import cpu_generator
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -29,7 +32,11 @@ class GlobalGenerator(Rule):
 
     ## Fix safety
     Safe: a fresh CPU generator seeded with the same seed produces the same stream the global
-    generator would have produced right after `manual_seed`.
+    generator would have produced right after `manual_seed`. The fix rewrites
+    `generator=torch.manual_seed(s)` to `generator=torch.Generator("cpu").manual_seed(s)` (with
+    the module's own spelling of `torch`). A name bound to `torch.manual_seed(s)` and
+    `torch.default_generator` are not rewritten: the global seeding there may matter to other
+    code, and the default generator's state is not known.
 
     ## Evidence
     - PyTorch docs: `torch.manual_seed` returns `torch.Generator` (the default generator).
@@ -52,7 +59,21 @@ class GlobalGenerator(Rule):
                     model, use.expr,
                     f"`{use.label}` is torch's process-global generator: any other random draw "
                     'shifts it; pass generator=torch.Generator("cpu").manual_seed(<seed>)',
+                    fix=self._fix(model, use.expr),
                 )
+
+    def _fix(self, model, expr):
+        if not isinstance(expr, cst.Call) or model.imports.resolve(expr.func) not in \
+                catalog.GLOBAL_SEED_RETURNING_GENERATOR or len(expr.args) != 1 or expr.args[0].star:
+            return None
+        generator, imports = cpu_generator(model.imports, None)
+
+        def rewrite(updated: cst.Call) -> cst.Call:
+            # Only the callee changes, so the seed argument keeps its layout and comments.
+            return updated.with_changes(func=cst.Attribute(generator, cst.Name("manual_seed")))
+
+        return Fix(Applicability.SAFE, "Use a fresh `torch.Generator(\"cpu\")` with the same seed",
+                   replacements={expr: rewrite}, imports=imports)
 
     VALID = [
         Example(

@@ -1,8 +1,35 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
+from typing import Optional
+
+import libcst as cst
+
+from reprolint.findings import Applicability, Fix
+from reprolint.fix.edits import bound_names, plus
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
+
+
+def _seeded_creation(model, element: cst.BaseExpression) -> Optional[cst.Call]:
+    """``element`` when it is ``torch.Generator(...).manual_seed(s)``, else None."""
+    if (isinstance(element, cst.Call) and isinstance(element.func, cst.Attribute)
+            and element.func.attr.value == "manual_seed" and len(element.args) == 1
+            and element.args[0].keyword is None and not element.args[0].star
+            and isinstance(element.func.value, cst.Call)
+            and model.imports.resolve(element.func.value.func) in catalog.GENERATOR_CLASSES):
+        return element
+    return None
+
+
+def _list_times_count(node) -> Optional[tuple]:
+    """``([x], n)`` for ``[x] * n`` or ``n * [x]``."""
+    if not isinstance(node, cst.BinaryOperation) or not isinstance(node.operator, cst.Multiply):
+        return None
+    for listed, count in ((node.left, node.right), (node.right, node.left)):
+        if isinstance(listed, cst.List) and len(listed.elements) == 1 and not isinstance(
+                listed.elements[0], cst.StarredElement):
+            return listed, count
+    return None
 
 
 class GeneratorListAliasing(Rule):
@@ -30,8 +57,11 @@ class GeneratorListAliasing(Rule):
     ```
 
     ## Fix safety
-    Safe in the sense that it restores per-image reproducibility; the fix writes
-    `[torch.Generator(...).manual_seed(s + i) for i in range(n)]`.
+    Safe in the sense that it restores per-image reproducibility (the first image keeps its
+    noise); the fix rewrites `[torch.Generator(...).manual_seed(s)] * n` (or `n * [...]`) to
+    `[torch.Generator(...).manual_seed(s + i) for i in range(n)]`, keeping the generator's
+    device. `[g] * n` for a name `g` and `[g for _ in range(n)]` are not rewritten: the fix would
+    have to invent a seed.
 
     ## Evidence
     - diffusers docs, `batched_inference.md`, the warning on lists of generators.
@@ -55,7 +85,33 @@ class GeneratorListAliasing(Rule):
                 f"this list holds one generator (`{aliasing.label}`) several times, so batch images "
                 "share one stream; create one generator per image: "
                 "[torch.Generator(...).manual_seed(seed + i) for i in range(n)]",
+                fix=self._fix(model, aliasing.node),
             )
+
+    def _fix(self, model, node):
+        parts = _list_times_count(node)
+        if parts is None:
+            return None
+        listed, count = parts
+        creation = _seeded_creation(model, listed.elements[0].value)
+        if creation is None:
+            return None
+        used = bound_names(cst.Module([cst.SimpleStatementLine([cst.Expr(creation)])]))
+        index = next(n for n in ("i", "index", "image_index", "generator_index") if n not in used)
+
+        def rewrite(updated: cst.BinaryOperation) -> cst.ListComp:
+            new_listed, new_count = _list_times_count(updated)
+            element = new_listed.elements[0].value
+            seed = element.args[0].value
+            element = element.with_changes(args=[element.args[0].with_changes(value=plus(seed, cst.Name(index)))])
+            # An argument needs no parentheses of its own (a tuple or a bare generator would).
+            count_arg = cst.Arg(new_count if isinstance(new_count, (cst.Tuple, cst.GeneratorExp))
+                                else new_count.with_changes(lpar=[], rpar=[]))
+            loop = cst.CompFor(target=cst.Name(index), iter=cst.Call(cst.Name("range"), [count_arg]))
+            return cst.ListComp(element, loop, lbracket=new_listed.lbracket, rbracket=new_listed.rbracket,
+                                lpar=updated.lpar, rpar=updated.rpar)
+
+        return Fix(Applicability.SAFE, "Create one generator per image (seed + i)", replacements={node: rewrite})
 
     VALID = [
         Example(

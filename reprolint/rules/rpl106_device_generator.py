@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
+import libcst as cst
+
+from reprolint.findings import Applicability, Fix
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.values import device_kinds
@@ -39,7 +41,9 @@ class DeviceGenerator(Rule):
 
     ## Fix safety
     Unsafe: the CPU stream differs from the CUDA stream, so the image changes once (and then
-    stays the same on every machine).
+    stays the same on every machine). The fix replaces the device argument of the
+    `torch.Generator(...)` call with `"cpu"` (`torch.Generator(device=pipe.device)` becomes
+    `torch.Generator(device="cpu")`); nothing else on the line changes.
 
     ## Evidence
     - huggingface/diffusers#1906, #2973, #1047; on MPS: #934, #1630.
@@ -71,7 +75,21 @@ class DeviceGenerator(Rule):
                     f"generator created on {_describe(kinds)} is passed to the pipeline call at line "
                     f"{model.line(call.node)}: its noise depends on the GPU and differs from the CPU's; "
                     'create it with torch.Generator("cpu")',
+                    fix=self._fix(obj.created_at),
                 )
+
+    @staticmethod
+    def _fix(created_at):
+        if not isinstance(created_at, cst.Call):
+            return None
+        device = next((a for a in created_at.args if a.keyword is not None and a.keyword.value == "device"), None)
+        if device is None and created_at.args and created_at.args[0].keyword is None and not created_at.args[0].star:
+            device = created_at.args[0]
+        if device is None:
+            return None
+        quote = "'" if isinstance(device.value, cst.SimpleString) and device.value.value.startswith("'") else '"'
+        cpu = cst.SimpleString(f"{quote}cpu{quote}")
+        return Fix(Applicability.UNSAFE, 'Create the generator on "cpu"', replacements={device.value: cpu})
 
     VALID = [
         Example(

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability
+from reprolint.findings import Applicability, Fix
+from reprolint.fix.edits import reference
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
+
+ENABLE_FULL_DETERMINISM = "diffusers.utils.torch_utils.enable_full_determinism"
 
 
 class MissingDeterminismSetup(Rule):
@@ -40,8 +43,10 @@ class MissingDeterminismSetup(Rule):
 
     ## Fix safety
     Unsafe: deterministic kernels can be slower, and some operations raise an error under
-    `torch.use_deterministic_algorithms(True)`. The fix inserts `enable_full_determinism()` after
-    the imports.
+    `torch.use_deterministic_algorithms(True)`. The fix adds
+    `from diffusers.utils.torch_utils import enable_full_determinism` at the end of the module's
+    leading imports (unless it is imported already) and one `enable_full_determinism()` call,
+    after a blank line, right after them.
 
     ## Evidence
     - diffusers docs, `reusing_seeds.md`, "Deterministic algorithms".
@@ -79,8 +84,15 @@ class MissingDeterminismSetup(Rule):
                 f"this module runs work on the GPU (`{placement.description}`) but never sets up "
                 "determinism; call enable_full_determinism() (diffusers.utils.torch_utils) or "
                 "torch.use_deterministic_algorithms(True) first",
+                fix=self._fix(model),
             )
             return
+
+    @staticmethod
+    def _fix(model):
+        function, imports = reference(model.imports, ENABLE_FULL_DETERMINISM, from_import=True)
+        return Fix(Applicability.UNSAFE, "Call `enable_full_determinism()` after the imports",
+                   imports=imports, statements_after_imports=(f"{function.value}()",))
 
     VALID = [
         Example(

@@ -1,0 +1,15 @@
+import torch
+from diffusers import DiffusionPipeline
+
+
+class Service:
+    def __init__(self):
+        self.pipe = DiffusionPipeline.from_pretrained("some/model")
+        self.generator = torch.Generator()
+        self.generator.manual_seed(7)
+
+    def twice(self):
+        self.pipe("warm-up", generator=self.generator)
+        if self.pipe("real", generator=self.generator).nsfw_content_detected:
+            return None
+        return self.pipe("again", generator=self.generator, num_inference_steps=10)

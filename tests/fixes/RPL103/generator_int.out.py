@@ -1,0 +1,8 @@
+import torch as T
+from diffusers import StableDiffusionPipeline
+
+pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+image = pipe(
+    "a cat",
+    generator=T.Generator("cpu").manual_seed(args.seed),  # from the command line
+).images[0]

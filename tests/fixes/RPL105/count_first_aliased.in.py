@@ -1,0 +1,9 @@
+import torch as T
+from diffusers import DiffusionPipeline
+
+pipe = DiffusionPipeline.from_pretrained("some/model")
+batch = 4
+images = pipe(
+    ["a cat"] * batch,
+    generator=batch * [T.Generator(device="cpu").manual_seed(seed)],  # one per image?
+).images

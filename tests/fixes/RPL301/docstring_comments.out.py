@@ -1,0 +1,13 @@
+#!/usr/bin/env python
+"""Render a cat on the GPU."""
+import os
+import torch as T
+from diffusers import DiffusionPipeline  # the pipeline
+from diffusers.utils.torch_utils import enable_full_determinism
+
+enable_full_determinism()
+
+# Load the model.
+pipe = DiffusionPipeline.from_pretrained("some/model", torch_dtype=T.float16)
+pipe.enable_model_cpu_offload()
+image = pipe("a cat", generator=T.Generator("cpu").manual_seed(0)).images[0]

@@ -1,0 +1,13 @@
+import torch
+try:
+    import xformers  # optional
+except ImportError:
+    xformers = None
+from diffusers import DiffusionPipeline
+from diffusers.utils.torch_utils import enable_full_determinism
+
+enable_full_determinism()
+
+def main():
+    pipe = DiffusionPipeline.from_pretrained("some/model", device_map="cuda")
+    return pipe("a cat", generator=torch.Generator("cpu").manual_seed(0))

@@ -1,0 +1,101 @@
+"""Fixing other inputs: notebooks (inside cells, the JSON otherwise untouched) and standard input."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+
+from tests.conftest import reprolint_command, run_cli
+
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Cats\n", "Generates a cat."]},
+        {"cell_type": "code", "execution_count": 1, "metadata": {"tags": ["setup"]},
+         "outputs": [{"name": "stdout", "output_type": "stream", "text": ["Successfully installed\n"]}],
+         "source": ["%pip install diffusers\n", "import torch\n", "from diffusers import StableDiffusionPipeline"]},
+        {"cell_type": "code", "execution_count": 2, "metadata": {},
+         "outputs": [{"data": {"image/png": "iVBORw0KGgo=", "text/plain": ["<PIL.Image>"]},
+                      "execution_count": 2, "metadata": {}, "output_type": "execute_result"}],
+         "source": ["pipe = StableDiffusionPipeline.from_pretrained(\"some/model\")\n",
+                    "!nvidia-smi\n",
+                    "# the cat, at last\n",
+                    "image = pipe(\"a cat\").images[0]\n",
+                    "image"]},
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+         "source": "g = torch.manual_seed(0)\nother = pipe(\"a dog\", generator=torch.manual_seed(1)).images[0]"},
+    ],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                 "language_info": {"name": "python", "version": "3.11.7"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def _write(path, notebook):
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+
+
+def test_notebook_fix_edits_only_code_cell_sources(tmp_path):
+    path = tmp_path / "cats.ipynb"
+    _write(path, NOTEBOOK)
+    result = run_cli("cats.ipynb", "--fix", "--unsafe-fixes", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Fixed 2, 0 remaining" in result.stdout
+    fixed = json.loads(path.read_text())
+    # Everything but the two fixed cells' sources is as it was: outputs, metadata, other cells.
+    expected = copy.deepcopy(NOTEBOOK)
+    expected["cells"][2]["source"] = fixed["cells"][2]["source"]
+    expected["cells"][3]["source"] = fixed["cells"][3]["source"]
+    assert fixed == expected
+    assert fixed["cells"][2]["source"] == [
+        "pipe = StableDiffusionPipeline.from_pretrained(\"some/model\")\n",
+        "!nvidia-smi\n",  # the magic comes back, not the `pass` the linter saw
+        "# the cat, at last\n",
+        "image = pipe(\"a cat\", generator=torch.Generator(\"cpu\").manual_seed(0)).images[0]\n",
+        "image"]
+    assert fixed["cells"][3]["source"] == (
+        "g = torch.manual_seed(0)\nother = pipe(\"a dog\", generator=torch.Generator(\"cpu\").manual_seed(1)).images[0]")
+    assert fixed["cells"][1]["source"] == NOTEBOOK["cells"][1]["source"]
+    # The file keeps its layout (indent 1, final newline): only the edited lines differ.
+    assert path.read_text() == json.dumps(fixed, indent=1, ensure_ascii=False) + "\n"
+    again = run_cli("cats.ipynb", "--fix", "--unsafe-fixes", cwd=tmp_path)
+    assert again.returncode == 0 and "Fixed 0, 0 remaining" in again.stdout
+
+
+def test_notebook_import_added_in_the_cell_with_the_imports(tmp_path):
+    notebook = copy.deepcopy(NOTEBOOK)
+    notebook["cells"][1]["source"] = ["from diffusers import StableDiffusionPipeline\n"]
+    del notebook["cells"][3]
+    path = tmp_path / "cats.ipynb"
+    _write(path, notebook)
+    assert run_cli("cats.ipynb", "--fix", "--unsafe-fixes", cwd=tmp_path).returncode == 0
+    cells = json.loads(path.read_text())["cells"]
+    assert cells[1]["source"] == ["from diffusers import StableDiffusionPipeline\n", "import torch\n"]
+    assert cells[2]["source"][3].startswith("image = pipe(\"a cat\", generator=torch.Generator(\"cpu\")")
+
+
+def test_diff_of_a_notebook_applies_with_patch(tmp_path):
+    path = tmp_path / "cats.ipynb"
+    _write(path, NOTEBOOK)
+    diff = subprocess.run([*reprolint_command(), "cats.ipynb", "--diff", "--unsafe-fixes"], cwd=tmp_path,
+                          capture_output=True, timeout=120)
+    assert diff.returncode == 1 and diff.stdout.startswith(b"--- cats.ipynb")
+    subprocess.run(["patch", "-p0", "--quiet"], input=diff.stdout, cwd=tmp_path, check=True)
+    assert run_cli("cats.ipynb", "--unsafe-fixes", cwd=tmp_path).returncode == 0
+
+
+def test_fix_from_standard_input_writes_the_fixed_source_to_stdout(tmp_path):
+    source = ("import torch\nfrom diffusers import DiffusionPipeline\n\n"
+              "pipe = DiffusionPipeline.from_pretrained(\"some/model\")\n"
+              "image = pipe(\"a cat\", generator=torch.manual_seed(3)).images[0]\n"
+              "other = pipe(\"a dog\").images[0]\n")
+    result = run_cli("-", "--fix", cwd=tmp_path, input=source)
+    assert result.returncode == 1  # the unsafe RPL101 is left
+    assert result.stdout == source.replace("torch.manual_seed(3)", "torch.Generator(\"cpu\").manual_seed(3)")
+    assert "Fixed 1, 1 remaining (1 fixable with --unsafe-fixes)" in result.stderr
+    everything = run_cli("-", "--fix", "--unsafe-fixes", "--stdin-filename", "job.py", cwd=tmp_path, input=source)
+    assert everything.returncode == 0
+    assert "other = pipe(\"a dog\", generator=torch.Generator(\"cpu\").manual_seed(0)).images[0]" in everything.stdout
+    untouched = run_cli("-", "--fix", cwd=tmp_path, input="print('nothing to fix')\n")
+    assert untouched.returncode == 0 and untouched.stdout == "print('nothing to fix')\n"
