@@ -83,19 +83,23 @@ def _tree_rss_kb(root_pid: int) -> int:
 
 
 def measure(command: list, cwd: str) -> tuple:
-    """(wall seconds, peak tree RSS in MB, exit status)."""
+    """(wall seconds, peak tree RSS in MB, CPU seconds, exit status). CPU seconds (user + system,
+    the pool's workers included: the command waits for them) barely depend on how busy the
+    machine is, so they compare tools fairly where wall time cannot."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
-    while process.poll() is None:
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
         peak = max(peak, _tree_rss_kb(process.pid))
         time.sleep(0.02)
     wall = time.perf_counter() - start
-    stderr = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
+    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):
-        print(f"  ! {' '.join(command[:3])}... exited {process.returncode}: {stderr.strip()[-300:]}")
-    return wall, peak / 1024, process.returncode
+        print(f"  ! {' '.join(command[:3])}... exited {process.returncode}")
+    return wall, peak / 1024, usage.ru_utime + usage.ru_stime, process.returncode
 
 
 def tool(name: str) -> str | None:
@@ -169,22 +173,23 @@ def main() -> None:
             results[name].append(measure(build(), work))
         print(f"round {round_index + 1}/{args.rounds} done")
 
-    def median_of(name):
-        return statistics.median(w for w, _, _ in results[name])
+    def median_of(name, column=0):
+        return statistics.median(run[column] for run in results[name])
 
     print()
-    print("| measurement | files | median wall (s) | runs (s) | vs ruff (same files) | peak RSS (MB) | files/s |")
-    print("| --- | ---: | ---: | --- | ---: | ---: | ---: |")
+    print("| measurement | files | median wall (s) | runs (s) | wall vs ruff | median CPU (s) | CPU vs ruff "
+          "| peak RSS (MB) | files/s |")
+    print("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, _ in plan:
         runs = results[name]
         label = name.rsplit(" ", 1)[-1] if name.endswith(("1/4", "1/2")) else "all"
         count = len(trees[label][1])
-        median = median_of(name)
-        ruff_median = median_of("ruff" if label == "all" else f"ruff {label}")
-        peak = max(p for _, p, _ in runs)
-        spread = ", ".join(f"{w:.2f}" for w, _, _ in runs)
-        print(f"| {name} | {count} | {median:.2f} | {spread} | {median / ruff_median:.2f}x | {peak:.0f} | "
-              f"{count / median:.0f} |")
+        ruff_name = "ruff" if label == "all" else f"ruff {label}"
+        median, cpu = median_of(name), median_of(name, 2)
+        peak = max(run[1] for run in runs)
+        spread = ", ".join(f"{run[0]:.2f}" for run in runs)
+        print(f"| {name} | {count} | {median:.2f} | {spread} | {median / median_of(ruff_name):.2f}x | {cpu:.1f} | "
+              f"{cpu / median_of(ruff_name, 2):.2f}x | {peak:.0f} | {count / median:.0f} |")
     for name, path in extras.items():
         if not path:
             print(f"\n({name} is not installed; not measured)")
