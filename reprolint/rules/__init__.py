@@ -10,6 +10,18 @@ from reprolint.rules.rpl104_global_generator import GlobalGenerator
 from reprolint.rules.rpl105_generator_list_aliasing import GeneratorListAliasing
 from reprolint.rules.rpl106_device_generator import DeviceGenerator
 from reprolint.rules.rpl107_unseeded_generator import UnseededGenerator
+from reprolint.rules.rpl108_batch_shares_generator import BatchSharesGenerator
+from reprolint.rules.rpl109_latents_without_generator import LatentsWithoutGenerator
+from reprolint.rules.rpl110_stochastic_step_without_generator import StochasticStepWithoutGenerator
+from reprolint.rules.rpl111_vae_sample_without_generator import VaeSampleWithoutGenerator
+from reprolint.rules.rpl112_sde_scheduler_without_noise_seed import SdeSchedulerWithoutNoiseSeed
+from reprolint.rules.rpl201_seed_truthiness import SeedTruthiness
+from reprolint.rules.rpl202_unseeded_entry_point import UnseededEntryPoint
+from reprolint.rules.rpl302_cublas_workspace_missing import CublasWorkspaceMissing
+from reprolint.rules.rpl303_cudnn_benchmark import CudnnBenchmark
+from reprolint.rules.rpl304_dataloader_unseeded_workers import DataloaderUnseededWorkers
+from reprolint.rules.rpl305_nondeterministic_backend import NondeterministicBackend
+from reprolint.rules.rpl306_determinism_undone import DeterminismUndone
 from reprolint.rules.rpl301_missing_determinism_setup import MissingDeterminismSetup
 from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
 
@@ -24,6 +36,18 @@ ALL_RULES: tuple = tuple(
             DeviceGenerator,
             UnseededGenerator,
             MissingDeterminismSetup,
+            BatchSharesGenerator,
+            LatentsWithoutGenerator,
+            StochasticStepWithoutGenerator,
+            VaeSampleWithoutGenerator,
+            SdeSchedulerWithoutNoiseSeed,
+            SeedTruthiness,
+            UnseededEntryPoint,
+            CublasWorkspaceMissing,
+            CudnnBenchmark,
+            DataloaderUnseededWorkers,
+            NondeterministicBackend,
+            DeterminismUndone,
             UnusedNoqa,
         ],
         key=lambda rule: rule.code,

@@ -24,11 +24,14 @@ from reprolint.semantic import catalog
 from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.semantic.model import (
     Argument,
+    AttributeAssignment,
     CallFact,
+    EnvWrite,
     GeneratorState,
     GeneratorUse,
     ListAliasing,
     Placement,
+    SeedTruthTest,
     SemanticModel,
 )
 from reprolint.semantic.values import (
@@ -36,6 +39,7 @@ from reprolint.semantic.values import (
     Const,
     Device,
     DictValue,
+    Distribution,
     Generator,
     GeneratorList,
     GeneratorObject,
@@ -45,6 +49,7 @@ from reprolint.semantic.values import (
     Pipeline,
     QualifiedRef,
     Scheduler,
+    Sequence,
     Tensor,
     Value,
     device_kinds,
@@ -220,6 +225,8 @@ class Analyzer:
         self._pending: deque = deque()
         self._pending_placements: list = []
         self._passes_to_param_callee: list = []
+        self._recorded: set = set()  # (fact kind, node id): loop bodies are walked twice
+        self._statement = None  # the simple statement being executed
         state = FlowState()
         self._exec_block(self.module.body, state, _Frame("<module>"))
         while self._pending:
@@ -236,7 +243,7 @@ class Analyzer:
                 value = values[0]
                 for other in values[1:]:
                     value = join(value, other)
-                if isinstance(value, (Pipeline, Scheduler)):
+                if isinstance(value, (Pipeline, Scheduler, Accelerator)):
                     bound[name] = value
             if bound:
                 bindings[func] = bound
@@ -293,6 +300,9 @@ class Analyzer:
         qualified = self.imports.resolve(expr)
         if qualified and catalog.is_pipeline_class_name(qualified):
             return Pipeline(qualified, annotation)
+        if qualified and catalog.is_scheduler_class_name(qualified):
+            # Its class is known, its settings are not: only what holds for every setting counts.
+            return Scheduler(qualified, annotation, (), "annotation", open_kwargs=True)
         return None
 
     def _analyse_class(self, node: cst.ClassDef, state: FlowState, frame: _Frame) -> None:
@@ -345,24 +355,25 @@ class Analyzer:
     def _run_quietly(self, func: cst.FunctionDef, state: FlowState, class_info) -> Optional[FlowState]:
         """Analyse a function for its end state only, recording no facts."""
         saved = (self.model, self._call_index, self._use_index, self._pending,
-                 self._pending_placements, self._callsites)
+                 self._pending_placements, self._callsites, self._recorded, self._statement)
         self.model = SemanticModel(self.module, self.source, self.path, self.imports)
         self._call_index, self._use_index, self._pending, self._callsites = {}, {}, deque(), {}
+        self._recorded = set()
         try:
             return self._analyse_function(func, state, class_info)
         finally:
             (self.model, self._call_index, self._use_index, self._pending,
-             self._pending_placements, self._callsites) = saved
+             self._pending_placements, self._callsites, self._recorded, self._statement) = saved
 
     def _quiet_eval(self, node: cst.BaseExpression, state: FlowState) -> Optional[Value]:
-        saved = (self.model, self._call_index, self._use_index, self._pending_placements)
+        saved = (self.model, self._call_index, self._use_index, self._pending_placements, self._recorded)
         self.model = SemanticModel(self.module, self.source, self.path, self.imports)
-        self._call_index, self._use_index = {}, {}
+        self._call_index, self._use_index, self._recorded = {}, {}, set()
         try:
             scratch = FlowState({}, dict(state.gens), {}, state.scope_view())
             return self._eval(node, scratch, _Frame("<class>"))
         finally:
-            (self.model, self._call_index, self._use_index, self._pending_placements) = saved
+            (self.model, self._call_index, self._use_index, self._pending_placements, self._recorded) = saved
 
     # ------------------------------------------------------------------ statements
 
@@ -410,6 +421,9 @@ class Analyzer:
         return state
 
     def _exec_if(self, stmt: cst.If, state: FlowState, frame: _Frame) -> Optional[FlowState]:
+        self._note_truth_tests(stmt.test, state)
+        if frame.scope == "<module>" and frame.loop_depth == 0 and _is_main_guard(stmt.test):
+            self.model.main_guard = self.model.main_guard or stmt
         self._eval(stmt.test, state, frame)
         body = self._exec_block(_block(stmt.body), state.copy(), frame)
         if stmt.orelse is None:
@@ -439,6 +453,7 @@ class Analyzer:
         if isinstance(stmt, cst.For):
             self._bind_target(stmt.target, None, state, frame)
         else:
+            self._note_truth_tests(stmt.test, state)
             self._eval(stmt.test, state, frame)
         return self._exec_block(_block(stmt.body), state, frame)
 
@@ -465,6 +480,7 @@ class Analyzer:
 
     def _exec_small(self, small, state: FlowState, frame: _Frame) -> Optional[FlowState]:
         self._pending_placements = []
+        self._statement = small
         if isinstance(small, cst.Assign):
             value = self._eval(small.value, state, frame)
             for target in small.targets:
@@ -526,6 +542,8 @@ class Analyzer:
             key = dotted_name(target.value)
             container = state.get(key) if key else None
             index = _const_subscript(target)
+            if isinstance(index, str) and self._is_environ(target.value):
+                self._note_env_write(index, value, self._statement_around(target), frame, "os.environ[...] =")
             if isinstance(container, DictValue) and isinstance(index, str):
                 state.env[key] = container.with_item(index, value)
             elif key is not None and isinstance(container, DictValue):
@@ -539,8 +557,9 @@ class Analyzer:
             placement.keys.add(key)
         if isinstance(target, cst.Attribute):
             qualified = self.imports.resolve(target)
-            if qualified is not None:
-                self.model.attribute_assignments.append((target, qualified, value))
+            if qualified is not None and self._first_time("attribute", target):
+                statement = self._statement_around(target)
+                self.model.attribute_assignments.append(AttributeAssignment(target, qualified, value, statement))
 
     def _peek_element(self, state: FlowState, node) -> Optional[Value]:
         key = dotted_name(node)
@@ -578,6 +597,8 @@ class Analyzer:
                 return Device("<accelerator>.device")
             if attr == "device" and isinstance(base, Generator) and base.obj.device is not None:
                 return base.obj.device
+            if attr == catalog.LATENT_DISTRIBUTION_ATTRIBUTE:
+                return Distribution(node)
             return None
         if isinstance(node, cst.Call):
             return self._eval_call(node, state, frame)
@@ -608,11 +629,15 @@ class Analyzer:
                 return Const(-operand.value)
             return None
         if isinstance(node, cst.IfExp):
+            self._note_truth_tests(node.test, state)
             self._eval(node.test, state, frame)
             body = self._eval(node.body, state, frame)
             orelse = self._eval(node.orelse, state, frame)
             return join(body, orelse)
         if isinstance(node, cst.BooleanOperation):
+            # ``seed or 0`` maps seed 0 to 0: harmless.
+            if isinstance(node.operator, cst.Or) and not _is_zero(node.right):
+                self._note_seed_test(node.left, node, "or", state)
             left = self._eval(node.left, state, frame)
             right = self._eval(node.right, state, frame)
             if isinstance(node.operator, cst.Or) and left is not None and right is not None:
@@ -631,6 +656,11 @@ class Analyzer:
                         elements = seq_node.elements
                         self._record_aliasing(node, elements[0].value if len(elements) == 1 else seq_node)
                         return GeneratorList(seq.objs, aliased=True)
+            if isinstance(node.operator, cst.Multiply):
+                for seq, times in ((left, right), (right, left)):
+                    if isinstance(seq, Sequence) and isinstance(times, Const) and isinstance(times.value, int):
+                        length = seq.length * times.value if seq.length is not None else None
+                        return Sequence(length)
             if isinstance(left, Tensor) or isinstance(right, Tensor):
                 tensors = [v for v in (left, right) if isinstance(v, Tensor)]
                 return Tensor(tensors[0].drawn_at, all(t.seeded for t in tensors))
@@ -702,7 +732,10 @@ class Analyzer:
             objs = tuple(v.obj for v in values)
             aliased = len({id(o) for o in objs}) < len(objs)
             return GeneratorList(objs, aliased)
-        return None
+        if any(isinstance(v, (Generator, GeneratorList)) for v in values):
+            return None
+        starred = any(isinstance(e, cst.StarredElement) for e in node.elements)
+        return Sequence(None if starred else len(values))
 
     def _eval_comprehension(self, node, state: FlowState, frame: _Frame) -> Optional[Value]:
         """A comprehension is a loop: its element runs twice, like a loop body, so a generator
@@ -720,6 +753,8 @@ class Analyzer:
             if not created_inside:
                 self._record_aliasing(node, node.elt)
             return GeneratorList((element.obj,), aliased=not created_inside)
+        if isinstance(node, cst.ListComp) and not isinstance(element, GeneratorList):
+            return Sequence(None)
         return None
 
     def _comprehension_pass(self, node, inner: FlowState, frame: _Frame):
@@ -859,13 +894,32 @@ class Analyzer:
                 self._add_placement(fact.node, dotted_name(fact.node.func.value), "enable_group_offload()", True)
             return None
         # -- schedulers (constructed, from_config, from_pretrained)
-        if q is not None and "." in q:
-            owner, _, last = q.rpartition(".")
-            if owner.startswith("diffusers.") and owner.rsplit(".", 1)[-1].endswith("Scheduler") and last in (
-                    "from_config", "from_pretrained"):
-                return Scheduler(owner, fact.node, _kwargs_of(fact))
-        if q is not None and q.startswith("diffusers.") and q.rsplit(".", 1)[-1].endswith("Scheduler"):
-            return Scheduler(q, fact.node, _kwargs_of(fact))
+        scheduler = self._scheduler_made_by(fact)
+        if scheduler is not None:
+            if self._first_time("scheduler", fact.node):
+                self.model.scheduler_creations.append((fact, scheduler))
+            return scheduler
+        # -- the process environment
+        if q in catalog.ENV_SETDEFAULT or q in catalog.ENV_PUTENV:
+            name, value = fact.positional(0), fact.positional(1)
+            if name is not None and isinstance(name.value, Const) and isinstance(name.value.value, str):
+                how = "os.putenv" if q in catalog.ENV_PUTENV else "os.environ.setdefault"
+                self._note_env_write(name.value.value, value.value if value else None, fact.node, frame, how)
+            return None
+        if q in catalog.ENV_UPDATE:
+            items = [(a.keyword, a.value) for a in fact.arguments if a.keyword is not None]
+            first = fact.positional(0)
+            if first is not None and isinstance(first.value, DictValue):
+                items += list(first.value.items)
+            for name, value in items:
+                self._note_env_write(name, value, fact.node, frame, "os.environ.update")
+            return None
+        # -- VAE latent distributions
+        if q in catalog.DIAGONAL_GAUSSIAN_CLASSES:
+            return Distribution(fact.node)
+        if isinstance(receiver, Distribution) and method == "sample":
+            if self._first_time("distribution-sample", fact.node):
+                self.model.distribution_samples.append(fact)
         # -- random tensors
         if q in catalog.TORCH_RANDOM_FUNCTIONS:
             self._on_generator_consumer(fact, state, frame, pipeline_call=False)
@@ -890,6 +944,85 @@ class Analyzer:
         if fact.keyword("generator") is not None or fact.star_kwargs:
             self._on_generator_consumer(fact, state, frame, pipeline_call=False)
         return None
+
+    def _scheduler_made_by(self, fact: CallFact) -> Optional[Scheduler]:
+        q = fact.qualname
+        if q is None:
+            return None
+        owner, _, last = q.rpartition(".")
+        if catalog.is_scheduler_class_name(owner) and last in ("from_config", "from_pretrained"):
+            class_name, made_by = owner, last
+        elif catalog.is_scheduler_class_name(q):
+            class_name, made_by = q, "init"
+        else:
+            return None
+        kwargs = _kwargs_of(fact)
+        open_kwargs = False
+        for star in fact.star_kwargs:
+            if isinstance(star, DictValue):
+                kwargs += tuple(star.items)
+            else:
+                open_kwargs = True
+        return Scheduler(class_name, fact.node, kwargs, made_by, open_kwargs)
+
+    # ------------------------------------------------------------------ smaller facts
+
+    def _is_environ(self, node) -> bool:
+        """``os.environ``, through imports; also unimported, as a notebook's ``%env NAME=VALUE``
+        becomes ``os.environ[...] = ...`` in a notebook that may never import ``os``."""
+        qualified = self.imports.resolve(node)
+        if qualified is not None:
+            return qualified == catalog.ENVIRON
+        return dotted_name(node) == catalog.ENVIRON and "os" not in self.imports.aliases
+
+    def _statement_around(self, target) -> cst.CSTNode:
+        """The assignment statement binding ``target``, or the target itself elsewhere
+        (``for``/``with`` targets)."""
+        statement = self._statement
+        if isinstance(statement, (cst.Assign, cst.AnnAssign)) and _contains(statement, target):
+            return statement
+        return target
+
+    def _first_time(self, kind: str, node) -> bool:
+        """False when this fact was already recorded (a loop body's second pass)."""
+        key = (kind, id(node))
+        if key in self._recorded:
+            return False
+        self._recorded.add(key)
+        return True
+
+    def _note_env_write(self, name: str, value, node, frame: _Frame, how: str) -> None:
+        if self._first_time("env", node):
+            self.model.env_writes.append(EnvWrite(name, value, node, frame.scope, len(self.model.calls), how))
+
+    def _note_truth_tests(self, test, state: FlowState) -> None:
+        """Seeds tested for truth in an ``if``/``while``/conditional-expression test."""
+        if isinstance(test, cst.BooleanOperation):
+            for operand, sibling in ((test.left, test.right), (test.right, test.left)):
+                # ``seed and seed > 0``: 0 fails the comparison anyway, so the truth test is moot.
+                if isinstance(test.operator, cst.And) and _compares(sibling, dotted_name(operand)):
+                    continue
+                self._note_truth_tests(operand, state)
+        elif isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            if not self._note_seed_test(test.expression, test, "not", state):
+                self._note_truth_tests(test.expression, state)
+        else:
+            self._note_seed_test(test, test, "test", state)
+
+    def _note_seed_test(self, expr, node, kind: str, state: FlowState) -> bool:
+        label = dotted_name(expr)
+        if label is None or not _names_a_seed(label.rsplit(".", 1)[-1]):
+            return False
+        value = state.get(label)
+        if not state.has(label) and "." not in label:
+            if self.imports.resolve_dotted(label) is not None:
+                return False  # an imported function or module, not a seed value
+        if value is not None and not all(
+                isinstance(v, Const) and (v.value is None or type(v.value) is int) for v in possible_values(value)):
+            return False  # known to hold something else than an optional int
+        if self._first_time("seed-test", node):
+            self.model.seed_truth_tests.append(SeedTruthTest(node, expr, label, kind))
+        return True
 
     def _global_generator(self) -> GeneratorObject:
         obj = self._created.get("<global>")
@@ -1069,6 +1202,45 @@ def _self_assignments(func: cst.FunctionDef, self_name: str):
                 t = small.target
                 if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == self_name:
                     yield t.attr.value, small.value
+
+
+# After the last "seed" in a name, what may follow for the name to hold a seed value.
+_SEED_VALUE_ENDINGS = ("", "_", "_value", "value", "_val", "val", "_number", "_num", "_int")
+_NOT_A_SEED_VALUE_PREFIXES = ("use_", "is_", "has_", "do_", "should_", "enable", "disable", "no_", "fix_",
+                              "with_", "set_", "get_", "make_", "init_", "reset_")
+
+
+def _names_a_seed(name: str) -> bool:
+    """``seed``, ``random_seed``, ``SEED``, ``seed_value``: names that hold a seed value. Flags
+    (``use_seed``), collections (``seeds``, ``seed_indices``), functions (``set_seed``,
+    ``seed_worker``) and other numbers (``seed_offset``) do not."""
+    lowered = name.lower()
+    if "seed" not in lowered:
+        return False
+    ending = lowered[lowered.rindex("seed") + len("seed"):]
+    return ending in _SEED_VALUE_ENDINGS and not lowered.startswith(_NOT_A_SEED_VALUE_PREFIXES)
+
+
+def _is_zero(node) -> bool:
+    return isinstance(node, cst.Integer) and node.evaluated_value == 0
+
+
+def _compares(node, name: Optional[str]) -> bool:
+    """Whether ``node`` is a comparison (other than ``is``/``is not``) involving ``name``."""
+    if name is None or not isinstance(node, cst.Comparison):
+        return False
+    if any(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):
+        return False
+    return any(dotted_name(side) == name for side in [node.left] + [c.comparator for c in node.comparisons])
+
+
+def _is_main_guard(test) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    sides = [test.left, test.comparisons[0].comparator]
+    names = {s.value for s in sides if isinstance(s, cst.Name)}
+    strings = {s.evaluated_value for s in sides if isinstance(s, cst.SimpleString)}
+    return names == {"__name__"} and strings == {"__main__"} and isinstance(test.comparisons[0].operator, cst.Equal)
 
 
 def _const_subscript(node: cst.Subscript):

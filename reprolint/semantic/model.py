@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from reprolint.semantic.imports import ImportTable
-from reprolint.semantic.values import DictValue, GeneratorObject, Pipeline, Value
+from reprolint.semantic import catalog
+from reprolint.semantic.values import (
+    Const,
+    DictValue,
+    Generator,
+    GeneratorObject,
+    Pipeline,
+    Scheduler,
+    Tensor,
+    Value,
+    possible_values,
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,41 @@ class ListAliasing:
     label: str
 
 
+class AttributeAssignment(NamedTuple):
+    """``torch.backends.cudnn.benchmark = True``: an assignment to an imported attribute."""
+
+    target: cst.CSTNode
+    qualified: str
+    value: Optional[Value]
+    statement: cst.CSTNode  # the Assign / AnnAssign
+
+
+@dataclass
+class EnvWrite:
+    """A write to the process environment: ``os.environ[name] = v``, ``setdefault``, ``putenv``."""
+
+    name: str
+    value: Optional[Value]
+    node: cst.CSTNode
+    scope: str
+    order: int  # how many calls were evaluated before it (orders it against CUDA work)
+    how: str  # "os.environ[...] =", "os.environ.setdefault", "os.putenv", "os.environ.update"
+
+
+@dataclass
+class SeedTruthTest:
+    """A seed tested for truth: ``if args.seed:``, ``x if seed else y``, ``seed or 42``.
+
+    ``node`` is what a fix replaces: the tested name (``seed is not None``), the ``not seed``
+    operation (``seed is None``) or the whole ``seed or default``.
+    """
+
+    node: cst.CSTNode
+    expr: cst.CSTNode  # the seed expression itself
+    label: str
+    kind: str  # "test", "not", "or"
+
+
 @dataclass
 class SemanticModel:
     module: cst.Module
@@ -131,12 +177,18 @@ class SemanticModel:
     placements: list = field(default_factory=list)
     called_keys: set = field(default_factory=set)
     aliased_lists: list = field(default_factory=list)
-    # (node, qualified target, value) for ``torch.backends.cudnn.benchmark = True`` and the like.
+    # AttributeAssignment, for ``torch.backends.cudnn.benchmark = True`` and the like.
     attribute_assignments: list = field(default_factory=list)
+    env_writes: list = field(default_factory=list)  # EnvWrite
+    seed_truth_tests: list = field(default_factory=list)  # SeedTruthTest
+    scheduler_creations: list = field(default_factory=list)  # (CallFact, Scheduler)
+    distribution_samples: list = field(default_factory=list)  # CallFact of ``latent_dist.sample()``
+    main_guard: Optional[cst.CSTNode] = None  # the module's ``if __name__ == "__main__":``
     generator_objects: list = field(default_factory=list)
     determinism_setups: list = field(default_factory=list)  # CallFact
     seeding_calls: list = field(default_factory=list)  # CallFact
     _positions: Optional[dict] = None
+    _call_order: Optional[dict] = None
 
     # -- questions rules ask -------------------------------------------------------------
 
@@ -166,3 +218,165 @@ class SemanticModel:
 
     def uses_of(self, obj: GeneratorObject) -> list:
         return [u for u in self.generator_uses if obj in u.objects]
+
+    def assignments_to(self, *qualified: str) -> list:
+        wanted = set(qualified)
+        return [a for a in self.attribute_assignments if a.qualified in wanted]
+
+    def call_fact(self, node: cst.CSTNode) -> Optional[CallFact]:
+        index = self.call_order(node)
+        return self.calls[index] if index is not None else None
+
+    def call_order(self, node: cst.CSTNode) -> Optional[int]:
+        """The index of a call in evaluation order (module body first, then functions)."""
+        if self._call_order is None:
+            self._call_order = {id(c.node): i for i, c in enumerate(self.calls)}
+        return self._call_order.get(id(node))
+
+    @property
+    def lasting_determinism_setups(self) -> list:
+        """Determinism setups other than a scoped toggle: a function that saves
+        ``torch.are_deterministic_algorithms_enabled()``, switches deterministic algorithms on
+        around one operation and restores the saved mode (``use_deterministic_algorithms(prior)``).
+        Such a helper sets up nothing for the module it lives in."""
+        restoring_scopes = {
+            c.scope for c in self.calls_to(*catalog.USE_DETERMINISTIC_ALGORITHMS)
+            if (c.positional(0) or c.keyword("mode")) is not None
+            and not isinstance((c.positional(0) or c.keyword("mode")).value, Const)
+        }
+        return [c for c in self.determinism_setups
+                if not (c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS and c.scope in restoring_scopes)]
+
+    def global_rng_draws(self) -> list:
+        """(node, description) of every draw from torch's global random state, in evaluation
+        order: sampling pipeline calls, ``torch.randn``-style calls and ``latent_dist.sample()``
+        without a generator, and training steps (``backward`` in a loop: initialisation,
+        dropout and shuffling all draw from it)."""
+        draws = []
+        samples = {id(c) for c in self.distribution_samples}
+        for call in self.calls:
+            if call.pipeline is not None:
+                if (catalog.is_sampling_pipeline_class(call.pipeline.class_name)
+                        and call.passes("generator") is False and call.passes("latents") is False
+                        and not call.star_args):
+                    draws.append((call.node, "a pipeline call without a generator"))
+            elif call.qualname in catalog.TORCH_RANDOM_FUNCTIONS and call.passes("generator") is False:
+                draws.append((call.node, f"`{call.qualname}` without a generator"))
+            elif id(call) in samples and call.passes("generator") is False and not call.arguments:
+                draws.append((call.node, "`latent_dist.sample()` without a generator"))
+            elif call.method == "backward" and call.loop_depth:
+                draws.append((call.node, "a training loop"))
+        return draws
+
+    def is_entry_point(self) -> bool:
+        """A module meant to be run: it has ``if __name__ == "__main__":``, or calls a pipeline or
+        runs a training loop at its top level (a script or an exported notebook). Top-level random
+        draws alone do not make one: library modules build example inputs that way."""
+        if self.main_guard is not None:
+            return True
+        return any(c.scope == "<module>" and (c.pipeline is not None or (c.method == "backward" and c.loop_depth))
+                   for c in self.calls)
+
+    def may_seed_globally(self) -> bool:
+        """Whether the module makes a seeding call, or a call that may well be one: a function of
+        its own or of another project named like ``seed_everything``/``setup_seed``/``fix_seeds``.
+        Used only to keep rules silent."""
+        if self.seeding_calls:
+            return True
+        for call in self.calls:
+            written = call.node.func
+            last = written.attr.value if isinstance(written, cst.Attribute) else (
+                written.value if isinstance(written, cst.Name) else "")
+            if "seed" not in last.lower() or last in _NOT_SEEDING_METHODS:
+                continue
+            if isinstance(call.receiver, Generator) or (call.qualname or "").startswith("torch."):
+                continue
+            return True
+        return False
+
+    # -- schedulers
+
+    def step_noise(self, call: CallFact) -> Optional[str]:
+        """Why ``<scheduler>.step(...)`` draws noise, or None when it does not or may not.
+
+        Only a scheduler whose class is known, and settings whose values are known (passed as
+        literals, or left at the class default), give an answer; anything else is None.
+        """
+        if call.method != "step" or not isinstance(call.receiver, Scheduler):
+            return None
+        scheduler = call.receiver
+        entry = catalog.scheduler_step_noise(scheduler.class_name)
+        if entry is None:
+            return None
+        short = scheduler.class_name.rsplit(".", 1)[-1]
+        noise_argument = entry.get("noise_argument")
+        if noise_argument and call.passes(noise_argument) is not False:
+            return None
+        if entry["draws"] == "always":
+            for setting in entry.get("unless_config_set", ()):
+                if scheduler.passes(setting) is not False:
+                    return None
+            return f"`{short}.step` always draws noise"
+        if entry["draws"] != "when":
+            return None
+        for gates in entry["any_of"]:
+            reasons = []
+            for gate in gates:
+                opened = self._gate_opened(call, scheduler, gate)
+                if opened is None:
+                    return None
+                if not opened:
+                    break
+                reasons.append(gate["name"])
+            else:
+                return f"`{short}.step` draws noise with this {'/'.join(reasons)} setting"
+        return None
+
+    @staticmethod
+    def _gate_opened(call: CallFact, scheduler: Scheduler, gate: dict) -> Optional[bool]:
+        if gate["source"] == "argument":
+            if len([a for a in call.arguments if a.keyword is None]) > 3 or call.star_args:
+                return None  # passed positionally: not worth guessing which is which
+            passed = call.passes(gate["name"])
+            if passed is None:
+                return None
+            value = call.passed_value(gate["name"]) if passed else Const(gate["default"])
+        else:
+            known, value = scheduler.setting(gate["name"])
+            if not known:
+                return None
+            if value is None:
+                value = Const(gate["default"])
+        results = set()
+        for option in possible_values(value):
+            if not isinstance(option, Const):
+                return None
+            results.add(_gate_test(gate["test"], option.value))
+        if None in results or len(results) != 1:
+            return None
+        return results.pop()
+
+    # -- tensors
+
+    def unseeded_tensor(self, value: Optional[Value]) -> Optional[Tensor]:
+        return value if isinstance(value, Tensor) and not value.seeded else None
+
+
+# Methods with "seed" in their name that do not seed the global random state.
+_NOT_SEEDING_METHODS = frozenset({"seed", "initial_seed", "manual_seed", "get_seed"})
+
+
+def _gate_test(test, value) -> Optional[bool]:
+    if test == ">0":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None if value is not None else False
+        return value > 0
+    if test == "truthy":
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return bool(value)
+        return None
+    if isinstance(test, dict) and "in" in test:
+        if not isinstance(value, str):
+            return None
+        return value in test["in"]
+    return None

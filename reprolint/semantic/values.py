@@ -117,6 +117,41 @@ class Scheduler(Value):
     class_name: Optional[str]
     origin: Optional[cst.CSTNode] = field(default=None, compare=False, hash=False)
     kwargs: tuple = ()  # (keyword, Value) pairs from the constructor or from_config call
+    # How it was made: "init" (``X(...)``), "from_config", "from_pretrained", or "annotation" (a
+    # parameter annotated with the class).
+    made_by: str = "init"
+    # A ``**kw`` in that call: any setting may have been passed.
+    open_kwargs: bool = False
+
+    def setting(self, name: str) -> tuple:
+        """(known, value) of a configuration setting passed when the scheduler was made.
+
+        ``(True, None)`` when it was not passed (the class default applies) and nothing else
+        could have passed it; ``(False, None)`` when a ``**kw`` may have.
+        """
+        for keyword, value in self.kwargs:
+            if keyword == name:
+                return True, value
+        return (False, None) if self.open_kwargs else (True, None)
+
+    def passes(self, name: str) -> Optional[bool]:
+        if any(keyword == name for keyword, _ in self.kwargs):
+            return True
+        return None if self.open_kwargs else False
+
+
+@dataclass(frozen=True)
+class Distribution(Value):
+    """A diffusers ``DiagonalGaussianDistribution`` (``vae.encode(x).latent_dist``)."""
+
+    origin: Optional[cst.CSTNode] = field(default=None, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Sequence(Value):
+    """A list or tuple of things other than generators (prompts, images); ``length`` if known."""
+
+    length: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +182,11 @@ def join(a: Optional[Value], b: Optional[Value]) -> Optional[Value]:
         return a
     if isinstance(a, Pipeline) and isinstance(b, Pipeline):
         return Pipeline(a.class_name if a.class_name == b.class_name else None, a.origin)
+    # ``g = torch.Generator(...).manual_seed(s) if seed is not None else None``: where a
+    # generator is passed at all, it is that one.
+    for maybe, other in ((a, b), (b, a)):
+        if isinstance(maybe, (Generator, GeneratorList)) and other == Const(None):
+            return maybe
     options = set()
     for v in (a, b):
         if isinstance(v, OneOf):

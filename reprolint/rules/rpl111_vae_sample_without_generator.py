@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from reprolint.rules.base import Example, Rule
+
+
+class VaeSampleWithoutGenerator(Rule):
+    """
+    ## What it does
+    Flags `<x>.latent_dist.sample()` (and `DiagonalGaussianDistribution(...).sample()`) called
+    without a generator.
+
+    ## Why is this bad?
+    Sampling the VAE's latent distribution adds Gaussian noise. Without a generator that noise
+    comes from torch's global random state, so encoding the same image twice gives different
+    latents (and different img2img or training results).
+
+    ## Example
+    ```python
+    latents = vae.encode(pixel_values).latent_dist.sample()
+    ```
+
+    ## Use instead
+    ```python
+    latents = vae.encode(pixel_values).latent_dist.sample(generator=generator)
+    # or, where no noise is wanted:
+    latents = vae.encode(pixel_values).latent_dist.mode()
+    ```
+
+    ## Fix safety
+    No automatic fix: whether to seed the sample or take the mode is the author's decision.
+
+    ## Evidence
+    - huggingface/diffusers#9981.
+    """
+
+    code = "RPL111"
+    name = "vae-sample-without-generator"
+    summary = "VAE `latent_dist.sample()` without a generator"
+    triggers = ("latent_dist", "DiagonalGaussianDistribution")
+
+    def check(self, model):
+        for call in model.distribution_samples:
+            if call.passes("generator") is not False or call.positional(0) is not None or call.star_args:
+                continue
+            yield self.report(
+                model, call.node,
+                "`latent_dist.sample()` without a generator draws from torch's global random state; "
+                "pass `generator=` (or use `.mode()` for the deterministic latent)",
+            )
+
+    VALID = [
+        Example(
+            """
+            latents = vae.encode(pixel_values).latent_dist.sample(generator=generator)
+            """
+        ),
+        Example(
+            """
+            latents = vae.encode(pixel_values).latent_dist.mode()
+            """
+        ),
+    ]
+    INVALID = [
+        Example(
+            """
+            latents = vae.encode(batch["pixel_values"].to(weight_dtype)).latent_dist.sample()
+            latents = latents * vae.config.scaling_factor
+            """,
+            expect=[(1, 11)],
+        ),
+        Example(
+            """
+            posterior = vae.encode(image).latent_dist
+            z = posterior.sample()
+            """,
+            expect=[(2, 5)],
+        ),
+    ]

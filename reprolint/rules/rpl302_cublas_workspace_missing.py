@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
+from reprolint.semantic.values import Const, possible_values
+
+
+class CublasWorkspaceMissing(Rule):
+    """
+    ## What it does
+    Flags `torch.use_deterministic_algorithms(True)` in a module that never sets the
+    environment variable `CUBLAS_WORKSPACE_CONFIG` to `:4096:8` or `:16:8`
+    (`os.environ[...] = ...`, `os.environ.setdefault(...)`, `os.environ.update(...)`,
+    `os.putenv(...)`), or that sets it only after the module's first CUDA work (a GPU placement
+    earlier at the top level). A function that switches deterministic algorithms on around one
+    operation and then restores the saved mode is a scoped toggle, not a setup, and is not
+    reported. Not reported where `enable_full_determinism()` or a helper named
+    in `determinism-helpers` is used (they set the variable), nor where the module mentions the
+    variable in a way reprolint does not follow.
+
+    ## Why is this bad?
+    With deterministic algorithms on, cuBLAS matrix multiplies on CUDA 10.2+ raise a
+    `RuntimeError` unless the workspace is configured, and cuBLAS reads the variable once, when it
+    initialises: setting it after CUDA work has started has no effect.
+
+    ## Example
+    ```python
+    import torch
+
+    torch.use_deterministic_algorithms(True)
+    ```
+
+    ## Use instead
+    ```python
+    import os
+
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    import torch
+
+    torch.use_deterministic_algorithms(True)
+    ```
+
+    ## Fix safety
+    No automatic fix yet. Inserting `os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")`
+    before `import torch` would be a safe fix: a value already set in the environment wins.
+
+    ## Evidence
+    - PyTorch docs, `torch.use_deterministic_algorithms` and `notes/randomness.rst`.
+    - NVIDIA cuBLAS docs, "Results reproducibility".
+    """
+
+    code = "RPL302"
+    name = "cublas-workspace-missing"
+    summary = "deterministic algorithms without `CUBLAS_WORKSPACE_CONFIG`"
+    triggers = ("use_deterministic_algorithms",)
+
+    def check(self, model):
+        switches = [c for c in model.lasting_determinism_setups if c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS]
+        if not switches or _sets_variable_elsewhere(model):
+            return
+        writes = [w for w in model.env_writes if w.name == catalog.CUBLAS_WORKSPACE_CONFIG]
+        if not writes:
+            if catalog.CUBLAS_WORKSPACE_CONFIG in model.source:
+                return  # written in a way we do not follow (a loop, a subprocess env)
+            yield self.report(
+                model, switches[0].node,
+                "deterministic algorithms without CUBLAS_WORKSPACE_CONFIG: cuBLAS raises an error (or "
+                'is not deterministic); set os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8" before '
+                "importing torch",
+            )
+            return
+        if not any(_may_be_deterministic_workspace(w.value) for w in writes):
+            yield self.report(
+                model, switches[0].node,
+                "CUBLAS_WORKSPACE_CONFIG is set, but not to `:4096:8` or `:16:8`, the values that make "
+                "cuBLAS deterministic",
+            )
+            return
+        first_cuda = _first_top_level_cuda_work(model)
+        if first_cuda is None:
+            return
+        if all(w.scope == "<module>" and w.order > first_cuda[0] for w in writes):
+            yield self.report(
+                model, switches[0].node,
+                f"CUBLAS_WORKSPACE_CONFIG is set only after CUDA work started (line "
+                f"{model.line(first_cuda[1])}); cuBLAS reads it once at initialisation: set it before",
+            )
+
+    VALID = [
+        Example(
+            """
+            import os
+
+            os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"
+            import torch
+
+            torch.use_deterministic_algorithms(True)
+            """
+        ),
+        Example(
+            """
+            import torch
+            from diffusers.utils.torch_utils import enable_full_determinism
+
+            enable_full_determinism()
+            """
+        ),
+    ]
+    INVALID = [
+        Example(
+            """
+            import torch
+
+            torch.use_deterministic_algorithms(True)
+            model = torch.nn.Linear(2, 2).to("cuda")
+            """,
+            expect=[(3, 1)],
+        ),
+        Example(
+            """
+            import os
+            import torch
+
+            model = torch.nn.Linear(2, 2).to("cuda")
+            model(torch.ones(2, device="cuda"))
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+            torch.use_deterministic_algorithms(True)
+            """,
+            expect=[(7, 1)],
+        ),
+    ]
+
+
+def _sets_variable_elsewhere(model) -> bool:
+    """``enable_full_determinism`` and the user's determinism helpers set the variable;
+    ``set_seed(deterministic=True)`` and Lightning's ``Trainer(deterministic=True)`` do not."""
+    plain_switches = catalog.USE_DETERMINISTIC_ALGORITHMS | catalog.SET_SEED_WITH_DETERMINISTIC | catalog.LIGHTNING_TRAINERS
+    return any(c.qualname not in plain_switches for c in model.determinism_setups)
+
+
+def _may_be_deterministic_workspace(value) -> bool:
+    for option in possible_values(value):
+        if not isinstance(option, Const) or option.value in catalog.CUBLAS_DETERMINISTIC_WORKSPACES:
+            return True
+    return False
+
+
+def _first_top_level_cuda_work(model):
+    """(evaluation order, node) of the first GPU placement at the module's top level."""
+    best = None
+    for placement in model.placements:
+        fact = model.call_fact(placement.node)
+        if fact is None or fact.scope != "<module>":
+            continue
+        order = model.call_order(placement.node)
+        if best is None or order < best[0]:
+            best = (order, placement.node)
+    return best

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
+from reprolint.semantic.values import Const
+
+
+class NondeterministicBackend(Rule):
+    """
+    ## What it does
+    In a module that sets up determinism (see RPL301; a function that only switches deterministic
+    algorithms on around one operation and restores the saved mode does not count), flags what
+    undoes it:
+    `enable_xformers_memory_efficient_attention()`, `torch.compile(...)`,
+    `torch.backends.cuda.matmul.allow_tf32 = True`, `torch.backends.cudnn.allow_tf32 = True`
+    and `torch.set_float32_matmul_precision("high")` / `("medium")`.
+
+    ## Why is this bad?
+    The module asked for deterministic results, then switched on something that does not give
+    them: xFormers' attention kernels are not deterministic in backward and vary across GPUs,
+    compiled graphs may fuse and reorder floating-point operations differently, and TF32
+    matmuls round differently from float32. The determinism setup then promises more than it
+    delivers.
+
+    ## Example
+    ```python
+    enable_full_determinism()
+    pipe.enable_xformers_memory_efficient_attention()
+    ```
+
+    ## Use instead
+    ```python
+    enable_full_determinism()
+    # keep the default attention processor when results must be reproducible
+    ```
+
+    ## Fix safety
+    No automatic fix: these switches trade reproducibility for speed, the author's call.
+
+    ## Evidence
+    - huggingface/diffusers#1339 (xFormers breaks reproducibility).
+    - pytorch/pytorch#94855; PyTorch docs, "TensorFloat-32 (TF32) on Ampere devices".
+    """
+
+    code = "RPL305"
+    name = "nondeterministic-backend"
+    summary = "a nondeterministic backend in a module that asks for determinism"
+    triggers = ("xformers", "compile", "allow_tf32", "set_float32_matmul_precision")
+
+    def check(self, model):
+        if not model.lasting_determinism_setups:
+            return
+        found = []
+        for call in model.calls:
+            if call.method in catalog.XFORMERS_ATTENTION_METHODS:
+                found.append((call.node, f"`{call.method}()`"))
+            elif call.qualname in catalog.TORCH_COMPILE:
+                found.append((call.node, "`torch.compile`"))
+            elif call.qualname in catalog.SET_FLOAT32_MATMUL_PRECISION:
+                arg = call.positional(0) or call.keyword("precision")
+                if arg is not None and isinstance(arg.value, Const) and arg.value.value in ("high", "medium"):
+                    found.append((call.node, f'`set_float32_matmul_precision("{arg.value.value}")`'))
+        for assignment in model.assignments_to(*catalog.TF32_SWITCHES):
+            if isinstance(assignment.value, Const) and assignment.value.value is True:
+                found.append((assignment.statement, f"`{assignment.qualified} = True`"))
+        for node, what in found:
+            yield self.report(
+                model, node,
+                f"{what} is not deterministic, and this module sets up determinism: the results will "
+                "still vary",
+            )
+
+    VALID = [
+        Example(
+            """
+            import torch
+
+            torch.compile(model)
+            """,
+            note="no determinism asked for",
+        ),
+        Example(
+            """
+            import torch
+
+            torch.use_deterministic_algorithms(True)
+            torch.set_float32_matmul_precision("highest")
+            """
+        ),
+    ]
+    INVALID = [
+        Example(
+            """
+            import torch
+            from diffusers.utils.torch_utils import enable_full_determinism
+
+            enable_full_determinism()
+            pipe.enable_xformers_memory_efficient_attention()
+            torch.backends.cuda.matmul.allow_tf32 = True
+            """,
+            expect=[(5, 1), (6, 1)],
+        ),
+    ]
