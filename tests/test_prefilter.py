@@ -178,3 +178,12 @@ def test_a_pipeline_rule_skips_a_file_without_a_diffusers_import():
     assert not Linter(Settings(select=("RPL101",))).could_match(code)
     assert Linter(Settings(select=("RPL101",)), prefilter=False).could_match(code)
     assert os.path.isdir(ROOT / "examples")
+
+
+def test_a_settings_dependent_check_follows_the_settings():
+    code = "import torch\nfrom myproj.utils import make_det\nmake_det()\nnet = torch.compile(model)\n"
+    with_helper = Settings(select=("RPL305",), determinism_helpers=("myproj.utils.make_det",))
+    on, off = Linter(with_helper), Linter(with_helper, prefilter=False)
+    assert on.could_match(code)
+    assert _findings(on, code) == _findings(off, code) != []
+    assert not Linter(Settings(select=("RPL305",))).could_match(code)

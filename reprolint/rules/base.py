@@ -30,7 +30,7 @@ class Rule:
     # anything to report; empty means no such requirement. Also a prefilter input: declare one
     # only when every finding needs a value the analyzer recognises by a name under them.
     requires_imports: ClassVar[tuple] = ()
-    # Optionally a classmethod ``could_report(facts) -> bool`` over the module's stdlib-ast facts
+    # Optionally a method ``could_report(facts) -> bool`` over the module's stdlib-ast facts
     # (``reprolint.prefilter.ModuleFacts``), False only when no finding is possible; the second
     # stage of the prefilter. Keep it an over-approximation of what ``check`` can report.
     could_report: ClassVar[Optional[Callable]] = None
