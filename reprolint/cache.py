@@ -166,7 +166,8 @@ def clean(directory: str) -> bool:
         with open(os.path.join(directory, "CACHEDIR.TAG"), encoding="utf-8") as handle:
             is_ours = handle.read().startswith(CACHEDIR_TAG.splitlines()[0])
     except OSError:
-        is_ours = not os.listdir(directory)
+        # `--verify` keeps its verdicts in the same folder and may have made it, without the tag.
+        is_ours = set(os.listdir(directory)) <= {".gitignore", "CACHEDIR.TAG", SCHEMA, "verify"}
     if not is_ours:
         raise CacheError(f"{directory}: not a reprolint cache (no CACHEDIR.TAG); not removing it")
     try:

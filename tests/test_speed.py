@@ -255,3 +255,12 @@ def test_progress_appears_only_after_a_second_and_only_when_enabled(monkeypatch)
     clock.now = 5.0
     off.advance(5)
     assert shown == []
+
+
+def test_clean_removes_a_cache_folder_that_verify_made(tree):
+    folder = tree / ".reprolint_cache"
+    (folder / "verify").mkdir(parents=True)
+    (folder / ".gitignore").write_text("*\n")
+    (folder / "verify" / "verdict.json").write_text("{}")
+    assert run_cli("clean", cwd=tree).returncode == 0
+    assert not folder.exists()
