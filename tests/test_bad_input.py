@@ -321,3 +321,34 @@ def test_syntax_python_accepts_but_libcst_does_not_is_a_parse_error(tmp_path, mo
     monkeypatch.setattr(libcst, "parse_module", lagging_parse)
     errors = _run(tmp_path, "newer.py", b"import torch\nnewer_syntax = torch.Generator()\n")
     assert errors["newer.py"] == "could not parse: unsupported syntax"
+
+
+def test_a_worker_process_that_dies_is_that_file_s_error_and_the_run_ends(tmp_path, monkeypatch):
+    # A native crash (or the OOM killer) ends a worker without a Python exception. The pool
+    # must neither wait forever for the lost file nor lose the others.
+    import threading
+
+    import reprolint.parallel
+    from reprolint.settings import Settings
+
+    real_lint_document = Linter.lint_document
+
+    def dies_on_crash_py(self, document):
+        if document.path.endswith("crash.py"):
+            os._exit(9)
+        return real_lint_document(self, document)
+
+    monkeypatch.setattr(Linter, "lint_document", dies_on_crash_py)  # forked workers inherit it
+    names = [f"f{i}.py" for i in range(6)] + ["crash.py"]
+    for name in names:
+        (tmp_path / name).write_bytes(GOOD_WITH_FINDING)
+    files = sorted(str(tmp_path / name) for name in names)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(
+        reprolint.parallel.lint_files(files, Settings(), jobs=2)), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "the pool waited forever for the dead worker's file"
+    reports = {os.path.basename(r.path): r for r in results[0]}
+    assert reports["crash.py"].errors[0].message.startswith(f"{INTERNAL_ERROR}: the process linting this file died")
+    assert all(len(reports[name].findings) == 1 and not reports[name].errors for name in names if name != "crash.py")

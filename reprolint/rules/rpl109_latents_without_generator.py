@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 
 
 class LatentsWithoutGenerator(Rule):
@@ -41,6 +42,7 @@ class LatentsWithoutGenerator(Rule):
     name = "latents-without-generator"
     summary = "`latents=` drawn without a generator"
     triggers = ("latents",)
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
     def check(self, model):
         reported = set()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 
 
 class StochasticStepWithoutGenerator(Rule):
@@ -51,6 +52,7 @@ class StochasticStepWithoutGenerator(Rule):
     name = "stochastic-step-without-generator"
     summary = "noise-drawing `scheduler.step` without a generator"
     triggers = ("Scheduler",)
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a diffusers scheduler
 
     def check(self, model):
         for call in model.calls:

@@ -38,6 +38,7 @@ class SdeSchedulerWithoutNoiseSeed(Rule):
     name = "sde-scheduler-without-noise-seed"
     summary = "SDE scheduler without `noise_sampler_seed=`"
     triggers = ("Scheduler",)
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a diffusers scheduler
 
     def check(self, model):
         for call, scheduler in model.scheduler_creations:

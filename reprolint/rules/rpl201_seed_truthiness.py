@@ -41,6 +41,11 @@ class SeedTruthiness(Rule):
     summary = "seed tested for truth (seed 0 counts as no seed)"
     triggers = ("seed", "SEED", "Seed")
 
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        # Every finding tests a name or attribute whose last part names a seed.
+        return any("seed" in word.lower() for word in facts.words)
+
     def check(self, model):
         for test in model.seed_truth_tests:
             if test.kind == "or":
