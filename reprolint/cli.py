@@ -16,7 +16,7 @@ from reprolint.fix.command import fix_options
 from reprolint.parallel import lint_paths_fast, speed_options
 from reprolint.registry import resolve_rule
 from reprolint.rules import ALL_RULES
-from reprolint.verify.cli import pop_verify_options, run_verify, verify_options
+from reprolint.verify.cli import EXIT_INTERRUPTED, pop_verify_options, run_verify, verify_options
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -127,10 +127,15 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
             click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
         if not cli_options.machine_readable(ecosystem):  # json and the rest still print `[]` etc.
             sys.exit(EXIT_CLEAN)
+    interrupted = False
     if verify["verify"]:
         # One cache folder and one --no-cache for lint results and verify verdicts.
-        run_verify(run, settings, **{**verify, "no_cache": no_cache}, cache_dir=cache_dir)
+        interrupted = run_verify(run, settings, **{**verify, "no_cache": no_cache}, cache_dir=cache_dir)
     cli_options.emit(run, ecosystem, quiet, unsafe_fixes)
+    if verify["verbose"]:
+        cli_options.echo_tracebacks(run)
+    if interrupted:
+        sys.exit(EXIT_INTERRUPTED)
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     if run.errors:

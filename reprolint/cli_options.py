@@ -163,3 +163,10 @@ def emit(run, options: dict, quiet: bool, unsafe_fixes: bool = False, summary_li
             _fail(f"{output_file}: could not write the report: {exc.strerror or exc}")
     else:
         click.echo(text, nl=False, color=color)
+
+
+def echo_tracebacks(run) -> None:
+    """With --verbose: the traceback of each internal error, for a bug report."""
+    for error in run.errors:
+        if error.detail:
+            click.echo(f"{error.location}: traceback of the internal error:\n{error.detail}", err=True)

@@ -13,6 +13,7 @@ anchored at the project root (the folder of the configuration file, else the wor
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -226,6 +227,15 @@ def discover(paths, settings: Optional[Settings] = None, suffixes=None) -> Disco
     return result
 
 
+def _special_file(path: str) -> bool:
+    """A FIFO, socket or device: not source code, and opening one can block. A dangling
+    symlink is not special: reading it reports the error."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _walk(root: str, selector: FileSelector, suffixes=None, base: Optional[str] = None) -> list:
     found = []
     visited = set()
@@ -241,7 +251,10 @@ def _walk(root: str, selector: FileSelector, suffixes=None, base: Optional[str] 
         for name in sorted(files):
             wanted = name.endswith(tuple(suffixes)) if suffixes else selector.included_name(absolute, name)
             if wanted and not selector.excluded_name(absolute, name, False, base):
-                found.append(os.path.join(folder, name))
+                path = os.path.join(folder, name)
+                if _special_file(path):
+                    continue  # reading a FIFO named x.py would wait forever for a writer
+                found.append(path)
     return sorted(found)
 
 

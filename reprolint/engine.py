@@ -4,6 +4,8 @@ semantic model once, and let every enabled rule ask it questions."""
 from __future__ import annotations
 
 import ast
+import contextlib
+import traceback
 import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
@@ -22,6 +24,35 @@ from reprolint.settings import Settings
 from reprolint.sources import SourceDocument, SourceError, decode_source, document_from_bytes, read_document
 
 PARSE_ERROR = "could not parse"
+INTERNAL_ERROR = "internal error"
+# libcst's tree, its positions and the analysis cost about 50 s and 700 MB per MB of source
+# (a generated 5 MB table took 260 s and 3.6 GB), so a file that big is an error, not a hang.
+# Files no rule could match are only checked by the stdlib parser and have no limit.
+MAX_ANALYSED_CHARS = 1_000_000
+TOO_LARGE = "too large to analyse"
+
+
+def too_large_message(chars: int) -> str:
+    return (f"{TOO_LARGE}: {chars:,} characters, over the limit of {MAX_ANALYSED_CHARS:,} "
+            "(generated code? exclude it)")
+
+
+@contextlib.contextmanager
+def quiet_python_warnings():
+    """`"\\d"` or `1()` in the user's file: Python's warnings about it, raised while parsing it or
+    evaluating its literals, are not findings, and printed on stderr they garble the report."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
+def internal_error(path: str, where: str, exc: BaseException) -> FileError:
+    """A bug in reprolint met on one file: named as ours, with the traceback kept for --verbose,
+    so the run goes on and the user can report it."""
+    return FileError(path, f"{INTERNAL_ERROR} in {where}: {type(exc).__name__}: {exc} "
+                           "(a reprolint bug; please report it with this file; --verbose shows the traceback)",
+                     detail="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
 
 
 def read_source(path: str) -> str:
@@ -92,6 +123,9 @@ class Linter:
             if not _compiles(source, path):  # the fast check; the tree is not needed
                 self._check_syntax_cheaply(source, report)
             return report
+        if len(source) > MAX_ANALYSED_CHARS:  # before the stdlib parser, which alone takes seconds
+            report.errors.append(FileError(path, too_large_message(len(source))))
+            return report
         # Its tree feeds the prefilter's second stage, and parse() need not check again.
         tree = self._check_syntax_cheaply(source, report)
         if tree is None:
@@ -107,6 +141,9 @@ class Linter:
     def parse(self, source: str, report: FileReport, syntax_checked: bool = False) -> Optional[cst.Module]:
         """The module's tree, or None with the reason added to ``report.errors``."""
         path = report.path
+        if len(source) > MAX_ANALYSED_CHARS:
+            report.errors.append(FileError(path, too_large_message(len(source))))
+            return None
         # The stdlib parser first: it is ~9x cheaper than libcst's, gives Python's own messages,
         # and turns pathological nesting into an error instead of a native stack overflow in
         # libcst's parser (which would kill the whole run).
@@ -125,6 +162,10 @@ class Linter:
 
     def lint_module(self, module: cst.Module, source: str, report: FileReport) -> FileReport:
         """Run the rules over a parsed module; the fixer calls this to keep the tree it edits."""
+        with quiet_python_warnings():
+            return self._lint_module(module, source, report)
+
+    def _lint_module(self, module: cst.Module, source: str, report: FileReport) -> FileReport:
         path = report.path
         try:
             model = analyse(module, source, path,
@@ -132,6 +173,9 @@ class Linter:
                             seeding_helpers=self.settings.seeding_helpers)
         except RecursionError:
             report.errors.append(FileError(path, "could not analyse: nesting too deep"))
+            return report
+        except Exception as exc:  # a bug in reprolint must not end the run: report it for this file
+            report.errors.append(internal_error(path, "the analyzer", exc))
             return report
         noqa = NoqaIndex.from_source(source)
         ignored_here = self.per_file_ignores.codes_for(path)
@@ -144,6 +188,8 @@ class Linter:
                         report.findings.append(finding)
             except RecursionError:
                 report.errors.append(FileError(path, f"{rule.code} could not analyse: nesting too deep"))
+            except Exception as exc:  # one broken rule must not cost the other rules' findings
+                report.errors.append(internal_error(path, rule.code, exc))
         if self.reports_unused_noqa and UnusedNoqa.code not in ignored_here:
             report.findings.extend(self._unused_noqa(noqa, source, path, ignored_here))
         report.findings.sort(key=lambda f: f.sort_key)
@@ -158,14 +204,15 @@ class Linter:
     def _check_syntax_cheaply(source: str, report: FileReport):
         """The stdlib ast of ``source``, or None with the syntax error added to ``report``."""
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) are not ours
+            with quiet_python_warnings():
                 return ast.parse(source, report.path)
         except SyntaxError as exc:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {exc.msg}",
                                            exc.lineno or 1, exc.offset or 1))
-        except (RecursionError, MemoryError, ValueError) as exc:
-            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}"))
+        except RecursionError:
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: nesting too deep (RecursionError)"))
+        except (MemoryError, ValueError) as exc:
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
         return None
 
     def _unused_noqa(self, noqa: NoqaIndex, source: str, path: str, ignored_here) -> list:
@@ -182,6 +229,14 @@ class Linter:
     def lint_document(self, document: SourceDocument) -> FileReport:
         """Lint a file's Python text and move the findings back to the file's own positions.
         A Markdown block that does not parse is blanked (with a note) and the page parsed again."""
+        try:
+            return self._lint_document(document)
+        except Exception as exc:  # what lint_source does not catch itself (noqa, relocation)
+            report = FileReport(document.path)
+            report.errors.append(internal_error(document.path, "reprolint", exc))
+            return report
+
+    def _lint_document(self, document: SourceDocument) -> FileReport:
         report = self.lint_source(document.python, document.path)
         for _ in range(2):
             parse_errors = [e for e in report.errors if e.message.startswith(PARSE_ERROR)]
@@ -193,20 +248,21 @@ class Linter:
 
     def lint_bytes(self, data: bytes, path: str) -> FileReport:
         """Lint content that is not read from ``path`` (standard input with --stdin-filename)."""
+        return self._lint_loaded(path, lambda: document_from_bytes(data, path))
+
+    def lint_file(self, path: str) -> FileReport:
+        return self._lint_loaded(path, lambda: read_document(path))
+
+    def _lint_loaded(self, path: str, load) -> FileReport:
         try:
-            document = document_from_bytes(data, path)
+            document = load()
         except SourceError as exc:
             report = FileReport(path)
             report.errors.append(FileError(path, str(exc)))
             return report
-        return self.lint_document(document)
-
-    def lint_file(self, path: str) -> FileReport:
-        try:
-            document = read_document(path)
-        except SourceError as exc:
+        except Exception as exc:  # a bug in a source adapter must not end the run either
             report = FileReport(path)
-            report.errors.append(FileError(path, str(exc)))
+            report.errors.append(internal_error(path, "reading the file", exc))
             return report
         return self.lint_document(document)
 

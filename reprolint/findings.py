@@ -77,6 +77,7 @@ class FileError:
     line: int = 1
     column: int = 1
     cell: Optional[int] = None  # the notebook code cell ``line`` is in
+    detail: Optional[str] = None  # an internal error's traceback, shown with --verbose
 
     @property
     def location(self) -> str:

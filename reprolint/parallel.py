@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 import os
 import sys
 import time
@@ -82,7 +84,6 @@ def _init_worker(settings, rules, prefilter, cache_directory, fingerprint) -> No
 
 def _lint_one(job) -> tuple:
     """Read, lint and (when caching) store one file. Runs in a worker or in this process."""
-    from reprolint.sources import SourceError, document_from_bytes
 
     index, path = job
     linter, cache = _worker_state["linter"], _worker_state["cache"]
@@ -93,11 +94,7 @@ def _lint_one(job) -> tuple:
         report = FileReport(path)
         report.errors.append(FileError(path, f"could not read: {exc.strerror or exc}"))
         return index, detach(report), None  # not cached: there is no content to key it by
-    try:
-        report = linter.lint_document(document_from_bytes(data, path))
-    except SourceError as exc:
-        report = FileReport(path)
-        report.errors.append(FileError(path, str(exc)))
+    report = linter.lint_bytes(data, path)  # which turns any failure into this file's error
     detached = detach(report)
     write_error = None
     if cache is not None:
@@ -196,10 +193,44 @@ def _run_jobs(misses: list, jobs: int, init_args: tuple):
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunksize = max(1, min(8, len(misses) // (workers * 16)))
-    with context.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
-        # imap streams results back in submission order while later files are still being
-        # linted; only findings cross the process boundary.
-        yield from pool.imap(_lint_one, misses, chunksize)
+    done = 0
+    try:
+        # concurrent.futures, not multiprocessing.Pool: when a worker dies (a native crash, the
+        # OOM killer) Pool waits forever for its lost task; an executor reports BrokenProcessPool.
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                 initargs=init_args) as pool:
+            # map streams results back in submission order while later files are still being
+            # linted; only findings cross the process boundary.
+            for result in pool.map(_lint_one, misses, chunksize=chunksize):
+                done += 1
+                yield result
+    except BrokenProcessPool:
+        yield from _one_process_per_file(misses[done:], context, init_args)
+
+
+def _one_process_per_file(jobs: list, context, init_args: tuple):
+    """After a worker died: lint the files it may have been on one at a time, so the one that
+    kills its process is reported as that file's error and every other file is still linted."""
+    pool = None
+    try:
+        for index, path in jobs:
+            if pool is None:
+                pool = ProcessPoolExecutor(1, mp_context=context, initializer=_init_worker, initargs=init_args)
+            try:
+                yield pool.submit(_lint_one, (index, path)).result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=True)
+                pool = None
+                report = FileReport(path)
+                report.errors.append(FileError(path, WORKER_DIED))
+                yield index, detach(report), None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+WORKER_DIED = ("internal error: the process linting this file died (a crash in a native extension, or "
+               "out of memory); a reprolint bug, please report it with this file")
 
 
 # ---------------------------------------------------------------------- the command line

@@ -252,6 +252,8 @@ def notebook_document(text: str, path: str) -> SourceDocument:
     except json.JSONDecodeError as exc:
         raise SourceError(f"not a valid notebook: invalid JSON at line {exc.lineno} column {exc.colno}: "
                           f"{exc.msg}") from None
+    except RecursionError:  # json nests by recursion: "[[[[...]]]]" a few thousand deep
+        raise SourceError("not a valid notebook: JSON nested too deeply") from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         if isinstance(notebook, dict) and "worksheets" in notebook:
             raise SourceError("not a valid notebook: nbformat 3 is not supported (convert it with "

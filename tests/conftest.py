@@ -7,6 +7,13 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests (tests/test_fuzz.py and others): a fixed example count and a per-example deadline
+# keep CI fast and bound how long one input may take; `--hypothesis-profile=long` explores more.
+hypothesis_settings.register_profile("ci", max_examples=40, deadline=5000, print_blob=True)
+hypothesis_settings.register_profile("long", max_examples=3000, deadline=20000, print_blob=True)
+hypothesis_settings.load_profile("ci")
 
 from reprolint.engine import Linter
 from reprolint.registry import select_rules

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 
 import pytest
 
-from reprolint.engine import Linter
+from tests.conftest import BAD_PIPELINE, invoke
+from reprolint.engine import INTERNAL_ERROR, MAX_ANALYSED_CHARS, TOO_LARGE, Linter
 
 GOOD_WITH_FINDING = b"import torch\ng = torch.Generator()\nx = torch.randn(2, generator=g)\n"
 
@@ -30,6 +33,9 @@ def _run(tmp_path, name, data):
         ("deep.py", b"import torch\nx = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "could not parse"),
         ("binary.py", bytes(range(256)) * 4, "NUL bytes"),
         ("broken.py", b"def f(:\n  pass\n", "could not parse"),
+        ("chain.py", b"import torch\nx = " + b"torch.ones(1) + " * 5000 + b"1\n", "nesting too deep"),
+        ("analysed_chain.py", b"import torch\ng = torch.Generator()\nx = " + b"g + " * 1500 + b"g\n",
+         "nesting too deep"),
     ],
 )
 def test_bad_file_is_a_per_file_error(tmp_path, name, data, reason):
@@ -72,3 +78,277 @@ def test_many_functions_do_not_make_analysis_quadratic(tmp_path):
     source = "import torch\n" + body + "g = torch.Generator()\ny = torch.randn(1, generator=g)\n"
     report = Linter().lint_source(source, "generated.py")
     assert [f.code for f in report.findings] == ["RPL107"]
+
+
+# -- encodings: what Python accepts, reprolint lints --------------------------------------------
+def test_latin1_without_a_cookie_is_an_error_and_with_one_is_linted(tmp_path):
+    # Python itself refuses latin-1 bytes without a PEP 263 cookie and accepts them with one;
+    # reprolint does the same, so a file it lints is a file Python runs.
+    latin1 = "# café\n".encode("latin-1") + GOOD_WITH_FINDING
+    (tmp_path / "no_cookie.py").write_bytes(latin1)
+    (tmp_path / "cookie.py").write_bytes(b"# -*- coding: latin-1 -*-\n" + latin1)
+    (tmp_path / "wrong_cookie.py").write_bytes(b"# coding: utf-8\n" + latin1)
+    (tmp_path / "unknown_cookie.py").write_bytes(b"# coding: no-such-codec\n" + GOOD_WITH_FINDING)
+    run = Linter().lint_paths([str(tmp_path)])
+    errors = {os.path.basename(e.path): e.message for e in run.errors}
+    assert errors.keys() == {"no_cookie.py", "wrong_cookie.py", "unknown_cookie.py"}
+    assert "not valid UTF-8 and no PEP 263 coding declaration" in errors["no_cookie.py"]
+    assert "not valid utf-8 text" in errors["wrong_cookie.py"]
+    assert "encoding" in errors["unknown_cookie.py"]
+    assert [(os.path.basename(f.path), f.code, f.start.line) for f in run.findings] == [("cookie.py", "RPL107", 5)]
+
+
+# -- size ---------------------------------------------------------------------------------------
+def test_five_megabyte_generated_file_is_a_clear_error_not_a_hang(tmp_path):
+    # Analysing 5 MB took 260 s and 3.6 GB; the limit makes it an immediate per-file error.
+    rows = "".join(f"    ({i}, {i * 0.5!r}, 'name_{i}'),\n" for i in range(160_000))
+    data = ("import torch\nTABLE = [\n" + rows + "]\n").encode() + GOOD_WITH_FINDING
+    assert len(data) > 5_000_000
+    errors = _run(tmp_path, "table_pb2.py", data)
+    assert errors["table_pb2.py"].startswith(f"{TOO_LARGE}: {len(data):,} characters")
+    assert "exclude it" in errors["table_pb2.py"]
+
+
+def test_large_file_no_rule_could_match_is_still_syntax_checked():
+    # Over the limit but without any rule's trigger word: only the stdlib parser reads it.
+    comments = "# generated\n" + ("# " + "x" * 1000 + "\n") * (MAX_ANALYSED_CHARS // 1000) + "x = 1\n"
+    assert len(comments) > MAX_ANALYSED_CHARS
+    report = Linter().lint_source(comments, "big.py")
+    assert report.prefiltered and not report.errors
+    broken = Linter().lint_source(comments + "def f(:\n", "big.py")
+    assert "could not parse" in broken.errors[0].message
+
+
+# -- the file system ----------------------------------------------------------------------------
+def _root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@pytest.mark.skipif(_root(), reason="root reads files whatever their mode; "
+                    "test_unreadable_file_is_a_per_file_error covers the same path")
+def test_permission_denied_on_a_real_file(tmp_path):
+    secret = tmp_path / "secret.py"
+    secret.write_bytes(GOOD_WITH_FINDING)
+    secret.chmod(0)
+    try:
+        run = Linter().lint_paths([str(tmp_path)])
+        messages = {os.path.basename(e.path): e.message for e in run.errors}
+        assert messages["secret.py"] == "could not read: Permission denied"
+    finally:
+        secret.chmod(0o644)
+
+
+def test_unreadable_file_is_a_per_file_error(tmp_path, monkeypatch):
+    # Runs as root too (where chmod 000 does not stop a read): the OS refusal is simulated at
+    # the one place files are opened, so the error path is the one a real EACCES takes.
+    import builtins
+
+    real_open = builtins.open
+
+    def refusing_open(file, *args, **kwargs):
+        if str(file).endswith("secret.py"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    errors = _run(tmp_path, "secret.py", GOOD_WITH_FINDING)
+    assert errors["secret.py"] == "could not read: Permission denied"
+
+
+def test_a_fifo_in_a_folder_tree_is_skipped_not_waited_on(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    (tmp_path / "ok.py").write_bytes(GOOD_WITH_FINDING)
+    runs = []
+    worker = threading.Thread(target=lambda: runs.append(Linter().lint_paths([str(tmp_path)])), daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    if worker.is_alive():  # blocked opening the FIFO: give it a writer so the thread can end
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("linting a folder with a FIFO in it waited on the FIFO")
+    assert [os.path.basename(r.path) for r in runs[0].files] == ["ok.py"]
+
+
+# -- notebooks ----------------------------------------------------------------------------------
+def _notebook(cells) -> bytes:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+
+
+@pytest.mark.parametrize("data,reason", [
+    (b"this is not json", "not a valid notebook: invalid JSON at line 1 column 1"),
+    (b'{"metadata": {}, "nbformat": 4}', "not a valid notebook: no `cells` list"),
+    (b"[" * 100_000 + b"]" * 100_000, "not a valid notebook"),
+    (_notebook([{"cell_type": "code", "source": ["x = 1\n", 2]}]), "code cell 1 has a `source`"),
+])
+def test_broken_notebook_is_a_per_file_error(tmp_path, data, reason):
+    errors = _run(tmp_path, "nb.ipynb", data)
+    assert reason in errors["nb.ipynb"]
+
+
+@pytest.mark.parametrize("source", [GOOD_WITH_FINDING.decode(), GOOD_WITH_FINDING.decode().splitlines(True)],
+                         ids=["string", "list"])
+def test_cell_source_as_string_or_list_is_linted(tmp_path, source):
+    (tmp_path / "nb.ipynb").write_bytes(_notebook([{"cell_type": "code", "source": source}]))
+    run = Linter().lint_paths([str(tmp_path)])
+    assert not run.errors
+    assert [(f.code, f.extra["cell"], f.start.line) for f in run.findings] == [("RPL107", 1, 3)]
+
+
+def test_notebook_with_no_cells_is_linted_as_empty(tmp_path):
+    # `"cells": []` is a valid (new, empty) notebook: nothing to report, and no error.
+    (tmp_path / "empty.ipynb").write_bytes(_notebook([]))
+    result = invoke(tmp_path / "empty.ipynb", "--output-format", "concise")
+    assert result.exit_code == 0, result.output
+
+
+# -- configuration ------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,reason", [
+    ("[tool.reprolint\nselect = [\n", "not valid TOML"),
+    ('[tool]\nreprolint = "RPL1"\n', "[tool.reprolint] must be a table"),
+    ('[tool.reprolint]\nselect = "RPL1"\n', "bad value for `select`: expected a list of strings"),
+    ("[tool.reprolint]\nexclude = 3\n", "bad value for `exclude`"),
+    ('[tool.reprolint]\nper-file-ignores = ["x"]\n', "bad value for `per-file-ignores`"),
+])
+@pytest.mark.parametrize("exit_zero", [False, True])
+def test_bad_pyproject_names_the_file_and_reason_and_exits_2(tmp_path, text, reason, exit_zero):
+    # A configuration error is not a lint result: without its settings nothing can be linted
+    # correctly, so it exits 2 even with --exit-zero (as ruff does); see docs/configuration.md.
+    (tmp_path / "pyproject.toml").write_text(text)
+    (tmp_path / "ok.py").write_bytes(GOOD_WITH_FINDING)
+    result = invoke("ok.py", *(["--exit-zero"] if exit_zero else []), cwd=tmp_path)
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'pyproject.toml'}" in result.stderr and reason in result.stderr
+    assert "Traceback" not in result.output
+
+
+# -- bugs in reprolint itself -------------------------------------------------------------------
+class _Boom(Exception):
+    pass
+
+
+def _explode(*args, **kwargs):
+    raise _Boom("simulated bug")
+
+
+def test_a_crashing_rule_is_a_per_file_internal_error_and_other_rules_still_report(tmp_path, monkeypatch):
+    from reprolint.rules import RULES_BY_CODE
+
+    monkeypatch.setattr(RULES_BY_CODE["RPL101"], "check", _explode)
+    (tmp_path / "pipe.py").write_text(BAD_PIPELINE)
+    (tmp_path / "ok.py").write_bytes(GOOD_WITH_FINDING)
+    result = invoke(tmp_path, "--output-format", "concise")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'pipe.py'}:1:1: error: {INTERNAL_ERROR} in RPL101: _Boom: simulated bug" in result.stdout
+    assert "please report it" in result.stdout
+    assert "ok.py:3:" in result.stdout and "RPL107" in result.stdout  # the run went on
+    assert invoke(tmp_path, "--exit-zero").exit_code == 0
+    assert "Traceback" not in result.output
+    verbose = invoke(tmp_path, "--verbose", "--output-format", "concise")
+    assert f"{tmp_path / 'pipe.py'}:1:1: traceback of the internal error:\nTraceback" in verbose.stderr
+    assert "_explode" in verbose.stderr
+
+
+def test_a_crashing_analyzer_is_a_per_file_internal_error(tmp_path, monkeypatch):
+    import reprolint.engine
+
+    monkeypatch.setattr(reprolint.engine, "analyse", _explode)
+    report = Linter().lint_source(GOOD_WITH_FINDING.decode(), "x.py")
+    (error,) = report.errors
+    assert error.message.startswith(f"{INTERNAL_ERROR} in the analyzer: _Boom")
+    assert "_explode" in error.detail and error.detail.startswith("Traceback")
+
+
+def test_a_crashing_source_adapter_is_a_per_file_internal_error(tmp_path, monkeypatch):
+    import reprolint.sources
+
+    monkeypatch.setattr(reprolint.sources, "notebook_document", _explode)
+    errors = _run(tmp_path, "nb.ipynb", _notebook([]))
+    assert errors["nb.ipynb"].startswith(f"{INTERNAL_ERROR} in reading the file: _Boom")
+
+
+def test_a_crashing_fix_leaves_that_file_alone_and_fixes_the_others(tmp_path, monkeypatch):
+    import reprolint.fix.apply
+
+    real_apply = reprolint.fix.apply.apply_fixes
+
+    def apply_or_explode(module, fixes, settings):
+        if "explodes" in module.code:
+            _explode()
+        return real_apply(module, fixes, settings)
+
+    monkeypatch.setattr(reprolint.fix.apply, "apply_fixes", apply_or_explode)
+    broken = "# explodes\n" + BAD_PIPELINE
+    (tmp_path / "a.py").write_text(broken)
+    (tmp_path / "b.py").write_text(BAD_PIPELINE)
+    result = invoke(tmp_path, "--fix", "--unsafe-fixes", "--output-format", "concise")
+    assert result.exit_code == 2
+    assert f"{INTERNAL_ERROR} in fixing: _Boom: simulated bug" in result.output
+    assert (tmp_path / "a.py").read_text() == broken
+    assert "generator=" in (tmp_path / "b.py").read_text()
+
+
+def test_pythons_syntax_warnings_about_the_file_are_not_printed(tmp_path):
+    import warnings
+
+    (tmp_path / "warns.py").write_text('import re\nx = re.compile("\\d")\n')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # as `python -W always` would show them
+        run = Linter().lint_paths([str(tmp_path)])
+    assert not run.errors
+    assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12 parses PEP 695 syntax")
+def test_syntax_newer_than_this_python_is_a_parse_error(tmp_path):
+    errors = _run(tmp_path, "pep695.py", b"import torch\ntype Seeds = list[int]\ndef f[T](x: T) -> T:\n    return x\n")
+    assert errors["pep695.py"].startswith("could not parse: invalid syntax")
+
+
+def test_syntax_python_accepts_but_libcst_does_not_is_a_parse_error(tmp_path, monkeypatch):
+    # libcst's grammar can lag behind CPython's: its ParserSyntaxError is a per-file error too.
+    import libcst
+
+    real_parse = libcst.parse_module
+
+    def lagging_parse(source, *args, **kwargs):
+        if "newer_syntax" in source:
+            raise libcst.ParserSyntaxError("unsupported syntax", lines=source.splitlines(True),
+                                           raw_line=2, raw_column=0)
+        return real_parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(libcst, "parse_module", lagging_parse)
+    errors = _run(tmp_path, "newer.py", b"import torch\nnewer_syntax = torch.Generator()\n")
+    assert errors["newer.py"] == "could not parse: unsupported syntax"
+
+
+def test_a_worker_process_that_dies_is_that_file_s_error_and_the_run_ends(tmp_path, monkeypatch):
+    # A native crash (or the OOM killer) ends a worker without a Python exception. The pool
+    # must neither wait forever for the lost file nor lose the others.
+    import threading
+
+    import reprolint.parallel
+    from reprolint.settings import Settings
+
+    real_lint_document = Linter.lint_document
+
+    def dies_on_crash_py(self, document):
+        if document.path.endswith("crash.py"):
+            os._exit(9)
+        return real_lint_document(self, document)
+
+    monkeypatch.setattr(Linter, "lint_document", dies_on_crash_py)  # forked workers inherit it
+    names = [f"f{i}.py" for i in range(6)] + ["crash.py"]
+    for name in names:
+        (tmp_path / name).write_bytes(GOOD_WITH_FINDING)
+    files = sorted(str(tmp_path / name) for name in names)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(
+        reprolint.parallel.lint_files(files, Settings(), jobs=2)), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "the pool waited forever for the dead worker's file"
+    reports = {os.path.basename(r.path): r for r in results[0]}
+    assert reports["crash.py"].errors[0].message.startswith(f"{INTERNAL_ERROR}: the process linting this file died")
+    assert all(len(reports[name].findings) == 1 and not reports[name].errors for name in names if name != "crash.py")

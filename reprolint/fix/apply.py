@@ -103,14 +103,17 @@ def invalid_python(fixed: str, path: str, before: str) -> Optional[str]:
         cst.parse_module(fixed)
     except Exception as exc:  # any parser failure means the fix broke the file
         return f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
-    try:
-        compile(before, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return None
-    try:
-        compile(fixed, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        return f"{type(exc).__name__}: {exc}"
+    from reprolint.engine import quiet_python_warnings
+
+    with quiet_python_warnings():
+        try:
+            compile(before, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return None
+        try:
+            compile(fixed, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            return f"{type(exc).__name__}: {exc}"
     return None
 
 

@@ -70,6 +70,11 @@ def fix_content(linter, path: str, data: bytes, unsafe: bool) -> FileFix:
     except (SourceError, UnicodeDecodeError) as exc:
         report = FileReport(path, errors=[FileError(path, str(exc))])
         return FileFix(report, errors=report.errors)
+    except Exception as exc:  # a bug in a fix: this file is left alone, the others are fixed
+        from reprolint.engine import internal_error
+
+        report = FileReport(path, errors=[internal_error(path, "fixing", exc)])
+        return FileFix(report, errors=report.errors)
     report = linter.lint_bytes(data, path)
     return FileFix(report)
 

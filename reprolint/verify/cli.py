@@ -34,7 +34,8 @@ def verify_options(command):
         # Shared with the lint cache's --no-cache where the command has one already.
         click.option("--no-cache", "no_cache", is_flag=True, help="With --verify: neither read nor write cached verdicts."),
         click.option("--verbose", is_flag=True,
-                     help="With --verify: show each run's output and tracebacks on stderr."),
+                     help="With --verify: show each run's output and tracebacks on stderr. "
+                          "Always: the traceback of an internal error."),
     ]
     existing = {param.name for param in getattr(command, "__click_params__", [])}
     for option in reversed(options):
@@ -62,7 +63,9 @@ def pop_verify_options(parameters: dict) -> dict:
 
 
 def run_verify(run, settings, verify, verify_device, stand_in, allow_download, verify_timeout,
-               no_cache, verbose, cache_dir=None) -> None:
+               no_cache, verbose, cache_dir=None) -> bool:
+    """Verify ``run``'s findings in place; returns whether Ctrl-C stopped it (the caller still
+    prints the report, then exits with EXIT_INTERRUPTED)."""
     from reprolint.verify import VerifyOptions, parse_devices, verify_run
 
     try:
@@ -75,7 +78,35 @@ def run_verify(run, settings, verify, verify_device, stand_in, allow_download, v
         verbose=verbose, use_cache=not no_cache, settings=settings, cache_dir=cache_dir,
         progress=progress, log=lambda text: click.echo(text, err=True),
     )
-    verify_run(run, options)
+    try:
+        verify_run(run, options)
+    except KeyboardInterrupt:
+        # verify_run's cleanup has already killed the runs and removed the temporary files.
+        done, total = mark_unverified(run)
+        click.echo(f"reprolint: interrupted: {done} of {total} findings verified; the rest are "
+                   "reported unverified", err=True)
+        return True
+    return False
+
+
+# The exit status of a run stopped by Ctrl-C (SIGINT), as shells report it: 128 + 2.
+EXIT_INTERRUPTED = 130
+
+
+def mark_unverified(run) -> tuple:
+    """Give every verifiable finding without a verdict an ``interrupted`` one; return (verified,
+    verifiable)."""
+    from reprolint.verify import VERIFIABLE_CODES
+
+    verifiable = [f for f in run.findings if f.code in VERIFIABLE_CODES]
+    done = 0
+    for finding in verifiable:
+        if "verification" in finding.extra:
+            done += 1
+        else:
+            finding.extra["verification"] = {"status": "interrupted",
+                                             "summary": "not verified: interrupted (Ctrl-C)"}
+    return done, len(verifiable)
 
 
 class _Progress:

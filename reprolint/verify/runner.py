@@ -16,6 +16,7 @@ All temporary files live under one folder that :meth:`Server.close` removes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -24,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Optional
@@ -63,6 +65,18 @@ def _bootstrap() -> str:
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(reprolint.__file__)))
     return (f"import sys; sys.path.insert(0, {package_root!r}); "
             "from reprolint.verify.child import serve; serve()")
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change signal handlers
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def kill_group(pgid: int) -> None:
@@ -263,6 +277,11 @@ class Server:
         return {"exit": code}, timed_out
 
     def close(self) -> None:
+        # A second Ctrl-C while cleaning up must not leave the runs or the temporary files behind.
+        with _sigint_ignored():
+            self._close()
+
+    def _close(self) -> None:
         if self._current_group is not None:  # interrupted mid-run (Ctrl-C): the run goes too
             kill_group(self._current_group)
             self._current_group = None
