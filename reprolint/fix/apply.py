@@ -298,7 +298,10 @@ def insert_module_statements(module: cst.Module, imports: list, after_imports: l
         at = next((i for i, stmt in enumerate(body) if _imports_torch(stmt)), _imports_end(body))
         # Only what runs before torch is imported counts (an ``import os`` further down does not).
         earlier = {module.code_for_node(stmt).strip() for stmt in body[:at]}
-        new = [cst.parse_statement(code) for code in before_torch if code not in earlier]
+        earlier_imports = ImportTable.from_module(cst.Module(body=body[:at]))
+        new = [cst.parse_statement(code) for code in before_torch
+               if code not in earlier and not (code.startswith(("import ", "from ")) and not _new_bindings(
+                   code, earlier_imports))]
         if new:
             if at < len(body):
                 new[0] = new[0].with_changes(leading_lines=body[at].leading_lines)

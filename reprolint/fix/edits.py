@@ -230,3 +230,42 @@ def per_iteration_seed(model, node: cst.CSTNode, base_seed: int) -> tuple:
 
 def node_inside(parents: dict, node: cst.CSTNode, container: cst.CSTNode) -> bool:
     return node is container or any(a is container for a in ancestors(parents, node))
+
+
+def keyword_setter(keyword: str, value: cst.BaseExpression) -> Callable[[cst.Call], cst.Call]:
+    """A replacement giving a call ``keyword=value``: the existing argument's value is replaced
+    (``generator=None``), else the keyword is appended."""
+
+    def rewrite(updated: cst.Call) -> cst.Call:
+        for index, arg in enumerate(updated.args):
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                args = list(updated.args)
+                args[index] = arg.with_changes(value=value)
+                return updated.with_changes(args=args)
+        return append_keyword(updated, keyword, value)
+
+    return rewrite
+
+
+def generator_before_loops(model, node: cst.CSTNode, seed: int, wanted: str = "generator") -> tuple:
+    """A seeded CPU generator for the draws at ``node``: ``(expression, imports, statements_before)``.
+
+    Outside loops the expression is the generator itself. Inside loops, one generator is created
+    right before the outermost loop and threaded through every iteration (the pattern a custom
+    denoising loop uses), so the draws differ per step and repeat per run.
+    """
+    generator, imports = cpu_generator(model.imports, integer(seed))
+    parents = parents_of(model)
+    outermost = None
+    for ancestor in ancestors(parents, node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            break
+        if isinstance(ancestor, LOOPS) and node_inside(parents, node, ancestor.body) or isinstance(
+                ancestor, COMPREHENSIONS):
+            outermost = ancestor
+    if outermost is None:
+        return generator, imports, ()
+    name = fresh_name(model.module, wanted)
+    anchor = outermost if isinstance(outermost, LOOPS) else node
+    statement = f"{name} = {cst.Module([]).code_for_node(generator)}"
+    return cst.Name(name), imports, ((anchor, statement),)
