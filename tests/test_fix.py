@@ -176,6 +176,8 @@ def _corpus():
         yield pytest.param(path.read_text(), id=f"examples/{path.name}")
     for path in sorted(FIXTURES.glob("*/*.in.py")):
         yield pytest.param(path.read_text(), id=f"fixes/{path.parent.name}/{path.name}")
+    for path in sorted((ROOT / "tests" / "corpus").rglob("*.py")):
+        yield pytest.param(path.read_text(encoding="utf-8"), id=f"corpus/{path.name}")
 
 
 @pytest.mark.parametrize("source", list(_corpus()))
