@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator, keyword_setter, per_iteration_seed
+from reprolint.fix.edits import cpu_generator, imports_of, keyword_setter, per_iteration_seed
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic.imports import dotted_name
 
@@ -81,7 +81,7 @@ class LatentsWithoutGenerator(Rule):
                 return None
             device = cst.Attribute(source, cst.Name("device"))
         seed, loop_imports, statements = per_iteration_seed(model, draw, self.settings.fix_seed)
-        generator, imports = cpu_generator(model.imports, seed)
+        generator, imports = cpu_generator(imports_of(model), seed)
         if device is not None:
             created = generator.func.value
             generator = generator.with_changes(func=generator.func.with_changes(
