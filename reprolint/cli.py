@@ -15,6 +15,7 @@ from reprolint import cli_options
 from reprolint.fix.command import fix_options
 from reprolint.registry import resolve_rule
 from reprolint.rules import ALL_RULES
+from reprolint.verify.cli import pop_verify_options, run_verify, verify_options
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -65,6 +66,7 @@ def main() -> None:
 @cli_options.config_options
 @cli_options.output_options
 @fix_options
+@verify_options
 def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet,
           fix, unsafe_fixes, diff, fix_seed, **ecosystem):
     """Lint PATHS (files or folders; default: the current folder) for irreproducible code.
@@ -92,6 +94,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     """
     from reprolint.engine import Linter
 
+    verify = pop_verify_options(ecosystem)
     settings = cli_options.settings_from(
         paths, ecosystem,
         select=_split(select),
@@ -103,6 +106,9 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     )
 
     linter = Linter(settings)
+    if verify["verify"] and (fix or diff or cli_options.reads_stdin(paths, ecosystem)):
+        raise click.UsageError("--verify runs files as they are: it cannot be combined with --fix, "
+                               "--diff or standard input")
     if fix or diff:
         from reprolint.fix.command import run_fixes
 
@@ -119,6 +125,8 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
             click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
         if not cli_options.machine_readable(ecosystem):  # json and the rest still print `[]` etc.
             sys.exit(EXIT_CLEAN)
+    if verify["verify"]:
+        run_verify(run, settings, **verify)
     cli_options.emit(run, ecosystem, quiet, unsafe_fixes)
     if exit_zero:
         sys.exit(EXIT_CLEAN)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reprolint.reporters.text import closing_lines, error_line, finding_line
+from reprolint.reporters.text import closing_lines, error_line, finding_line, verification_lines
 
 
 def render(run, options=None) -> str:
@@ -11,6 +11,8 @@ def render(run, options=None) -> str:
     lines = []
     for report in run.files:
         lines.extend(error_line(error, color) for error in report.errors)
-        lines.extend(finding_line(finding, unsafe_fixes, color) for finding in report.findings)
+        for finding in report.findings:
+            lines.append(finding_line(finding, unsafe_fixes, color))
+            lines.extend(verification_lines(finding))
     lines.extend(closing_lines(run, options))
     return "".join(line + "\n" for line in lines)

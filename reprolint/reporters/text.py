@@ -36,6 +36,12 @@ def finding_line(finding, unsafe_fixes: bool = False, color: bool = False) -> st
             f"{click.style(finding.code, fg='red', bold=True)} {marker}{finding.message}")
 
 
+def verification_lines(finding) -> list:
+    """The ``--verify`` verdict under a finding, when there is one."""
+    verification = finding.extra.get("verification")
+    return [f"  verify: {verification['summary']}"] if verification else []
+
+
 def fixable_hint(findings, unsafe_fixes: bool = False) -> str:
     """ruff's line on what ``--fix`` could do, or "" when no fix exists."""
     fixable = sum(1 for f in findings if fix_applies(f, unsafe_fixes))

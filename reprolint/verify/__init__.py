@@ -1,0 +1,58 @@
+"""``reprolint --verify``: run the flagged code and measure the drift it causes.
+
+For each file with verifiable findings: instrument a copy (capture the flagged calls' outputs),
+run it twice per device in fresh processes that differ only in process-level randomness,
+compare, then do the same with reprolint's fix applied. The verdict lands in
+``finding.extra["verification"]``.
+
+Only this package imports numpy, and only its subprocess imports torch and diffusers; importing
+``reprolint.verify`` itself stays cheap (everything heavy is imported lazily).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+# Codes whose effect a run can show. RPL105/RPL108 (batch aliasing) and RPL2xx/RPL3xx rules
+# other than RPL301 are static facts that a pair of runs does not reveal.
+VERIFIABLE_CODES = frozenset({
+    "RPL101", "RPL102", "RPL103", "RPL104", "RPL106", "RPL107", "RPL109", "RPL110", "RPL111",
+    "RPL112", "RPL301",
+})
+DEVICES = ("cpu", "cuda")
+
+
+@dataclass
+class VerifyOptions:
+    devices: tuple = ()  # empty: cpu, and cuda when available
+    stand_in: str = "auto"  # "auto" | "never"
+    allow_download: bool = False
+    timeout: float = 300.0
+    verbose: bool = False
+    use_cache: bool = True
+    cache_dir: Optional[str] = None  # default: $REPROLINT_CACHE_DIR, else ./.reprolint_cache
+    settings: Optional[object] = None  # reprolint.settings.Settings
+    # progress(text): a short status line (shown on a TTY); log(text): verbose output.
+    progress: Optional[Callable[[str], None]] = None
+    log: Optional[Callable[[str], None]] = None
+    extra: dict = field(default_factory=dict)
+
+
+def parse_devices(text: Optional[str]) -> tuple:
+    """``"cpu,cuda"`` -> ("cpu", "cuda"); raises ValueError naming an unknown device."""
+    if not text:
+        return ()
+    devices = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    for device in devices:
+        if device not in DEVICES:
+            raise ValueError(f"unknown device `{device}` (choose from {', '.join(DEVICES)})")
+    return devices
+
+
+def verify_run(run, options: VerifyOptions, server=None) -> None:
+    """Verify every verifiable finding of ``run`` (a RunReport), in place. ``server``: a started
+    ``reprolint.verify.runner.Server`` to reuse (the caller closes it)."""
+    from reprolint.verify.session import VerifySession
+
+    VerifySession(options, server=server).verify(run)

@@ -1,0 +1,109 @@
+"""Verdict cache: ``<cache folder>/verify/<key>.json``.
+
+The cache folder is ``$REPROLINT_CACHE_DIR`` or ``.reprolint_cache`` in the current folder; it
+holds a ``.gitignore`` containing ``*`` so it is never committed. A verdict's key covers the
+script's content, the finding, the verify options, and the torch, diffusers and CUDA versions,
+all read without importing torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import re
+from typing import Optional
+
+import reprolint
+
+CACHE_ENV = "REPROLINT_CACHE_DIR"
+FORMAT = 1  # bump when verdicts change meaning
+
+
+def cache_folder(folder: Optional[str] = None) -> str:
+    folder = folder or os.environ.get(CACHE_ENV) or os.path.join(os.getcwd(), ".reprolint_cache")
+    os.makedirs(folder, exist_ok=True)
+    ignore = os.path.join(folder, ".gitignore")
+    if not os.path.exists(ignore):
+        with open(ignore, "w") as handle:
+            handle.write("*\n")
+    return folder
+
+
+def _version(distribution: str) -> Optional[str]:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _torch_cuda_version() -> Optional[str]:
+    """``torch.version.cuda``, read from torch/version.py without importing torch."""
+    try:
+        spec = importlib.util.find_spec("torch")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    try:
+        with open(os.path.join(os.path.dirname(spec.origin), "version.py"), encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    match = re.search(r"^cuda\s*(?::[^=\n]*)?=\s*(.+)$", text, re.MULTILINE)
+    return match.group(1).strip() if match else None
+
+
+def environment_fingerprint() -> dict:
+    return {
+        "reprolint": reprolint.__version__,
+        "torch": _version("torch"),
+        "diffusers": _version("diffusers"),
+        "transformers": _version("transformers"),
+        "cuda": _torch_cuda_version(),
+        "gpu_present": os.path.exists("/dev/nvidiactl"),
+    }
+
+
+def source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def verdict_key(content_hash: str, finding, options: dict, fingerprint: dict) -> str:
+    material = json.dumps({
+        "format": FORMAT,
+        "source": content_hash,
+        "finding": [finding.code, finding.start.line, finding.start.column, finding.message],
+        "options": options,
+        "environment": fingerprint,
+    }, sort_keys=True)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+class VerdictCache:
+    def __init__(self, enabled: bool = True, folder: Optional[str] = None) -> None:
+        self.enabled = enabled
+        self.folder = os.path.join(cache_folder(folder), "verify") if enabled else None
+
+    def get(self, key: str) -> Optional[dict]:
+        if not self.enabled:
+            return None
+        try:
+            with open(os.path.join(self.folder, key + ".json"), encoding="utf-8") as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, verdict: dict) -> None:
+        if not self.enabled:
+            return
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            temporary = os.path.join(self.folder, f".{key}.{os.getpid()}.tmp")
+            with open(temporary, "w", encoding="utf-8") as handle:
+                json.dump(verdict, handle)
+            os.replace(temporary, os.path.join(self.folder, key + ".json"))
+        except OSError:
+            pass  # a cache that cannot be written only costs time

@@ -1,0 +1,394 @@
+"""The verify server and the runs it forks. Runs only in the subprocess ``--verify`` starts.
+
+The server imports torch and diffusers once (that alone takes seconds), then, for each request
+read from stdin, forks a fresh process that runs one instrumented copy of the user's script and
+exits. Each run is its own process, in its own process group (the parent kills the whole group
+on timeout and after the run), with the script's folder as working directory and its output
+captured to files. Nothing the script does can reach the server or reprolint itself.
+
+Protocol (one JSON object per line): the server writes ``{"hello": {...versions}}`` once; for
+each request it answers ``{"pid": N}`` when the run starts and ``{"exit": status}`` when it ends.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import random
+import sys
+import traceback
+import types
+
+CAPTURE = "__reprolint_capture__"
+RESEED = "__reprolint_reseed__"
+PERTURB = "__reprolint_perturb__"
+MAX_OCCURRENCES = 16  # captures kept per call (a call in a loop); enough to show drift
+
+
+class StandInUnavailable(Exception):
+    """The checkpoint is not here and no stand-in exists for its class: a skip, not an error."""
+
+
+_protocol = None  # the server's channel to reprolint; fd 1 itself is pointed at stderr
+_user_env: dict = {}  # variables the server changed for itself, restored in each run
+
+
+def _send(message: dict) -> None:
+    _protocol.write(json.dumps(message) + "\n")
+    _protocol.flush()
+
+
+def _preload() -> dict:
+    """Import what nearly every verified script needs, so that each forked run starts warm."""
+    info = {"python": sys.version.split()[0]}
+    try:
+        import numpy  # noqa: F401
+        import torch
+
+        info["torch"] = torch.__version__
+        info["cuda_version"] = torch.version.cuda
+    except Exception as exc:  # reported by the parent as a clear error
+        info["import_error"] = f"{type(exc).__name__}: {exc}"
+        return info
+    try:
+        import diffusers
+        import transformers  # noqa: F401
+        from diffusers import (AutoencoderKL, DDIMPipeline, DDPMPipeline,  # noqa: F401
+                               StableDiffusionImg2ImgPipeline, StableDiffusionPipeline,
+                               StableDiffusionXLPipeline, UNet2DConditionModel, UNet2DModel)
+        from transformers import CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer  # noqa: F401
+
+        info["diffusers"] = diffusers.__version__
+        from reprolint.verify import standins  # noqa: F401  (imported before the run changes sys.path)
+    except Exception as exc:
+        info["diffusers"] = None
+        info["diffusers_error"] = f"{type(exc).__name__}: {exc}"
+    return info
+
+
+def _probe_cuda() -> dict:
+    """Whether CUDA works, asked in a forked child: initialising CUDA in the server would make
+    every later fork unable to use it."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        result = {"cuda_available": False}
+        try:
+            import torch
+
+            result["cuda_available"] = bool(torch.cuda.is_available())
+            if result["cuda_available"]:
+                result["cuda_device"] = torch.cuda.get_device_name(0)
+                # Whether a forked run can use CUDA: it cannot once anything in the server
+                # touched CUDA; the runner then starts CUDA runs as fresh processes instead.
+                torch.zeros(1, device="cuda")
+                result["cuda_in_fork"] = True
+        except Exception as exc:
+            result["cuda_error"] = str(exc)
+            result["cuda_in_fork"] = False
+        os.write(write_end, json.dumps(result).encode())
+        os._exit(0)
+    os.close(write_end)
+    chunks = []
+    while True:
+        chunk = os.read(read_end, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks) or b"{}")
+    except ValueError:
+        return {"cuda_available": False}
+
+
+def serve() -> None:
+    global _protocol
+    # Whatever an import prints must not corrupt the protocol: keep a private copy of stdout
+    # for the protocol and send fd 1 to stderr.
+    _protocol = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    # torch.cuda.is_available() during the imports must not initialise CUDA in the server (a
+    # forked run could then not use it): ask NVML instead. Each run gets the user's value back.
+    _user_env["PYTORCH_NVML_BASED_CUDA_CHECK"] = os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK")
+    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
+    info = _preload()
+    if "import_error" not in info:
+        info.update(_probe_cuda())
+    _send({"hello": info})
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _run(request)
+            finally:
+                os._exit(0)
+        _send({"pid": pid})
+        _, status = os.waitpid(pid, 0)
+        _send({"exit": os.waitstatus_to_exitcode(status)})
+
+
+# -- one run -----------------------------------------------------------------------------------
+
+def _to_arrays(value, prefix: str, image: bool, out: dict, depth: int = 0) -> None:
+    """Flatten an output into named float arrays: tensors, arrays, PIL images, pipeline outputs
+    (``.images``, ``.frames``, ``.latents``) and tuples, lists or dicts of them."""
+    import numpy as np
+    import torch
+
+    if depth > 6 or len(out) > 256:
+        return
+    if isinstance(value, torch.Tensor):
+        out[prefix or "output"] = (value.detach().to("cpu", torch.float64).numpy(), image)
+        return
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
+        array = value.astype(np.float64)
+        if value.dtype == np.uint8:
+            array = array / 255.0
+        out[prefix or "output"] = (array, image)
+        return
+    if type(value).__module__.startswith("PIL.") and hasattr(value, "mode"):
+        out[prefix or "image"] = (np.asarray(value.convert("RGB"), dtype=np.float64) / 255.0, True)
+        return
+    if isinstance(value, dict):  # diffusers' BaseOutput is an OrderedDict
+        for key, item in value.items():
+            _to_arrays(item, f"{prefix}.{key}" if prefix else str(key), image or key in ("images", "frames"),
+                       out, depth + 1)
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _to_arrays(item, f"{prefix}[{index}]", image, out, depth + 1)
+        return
+    for attribute in ("images", "frames", "latents"):
+        if hasattr(value, attribute):
+            _to_arrays(getattr(value, attribute), f"{prefix}.{attribute}" if prefix else attribute,
+                       attribute != "latents", out, depth + 1)
+
+
+def _install_hooks(request: dict) -> None:
+    import numpy as np
+
+    capture_dir = request["capture_dir"]
+    counts: dict = {}
+
+    def capture(capture_id, value):
+        occurrence = counts.get(capture_id, 0)
+        counts[capture_id] = occurrence + 1
+        if occurrence >= MAX_OCCURRENCES:
+            return value
+        arrays: dict = {}
+        try:
+            _to_arrays(value, "", False, arrays)
+        except Exception as exc:  # an output we cannot read must not break the user's script
+            arrays = {}
+            sys.stderr.write(f"reprolint: could not capture the output of call {capture_id}: {exc}\n")
+        names = sorted(arrays)
+        base = os.path.join(capture_dir, f"{capture_id}_{occurrence}")
+        np.savez(base + ".npz", **{f"a{i}": arrays[name][0] for i, name in enumerate(names)})
+        with open(base + ".json", "w") as handle:
+            json.dump({"names": names, "images": [arrays[name][1] for name in names],
+                       "type": type(value).__name__}, handle)
+        return value
+
+    def each_generator(generator):
+        return generator if isinstance(generator, (list, tuple)) else [generator]
+
+    def reseed(capture_id, generator):
+        # The generator as a fresh `manual_seed` of its own seed would leave it.
+        for g in each_generator(generator):
+            if hasattr(g, "manual_seed") and hasattr(g, "initial_seed"):
+                g.manual_seed(g.initial_seed())
+        return generator
+
+    def perturb(capture_id, generator):
+        # Another draw from the process-global generator, as any library code may make.
+        import torch
+
+        torch.rand(1)
+        return generator
+
+    setattr(builtins, CAPTURE, capture)
+    setattr(builtins, RESEED, reseed)
+    setattr(builtins, PERTURB, perturb)
+
+
+def _uses_diffusers(source: str) -> bool:
+    # In a fresh interpreter, importing diffusers only to patch it would cost seconds.
+    return "diffusers" in sys.modules or "diffusers" in source
+
+
+def _install_device_patches(device: str, source: str) -> None:
+    """Let a script written for a GPU run on the CPU: offloading is a no-op there, as are CUDA
+    housekeeping calls."""
+    import torch
+
+    if device == "cpu":
+        for name in ("synchronize", "empty_cache", "reset_peak_memory_stats"):
+            if hasattr(torch.cuda, name):
+                setattr(torch.cuda, name, lambda *args, **kwargs: None)
+    if not _uses_diffusers(source):
+        return
+    try:
+        import diffusers
+    except Exception:
+        return
+    if device == "cpu":
+        for name in ("enable_model_cpu_offload", "enable_sequential_cpu_offload"):
+            setattr(diffusers.DiffusionPipeline, name, lambda self, *args, **kwargs: None)
+
+
+def _install_loader_patches(request: dict, used: list, source: str) -> None:
+    """Load the real checkpoint when it is on this machine; otherwise build a stand-in of the
+    same class (``--stand-in auto``), or stop with a skip that names the class."""
+    if not _uses_diffusers(source):
+        return
+    try:
+        import diffusers
+    except Exception:
+        return
+    device = request["device"]
+    stand_in = request["stand_in"] == "auto"
+
+    def wrap(owner, real_loader):
+        def from_pretrained(cls, *args, **kwargs):
+            checkpoint = args[0] if args else kwargs.get("pretrained_model_name_or_path")
+            try:
+                pipe = real_loader.__get__(None, cls)(*args, **kwargs)
+            except Exception as exc:
+                if not stand_in:
+                    raise
+                from reprolint.verify import standins
+
+                try:
+                    pipe = standins.build(cls.__name__, checkpoint if isinstance(checkpoint, str) else None)
+                except standins.NoStandIn as missing:
+                    raise StandInUnavailable(
+                        f"no stand-in for {missing}; run with the model available locally or "
+                        f"--allow-download") from exc
+                used.append(type(pipe).__name__)
+            if device != "cpu" and hasattr(pipe, "to"):
+                pipe = pipe.to(device)
+            return pipe
+        return classmethod(from_pretrained)
+
+    owners = [diffusers.DiffusionPipeline]
+    # diffusers' auto_pipeline module imports every pipeline (seconds): touch it only for a
+    # script that uses it.
+    auto_names = [n for n in ("AutoPipelineForText2Image", "AutoPipelineForImage2Image") if n in source]
+    for name in auto_names:
+        owner = getattr(diffusers, name, None)
+        if owner is not None:
+            owners.append(owner)
+    for owner in owners:
+        real = owner.__dict__.get("from_pretrained")
+        if isinstance(real, classmethod):
+            setattr(owner, "from_pretrained", wrap(owner, real))
+
+
+def _seed_process(seed: int) -> None:
+    """The process-level randomness of this run: what differs between two days of the user's."""
+    random.seed(seed)
+    try:
+        import numpy
+
+        numpy.random.seed(seed % (2 ** 32))
+    except Exception:
+        pass
+    try:
+        import torch
+
+        torch.manual_seed(seed)
+    except Exception:
+        pass
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def run_once(request_path: str) -> None:
+    """Run one request in this (freshly started) process: for CUDA runs where forking cannot."""
+    with open(request_path) as handle:
+        request = json.load(handle)
+    try:
+        _run(request)
+    finally:
+        os._exit(0)
+
+
+def _run(request: dict) -> None:
+    try:
+        os.setsid()
+    except OSError:  # already a session leader (started as a fresh process)
+        pass
+    if _protocol is not None:
+        _protocol.close()  # the script never gets the server's channel
+    for name, value in _user_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    out = os.open(request["stdout_path"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    err = os.open(request["stderr_path"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    sys.stdin = open(os.devnull)
+    sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+    sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+    result = {"status": "ok", "stand_ins": []}
+    script = request["script"]
+    try:
+        os.chdir(os.path.dirname(script) or ".")
+        sys.argv = [script]
+        # As `python script.py` would: the script's folder first; reprolint's own root last.
+        reprolint_root = sys.path[0]
+        sys.path[:] = [os.path.dirname(script)] + [p for p in sys.path if p not in ("", reprolint_root)]
+        sys.path.append(reprolint_root)
+        _seed_process(request["seed"])
+        _install_hooks(request)
+        with open(request["source_path"], encoding="utf-8") as handle:
+            source = handle.read()
+        _install_device_patches(request["device"], source)
+        _install_loader_patches(request, result["stand_ins"], source)
+        code = compile(source, script, "exec")
+        main = types.ModuleType("__main__")
+        main.__file__ = script
+        main.__builtins__ = builtins
+        sys.modules["__main__"] = main
+        exec(code, main.__dict__)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            result = {**result, "status": "error", "error": f"the script exited with sys.exit({exc.code!r})"}
+    except StandInUnavailable as exc:
+        result = {**result, "status": "skipped", "error": str(exc)}
+    except BaseException as exc:  # noqa: BLE001 - every failure of the user's script is a verdict
+        # The traceback from the script's first frame on: reprolint's own frame says nothing.
+        frames = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+        text = "".join(traceback.format_exception(type(exc), exc, frames))
+        lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == script]
+        result = {**result, "status": "error", "error": _one_line(exc), "traceback": text, "error_lines": lines}
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:
+            pass
+        temporary = request["result_path"] + ".tmp"
+        with open(temporary, "w") as handle:
+            json.dump(result, handle)
+        os.replace(temporary, request["result_path"])
+
+
+if __name__ == "__main__":
+    serve()

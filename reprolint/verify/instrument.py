@@ -1,0 +1,243 @@
+"""Source transforms that turn a user's script into the copies ``--verify`` runs.
+
+Every transform keeps each statement on its original line, so a traceback from the instrumented
+copy points at the user's own line numbers. The user's file is only read, never written.
+
+- :func:`locate_targets` maps each finding to the call(s) whose output shows its effect.
+- :func:`wrap_captures` wraps those calls: ``pipe(p)`` becomes
+  ``__reprolint_capture__(3, pipe(p))``, which records the output and returns it unchanged.
+- :func:`wrap_generator_arguments` wraps the ``generator=`` argument of captured calls, for the
+  RPL102 (re-seed) and RPL104 (foreign draw) variants.
+- :func:`retarget_devices` rewrites the script's own device choices to the device under test.
+
+This module imports no torch; the parent process uses it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from reprolint.semantic.analyzer import analyse
+
+CAPTURE = "__reprolint_capture__"
+RESEED = "__reprolint_reseed__"
+PERTURB = "__reprolint_perturb__"
+
+# Findings reported on the flagged call itself; the other codes are reported on an argument (or
+# on what an argument is built from) and point at the enclosing call.
+_CALL_ITSELF = {"RPL101", "RPL102", "RPL110", "RPL111", "RPL112"}
+_ACCELERATOR = re.compile(r"^(cuda|mps|xpu|npu)(:\d+)?$")
+
+Span = tuple  # (start line, start column, end line, end column), 1-based lines, 0-based columns
+
+
+@dataclass
+class Targets:
+    """Where each finding's effect can be observed: the spans of the calls to capture."""
+
+    spans: list = field(default_factory=list)  # every span to capture, in source order
+    by_finding: dict = field(default_factory=dict)  # id(finding) -> [span, ...]
+    reasons: dict = field(default_factory=dict)  # id(finding) -> why no call could be found
+
+    def capture_id(self, span: Span) -> int:
+        return self.spans.index(span)
+
+
+def _span(model, node) -> Span:
+    r = model.position(node)
+    return (r.start.line, r.start.column, r.end.line, r.end.column)
+
+
+def _contains(outer: Span, inner: Span) -> bool:
+    return (outer[0], outer[1]) <= (inner[0], inner[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+
+
+def locate_targets(source: str, path: str, findings: Iterable, settings=None) -> Targets:
+    """Find, for each finding, the call whose output the finding is about."""
+    module = cst.parse_module(source)
+    options = {}
+    if settings is not None:
+        options = dict(determinism_helpers=settings.determinism_helpers,
+                       seeding_helpers=settings.seeding_helpers)
+    model = analyse(module, source, path, **options)
+    calls = [(call, _span(model, call.node)) for call in model.calls]
+    targets = Targets()
+    chosen: set = set()
+
+    def add(finding, spans):
+        targets.by_finding[id(finding)] = spans
+        chosen.update(spans)
+
+    for finding in findings:
+        start = (finding.start.line, finding.start.column - 1)
+        end = (finding.end.line, finding.end.column - 1)
+        here = (*start, *end)
+        if finding.code == "RPL301":
+            spans = [s for c, s in calls if c.pipeline is not None]
+            if not spans:
+                targets.reasons[id(finding)] = "the module has no pipeline call to observe"
+            add(finding, spans)
+            continue
+        if finding.code == "RPL106":
+            spans = []
+            for use in model.generator_uses:
+                for obj in use.objects:
+                    if obj.created_at is not None and _span(model, obj.created_at)[:2] == start \
+                            and use.call.pipeline is not None:
+                        spans.append(_span(model, use.call.node))
+            add(finding, sorted(set(spans)))
+            if not spans:
+                targets.reasons[id(finding)] = "no pipeline call receives this generator"
+            continue
+        found = None
+        if finding.code in _CALL_ITSELF:
+            found = next((s for c, s in calls if s == here), None)
+        if found is None:
+            # The innermost call one of whose arguments holds the flagged expression.
+            best = None
+            for call, span in calls:
+                if not _contains(span, here):
+                    continue
+                for argument in call.arguments:
+                    # The whole argument: a finding may cover `seed=1234`, keyword included.
+                    if _contains(_span(model, argument.node), here):
+                        if best is None or _contains(best, span):
+                            best = span
+            found = best
+        if found is None:
+            targets.reasons[id(finding)] = "no call to observe at the reported position"
+            add(finding, [])
+        else:
+            add(finding, [found])
+    targets.spans = sorted(chosen)
+    return targets
+
+
+class _SpanTransformer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, spans: list) -> None:
+        super().__init__()
+        self.ids = {span: index for index, span in enumerate(spans)}
+
+    def span_of(self, node) -> Span:
+        r = self.get_metadata(PositionProvider, node)
+        return (r.start.line, r.start.column, r.end.line, r.end.column)
+
+
+class _CaptureWrapper(_SpanTransformer):
+    def leave_Call(self, original, updated):
+        capture_id = self.ids.get(self.span_of(original))
+        if capture_id is None:
+            return updated
+        return cst.Call(
+            func=cst.Name(CAPTURE),
+            args=[cst.Arg(cst.Integer(str(capture_id)),
+                          comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                  cst.Arg(updated)],
+        )
+
+
+def wrap_captures(source: str, spans: list) -> str:
+    """Wrap every call at ``spans`` so that its output is recorded under its index in ``spans``."""
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    return wrapper.visit(_CaptureWrapper(spans)).code
+
+
+class _GeneratorArgumentWrapper(cst.CSTTransformer):
+    def __init__(self, hook: str, capture_ids: set) -> None:
+        super().__init__()
+        self.hook = hook
+        self.capture_ids = capture_ids
+        self.wrapped: set = set()
+
+    def leave_Call(self, original, updated):
+        if not (isinstance(updated.func, cst.Name) and updated.func.value == CAPTURE and len(updated.args) == 2):
+            return updated
+        first, inner = updated.args
+        if not isinstance(first.value, cst.Integer) or int(first.value.value) not in self.capture_ids:
+            return updated
+        call = inner.value
+        if not isinstance(call, cst.Call):
+            return updated
+        args = []
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "generator":
+                hooked = cst.Call(func=cst.Name(self.hook), args=[
+                    cst.Arg(first.value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                    cst.Arg(arg.value)])
+                arg = arg.with_changes(value=hooked)
+                self.wrapped.add(int(first.value.value))
+            args.append(arg)
+        return updated.with_changes(args=[first, inner.with_changes(value=call.with_changes(args=args))])
+
+
+def wrap_generator_arguments(instrumented: str, hook: str, capture_ids: set) -> tuple:
+    """Wrap ``generator=`` of the captured calls ``capture_ids`` with ``hook(id, generator)``.
+
+    Returns the new source and the ids whose call had a ``generator=`` keyword to wrap.
+    """
+    transformer = _GeneratorArgumentWrapper(hook, set(capture_ids))
+    code = cst.parse_module(instrumented).visit(transformer).code
+    return code, transformer.wrapped
+
+
+class _DeviceRetargeter(cst.CSTTransformer):
+    def __init__(self, device: str) -> None:
+        super().__init__()
+        self.device = device
+        self.changed = 0
+
+    def _literal(self):
+        self.changed += 1
+        return cst.SimpleString(repr(self.device).replace("'", '"'))
+
+    def leave_SimpleString(self, original, updated):
+        try:
+            value = updated.evaluated_value
+        except Exception:  # bytes or odd prefixes: not a device
+            return updated
+        if isinstance(value, str) and _ACCELERATOR.match(value) and value.split(":")[0] != self.device:
+            return self._literal()
+        return updated
+
+    def leave_FormattedString(self, original, updated):
+        # f"cuda:{rank}": an accelerator with a computed index.
+        first = updated.parts[0] if updated.parts else None
+        if isinstance(first, cst.FormattedStringText) and re.match(r"^(cuda|mps|xpu|npu):$", first.value) \
+                and not first.value.startswith(self.device):
+            return self._literal()
+        return updated
+
+    def leave_Call(self, original, updated):
+        # model.cuda() -> model.to("cpu"); torch.cuda.* module functions are left alone.
+        func = updated.func
+        if self.device != "cuda" and isinstance(func, cst.Attribute) and func.attr.value == "cuda" \
+                and not (isinstance(func.value, cst.Name) and func.value.value == "torch"):
+            self.changed += 1
+            return updated.with_changes(
+                func=func.with_changes(attr=cst.Name("to")),
+                args=[cst.Arg(cst.SimpleString(f'"{self.device}"'))],
+            )
+        return updated
+
+
+def retarget_devices(source: str, device: str) -> str:
+    """Point the script's accelerator choices (``"cuda"``, ``"cuda:0"``, ``f"cuda:{i}"``,
+    ``"mps"``, ``.cuda()``) at ``device``. ``"cpu"`` is never changed: it is the reproducible
+    choice for generators, and placing work on the GPU under test is done when a pipeline is
+    loaded."""
+    return cst.parse_module(source).visit(_DeviceRetargeter(device)).code
+
+
+def capture_ids_of(targets: Targets, finding) -> list:
+    return [targets.capture_id(span) for span in targets.by_finding.get(id(finding), [])]
+
+
+def describe_span(span: Optional[Span]) -> str:
+    return f"line {span[0]}" if span else "unknown line"

@@ -1,0 +1,285 @@
+"""Run instrumented scripts safely: one server subprocess, one forked process per run.
+
+The server (``reprolint.verify.child``) starts in its own session, imports torch and diffusers
+once, and forks a fresh process for every run. Each run:
+
+- is its own process group; on timeout the whole group is killed with SIGKILL, and after a run
+  ends the group is killed too, so that anything the script forked is not left behind;
+- runs with the script's folder as working directory, stdin from ``/dev/null``, and its stdout
+  and stderr captured to files (shown with ``--verbose``);
+- inherits reprolint's environment, with ``HF_HUB_OFFLINE=1`` and ``TRANSFORMERS_OFFLINE=1``
+  set unless downloads are allowed, and ``PYTHONHASHSEED`` left as it is.
+
+A script that exits, raises or hangs yields a :class:`RunResult`, never an exception here.
+All temporary files live under one folder that :meth:`Server.close` removes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+import reprolint
+
+
+class ServerError(Exception):
+    """The verify server could not start or died; the message says why."""
+
+
+@dataclass
+class RunResult:
+    status: str  # "ok", "error", "timeout", "skipped"
+    error: Optional[str] = None
+    traceback: Optional[str] = None
+    captures: dict = field(default_factory=dict)  # capture id -> [ {name: (array, is_image)} ]
+    stand_ins: list = field(default_factory=list)
+    error_lines: list = field(default_factory=list)  # the script's lines in the error's traceback
+    stdout: str = ""
+    stderr: str = ""
+    seconds: float = 0.0
+
+
+def child_environment(allow_download: bool) -> dict:
+    env = dict(os.environ)
+    if not allow_download:
+        env["HF_HUB_OFFLINE"] = "1"
+        env["TRANSFORMERS_OFFLINE"] = "1"
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    env["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    return env
+
+
+def _bootstrap() -> str:
+    # The server must import *this* reprolint, whatever the current folder holds.
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(reprolint.__file__)))
+    return (f"import sys; sys.path.insert(0, {package_root!r}); "
+            "from reprolint.verify.child import serve; serve()")
+
+
+def kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _read_file(path: str, limit: int = 200_000) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(limit)
+    except OSError:
+        return ""
+
+
+def load_captures(folder: str) -> dict:
+    import numpy as np
+
+    captures: dict = {}
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".json"):
+            continue
+        capture_id, occurrence = (int(part) for part in name[:-5].split("_"))
+        with open(os.path.join(folder, name)) as handle:
+            meta = json.load(handle)
+        with np.load(os.path.join(folder, name[:-5] + ".npz")) as arrays:
+            values = {meta["names"][i]: (arrays[f"a{i}"], meta["images"][i]) for i in range(len(meta["names"]))}
+        captures.setdefault(capture_id, {})[occurrence] = values
+    return {cid: [by_index[i] for i in sorted(by_index)] for cid, by_index in captures.items()}
+
+
+class Server:
+    """The verify server subprocess; use as a context manager."""
+
+    def __init__(self, allow_download: bool = False, startup_timeout: float = 300.0) -> None:
+        self.allow_download = allow_download
+        self.startup_timeout = startup_timeout
+        self.folder = tempfile.mkdtemp(prefix="reprolint-verify-")
+        self.process: Optional[subprocess.Popen] = None
+        self.info: dict = {}
+        self._buffer = b""
+        self._runs = 0
+        self._current_group: Optional[int] = None  # the process group of the run in progress
+        # Devices whose runs start as fresh interpreters instead of forks of the server.
+        self.spawn_devices: set = set()
+
+    def __enter__(self) -> "Server":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> dict:
+        self.server_log = os.path.join(self.folder, "server.log")
+        with open(self.server_log, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _bootstrap()],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                env=child_environment(self.allow_download), cwd=self.folder,
+                start_new_session=True,
+            )
+        message = self._receive(time.monotonic() + self.startup_timeout)
+        if message is None or "hello" not in message:
+            raise ServerError("the verify server did not start: " + self._tail_log())
+        self.info = message["hello"]
+        if not self.info.get("cuda_in_fork", False):
+            self.spawn_devices.add("cuda")
+        if "import_error" in self.info:
+            raise ServerError(f"--verify needs torch and numpy: {self.info['import_error']} "
+                              '(install them with `pip install "reprolint[verify]"`)')
+        return self.info
+
+    def _tail_log(self) -> str:
+        lines = _read_file(self.server_log).strip().splitlines()
+        return lines[-1] if lines else "no output"
+
+    def _receive(self, deadline: float) -> Optional[dict]:
+        """The next protocol line, or None at the deadline or when the server is gone."""
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def run(self, script: str, source: str, device: str, seed: int, stand_in: str,
+            timeout: float) -> RunResult:
+        """Run ``source`` (an instrumented copy of ``script``) once in a fresh process."""
+        if self.process is None or self.process.poll() is not None:
+            raise ServerError("the verify server is not running: " + self._tail_log())
+        self._runs += 1
+        folder = os.path.join(self.folder, f"run{self._runs}")
+        capture_dir = os.path.join(folder, "captures")
+        os.makedirs(capture_dir)
+        request = {
+            "script": os.path.abspath(script),
+            "source_path": os.path.join(folder, "instrumented.py"),
+            "capture_dir": capture_dir,
+            "stdout_path": os.path.join(folder, "stdout"),
+            "stderr_path": os.path.join(folder, "stderr"),
+            "result_path": os.path.join(folder, "result.json"),
+            "device": device,
+            "seed": seed,
+            "stand_in": stand_in,
+        }
+        with open(request["source_path"], "w", encoding="utf-8") as handle:
+            handle.write(source)
+        started = time.monotonic()
+        if device in self.spawn_devices:
+            finished, timed_out = self._spawn(request, folder, timeout)
+        else:
+            finished, timed_out = self._fork(request, timeout)
+        seconds = time.monotonic() - started
+        result = RunResult(status="error", seconds=seconds,
+                           stdout=_read_file(request["stdout_path"]),
+                           stderr=_read_file(request["stderr_path"]))
+        if timed_out:
+            result.status = "timeout"
+            result.error = f"timed out after {timeout:g} s (--verify-timeout); the run was killed"
+        elif os.path.exists(request["result_path"]):
+            with open(request["result_path"]) as handle:
+                outcome = json.load(handle)
+            result.status = outcome["status"]
+            result.error = outcome.get("error")
+            result.traceback = outcome.get("traceback")
+            result.error_lines = outcome.get("error_lines", [])
+            result.stand_ins = outcome.get("stand_ins", [])
+            last_line = result.stderr.strip().splitlines()[-1].strip() if result.stderr.strip() else ""
+            if result.error and result.error.startswith("the script exited") and "error" in last_line.lower():
+                # argparse and friends say why on stderr: `prog: error: the following arguments ...`
+                result.error += ": " + last_line
+        else:
+            code = finished.get("exit")
+            how = f"was killed by signal {-code}" if isinstance(code, int) and code < 0 else f"exited with status {code}"
+            result.error = f"the script's process {how} before reporting (os._exit or a crash)"
+        try:
+            result.captures = load_captures(capture_dir)
+        except Exception as exc:  # a half-written capture of a killed run
+            result.captures = {}
+            result.stderr += f"\nreprolint: could not read the captured outputs: {exc}"
+        shutil.rmtree(folder, ignore_errors=True)
+        return result
+
+    def _fork(self, request: dict, timeout: float) -> tuple:
+        """Have the server fork the run; returns (the exit message, whether it timed out)."""
+        started = time.monotonic()
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+        self.process.stdin.flush()
+        hello = self._receive(started + 60)
+        if hello is None or "pid" not in hello:
+            raise ServerError("the verify server stopped answering: " + self._tail_log())
+        pid = hello["pid"]
+        self._current_group = pid
+        finished = self._receive(started + timeout)
+        timed_out = finished is None
+        # The run leads its own process group: kill it whole, also after a normal end, so that
+        # whatever the script started in the background goes with it.
+        kill_group(pid)
+        self._current_group = None
+        if timed_out:
+            finished = self._receive(time.monotonic() + 30)
+            if finished is None:
+                raise ServerError("the verify server did not reap a timed-out run")
+        return finished, timed_out
+
+    def _spawn(self, request: dict, folder: str, timeout: float) -> tuple:
+        """Start the run as a fresh interpreter (CUDA cannot be used in a forked process once
+        the server touched it), with the same process-group rules."""
+        request_path = os.path.join(folder, "request.json")
+        with open(request_path, "w") as handle:
+            json.dump(request, handle)
+        code = _bootstrap().replace("serve()", f"run_once({request_path!r})").replace(
+            "import serve", "import run_once")
+        process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   env=child_environment(self.allow_download),
+                                   cwd=os.path.dirname(request["script"]), start_new_session=True)
+        self._current_group = process.pid
+        try:
+            process.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        kill_group(process.pid)
+        self._current_group = None
+        code = process.wait()
+        return {"exit": code}, timed_out
+
+    def close(self) -> None:
+        if self._current_group is not None:  # interrupted mid-run (Ctrl-C): the run goes too
+            kill_group(self._current_group)
+            self._current_group = None
+        if self.process is not None:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            kill_group(self.process.pid)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            self.process.stdout.close()
+            self.process = None
+        shutil.rmtree(self.folder, ignore_errors=True)

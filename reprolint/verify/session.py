@@ -1,0 +1,247 @@
+"""Drive ``--verify`` for a whole lint run: plan the runs of each file, run them, judge."""
+
+from __future__ import annotations
+
+import random
+from typing import Optional
+
+from reprolint.engine import SourceError, read_source
+from reprolint.settings import Settings
+from reprolint.verify import VERIFIABLE_CODES, VerifyOptions
+from reprolint.verify.cache import VerdictCache, environment_fingerprint, source_hash, verdict_key
+from reprolint.verify.instrument import (PERTURB, RESEED, capture_ids_of, locate_targets,
+                                         retarget_devices, wrap_captures, wrap_generator_arguments)
+from reprolint.verify.runner import Server, ServerError
+from reprolint.verify.verdict import judge, shows_drift
+
+
+def _fix_function():
+    """reprolint's fixer, or None where the fix package is missing."""
+    try:
+        from reprolint.fix import fix_source
+        return fix_source
+    except ImportError:
+        return None
+
+
+def apply_fix(instrumented: str, path: str, settings: Settings) -> tuple:
+    """The instrumented copy with every fix applied, and what was fixed."""
+    fix_source = _fix_function()
+    if fix_source is None:
+        return None, {"available": False, "reason": "the fix package is not installed"}
+    try:
+        outcome = fix_source(instrumented, path, settings, unsafe=True)
+    except Exception as exc:  # the fixer's failure is part of the verdict, not a crash
+        return None, {"available": False, "reason": f"the fix failed: {type(exc).__name__}: {exc}"}
+    applied = {}
+    for finding in getattr(outcome, "applied", []) or []:
+        applied[getattr(finding, "code", None)] = True
+    if outcome.source == instrumented:
+        return None, {"available": True, "applies": {}, "reason": "nothing to fix"}
+    return outcome.source, {"available": True, "applies": applied}
+
+
+class VerifySession:
+    def __init__(self, options: VerifyOptions, server: Optional[Server] = None) -> None:
+        self.options = options
+        self.settings = options.settings or Settings()
+        # A server passed in (tests share one) is the caller's to close.
+        self.server: Optional[Server] = server
+        self.owns_server = server is None
+        self.server_error: Optional[str] = None
+        self.cache = VerdictCache(options.use_cache, options.cache_dir)
+        self.fingerprint = environment_fingerprint()
+
+    # -- output ---------------------------------------------------------------------------
+
+    def progress(self, text: str) -> None:
+        if self.options.progress:
+            self.options.progress(text)
+
+    def log(self, text: str) -> None:
+        if self.options.verbose and self.options.log:
+            self.options.log(text)
+
+    # -- the run --------------------------------------------------------------------------
+
+    def verify(self, run) -> None:
+        try:
+            for report in run.files:
+                findings = [f for f in report.findings if f.code in VERIFIABLE_CODES]
+                if findings:
+                    self.verify_file(report.path, findings)
+        finally:
+            if self.server is not None and self.owns_server:
+                self.server.close()
+            self.progress("")
+
+    def _ensure_server(self) -> Server:
+        if self.server_error is not None:  # it failed once; do not wait for it again per file
+            raise ServerError(self.server_error)
+        if self.server is None:
+            self.progress("verify: starting the runner (imports torch and diffusers)")
+            server = Server(allow_download=self.options.allow_download)
+            try:
+                server.start()
+            except ServerError as exc:
+                server.close()
+                self.server_error = str(exc)
+                raise
+            except BaseException:
+                server.close()
+                raise
+            self.server = server
+            self.log(f"verify: runner started: {server.info}")
+        return self.server
+
+    def _cache_options(self) -> dict:
+        return {"devices": list(self.options.devices), "stand_in": self.options.stand_in,
+                "allow_download": self.options.allow_download, "timeout": self.options.timeout,
+                "select": list(self.settings.select), "ignore": list(self.settings.ignore),
+                "fixer": getattr(_fix_function(), "__module__", None)}
+
+    def verify_file(self, path: str, findings: list) -> None:
+        if not path.endswith(".py"):
+            for finding in findings:
+                finding.extra["verification"] = {
+                    "status": "skipped",
+                    "summary": "skipped: --verify runs Python scripts (.py), not notebooks or Markdown"}
+            return
+        try:
+            source = read_source(path)
+        except SourceError as exc:
+            for finding in findings:
+                finding.extra["verification"] = {"status": "error", "summary": f"error: {exc}"}
+            return
+        content_hash = source_hash(source)
+        keys = {id(f): verdict_key(content_hash, f, self._cache_options(), self.fingerprint) for f in findings}
+        pending = []
+        for finding in findings:
+            cached = self.cache.get(keys[id(finding)])
+            if cached is not None:
+                cached["cached"] = True
+                finding.extra["verification"] = cached
+            else:
+                pending.append(finding)
+        if not pending:
+            return
+        try:
+            verdicts = self._verify_source(path, source, pending)
+        except ServerError as exc:
+            for finding in pending:
+                finding.extra["verification"] = {"status": "error", "summary": f"error: {exc}"}
+            return
+        except Exception as exc:  # reprolint's own failure on this file: a verdict, not a crash
+            for finding in pending:
+                finding.extra["verification"] = {
+                    "status": "error",
+                    "summary": f"error: reprolint could not verify this file: {type(exc).__name__}: {exc}"}
+            return
+        for finding in pending:
+            verdict = verdicts[id(finding)]
+            verdict["cached"] = False
+            finding.extra["verification"] = verdict
+            if verdict["status"] in ("confirmed", "no-drift"):
+                self.cache.put(keys[id(finding)], verdict)
+
+    def _verify_source(self, path: str, source: str, findings: list) -> dict:
+        targets = locate_targets(source, path, findings, self.settings)
+        instrumented = wrap_captures(source, targets.spans)
+        codes = {f.code for f in findings}
+        variants = {"original": instrumented}
+        fixed, fix_state = apply_fix(instrumented, path, self.settings)
+        if fixed is not None:
+            variants["fixed"] = fixed
+        if "RPL102" in codes:
+            ids = {cid for f in findings if f.code == "RPL102" for cid in capture_ids_of(targets, f)}
+            variants["reseed"], _ = wrap_generator_arguments(instrumented, RESEED, ids)
+        if "RPL104" in codes:
+            ids = {cid for f in findings if f.code == "RPL104" for cid in capture_ids_of(targets, f)}
+            variants["original-perturb"], _ = wrap_generator_arguments(instrumented, PERTURB, ids)
+            if fixed is not None:
+                variants["fixed-perturb"], _ = wrap_generator_arguments(fixed, PERTURB, ids)
+
+        system = random.SystemRandom()
+        seed_a = system.randrange(1, 2 ** 31)
+        seed_b = seed_a
+        while seed_b == seed_a:
+            seed_b = system.randrange(1, 2 ** 31)
+        same_seed_rerun = "RPL301" in codes
+        plan = {}
+        for variant in variants:
+            if variant in ("original", "fixed"):
+                plan[variant] = [seed_a, seed_b] + ([seed_a] if same_seed_rerun else [])
+            else:
+                plan[variant] = [seed_a]
+
+        server = self._ensure_server()
+        available = bool(server.info.get("cuda_available"))
+        devices = list(self.options.devices) or (["cpu", "cuda"] if available else ["cpu"])
+        skipped_devices = {}
+        if "cuda" in devices and not available:
+            skipped_devices["cuda"] = "cuda not available"
+        runs: dict = {}
+        label = ", ".join(sorted(codes))
+        unfixed_total = sum(len(seeds) for variant, seeds in plan.items() if not variant.startswith("fixed"))
+        cross_device = "RPL106" in codes and len([d for d in devices if d not in skipped_devices]) > 1
+        for device in devices:
+            if device in skipped_devices:
+                continue
+            done, total = 0, unfixed_total
+            # The fixed copies run last, and only where the script's own runs showed drift.
+            order = sorted(variants, key=lambda name: name.startswith("fixed"))
+            original_error = False
+            for variant in order:
+                text = variants[variant]
+                if original_error and variant != "fixed":
+                    continue
+                if variant.startswith("fixed") and not original_error:
+                    if not cross_device and not any(
+                            shows_drift(f, capture_ids_of(targets, f), runs, device) for f in findings):
+                        continue  # nothing drifted: there is nothing for the fix to remove
+                    total += len(plan[variant])
+                device_text = retarget_devices(text, device)
+                results = runs.setdefault((device, variant), [])
+                for seed in plan[variant]:
+                    done += 1
+                    self.progress(f"verify {path} ({label}) on {device}: {variant} copy, run {done} of {total}")
+                    result = server.run(path, device_text, device, seed, self.options.stand_in,
+                                        self.options.timeout)
+                    results.append(result)
+                    self._log_run(path, device, variant, len(results), result)
+                    if result.status != "ok" and variant == "original":
+                        break
+                if variant == "original" and any(r.status != "ok" for r in results):
+                    # The failure is the verdict. Only an exception (an int passed as a generator,
+                    # say) is worth running the fixed copy for: does the fix make it run?
+                    failed = results[-1]
+                    flagged_lines = {line for f in findings for line in range(f.start.line, f.end.line + 1)}
+                    raised_at_flagged_code = failed.status == "error" and bool(
+                        flagged_lines & set(failed.error_lines))
+                    if raised_at_flagged_code and "fixed" in variants:
+                        original_error = True
+                        total = done + len(plan["fixed"])
+                        continue
+                    break
+        verdicts = {}
+        for finding in findings:
+            verdicts[id(finding)] = judge(
+                finding, capture_ids_of(targets, finding), runs, devices, skipped_devices, fix_state,
+                reason=targets.reasons.get(id(finding)), cuda_available=available)
+        return verdicts
+
+    def _log_run(self, path, device, variant, index, result) -> None:
+        if not self.options.verbose:
+            return
+        lines = [f"--- verify {path} on {device}, {variant} copy, run {index}: {result.status}"
+                 f" ({result.seconds:.1f} s){' ' + result.error if result.error else ''}"]
+        if result.stand_ins:
+            lines.append(f"    stand-in model: {', '.join(result.stand_ins)}")
+        for name, text in (("stdout", result.stdout), ("stderr", result.stderr)):
+            if text.strip():
+                lines.append(f"    {name}:")
+                lines.extend("      " + line for line in text.rstrip().splitlines()[-40:])
+        if result.traceback:
+            lines.append("    traceback:")
+            lines.extend("      " + line for line in result.traceback.rstrip().splitlines())
+        self.log("\n".join(lines))

@@ -1,0 +1,308 @@
+"""Turn the runs of one file into a verdict per finding.
+
+What each finding's check compares (A and B are two different process-level seeds; the same
+letter means the same seed):
+
+- default (RPL101, RPL103, RPL107, RPL109, RPL110, RPL111, ...): the flagged call's output in
+  run A vs run B of the script as written. Different = drift confirmed.
+- RPL102: the flagged call with the reused generator (run A) vs the same call with the
+  generator freshly re-seeded just before it (run A of the "reseed" copy).
+- RPL104: run A vs run A of a copy in which one other value is drawn from torch's global
+  generator between seeding and the call (as any library code may do); also A vs B.
+- RPL301: two runs with the *same* seeds (A vs A): what differs is the kernels, not the seeds.
+- RPL106: the CPU run vs the CUDA run with the same seeds (needs both devices).
+
+"With the fix": the same comparison on the copy with reprolint's fix applied (for RPL102: the
+fixed call vs the freshly re-seeded one).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from reprolint.verify.compare import Difference, compare_outputs, format_number
+
+# For RPL106: the CPU-vs-CUDA difference of the flagged code must exceed this, and ten times
+# that of the fixed code, to count as "a different image" rather than float error.
+CROSS_DEVICE_DRIFT = 0.05
+
+
+def _worst(differences: list) -> Optional[Difference]:
+    differences = [d for d in differences if d is not None]
+    if not differences:
+        return None
+    return max(differences, key=lambda d: (d.note is not None, d.max_abs, d.fraction))
+
+
+def _outputs(result, capture_ids) -> dict:
+    return {cid: result.captures.get(cid, []) for cid in capture_ids}
+
+
+def _compare(first, second, capture_ids) -> Optional[Difference]:
+    if first is None or second is None:
+        return None
+    a, b = _outputs(first, capture_ids), _outputs(second, capture_ids)
+    return _worst([compare_outputs(a[cid], b[cid]) for cid in capture_ids])
+
+
+def _failure(results: list):
+    for result in results:
+        if result.status != "ok":
+            return result
+    return None
+
+
+def _pair(code: str, runs: dict, device: str, fixed: bool):
+    """The two runs whose outputs the finding's check compares on one device."""
+    prefix = "fixed" if fixed else "original"
+    own = runs.get((device, prefix), [])
+    first = own[0] if own else None
+    if code == "RPL102":
+        reseeded = runs.get((device, "reseed"), [])
+        return first, (reseeded[0] if reseeded else None)
+    if code == "RPL104":
+        perturbed = runs.get((device, prefix + "-perturb"), [])
+        return first, (perturbed[0] if perturbed else None)
+    if code == "RPL301":
+        return first, (own[2] if len(own) > 2 else None)
+    return first, (own[1] if len(own) > 1 else None)
+
+
+def shows_drift(finding, capture_ids: list, runs: dict, device: str) -> bool:
+    """Whether the runs of the unfixed script so far show this finding's drift on ``device``."""
+    first, second = _pair(finding.code, runs, device, fixed=False)
+    difference = _compare(first, second, capture_ids)
+    if finding.code == "RPL104":
+        original = runs.get((device, "original"), [])
+        if len(original) > 1:
+            difference = _worst([difference, _compare(original[0], original[1], capture_ids)])
+    return difference is not None and not difference.identical
+
+
+def _drift_phrase(code: str, difference: Difference) -> str:
+    if code == "RPL102":
+        return f"the reused generator vs a freshly seeded one: {difference.describe()}"
+    if code == "RPL104":
+        return f"one other draw from the global generator changes the output: {difference.describe()}"
+    if code == "RPL301":
+        return f"2 runs with the same seeds differ: {difference.describe()}"
+    return difference.describe()
+
+
+def _no_drift_phrase(code: str, runs_compared: int) -> str:
+    if code == "RPL102":
+        return "no drift observed (the reused generator gives what a freshly seeded one gives)"
+    if code == "RPL104":
+        return "no drift observed (an extra draw from the global generator changed nothing)"
+    if code == "RPL301":
+        return "no drift observed (2 runs with the same seeds identical)"
+    return f"no drift observed ({runs_compared} runs identical)"
+
+
+def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices: dict,
+          fix_state: dict, reason: Optional[str] = None, cuda_available: bool = False) -> dict:
+    """The verdict for one finding, as a JSON-ready dict whose ``summary`` is the printed line.
+
+    ``runs`` maps (device, variant) to the list of RunResults of that copy; ``skipped_devices``
+    maps a device to why it did not run; ``fix_state`` says whether and how the fix applied.
+    """
+    code = finding.code
+    verdict: dict = {"status": None, "summary": "", "devices": {}, "cross_device": None,
+                     "fix": None, "stand_in": False, "stand_in_classes": []}
+    stand_ins = sorted({name for results in runs.values() for r in results for name in r.stand_ins})
+    verdict["stand_in"] = bool(stand_ins)
+    verdict["stand_in_classes"] = stand_ins
+    for device, why in skipped_devices.items():
+        verdict["devices"][device] = {"status": "skipped", "reason": why}
+
+    confirmed, quiet, problems, fix_parts = [], [], [], []
+    ran = []
+    for device in devices:
+        if device in skipped_devices:
+            continue
+        original = runs.get((device, "original"), [])
+        failed = _failure(original)
+        if failed is not None:
+            status = "skipped" if failed.status == "skipped" else failed.status
+            entry = {"status": status, "reason": failed.error}
+            if failed.traceback:
+                entry["traceback"] = failed.traceback
+            verdict["devices"][device] = entry
+            why = failed.error
+            if status == "error" and runs.get((device, "fixed")):
+                fix = _judge_fix_of_failure(code, runs, device, capture_ids, fix_state)
+                if fix is not None:
+                    entry["fix"] = fix
+                    why += "; " + fix["phrase"]
+            problems.append((status, device, why))
+            continue
+        if not capture_ids:
+            verdict["devices"][device] = {"status": "skipped", "reason": reason or "nothing to observe"}
+            problems.append(("skipped", device, reason or "nothing to observe"))
+            continue
+        if not any(original[0].captures.get(cid) for cid in capture_ids):
+            why = f"the flagged call (line {finding.start.line}) never ran"
+            verdict["devices"][device] = {"status": "skipped", "reason": why}
+            problems.append(("skipped", device, why))
+            continue
+        ran.append(device)
+        entry = {"status": "no-drift", "runs": len(original)}
+        if code == "RPL106":
+            entry["status"] = "ran"
+            verdict["devices"][device] = entry
+            continue
+        first, second = _pair(code, runs, device, fixed=False)
+        difference = _compare(first, second, capture_ids)
+        if code == "RPL104":  # a difference between plain runs is drift too
+            difference = _worst([difference, _compare(original[0], original[1] if len(original) > 1 else None,
+                                                      capture_ids)])
+        if difference is None:
+            entry["status"] = "skipped"
+            entry["reason"] = "the comparison run is missing"
+            problems.append(("skipped", device, entry["reason"]))
+            verdict["devices"][device] = entry
+            continue
+        entry["comparison"] = difference.as_dict()
+        if difference.identical:
+            quiet.append(device)
+        else:
+            entry["status"] = "confirmed"
+            confirmed.append((device, difference))
+            fix = _judge_fix(code, runs, device, capture_ids, fix_state)
+            entry["fix"] = fix
+            fix_parts.append(fix)
+        verdict["devices"][device] = entry
+
+    cross = None
+    if "cpu" in ran and "cuda" in ran:
+        cross = _compare(runs[("cpu", "original")][0], runs[("cuda", "original")][0], capture_ids)
+        fixed_cross = None
+        if runs.get(("cpu", "fixed")) and runs.get(("cuda", "fixed")):
+            fixed_cross = _compare(runs[("cpu", "fixed")][0], runs[("cuda", "fixed")][0], capture_ids)
+        verdict["cross_device"] = {"comparison": cross.as_dict() if cross else None,
+                                   "fixed_comparison": fixed_cross.as_dict() if fixed_cross else None}
+
+    if code == "RPL106":
+        if not cuda_available and "cuda" not in skipped_devices:
+            skipped_devices = {**skipped_devices, "cuda": "cuda not available"}
+        return _finish_rpl106(verdict, cross, verdict.get("cross_device"), problems, skipped_devices, fix_state)
+
+    parts = []
+    if confirmed:
+        verdict["status"] = "confirmed"
+        drift = "; ".join(f"on {device}: {_drift_phrase(code, d)}" for device, d in confirmed)
+        parts.append(f"drift confirmed {drift}")
+        parts.append(_fix_phrase(fix_parts, fix_state))
+        verdict["fix"] = _combine_fix(fix_parts)
+    elif quiet:
+        verdict["status"] = "no-drift"
+        phrase = _no_drift_phrase(code, 2)
+        if code == "RPL107":
+            phrase += ": an unseeded torch.Generator starts from torch's fixed default seed"
+        parts.append(phrase if quiet == ran or len(ran) == 1 else f"{phrase} on {', '.join(quiet)}")
+    if cross is not None:
+        parts.append(f"cpu vs cuda: {cross.describe()}")
+    for status, device, why in problems:
+        label = "error" if status in ("error", "timeout") else "skipped"
+        if not parts and verdict["status"] is None:
+            verdict["status"] = status
+        parts.append(f"{label}{' on ' + device if len(devices) > 1 else ''}: {why}")
+    for device, why in skipped_devices.items():
+        if verdict["status"] is None:
+            verdict["status"] = "skipped"
+        parts.append(f"skipped: {why}")
+    if verdict["status"] is None:
+        verdict["status"] = "skipped"
+        parts.append("skipped: nothing ran")
+    verdict["summary"] = "; ".join(p for p in parts if p)
+    if stand_ins:
+        verdict["summary"] += " (stand-in model)"
+    return verdict
+
+
+def _judge_fix(code: str, runs: dict, device: str, capture_ids: list, fix_state: dict) -> dict:
+    if not fix_state.get("available"):
+        return {"status": "none", "reason": fix_state.get("reason", "no fix")}
+    if not fix_state.get("applies", {}).get(code):
+        return {"status": "none", "reason": f"{code} has no automatic fix"}
+    fixed = runs.get((device, "fixed"), [])
+    failed = _failure(fixed)
+    if failed is not None:
+        return {"status": "error", "reason": failed.error}
+    first, second = _pair(code, runs, device, fixed=True)
+    difference = _compare(first, second, capture_ids)
+    if code == "RPL102" and difference is not None and len(fixed) > 1:
+        difference = _worst([difference, _compare(fixed[0], fixed[1], capture_ids)])
+    if difference is None:
+        return {"status": "error", "reason": "the fixed copy was not run"}
+    return {"status": "identical" if difference.identical else "differs", "comparison": difference.as_dict()}
+
+
+def _judge_fix_of_failure(code: str, runs: dict, device: str, capture_ids: list, fix_state: dict) -> Optional[dict]:
+    """The script failed; did the fixed copy run, and did its runs agree?"""
+    if not fix_state.get("applies", {}).get(code):
+        return None
+    fixed = runs.get((device, "fixed"), [])
+    failed = _failure(fixed)
+    if failed is not None:
+        return None  # the fix did not help; the script's own error says enough
+    difference = _compare(fixed[0], fixed[1] if len(fixed) > 1 else None, capture_ids)
+    if difference is None or not any(fixed[0].captures.get(cid) for cid in capture_ids):
+        return {"status": "ran", "phrase": "with the fix: runs"}
+    status = "identical" if difference.identical else "differs"
+    phrase = ("with the fix: runs, 2 runs identical" if difference.identical
+              else f"with the fix: runs, but still differs: {difference.describe()}")
+    return {"status": status, "comparison": difference.as_dict(), "phrase": phrase}
+
+
+def _combine_fix(fixes: list) -> Optional[dict]:
+    if not fixes:
+        return None
+    for status in ("error", "differs", "none"):
+        for fix in fixes:
+            if fix["status"] == status:
+                return fix
+    return fixes[0]
+
+
+def _fix_phrase(fixes: list, fix_state: dict) -> str:
+    fix = _combine_fix(fixes)
+    if fix is None:
+        return ""
+    if fix["status"] == "identical":
+        return "with the fix: identical"
+    if fix["status"] == "differs":
+        return "with the fix: still differs, " + Difference(**{k: fix["comparison"][k] for k in (
+            "max_abs", "fraction", "image", "occurrences", "note")}).describe()
+    if fix["status"] == "error":
+        return f"with the fix: error: {fix['reason']}"
+    return f"no automatic fix ({fix['reason']})" if "has no automatic fix" not in fix["reason"] else "no automatic fix"
+
+
+def _finish_rpl106(verdict, cross, cross_entry, problems, skipped_devices, fix_state) -> dict:
+    parts = []
+    if cross is None:
+        for status, device, why in problems:
+            if "never ran" in why and "cuda" in skipped_devices:
+                continue  # the missing device is the reason that matters
+            parts.append(f"{'error' if status in ('error', 'timeout') else 'skipped'} on {device}: {why}")
+            verdict["status"] = verdict["status"] or status
+        reasons = [why for why in skipped_devices.values()]
+        parts.append("skipped: " + ("; ".join(reasons) if reasons else "needs runs on both cpu and cuda")
+                     + " (a device generator shows its drift between cpu and cuda)")
+        verdict["status"] = verdict["status"] or "skipped"
+    else:
+        fixed = cross_entry.get("fixed_comparison")
+        fixed_max = fixed["max_abs"] if fixed else 0.0
+        drift = cross.max_abs > max(CROSS_DEVICE_DRIFT, 10 * fixed_max)
+        verdict["status"] = "confirmed" if drift else "no-drift"
+        head = "drift confirmed" if drift else "no drift beyond float error"
+        parts.append(f"{head} between cpu and cuda: {cross.describe()}")
+        if fixed:
+            parts.append("with the fix (cpu generator): "
+                         + (f"max|Δ|={format_number(fixed_max)}, float error" if fixed_max else "identical"))
+            verdict["fix"] = {"status": "identical" if fixed_max == 0 else "float-error", "comparison": fixed}
+    verdict["summary"] = "; ".join(parts)
+    if verdict["stand_in"]:
+        verdict["summary"] += " (stand-in model)"
+    return verdict

@@ -1,0 +1,192 @@
+"""The source transforms --verify runs on (no torch needed)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from reprolint.engine import Linter
+from reprolint.settings import Settings
+from reprolint.verify import parse_devices
+from reprolint.verify.compare import compare_outputs
+from reprolint.verify.instrument import (CAPTURE, PERTURB, RESEED, capture_ids_of, locate_targets,
+                                         retarget_devices, wrap_captures, wrap_generator_arguments)
+
+SCRIPT = textwrap.dedent(
+    """\
+    import torch
+    from diffusers import StableDiffusionPipeline
+
+    pipe = StableDiffusionPipeline.from_pretrained("sd").to("cuda")
+    g = torch.Generator("cuda").manual_seed(0)
+    first = pipe("a cat", generator=g).images[0]
+    second = pipe(
+        "a dog",
+        generator=g,
+    ).images[0]
+    third = pipe("a fox", generator=torch.manual_seed(1)).images[0]
+    fourth = pipe("an owl").images[0]
+    fifth = pipe("a hen", seed=3).images[0]
+    """
+)
+
+
+def _lint(source):
+    return Linter(Settings(select=("ALL",))).lint_source(source, "script.py").findings
+
+
+def _instrument(source):
+    findings = _lint(source)
+    targets = locate_targets(source, "script.py", findings)
+    return findings, targets, wrap_captures(source, targets.spans)
+
+
+def test_each_finding_points_at_the_call_that_shows_it():
+    findings, targets, _ = _instrument(SCRIPT)
+    lines: dict = {}
+    for finding in findings:
+        lines.setdefault(finding.code, []).extend(targets.spans[cid][0] for cid in capture_ids_of(targets, finding))
+    assert lines["RPL101"] == [12, 13]  # the call itself
+    assert lines["RPL103"] == [13]  # `seed=3`, keyword and all, is an argument of the call
+    assert lines["RPL102"] == [7]
+    assert lines["RPL104"] == [11]  # the call that receives torch.manual_seed(1)
+    assert lines["RPL106"] == [6, 7]  # the generator is created on line 5, used on lines 6 and 7
+    assert lines["RPL301"] == [6, 7, 11, 12, 13]  # every pipeline call
+    assert lines["RPL106"] == [6, 7]
+
+
+def test_capture_wrapping_keeps_every_line_and_the_findings():
+    findings, targets, instrumented = _instrument(SCRIPT)
+    assert instrumented.count(CAPTURE) == len(targets.spans) == 5
+    assert len(instrumented.splitlines()) == len(SCRIPT.splitlines())
+    for before, after in zip(SCRIPT.splitlines(), instrumented.splitlines()):
+        if CAPTURE not in after:
+            assert before == after or after == before.replace(")", "))", 1)  # a wrapped call's end
+    # The fixer lints the instrumented copy: it must see the same problems on the same lines.
+    again = _lint(instrumented)
+    assert sorted((f.code, f.start.line) for f in again) == sorted((f.code, f.start.line) for f in findings)
+
+
+def test_generator_hooks_wrap_only_the_chosen_calls():
+    findings, targets, instrumented = _instrument(SCRIPT)
+    reused = next(f for f in findings if f.code == "RPL102")
+    ids = set(capture_ids_of(targets, reused))
+    code, wrapped = wrap_generator_arguments(instrumented, RESEED, ids)
+    assert wrapped == ids
+    assert code.count(RESEED) == 1 and f"generator={RESEED}({ids.pop()}, g)" in code
+    code, wrapped = wrap_generator_arguments(instrumented, PERTURB, {capture_ids_of(targets, findings[-1])[0]})
+    assert PERTURB not in code or wrapped
+
+
+def test_devices_are_retargeted_and_cpu_is_left_alone():
+    source = textwrap.dedent(
+        """\
+        import torch
+        rank = 0
+        model.cuda()
+        x = torch.ones(1, device="cuda:1")
+        y = x.to(f"cuda:{rank}")
+        g = torch.Generator("cpu")
+        torch.cuda.manual_seed(0)
+        name = "cudacore"
+        """
+    )
+    on_cpu = retarget_devices(source, "cpu")
+    assert 'model.to("cpu")' in on_cpu
+    assert 'device="cpu"' in on_cpu and 'x.to("cpu")' in on_cpu
+    assert 'torch.Generator("cpu")' in on_cpu and "torch.cuda.manual_seed(0)" in on_cpu
+    assert '"cudacore"' in on_cpu
+    on_cuda = retarget_devices(source, "cuda")
+    assert on_cuda == source
+
+
+def test_comparison_numbers():
+    import numpy as np
+
+    a = np.zeros((1, 4, 4, 3))
+    b = a.copy()
+    b[0, 0, 0, 1] = 0.5
+    b[0, 1, 1, :] = 0.25
+    difference = compare_outputs([{"images": (a, True)}], [{"images": (b, True)}])
+    assert difference.max_abs == 0.5 and difference.max_abs_255 == 127.5
+    assert difference.fraction == 2 / 16  # two pixels of sixteen differ
+    assert difference.describe() == "max|Δ|=0.50 (128/255; 12% of pixels differ)"
+    same = compare_outputs([{"latents": (a, False)}], [{"latents": (a.copy(), False)}])
+    assert same.identical and same.describe() == "identical"
+    shorter = compare_outputs([{"x": (a, False)}] * 2, [{"x": (a, False)}])
+    assert not shorter.identical and "ran 2 times" in shorter.describe()
+
+
+def test_device_option_parsing():
+    assert parse_devices("cpu, cuda") == ("cpu", "cuda")
+    assert parse_devices(None) == ()
+    try:
+        parse_devices("tpu")
+    except ValueError as exc:
+        assert "tpu" in str(exc)
+    else:
+        raise AssertionError("tpu accepted")
+
+
+def test_plain_lint_and_the_cli_never_import_torch_or_numpy(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text(SCRIPT)
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from reprolint.cli import main\n"
+        f"result = CliRunner().invoke(main, [{str(script)!r}])\n"
+        "assert result.exit_code == 1, result.output\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'numpy', 'diffusers'))\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_progress_overwrites_one_line_and_clears_it(monkeypatch):
+    import io
+
+    from reprolint.verify import cli as verify_cli
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    progress = verify_cli._Progress()
+    progress("verify a.py (RPL101) on cpu: original copy, run 1 of 2")
+    progress("verify a.py (RPL101) on cpu: original copy, run 2 of 2")
+    progress("")
+    written = stream.getvalue()
+    assert written.count("\r") == 4
+    assert written.startswith("\rverify a.py (RPL101) on cpu: original copy, run 1 of 2")
+    assert written.endswith("\r" + " " * len("verify a.py (RPL101) on cpu: original copy, run 2 of 2") + "\r")
+
+
+def test_a_runner_that_cannot_start_gives_error_verdicts_not_a_crash(tmp_path, monkeypatch):
+    from reprolint.verify import VerifyOptions, verify_run
+    from reprolint.verify import runner
+
+    def broken_start(self):
+        raise runner.ServerError("--verify needs torch and numpy: ModuleNotFoundError: No module named 'torch'")
+
+    monkeypatch.setattr(runner.Server, "start", broken_start)
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(SCRIPT)
+    run = Linter(Settings()).lint_paths([str(tmp_path)])
+    verify_run(run, VerifyOptions(use_cache=False))
+    summaries = {f.extra["verification"]["summary"] for f in run.findings if "verification" in f.extra}
+    assert summaries == {"error: --verify needs torch and numpy: ModuleNotFoundError: No module named 'torch'"}
+
+
+def test_notebooks_are_skipped_by_verify(tmp_path):
+    import json
+
+    from reprolint.verify import VerifyOptions, verify_run
+
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+            "source": SCRIPT.splitlines(keepends=True)}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "nb.ipynb").write_text(json.dumps(notebook))
+    run = Linter(Settings()).lint_paths([str(tmp_path / "nb.ipynb")])
+    assert run.findings
+    verify_run(run, VerifyOptions(use_cache=False))
+    assert {f.extra["verification"]["status"] for f in run.findings} == {"skipped"}
