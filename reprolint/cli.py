@@ -13,6 +13,7 @@ import click
 from reprolint import __version__
 from reprolint import cli_options
 from reprolint.fix.command import fix_options
+from reprolint.parallel import lint_paths_fast, speed_options
 from reprolint.registry import resolve_rule
 from reprolint.rules import ALL_RULES
 from reprolint.verify.cli import pop_verify_options, run_verify, verify_options
@@ -67,8 +68,9 @@ def main() -> None:
 @cli_options.output_options
 @fix_options
 @verify_options
+@speed_options
 def check(paths, select, ignore, extend_select, determinism_helpers, seeding_helpers, exit_zero, quiet,
-          fix, unsafe_fixes, diff, fix_seed, **ecosystem):
+          fix, unsafe_fixes, diff, fix_seed, jobs, no_cache, cache_dir, **ecosystem):
     """Lint PATHS (files or folders; default: the current folder) for irreproducible code.
 
     \b
@@ -119,20 +121,37 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     if cli_options.reads_stdin(paths, ecosystem):
         run = cli_options.lint_stdin(linter, settings, ecosystem)
     else:
-        run = linter.lint_paths(paths or (".",))
+        run = lint_paths_fast(linter, paths or (".",), jobs, no_cache, cache_dir)
     if run.checked == 0 and not run.errors:  # nothing to lint, or everything given was excluded
         if not settings.force_exclude and not cli_options.reads_stdin(paths, ecosystem):
             click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
         if not cli_options.machine_readable(ecosystem):  # json and the rest still print `[]` etc.
             sys.exit(EXIT_CLEAN)
     if verify["verify"]:
-        run_verify(run, settings, **verify)
+        # One cache folder and one --no-cache for lint results and verify verdicts.
+        run_verify(run, settings, **{**verify, "no_cache": no_cache}, cache_dir=cache_dir)
     cli_options.emit(run, ecosystem, quiet, unsafe_fixes)
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     if run.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if run.findings else EXIT_CLEAN)
+
+
+@main.command()
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="REPROLINT_CACHE_DIR",
+              show_envvar=True, help="The cache to remove (default: .reprolint_cache).")
+def clean(cache_dir):
+    """Remove the cache folder that `reprolint check` fills."""
+    from reprolint.cache import CacheError, clean as remove_cache, default_cache_dir
+
+    directory = default_cache_dir(cache_dir)
+    try:
+        removed = remove_cache(directory)
+    except CacheError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"Removed {directory}" if removed else f"No cache at {directory}")
 
 
 @main.command()

@@ -4,11 +4,13 @@ semantic model once, and let every enabled rule ask it questions."""
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 import libcst as cst
 
+from reprolint import prefilter
 from reprolint.discovery import PerFileIgnores, discover
 from reprolint.findings import FileError, FileReport, Finding, Position
 from reprolint.noqa import NoqaIndex, unused_directives
@@ -31,6 +33,19 @@ def read_source(path: str) -> str:
     return decode_source(data)
 
 
+def _compiles(source: str, path: str) -> bool:
+    """Whether Python compiles ``source``: several times cheaper than ``ast.parse``, which
+    builds a Python object per node. False proves nothing (``compile`` also rejects what only
+    a later stage forbids, such as a top-level ``return``); ``ast.parse`` then decides."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, path, "exec", dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return False
+
+
 @dataclass
 class RunReport:
     files: list = field(default_factory=list)  # FileReport, in path order
@@ -48,44 +63,54 @@ class RunReport:
 class Linter:
     """Lints sources with one fixed set of rules and settings."""
 
-    def __init__(self, settings: Optional[Settings] = None, rules: Optional[Iterable] = None) -> None:
+    def __init__(self, settings: Optional[Settings] = None, rules: Optional[Iterable] = None,
+                 prefilter: bool = True) -> None:
         self.settings = settings or Settings()
-        rule_classes = list(rules) if rules is not None else select_rules(
+        self.prefilter = prefilter  # off only to prove the prefilter drops no finding
+        self.explicit_rules = list(rules) if rules is not None else None
+        rule_classes = self.explicit_rules if rules is not None else select_rules(
             self.settings.select, self.settings.ignore, self.settings.extend_select)
         self.rules = [rule_class(self.settings) for rule_class in rule_classes]
         self.triggers = tuple({t for rule in self.rules for t in rule.triggers})
         self.per_file_ignores = PerFileIgnores(self.settings)
         self.reports_unused_noqa = any(isinstance(rule, UnusedNoqa) for rule in self.rules)
 
-    def could_match(self, source: str) -> bool:
-        """The prefilter: a file none of whose rules' trigger words occur cannot produce a
-        finding, so it is never parsed. Triggers are substrings every finding's code contains."""
-        return any(trigger in source for trigger in self.triggers)
+    def could_match(self, source: str, tree=None) -> bool:
+        """The prefilter (``reprolint.prefilter``): a file no enabled rule could report on is
+        never parsed by libcst. ``tree``: the file's stdlib ast, when already parsed."""
+        return not self.prefilter or prefilter.could_match(self.rules, source, tree)
 
     def lint_source(self, source: str, path: str) -> FileReport:
         report = FileReport(path)
         if not self.rules:
             return report
-        if not self.could_match(source):
+        candidates = prefilter.candidates(self.rules, source) if self.prefilter else self.rules
+        if not candidates:
             # No rule can match, but a broken file is still an error: the stdlib parser, much
             # cheaper than libcst's, says so.
             report.prefiltered = True
-            self._check_syntax_cheaply(source, report)
+            if not _compiles(source, path):  # the fast check; the tree is not needed
+                self._check_syntax_cheaply(source, report)
             return report
-        module = self.parse(source, report)
+        # Its tree feeds the prefilter's second stage, and parse() need not check again.
+        tree = self._check_syntax_cheaply(source, report)
+        if tree is None:
+            return report
+        if self.prefilter and not prefilter.facts_allow(candidates, source, tree):
+            report.prefiltered = True
+            return report
+        module = self.parse(source, report, syntax_checked=True)
         if module is None:
             return report
         return self.lint_module(module, source, report)
 
-    def parse(self, source: str, report: FileReport) -> Optional[cst.Module]:
+    def parse(self, source: str, report: FileReport, syntax_checked: bool = False) -> Optional[cst.Module]:
         """The module's tree, or None with the reason added to ``report.errors``."""
         path = report.path
         # The stdlib parser first: it is ~9x cheaper than libcst's, gives Python's own messages,
         # and turns pathological nesting into an error instead of a native stack overflow in
         # libcst's parser (which would kill the whole run).
-        known_errors = len(report.errors)
-        self._check_syntax_cheaply(source, report)
-        if len(report.errors) > known_errors:
+        if not syntax_checked and self._check_syntax_cheaply(source, report) is None:
             return None
         try:
             return cst.parse_module(source)
@@ -130,14 +155,18 @@ class Linter:
         return report
 
     @staticmethod
-    def _check_syntax_cheaply(source: str, report: FileReport) -> None:
+    def _check_syntax_cheaply(source: str, report: FileReport):
+        """The stdlib ast of ``source``, or None with the syntax error added to ``report``."""
         try:
-            ast.parse(source, report.path)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) are not ours
+                return ast.parse(source, report.path)
         except SyntaxError as exc:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {exc.msg}",
                                            exc.lineno or 1, exc.offset or 1))
         except (RecursionError, MemoryError, ValueError) as exc:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}"))
+        return None
 
     def _unused_noqa(self, noqa: NoqaIndex, source: str, path: str, ignored_here) -> list:
         enabled = {rule.code: rule.name for rule in self.rules if rule.code not in ignored_here}
@@ -181,15 +210,23 @@ class Linter:
             return report
         return self.lint_document(document)
 
-    def lint_paths(self, paths: Iterable[str]) -> RunReport:
+    def lint_paths(self, paths: Iterable[str], jobs: int = 1, cache=None, progress: bool = False) -> RunReport:
+        """Lint files and folders. ``jobs`` > 1 lints in a process pool; ``cache``
+        (a ``reprolint.cache.Cache``) answers unchanged files from disk. With either, findings
+        are detached (``reprolint.parallel``): their fixes are summaries without node edits."""
         found = discover(list(paths), self.settings)
         run = RunReport()
         for missing in found.missing:
             report = FileReport(missing)
             report.errors.append(FileError(missing, "no such file or directory"))
             run.files.append(report)
-        for path in found.files:
-            run.files.append(self.lint_file(path))
-            run.checked += 1
+        if jobs > 1 or cache is not None or progress:
+            from reprolint.parallel import lint_files
+
+            run.files.extend(lint_files(found.files, self.settings, self.explicit_rules, jobs, cache, progress,
+                                        self.prefilter))
+        else:
+            run.files.extend(self.lint_file(path) for path in found.files)
+        run.checked += len(found.files)
         run.files.sort(key=lambda r: r.path)
         return run

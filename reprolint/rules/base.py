@@ -8,7 +8,7 @@ A rule only asks the semantic model questions and reports. Its docstring is its 
 from __future__ import annotations
 
 import inspect
-from typing import ClassVar, Iterator, Optional
+from typing import Callable, ClassVar, Iterator, Optional
 
 import libcst as cst
 
@@ -26,6 +26,14 @@ class Rule:
     # Substrings one of which a file must contain for this rule to have anything to report.
     # Used by the engine's prefilter; keep them conservative: a miss drops a true finding.
     triggers: ClassVar[tuple] = ()
+    # Packages one of which a file must import (``import x``/``from x...``) for this rule to have
+    # anything to report; empty means no such requirement. Also a prefilter input: declare one
+    # only when every finding needs a value the analyzer recognises by a name under them.
+    requires_imports: ClassVar[tuple] = ()
+    # Optionally a method ``could_report(facts) -> bool`` over the module's stdlib-ast facts
+    # (``reprolint.prefilter.ModuleFacts``), False only when no finding is possible; the second
+    # stage of the prefilter. Keep it an over-approximation of what ``check`` can report.
+    could_report: ClassVar[Optional[Callable]] = None
     VALID: ClassVar[list] = []
     INVALID: ClassVar[list] = []
 

@@ -59,6 +59,7 @@ class PipelineCallWithoutGenerator(Rule):
     summary = "pipeline call without `generator=`"
     fix_safety = Applicability.UNSAFE
     triggers = ("Pipeline",)
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
     def check(self, model):
         for call in model.pipeline_calls:

@@ -5,6 +5,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.fix.edits import COMPREHENSIONS, ancestors, enclosing_statement, integer, parents_of
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Generator
 
@@ -77,6 +78,7 @@ class GeneratorReused(Rule):
     summary = "generator reused across pipeline calls without re-seeding"
     fix_safety = Applicability.UNSAFE
     triggers = ("Pipeline",)
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
     def check(self, model):
         for use in model.generator_uses:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
+from reprolint import prefilter
 from reprolint.findings import Applicability, Fix
 from reprolint.fix.edits import cpu_generator, imports_of
 from reprolint.rules.base import Example, Rule
@@ -13,8 +16,10 @@ from reprolint.semantic.values import Generator, GeneratorList, is_int_value
 def _seed_named(expr: cst.BaseExpression, params: frozenset = frozenset()) -> bool:
     """A parameter or attribute whose name says it holds a seed: ``seed``, ``args.seed``."""
     name = dotted_name(expr)
-    if name is None:
-        return False
+    return name is not None and _is_seed_name(name)
+
+
+def _is_seed_name(name: str) -> bool:
     last = name.rsplit(".", 1)[-1].lower()
     return "seed" in last and "gen" not in last and "rng" not in last
 
@@ -63,6 +68,26 @@ class SeedNotGenerator(Rule):
     summary = "an int seed passed where a generator belongs"
     fix_safety = Applicability.SAFE
     triggers = ("generator", "Generator", "seed")
+
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        # torch.Generator(...) needs its name; a pipeline's seed= needs the keyword.
+        if facts.words & catalog.GENERATOR_VALUE_NAMES or "seed" in facts.keywords:
+            return True
+        for expr in facts.keyword_arguments("generator"):
+            if isinstance(expr, ast.Constant) and expr.value is None:
+                continue
+            name = prefilter.dotted_name(expr)
+            if name is not None and _is_seed_name(name):
+                return True
+            while isinstance(expr, ast.Subscript):
+                expr = expr.value
+            base = prefilter.dotted_name(expr)
+            # Only an assigned name or attribute can hold an int (parameters and imports never
+            # do); anything that is not a plain name may compute one.
+            if base is None or base.rsplit(".", 1)[-1] in facts.stored_names:
+                return True
+        return False
 
     def check(self, model):
         for call in model.calls:

@@ -48,6 +48,7 @@ class GlobalGenerator(Rule):
     summary = "the process-global generator passed to a pipeline"
     fix_safety = Applicability.SAFE
     triggers = ("manual_seed", "default_generator")
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
     def check(self, model):
         for use in model.generator_uses:

@@ -72,6 +72,11 @@ class GeneratorListAliasing(Rule):
     summary = "a list holding one generator several times"
     fix_safety = Applicability.SAFE
     triggers = ("Generator", "generator")
+    requires_imports = catalog.GENERATOR_PACKAGES  # findings need known generators
+
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        return bool(facts.words & catalog.GENERATOR_VALUE_NAMES)
 
     def check(self, model):
         for aliasing in model.aliased_lists:

@@ -55,6 +55,7 @@ class DeviceGenerator(Rule):
     summary = "generator created on a GPU device"
     fix_safety = Applicability.UNSAFE
     triggers = ("Pipeline",)
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
     def check(self, model):
         reported = set()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 
 
 class UnseededGenerator(Rule):
@@ -40,6 +41,11 @@ class UnseededGenerator(Rule):
     name = "unseeded-generator"
     summary = "generator used without manual_seed"
     triggers = ("Generator",)
+    requires_imports = catalog.GENERATOR_PACKAGES  # findings need a generator created here
+
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        return bool(facts.words & catalog.GENERATOR_VALUE_NAMES)
 
     def check(self, model):
         reported = set()

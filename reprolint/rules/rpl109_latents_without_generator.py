@@ -5,6 +5,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.fix.edits import cpu_generator, imports_of, keyword_setter, per_iteration_seed
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
 
 
@@ -51,6 +52,7 @@ class LatentsWithoutGenerator(Rule):
     summary = "`latents=` drawn without a generator"
     fix_safety = Applicability.UNSAFE
     triggers = ("latents",)
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
     def check(self, model):
         reported = set()

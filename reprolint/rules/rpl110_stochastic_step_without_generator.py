@@ -3,6 +3,7 @@ from __future__ import annotations
 from reprolint.findings import Applicability, Fix
 from reprolint.fix.edits import generator_before_loops, keyword_appender
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 
 
 class StochasticStepWithoutGenerator(Rule):
@@ -58,6 +59,7 @@ class StochasticStepWithoutGenerator(Rule):
     summary = "noise-drawing `scheduler.step` without a generator"
     fix_safety = Applicability.UNSAFE
     triggers = ("Scheduler",)
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a diffusers scheduler
 
     def check(self, model):
         for call in model.calls:

@@ -38,6 +38,10 @@ class VaeSampleWithoutGenerator(Rule):
     summary = "VAE `latent_dist.sample()` without a generator"
     triggers = ("latent_dist", "DiagonalGaussianDistribution")
 
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        return "sample" in facts.call_methods  # every finding is a `<distribution>.sample(...)` call
+
     def check(self, model):
         for call in model.distribution_samples:
             if call.passes("generator") is not False or call.positional(0) is not None or call.star_args:

@@ -42,6 +42,7 @@ class SdeSchedulerWithoutNoiseSeed(Rule):
     summary = "SDE scheduler without `noise_sampler_seed=`"
     fix_safety = Applicability.SAFE
     triggers = ("Scheduler",)
+    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a diffusers scheduler
 
     def check(self, model):
         for call, scheduler in model.scheduler_creations:

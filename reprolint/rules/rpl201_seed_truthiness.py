@@ -58,6 +58,11 @@ class SeedTruthiness(Rule):
     fix_safety = Applicability.SAFE
     triggers = ("seed", "SEED", "Seed")
 
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        # Every finding tests a name or attribute whose last part names a seed.
+        return any("seed" in word.lower() for word in facts.words)
+
     def check(self, model):
         for test in model.seed_truth_tests:
             if test.kind == "or":

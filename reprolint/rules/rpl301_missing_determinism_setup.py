@@ -3,6 +3,7 @@ from __future__ import annotations
 from reprolint.findings import Applicability, Fix
 from reprolint.fix.edits import imports_of, reference
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic import catalog
 
 ENABLE_FULL_DETERMINISM = "diffusers.utils.torch_utils.enable_full_determinism"
 
@@ -56,7 +57,21 @@ class MissingDeterminismSetup(Rule):
     name = "missing-determinism-setup"
     summary = "GPU work without determinism setup"
     fix_safety = Applicability.UNSAFE
-    triggers = ("cuda", "device_map", "offload")
+    # A placement is `.cuda()`, `.to(<a "cuda..." value>)`, an offload method, or a loading call
+    # with `device_map=`/`device=` (`device="balanced"` names no "cuda").
+    triggers = ("cuda", "offload", "from_pretrained", "from_single_file", "from_pipe")
+
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        # Every finding needs a placement (reprolint.semantic.analyzer._add_placement's callers).
+        methods = facts.call_methods
+        return bool(
+            "cuda" in methods
+            or ("to" in methods and facts.has_string_starting("cuda"))
+            or (methods & (catalog.OFFLOAD_METHODS | {"enable_group_offload"})  # on a pipeline
+                and facts.imported_roots & set(catalog.PIPELINE_PACKAGES))
+            or (facts.words & catalog.LOADING_METHODS and facts.keywords & {"device_map", "device"})
+        )
 
     def check(self, model):
         if model.determinism_setups:

@@ -47,6 +47,14 @@ class NondeterministicBackend(Rule):
     summary = "a nondeterministic backend in a module that asks for determinism"
     triggers = ("xformers", "compile", "allow_tf32", "set_float32_matmul_precision")
 
+    def could_report(self, facts) -> bool:
+        # Findings need a determinism setup call: a catalogue function or one of the user's
+        # helpers, whose last name part the module then mentions.
+        setups = (catalog.ENABLE_FULL_DETERMINISM | catalog.USE_DETERMINISTIC_ALGORITHMS
+                  | catalog.SET_SEED_WITH_DETERMINISTIC | catalog.LIGHTNING_TRAINERS)
+        names = {name.rsplit(".", 1)[-1] for name in (*setups, *(self.settings.determinism_helpers or ()))}
+        return bool(facts.words & names)
+
     def check(self, model):
         if not model.lasting_determinism_setups:
             return

@@ -13,6 +13,17 @@ from importlib import resources
 GENERATOR_CLASSES = frozenset({"torch.Generator", "torch._C.Generator"})
 GLOBAL_GENERATOR_NAMES = frozenset({"torch.default_generator", "torch.random.default_generator"})
 GLOBAL_SEED_RETURNING_GENERATOR = frozenset({"torch.manual_seed", "torch.random.manual_seed"})
+# Every known generator value (created, global, or a list of these) starts as one of the names
+# above, so a module must import one of these packages to hold one; the prefilter
+# (``reprolint.prefilter``) skips files that import none of them for rules that need one.
+# The last component of each: a module naming none of them (outside annotations) holds no known
+# generator, which the prefilter's stdlib-ast stage checks.
+GENERATOR_VALUE_NAMES = frozenset(
+    name.rsplit(".", 1)[-1] for name in GENERATOR_CLASSES | GLOBAL_GENERATOR_NAMES | GLOBAL_SEED_RETURNING_GENERATOR
+)
+GENERATOR_PACKAGES = tuple(sorted({
+    name.split(".", 1)[0] for name in GENERATOR_CLASSES | GLOBAL_GENERATOR_NAMES | GLOBAL_SEED_RETURNING_GENERATOR
+}))
 
 # Functions that draw random numbers and accept ``generator=``.
 TORCH_RANDOM_FUNCTIONS = frozenset(
@@ -30,6 +41,8 @@ PIPELINE_CONSTRUCTORS = frozenset({"from_pretrained", "from_single_file", "from_
 # Methods of a pipeline that return the pipeline itself.
 PIPELINE_SELF_RETURNING = frozenset({"to", "cuda", "cpu", "half", "float", "bfloat16", "to_empty"})
 OFFLOAD_METHODS = frozenset({"enable_model_cpu_offload", "enable_sequential_cpu_offload"})
+# Calls whose ``device_map=``/``device=`` put a model on the GPU.
+LOADING_METHODS = PIPELINE_CONSTRUCTORS | {"from_pretrained", "from_single_file"}
 
 ACCELERATOR_CLASSES = frozenset({"accelerate.Accelerator", "accelerate.accelerator.Accelerator"})
 
@@ -70,9 +83,14 @@ SEEDING_CALLS = frozenset({
 }) | SET_SEED_WITH_DETERMINISTIC | ENABLE_FULL_DETERMINISM
 
 
+# Every pipeline value starts as a name under one of these packages (see is_pipeline_class_name);
+# the prefilter relies on it to skip files that import none of them for pipeline rules.
+PIPELINE_PACKAGES = ("diffusers",)
+
+
 def is_pipeline_class_name(qualified: str) -> bool:
     """``diffusers.StableDiffusionPipeline``, ``diffusers.AutoPipelineForText2Image``, ..."""
-    if not qualified.startswith("diffusers."):
+    if not qualified.startswith(tuple(package + "." for package in PIPELINE_PACKAGES)):
         return False
     last = qualified.rsplit(".", 1)[-1]
     return last.endswith("Pipeline") or last.startswith("AutoPipelineFor")

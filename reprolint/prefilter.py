@@ -1,0 +1,253 @@
+"""The cheap first pass: decide from the text alone whether a file can produce a finding, so that
+only files that can are parsed (libcst parses about 1 MB/s; this pass scans hundreds).
+
+A file is parsed when at least one enabled rule passes all of its checks:
+
+- ``Rule.triggers``: one of these substrings occurs in the file.
+- ``Rule.requires_imports``: the file has an absolute ``import``/``from`` statement naming one of
+  these packages. The semantic layer resolves names through import statements only
+  (``reprolint.semantic.imports``), so a value it can only recognise by a qualified name under
+  those packages (a diffusers pipeline, a ``torch.Generator`` it creates) cannot exist in a file
+  that never imports them.
+
+- ``Rule.could_report(facts)``, where a rule defines it: a question about the module's stdlib
+  ``ast`` (``ModuleFacts``), asked only of files that pass the text checks, and only when every
+  rule still in the running has one (a rule without one needs the full analysis anyway).
+
+All checks over-approximate (a match in a comment or a docstring still counts) and must never
+under-approximate: the test suite lints every rule example, example script and test fixture with
+the prefilter on and off and requires identical findings.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+
+@functools.lru_cache(maxsize=None)
+def _import_pattern(package: str) -> "re.Pattern":
+    name = re.escape(package)
+    # A statement starts a line or follows ``;`` or a compound statement's ``:``
+    # (``try: import x``). Python separates tokens only by spaces, tabs and form feeds.
+    return re.compile(
+        rf"(?:^|[;:])[ \t\f]*(?:from[ \t\f]+{name}\b|import[ \t\f][^\n]*\b{name}\b)",
+        re.MULTILINE,
+    )
+
+
+def logical_text(source: str) -> str:
+    """The source with every line ending as ``\\n`` and backslash continuations joined, so that
+    one statement's ``import`` and its module name lie on one line for the patterns above."""
+    if "\r" in source:
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if "\\\n" in source:
+        source = source.replace("\\\n", " ")
+    return source
+
+
+def imports_any(source: str, packages) -> bool:
+    """True when ``source`` may import one of ``packages`` (or a submodule) absolutely."""
+    candidates = [p for p in packages if p in source]
+    if not candidates:
+        return False
+    text = logical_text(source)
+    return any(_import_pattern(p).search(text) for p in candidates)
+
+
+def rule_could_match(rule, source: str, import_memo: dict) -> bool:
+    if not any(trigger in source for trigger in rule.triggers):
+        return False
+    packages = tuple(rule.requires_imports)
+    if not packages:
+        return True
+    if packages not in import_memo:
+        import_memo[packages] = imports_any(source, packages)
+    return import_memo[packages]
+
+
+def candidates(rules, source: str) -> list:
+    """The first stage: the rules whose text checks pass."""
+    memo: dict = {}
+    return [rule for rule in rules if rule_could_match(rule, source, memo)]
+
+
+def needs_facts(candidate_rules) -> bool:
+    """Whether the second stage can rule anything out: every candidate has a fact check."""
+    return bool(candidate_rules) and all(has_fact_check(rule) for rule in candidate_rules)
+
+
+def facts_allow(candidate_rules, source: str, tree=None) -> bool:
+    """The second stage, for the rules the first left: when every one has a fact check, ask the
+    module's stdlib ``ast`` (``tree`` when already parsed) whether it could report: the import
+    the rule requires is really there (not only in a docstring), and ``could_report`` agrees."""
+    if not candidate_rules:
+        return False
+    if not needs_facts(candidate_rules):
+        return True
+    facts = ModuleFacts.from_tree(tree) if tree is not None else ModuleFacts.from_source(source)
+    return facts is None or any(_rule_allows(rule, facts) for rule in candidate_rules)
+
+
+def _rule_allows(rule, facts) -> bool:
+    if rule.requires_imports and not facts.imported_roots & set(rule.requires_imports):
+        return False
+    return rule.could_report is None or rule.could_report(facts)
+
+
+def could_match(rules, source: str, tree=None) -> bool:
+    """Whether any of ``rules`` could report something in ``source``."""
+    return facts_allow(candidates(rules, source), source, tree)
+
+
+# ---------------------------------------------------------------------- second stage: stdlib ast
+
+class ModuleFacts:
+    """What the stdlib ``ast`` (several times faster than libcst) tells about a module, for rules
+    whose text checks pass often but whose findings need specific code (``Rule.could_report``).
+
+    Every fact over-approximates what the semantic layer could derive. Annotations are left out
+    of ``words``: the analyzer reads them only for pipeline types, which the pipeline rules gate
+    by import instead.
+    """
+
+    def __init__(self) -> None:
+        self.words: set = set()  # Name ids, attribute names and imported names, outside annotations
+        self.call_methods: set = set()  # ``m`` of every ``x.m(...)`` call
+        self.keywords: set = set()  # keyword argument names of every call
+        self.keyword_values: dict = {}  # keyword name -> [argument expressions]
+        self.stored_names: set = set()  # last component of every assigned name or attribute
+        self.string_prefixes: list = []  # leading text of string constants that may be values
+        self.imported_roots: set = set()  # top-level packages of absolute imports
+
+    @classmethod
+    def from_source(cls, source: str) -> "ModuleFacts | None":
+        """None when the stdlib parser rejects the file; the full analysis then decides."""
+        import ast
+        import warnings
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escapes etc.: libcst has its own say
+                tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        return cls.from_tree(tree)
+
+    @classmethod
+    def from_tree(cls, tree) -> "ModuleFacts":
+        """One pass over the tree. Hot: it runs on most files a big tree holds, so it dispatches
+        on the exact node type and never visits what carries no fact (contexts, annotations)."""
+        import ast
+
+        facts = cls()
+        words, stored, methods = facts.words, facts.stored_names, facts.call_methods
+        keywords, keyword_values, strings = facts.keywords, facts.keyword_values, facts.string_prefixes
+        Name, Attribute, Constant, Call, Load = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Load
+        AST = ast.AST
+        annotated = (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign)
+        named = (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)
+        roots = facts.imported_roots
+        stack = [tree]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
+            kind = type(node)
+            if kind is Name:
+                words.add(node.id)
+                if type(node.ctx) is not Load:
+                    stored.add(node.id)
+                continue
+            if kind is Attribute:
+                words.add(node.attr)
+                if type(node.ctx) is not Load:
+                    stored.add(node.attr)
+                push(node.value)
+                continue
+            if kind is Constant:
+                if type(node.value) is str:
+                    strings.append(node.value[:16])
+                continue
+            if kind is Call:
+                if type(node.func) is Attribute:
+                    methods.add(node.func.attr)
+                for keyword in node.keywords:
+                    if keyword.arg is not None:
+                        keywords.add(keyword.arg)
+                        keyword_values.setdefault(keyword.arg, []).append(keyword.value)
+                if _is_type_test(node):
+                    # ``isinstance(g, torch.Generator)``: a type named only to test against is
+                    # evaluated and dropped; it creates and binds nothing.
+                    push(node.func)
+                    push(node.args[0])
+                    continue
+            elif kind is ast.alias:
+                words.add(node.name.rsplit(".", 1)[-1])
+                if node.asname:
+                    words.add(node.asname)
+                continue
+            elif kind in named and node.name:
+                stored.add(node.name)
+            elif kind is ast.Import:
+                roots.update(alias.name.split(".", 1)[0] for alias in node.names)
+            elif kind is ast.ImportFrom and not node.level and node.module:
+                roots.add(node.module.split(".", 1)[0])
+            elif kind is ast.Compare:
+                # A string compared with (``device.type == "cuda"``) is never bound to anything.
+                for operand in (node.left, *node.comparators):
+                    if type(operand) is not Constant:
+                        push(operand)
+                continue
+            skip = None
+            if kind in annotated:  # the analyzer reads annotations only for pipeline types
+                if kind is ast.arg:
+                    continue
+                skip = "returns" if kind is not ast.AnnAssign else "annotation"
+            for field in node._fields:
+                if field == skip:
+                    continue
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, AST):
+                            push(item)
+                elif isinstance(value, AST):
+                    push(value)
+        return facts
+
+    def has_string_starting(self, prefix: str) -> bool:
+        return any(text.startswith(prefix) for text in self.string_prefixes)
+
+    def keyword_arguments(self, name: str) -> list:
+        return self.keyword_values.get(name, [])
+
+
+def _is_type_test(call) -> bool:
+    import ast
+
+    if not (type(call.func) is ast.Name and call.func.id in ("isinstance", "issubclass")):
+        return False
+    if len(call.args) != 2 or call.keywords:
+        return False
+    types = call.args[1]
+    names = types.elts if type(types) is ast.Tuple else [types]
+    return all(dotted_name(name) is not None for name in names)
+
+
+def dotted_name(node) -> "str | None":
+    """``a.b.c`` for a Name/Attribute chain, else None (the stdlib-ast twin of
+    ``reprolint.semantic.imports.dotted_name``)."""
+    import ast
+
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def has_fact_check(rule) -> bool:
+    return bool(rule.requires_imports) or getattr(rule, "could_report", None) is not None

@@ -1,0 +1,189 @@
+"""The cheap first pass never drops a true finding: the whole corpus, prefilter on and off."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import os
+import pathlib
+
+import pytest
+
+from reprolint.engine import Linter
+from reprolint.prefilter import imports_any
+from reprolint.rules import ALL_RULES
+from reprolint.settings import Settings
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+# Shapes of import statement the text scan must recognise, and traps it must survive.
+EDGE_CASES = {
+    "try-colon": 'try: import diffusers\nexcept ImportError: pass\npipe = diffusers.DDPMPipeline.from_pretrained("m")\npipe()\n',
+    "semicolon": 'import os; import torch, diffusers as d\np = d.DDPMPipeline.from_pretrained("m")\np()\n',
+    "continuation": 'from \\\n    diffusers import DDPMPipeline\np = DDPMPipeline.from_pretrained("m")\np()\n',
+    "cr-newlines": 'import os\rfrom diffusers import DDPMPipeline\rp = DDPMPipeline.from_pretrained("m")\rp()\r',
+    "crlf": 'import torch\r\nfrom diffusers import DDPMPipeline\r\np = DDPMPipeline.from_pretrained("m")\r\np()\r\n',
+    "nested": 'def f():\n    if True:\n        from diffusers.pipelines import DDPMPipeline as P\n        P.from_pretrained("m")()\n',
+    "formfeed": '\x0cfrom\x0cdiffusers import DDPMPipeline\np = DDPMPipeline.from_pretrained("m")\np()\n',
+    "import-as": 'import diffusers.pipelines as dp\np = dp.DDPMPipeline.from_pretrained("m")\np()\n',
+    "relative-only": 'from .diffusers import DDPMPipeline\np = DDPMPipeline.from_pretrained("m")\np()\n',
+    "docstring-only": '"""\n>>> from diffusers import DDPMPipeline\n"""\np = DDPMPipeline.from_pretrained("m")\np()\n',
+    "torch-aliased": 'import torch as T\ng = T.Generator()\nx = T.randn(3, generator=g)\nl = [g] * 2\n',
+    "torch-from": 'from torch import Generator as G, randn\ng = G()\nx = randn(3, generator=g)\n',
+    "global-generator": 'from torch import manual_seed\nfrom diffusers import DDPMPipeline\nDDPMPipeline.from_pretrained("m")(generator=manual_seed(0))\n',
+    "device-balanced": 'from transformers import AutoModel\nm = AutoModel.from_pretrained("x", device="balanced")\nm(3)\n',
+    "seed-no-import": 'def f(seed):\n    return make(generator=seed)\n',
+    # The stdlib-ast stage: values that reach generator= or a placement by a longer way.
+    "int-through-names": 'value = 7\ngenerator = value\nrun(generator=generator)\n',
+    "int-through-dict": 'options = {"g": 5}\nrun(generator=options["g"])\n',
+    "int-through-attribute": ('class A:\n    def __init__(this):\n        this.gen = 3\n'
+                              '    def f(self):\n        return run(generator=self.gen)\n'),
+    "int-through-call": 'import torch\nrun(generator=torch.device(0))\n',
+    "generator-alias": 'import torch\nmake = torch.Generator\ng = make()\nx = torch.randn(2, generator=g)\n',
+    "fstring-device": 'import torch\nnet = torch.nn.Linear(2, 2).to(f"cuda:{0}")\nnet(1)\n',
+    "loader-alias": ('from transformers import AutoModel\nload = AutoModel.from_pretrained\n'
+                     'net = load("x", device_map="auto")\nnet(1)\n'),
+    "isinstance-only": ('import torch\ndef f(generator=None):\n'
+                        '    if isinstance(generator, (torch.Generator, list)):\n        return sample(generator=generator)\n'),
+    "isinstance-with-call": 'import torch\nif isinstance(x, type(g := torch.Generator())):\n    y = torch.randn(1, generator=g)\n',
+    "annotation-only": ('import torch\nfrom typing import Optional\n'
+                        'def f(generator: Optional[torch.Generator] = None, seed: int = 0):\n'
+                        '    return sample(generator=generator)\n'),
+}
+
+
+def _code_strings(path: pathlib.Path) -> list:
+    """Multi-line string constants of a test file that parse as Python: its code fixtures."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "\n" in node.value:
+            code = inspect.cleandoc(node.value) + "\n"
+            try:
+                ast.parse(code)
+            except SyntaxError:
+                continue
+            found.append(code)
+    return found
+
+
+def _module_strings(value, found: list) -> None:
+    """Fixtures built at import time (``PIPE + '...'``) live only in the module's globals."""
+    if isinstance(value, str) and "\n" in value:
+        found.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _module_strings(item, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _module_strings(item, found)
+
+
+def corpus() -> dict:
+    sources = {}
+    for rule in ALL_RULES:
+        for kind in ("VALID", "INVALID"):
+            for index, example in enumerate(getattr(rule, kind)):
+                sources[f"{rule.code}-{kind}-{index}"] = example.code
+    folders = [ROOT / "examples", ROOT / "tests" / "corpus"]
+    for folder in folders:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*.py")):
+                sources[str(path.relative_to(ROOT))] = path.read_text("utf-8")
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        sources[str(path.relative_to(ROOT))] = path.read_text("utf-8")
+        for index, code in enumerate(_code_strings(path)):
+            sources[f"{path.relative_to(ROOT)}#{index}"] = code
+        module_name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        found: list = []
+        for name, value in vars(module).items():
+            if name.isupper():
+                _module_strings(value, found)
+        for index, code in enumerate(found):
+            sources[f"{module_name}:{index}"] = code
+    sources.update({f"edge-{name}": code for name, code in EDGE_CASES.items()})
+    return sources
+
+
+def _findings(linter: Linter, code: str) -> list:
+    # Findings only: a file the prefilter skips is never parsed, so its syntax errors go
+    # unreported by design.
+    report = linter.lint_source(code, "corpus.py")
+    return [(f.code, f.start, f.end, f.message) for f in report.findings]
+
+
+@pytest.fixture(scope="module")
+def full_analysis():
+    """Every corpus source analysed with every rule and no prefilter: the ground truth."""
+    off = Linter(Settings(select=("ALL",)), prefilter=False)
+    return {name: (code, _findings(off, code)) for name, code in corpus().items()}
+
+
+def test_prefilter_on_and_off_give_identical_findings(full_analysis):
+    assert len(full_analysis) > 100  # the corpus really was collected
+    assert sum(bool(found) for _, found in full_analysis.values()) > 20
+    on = Linter(Settings(select=("ALL",)))
+    for name, (code, found) in full_analysis.items():
+        assert _findings(on, code) == found, name
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
+def test_a_rule_alone_never_skips_a_file_it_reports_on(rule, full_analysis):
+    # Rules report independently (each only asks the shared model), so a rule's findings with
+    # only it selected are its share of the full run's; what the one-rule prefilter skips must
+    # therefore hold none of them.
+    alone = Linter(Settings(select=(rule.code,)))
+    skipped = 0
+    for name, (code, found) in full_analysis.items():
+        if not alone.could_match(code):
+            skipped += 1
+            assert [f for f in found if f[0] == rule.code] == [], f"{rule.code} skips {name}"
+    assert skipped > 0  # the prefilter really is exercised
+
+
+def test_every_invalid_example_passes_its_rule_prefilter():
+    for rule in ALL_RULES:
+        linter = Linter(Settings(select=(rule.code,)))
+        for example in rule.INVALID:
+            assert linter.could_match(example.code), rule.code
+
+
+@pytest.mark.parametrize("name", ["try-colon", "semicolon", "continuation", "cr-newlines", "crlf", "nested",
+                                  "formfeed", "import-as", "global-generator"])
+def test_import_scan_recognises_every_statement_shape(name):
+    assert imports_any(EDGE_CASES[name], ("diffusers", "torch"))
+
+
+def test_import_scan_skips_files_that_only_mention_a_package():
+    source = '# uses diffusers\n"""from diffusers"""  \nx = "import diffusers"\n'
+    assert not imports_any(source.replace("from diffusers", ">>> from diffusers").replace(
+        '"import diffusers"', '"diffusers"'), ("diffusers",))
+    assert not imports_any("import diffusers_extra\nfrom mydiffusers import x\n", ("diffusers",))
+    assert imports_any("x = 1\nimport diffusers\n", ("diffusers",))
+
+
+def test_the_ast_stage_skips_a_module_that_only_annotates_generators():
+    for code in (EDGE_CASES["annotation-only"], EDGE_CASES["isinstance-only"]):
+        for code_name in ("RPL103", "RPL105", "RPL107"):
+            assert not Linter(Settings(select=(code_name,))).could_match(code), code_name
+    assert Linter(Settings(select=("RPL103",))).could_match(EDGE_CASES["int-through-names"])
+
+
+def test_a_pipeline_rule_skips_a_file_without_a_diffusers_import():
+    code = "# a Pipeline, in a comment\nclass MyPipeline:\n    pass\n"
+    assert not Linter(Settings(select=("RPL101",))).could_match(code)
+    assert Linter(Settings(select=("RPL101",)), prefilter=False).could_match(code)
+    assert os.path.isdir(ROOT / "examples")
+
+
+def test_a_settings_dependent_check_follows_the_settings():
+    code = "import torch\nfrom myproj.utils import make_det\nmake_det()\nnet = torch.compile(model)\n"
+    with_helper = Settings(select=("RPL305",), determinism_helpers=("myproj.utils.make_det",))
+    on, off = Linter(with_helper), Linter(with_helper, prefilter=False)
+    assert on.could_match(code)
+    assert _findings(on, code) == _findings(off, code) != []
+    assert not Linter(Settings(select=("RPL305",))).could_match(code)
