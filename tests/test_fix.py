@@ -176,6 +176,8 @@ def _corpus():
         yield pytest.param(path.read_text(), id=f"examples/{path.name}")
     for path in sorted(FIXTURES.glob("*/*.in.py")):
         yield pytest.param(path.read_text(), id=f"fixes/{path.parent.name}/{path.name}")
+    for path in sorted((ROOT / "tests" / "corpus").rglob("*.py")):
+        yield pytest.param(path.read_text(encoding="utf-8"), id=f"corpus/{path.name}")
 
 
 @pytest.mark.parametrize("source", list(_corpus()))
@@ -382,3 +384,26 @@ def test_fix_seed_comes_from_the_configuration_and_the_option_overrides_it(proje
     assert 'pipe("a dog", generator=torch.Generator("cpu").manual_seed(9))' in (project / "bad.py").read_text()
     assert run_cli("two.py", "--fix", "--unsafe-fixes", "--fix-seed", "5", cwd=project).returncode == 0
     assert 'pipe("a dog", generator=torch.Generator("cpu").manual_seed(5))' in (project / "two.py").read_text()
+
+
+@pytest.mark.parametrize("local_import", ["import torch", "import torch as T"])
+def test_an_import_inside_a_function_does_not_bind_the_name_a_module_level_fix_writes(local_import):
+    source = dedent(
+        f"""
+        from diffusers import DiffusionPipeline
+
+
+        def seeded(pipe):
+            {local_import}
+            return pipe("a cat")
+
+
+        pipe = DiffusionPipeline.from_pretrained("some/model")
+        image = pipe("a dog").images[0]
+        """
+    )
+    fixed = fix_source(source, "x.py", Settings(select=("RPL101",))).source
+    assert fixed.startswith("from diffusers import DiffusionPipeline\nimport torch\n")
+    assert 'image = pipe("a dog", generator=torch.Generator("cpu").manual_seed(0)).images[0]' in fixed
+    # The function keeps its own import; one module-level import is added.
+    assert fixed.count("import torch") == 2

@@ -28,7 +28,9 @@ class _StandInPipeline:
     def to(self, *args, **kwargs):
         return self
 
-    def __call__(self, prompt, generator=None, num_images_per_prompt=1, **kwargs):
+    def __call__(self, prompt, generator=None, num_images_per_prompt=1, latents=None, **kwargs):
+        if latents is not None:  # given latents, a pipeline draws no initial noise
+            return types.SimpleNamespace(images=[latents.clone()])
         generators = generator if isinstance(generator, list) else [generator] * num_images_per_prompt
         return types.SimpleNamespace(images=[torch.randn(8, generator=g) for g in generators])
 
@@ -107,3 +109,18 @@ def test_unsafe_fixes_make_results_independent_of_the_global_state(stand_in_diff
     # The re-seeded second call gives what the first call alone gives; loop seeds differ per iteration.
     assert torch.equal(runs[0]["first"], runs[0]["second"])
     assert not torch.equal(runs[0]["loop"][0], runs[0]["loop"][1])
+
+
+def test_unsafe_latents_fix_makes_hand_drawn_latents_reproducible(stand_in_diffusers):
+    source = _script("""
+        images = []
+        for i in range(2):
+            latents = torch.randn((8,))
+            images.append(pipe("a cat", latents=latents).images[0])
+    """)
+    assert not _same(_run(source, 1), _run(source, 2))
+    outcome = fix_source(source, "script.py", Settings(select=("RPL109",)), unsafe=True)
+    assert [f.code for f in outcome.applied] == ["RPL109"]
+    runs = [_run(outcome.source, seed) for seed in (1, 2)]
+    assert _same(*runs)
+    assert not torch.equal(runs[0]["images"][0], runs[0]["images"][1])  # seed 0 + i per iteration

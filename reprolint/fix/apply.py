@@ -15,7 +15,7 @@ from typing import Optional
 import libcst as cst
 
 from reprolint.findings import Applicability, FileError, FileReport, Finding, Fix
-from reprolint.fix.edits import parent_map
+from reprolint.fix.edits import module_level_imports, parent_map
 from reprolint.fix.write import match_line_endings
 from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.settings import Settings
@@ -294,25 +294,28 @@ def insert_module_statements(module: cst.Module, imports: list, after_imports: l
     ``before_torch`` right before the first top-level torch import."""
     if not (imports or after_imports or before_torch):
         return module
-    table = ImportTable.from_module(module)
+    table = module_level_imports(module)
     body = list(module.body)
     existing = {module.code_for_node(stmt).strip() for stmt in body}
     if before_torch:
         at = next((i for i, stmt in enumerate(body) if _imports_torch(stmt)), _imports_end(body))
         # Only what runs before torch is imported counts (an ``import os`` further down does not).
         earlier = {module.code_for_node(stmt).strip() for stmt in body[:at]}
-        new = [cst.parse_statement(code) for code in before_torch if code not in earlier]
+        earlier_imports = module_level_imports(cst.Module(body=body[:at]))
+        new = [cst.parse_statement(code) for code in before_torch
+               if code not in earlier and not (code.startswith(("import ", "from ")) and not _new_bindings(
+                   code, earlier_imports))]
         if new:
             if at < len(body):
                 new[0] = new[0].with_changes(leading_lines=body[at].leading_lines)
                 body[at] = body[at].with_changes(leading_lines=[])
             body[at:at] = new
-            table = ImportTable.from_module(module.with_changes(body=body))
+            table = module_level_imports(module.with_changes(body=body))
     added_imports = []
     for code in imports:
         if _new_bindings(code, table):
             added_imports.append(cst.parse_statement(code))
-            table = ImportTable.from_module(cst.Module(body=[*body, *added_imports]))
+            table = module_level_imports(cst.Module(body=[*body, *added_imports]))
     setup = [cst.parse_statement(code) for code in after_imports if code not in existing]
     end = _imports_end(body)
     if setup:

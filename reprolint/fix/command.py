@@ -133,6 +133,8 @@ def run_fixes(linter, paths, unsafe: bool, diff_only: bool, quiet: bool, exit_ze
                 result.report.findings = linter.lint_bytes(data, path).findings
                 fixed_count -= result.applied
     run.files.sort(key=lambda r: r.path)
+    if run.checked == 0 and not run.errors and not linter.settings.force_exclude:
+        click.echo(f"warning: no Python files found under {', '.join(paths)}", err=True)
     remaining = run.findings
     hidden = 0 if unsafe else sum(1 for f in remaining if f.fix is not None)
     line = f"{'Would fix' if diff_only else 'Fixed'} {fixed_count}, {len(remaining)} remaining"

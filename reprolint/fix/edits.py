@@ -18,6 +18,44 @@ COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Module)
 
 
+def module_level_imports(module: cst.Module) -> ImportTable:
+    """The names imported by statements that run at module level (top-level ``if``/``try``/
+    ``with`` blocks included), not inside a function or class body.
+
+    A name a fix writes must be bound wherever the fix writes it, so an ``import torch as T``
+    inside ``main()`` does not make ``T`` usable at the top of the module; the fix then adds a
+    module-level import instead.
+    """
+    table = ImportTable()
+    stack = list(reversed(module.body))
+    while stack:
+        statement = stack.pop()
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Import):
+                    table._add_import(small)
+                elif isinstance(small, cst.ImportFrom):
+                    table._add_import_from(small)
+        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            blocks = [getattr(statement, name, None) for name in ("body", "orelse", "finalbody")]
+            blocks += [handler.body for handler in getattr(statement, "handlers", ())]
+            for block in blocks:
+                if isinstance(block, (cst.Else, cst.Finally, cst.If)):
+                    block = block.body if not isinstance(block, cst.If) else cst.IndentedBlock([block])
+                if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                    stack.extend(reversed(list(block.body)))
+    return table
+
+
+def imports_of(model) -> ImportTable:
+    """The model's module-level imports, computed once per model and only when a fix needs them."""
+    cached = getattr(model, "_fix_imports", None)
+    if cached is None:
+        cached = module_level_imports(model.module)
+        model._fix_imports = cached
+    return cached
+
+
 def reference(imports: ImportTable, qualified: str, from_import: bool = False) -> tuple:
     """An expression naming ``qualified`` in a module with these imports, and the imports to add.
 
@@ -222,7 +260,7 @@ def per_iteration_seed(model, node: cst.CSTNode, base_seed: int) -> tuple:
             return plus(base, index), (), ()
     anchor = next((loop for loop in reversed(loops) if isinstance(loop, LOOPS)), node)
     counter = fresh_name(model.module, "generator_seeds")
-    count, imports = reference(model.imports, "itertools.count")
+    count, imports = reference(imports_of(model), "itertools.count")
     statement = f"{counter} = {cst.Module([]).code_for_node(count)}({base_seed})"
     seed = cst.Call(cst.Name("next"), [cst.Arg(cst.Name(counter))])
     return seed, imports, ((anchor, statement),)
@@ -230,3 +268,42 @@ def per_iteration_seed(model, node: cst.CSTNode, base_seed: int) -> tuple:
 
 def node_inside(parents: dict, node: cst.CSTNode, container: cst.CSTNode) -> bool:
     return node is container or any(a is container for a in ancestors(parents, node))
+
+
+def keyword_setter(keyword: str, value: cst.BaseExpression) -> Callable[[cst.Call], cst.Call]:
+    """A replacement giving a call ``keyword=value``: the existing argument's value is replaced
+    (``generator=None``), else the keyword is appended."""
+
+    def rewrite(updated: cst.Call) -> cst.Call:
+        for index, arg in enumerate(updated.args):
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                args = list(updated.args)
+                args[index] = arg.with_changes(value=value)
+                return updated.with_changes(args=args)
+        return append_keyword(updated, keyword, value)
+
+    return rewrite
+
+
+def generator_before_loops(model, node: cst.CSTNode, seed: int, wanted: str = "generator") -> tuple:
+    """A seeded CPU generator for the draws at ``node``: ``(expression, imports, statements_before)``.
+
+    Outside loops the expression is the generator itself. Inside loops, one generator is created
+    right before the outermost loop and threaded through every iteration (the pattern a custom
+    denoising loop uses), so the draws differ per step and repeat per run.
+    """
+    generator, imports = cpu_generator(imports_of(model), integer(seed))
+    parents = parents_of(model)
+    outermost = None
+    for ancestor in ancestors(parents, node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            break
+        if isinstance(ancestor, LOOPS) and node_inside(parents, node, ancestor.body) or isinstance(
+                ancestor, COMPREHENSIONS):
+            outermost = ancestor
+    if outermost is None:
+        return generator, imports, ()
+    name = fresh_name(model.module, wanted)
+    anchor = outermost if isinstance(outermost, LOOPS) else node
+    statement = f"{name} = {cst.Module([]).code_for_node(generator)}"
+    return cst.Name(name), imports, ((anchor, statement),)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator, keyword_appender, per_iteration_seed
+from reprolint.fix.edits import cpu_generator, imports_of, keyword_appender, per_iteration_seed
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -79,7 +79,7 @@ class PipelineCallWithoutGenerator(Rule):
 
     def _fix(self, model, call) -> Fix:
         seed, loop_imports, statements = per_iteration_seed(model, call.node, self.settings.fix_seed)
-        generator, imports = cpu_generator(model.imports, seed)
+        generator, imports = cpu_generator(imports_of(model), seed)
         return Fix(
             Applicability.UNSAFE,
             f"Add `generator={model.code(generator)}`",

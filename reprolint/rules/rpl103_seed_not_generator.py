@@ -6,7 +6,7 @@ import libcst as cst
 
 from reprolint import prefilter
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator
+from reprolint.fix.edits import cpu_generator, imports_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
@@ -127,18 +127,18 @@ class SeedNotGenerator(Rule):
     MESSAGE = "Use `torch.Generator(\"cpu\").manual_seed(<seed>)`"
 
     def _generator_fix(self, model, expr):
-        _, imports = cpu_generator(model.imports, None)
+        _, imports = cpu_generator(imports_of(model), None)
         return Fix(Applicability.SAFE, self.MESSAGE, imports=imports,
-                   replacements={expr: lambda updated: cpu_generator(model.imports, updated)[0]})
+                   replacements={expr: lambda updated: cpu_generator(imports_of(model), updated)[0]})
 
     def _seed_keyword_fix(self, model, call, seed):
         if call.passes("generator") is not False:
             return None
-        _, imports = cpu_generator(model.imports, None)
+        _, imports = cpu_generator(imports_of(model), None)
 
         def rewrite(updated: cst.Arg) -> cst.Arg:
             return updated.with_changes(keyword=cst.Name("generator"),
-                                        value=cpu_generator(model.imports, updated.value)[0])
+                                        value=cpu_generator(imports_of(model), updated.value)[0])
 
         return Fix(Applicability.SAFE, self.MESSAGE, imports=imports, replacements={seed.node: rewrite})
 

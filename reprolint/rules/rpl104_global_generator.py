@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator
+from reprolint.fix.edits import cpu_generator, imports_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -66,7 +66,7 @@ class GlobalGenerator(Rule):
         if not isinstance(expr, cst.Call) or model.imports.resolve(expr.func) not in \
                 catalog.GLOBAL_SEED_RETURNING_GENERATOR or len(expr.args) != 1 or expr.args[0].star:
             return None
-        generator, imports = cpu_generator(model.imports, None)
+        generator, imports = cpu_generator(imports_of(model), None)
 
         def rewrite(updated: cst.Call) -> cst.Call:
             # Only the callee changes, so the seed argument keeps its layout and comments.

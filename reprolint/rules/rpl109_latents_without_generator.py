@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import libcst as cst
+
+from reprolint.findings import Applicability, Fix
+from reprolint.fix.edits import cpu_generator, imports_of, keyword_setter, per_iteration_seed
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
+from reprolint.semantic.imports import dotted_name
 
 
 class LatentsWithoutGenerator(Rule):
@@ -30,8 +35,12 @@ class LatentsWithoutGenerator(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Seeding the draw would be an unsafe fix: it changes the latents, and
-    so the image.
+    Unsafe: seeding the draw changes the latents, and so the image. The fix gives the draw
+    `generator=torch.Generator("cpu").manual_seed(<seed>)` (seed from `--fix-seed`, made
+    distinct per iteration inside loops as RPL101's fix does). A generator must live on the
+    device the draw fills, so a draw with `device=<d>` gets `torch.Generator(<d>)` and
+    `torch.randn_like(x)` gets `torch.Generator(x.device)`; diffusers' `randn_tensor` moves CPU
+    noise itself and gets the CPU generator.
 
     ## Evidence
     - diffusers docs, `reusing_seeds.md`: pass a seeded generator to every random draw.
@@ -41,6 +50,7 @@ class LatentsWithoutGenerator(Rule):
     code = "RPL109"
     name = "latents-without-generator"
     summary = "`latents=` drawn without a generator"
+    fix_safety = Applicability.UNSAFE
     triggers = ("latents",)
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
@@ -56,7 +66,31 @@ class LatentsWithoutGenerator(Rule):
                 f"these latents are drawn without `generator=` and passed to the pipeline call on line "
                 f"{model.line(call.node)}: the image then depends on torch's global random state; "
                 "pass a seeded generator to this draw",
+                fix=self._fix(model, tensor.drawn_at),
             )
+
+    def _fix(self, model, draw):
+        if not isinstance(draw, cst.Call):
+            return None
+        qualified = model.imports.resolve(draw.func) or ""
+        device = next((a.value for a in draw.args if a.keyword is not None and a.keyword.value == "device"), None)
+        if qualified.endswith("randn_tensor") or (
+                isinstance(device, cst.SimpleString) and device.evaluated_value == "cpu"):
+            device = None
+        elif device is None and qualified.endswith("_like"):
+            source = draw.args[0].value if draw.args and draw.args[0].keyword is None else None
+            if source is None or dotted_name(source) is None:
+                return None
+            device = cst.Attribute(source, cst.Name("device"))
+        seed, loop_imports, statements = per_iteration_seed(model, draw, self.settings.fix_seed)
+        generator, imports = cpu_generator(imports_of(model), seed)
+        if device is not None:
+            created = generator.func.value
+            generator = generator.with_changes(func=generator.func.with_changes(
+                value=created.with_changes(args=[cst.Arg(device)])))
+        return Fix(Applicability.UNSAFE, f"Draw with `generator={model.code(generator)}`",
+                   replacements={draw: keyword_setter("generator", generator)},
+                   imports=imports + loop_imports, statements_before=statements)
 
     VALID = [
         Example(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from reprolint.findings import Applicability, Fix
+from reprolint.fix.edits import generator_before_loops, keyword_appender
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -40,8 +42,12 @@ class StochasticStepWithoutGenerator(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Passing the loop's generator would be an unsafe fix: the step noise,
-    and so the result, changes.
+    Unsafe: the step noise, and so the result, changes. The fix passes a seeded CPU generator
+    (`randn_tensor` moves its noise to the model's device). Inside a denoising loop it inserts
+    `step_generator = torch.Generator("cpu").manual_seed(<seed>)` right before the outermost
+    loop and passes `generator=step_generator` to the step, so one generator is threaded through
+    the steps: each step draws different noise, and every run the same. Outside a loop the
+    generator is created in the call. The seed comes from `--fix-seed`.
 
     ## Evidence
     - diffusers scheduler sources: `step()` draws with `randn_tensor(..., generator=generator)`.
@@ -51,6 +57,7 @@ class StochasticStepWithoutGenerator(Rule):
     code = "RPL110"
     name = "stochastic-step-without-generator"
     summary = "noise-drawing `scheduler.step` without a generator"
+    fix_safety = Applicability.UNSAFE
     triggers = ("Scheduler",)
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a diffusers scheduler
 
@@ -65,7 +72,15 @@ class StochasticStepWithoutGenerator(Rule):
                 model, call.node,
                 f"{reason}, and this call passes no `generator=`: the noise comes from torch's "
                 "global random state; pass the loop's seeded generator",
+                fix=self._fix(model, call),
             )
+
+    def _fix(self, model, call):
+        generator, imports, statements = generator_before_loops(
+            model, call.node, self.settings.fix_seed, "step_generator")
+        return Fix(Applicability.UNSAFE, "Pass a seeded generator to `step()`",
+                   replacements={call.node: keyword_appender("generator", generator)},
+                   imports=imports, statements_before=statements)
 
     VALID = [
         Example(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from reprolint.findings import Applicability, Fix
+from reprolint.fix.edits import integer, keyword_appender
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -27,8 +29,9 @@ class SdeSchedulerWithoutNoiseSeed(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Adding `noise_sampler_seed=0` would be a safe fix: it only fixes the
-    noise that was random before.
+    Safe: adds `noise_sampler_seed=<seed>` (the `--fix-seed` value, default 0) as the last
+    argument of the constructor or `from_config(...)` call, which only fixes the noise that was
+    random before.
 
     ## Evidence
     - huggingface/diffusers#5024, huggingface/diffusers#3911.
@@ -37,6 +40,7 @@ class SdeSchedulerWithoutNoiseSeed(Rule):
     code = "RPL112"
     name = "sde-scheduler-without-noise-seed"
     summary = "SDE scheduler without `noise_sampler_seed=`"
+    fix_safety = Applicability.SAFE
     triggers = ("Scheduler",)
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a diffusers scheduler
 
@@ -52,6 +56,8 @@ class SdeSchedulerWithoutNoiseSeed(Rule):
                 model, call.node,
                 f"`{short}` takes no generator in `step()`; without `{setting}=` its noise comes from "
                 f"torch's global random state; pass `{setting}=<seed>`",
+                fix=Fix(Applicability.SAFE, f"Add `{setting}={self.settings.fix_seed}`",
+                        replacements={call.node: keyword_appender(setting, integer(self.settings.fix_seed))}),
             )
 
     VALID = [

@@ -1,6 +1,21 @@
 from __future__ import annotations
 
+import libcst as cst
+
+from reprolint.findings import Applicability, Fix
+from reprolint.fix.edits import parents_of
 from reprolint.rules.base import Example, Rule
+from reprolint.semantic.imports import dotted_name
+
+# Places where an expression needs no parentheses, whatever its precedence.
+_WHOLE_EXPRESSION_PARENTS = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return, cst.Arg, cst.Expr,
+                             cst.Element, cst.DictElement, cst.Index)
+
+
+def _is_none(expr: cst.BaseExpression, negated: bool) -> cst.Comparison:
+    operator = cst.Is() if negated else cst.IsNot()
+    bare = expr.with_changes(lpar=[], rpar=[])
+    return cst.Comparison(bare, [cst.ComparisonTarget(operator, cst.Name("None"))], lpar=expr.lpar, rpar=expr.rpar)
 
 
 class SeedTruthiness(Rule):
@@ -28,9 +43,10 @@ class SeedTruthiness(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Testing `is not None` instead (`is None` for `not seed`; `seed if seed
-    is not None else default` for `seed or default`) would be a safe fix: only seed 0 behaves
-    differently, as intended.
+    Safe: the test becomes `is not None` (`is None` for `not seed`; `seed if seed is not None
+    else default` for `seed or default`, parenthesised unless it stands alone); only seed 0
+    behaves differently, as intended. A seed expression that is not a plain name or attribute
+    (a call, which the rewrite would evaluate twice) is not rewritten in the `or` form.
 
     ## Evidence
     - huggingface/diffusers#10964 (the fix across 15 example scripts).
@@ -39,6 +55,7 @@ class SeedTruthiness(Rule):
     code = "RPL201"
     name = "seed-truthiness"
     summary = "seed tested for truth (seed 0 counts as no seed)"
+    fix_safety = Applicability.SAFE
     triggers = ("seed", "SEED", "Seed")
 
     @classmethod
@@ -52,7 +69,28 @@ class SeedTruthiness(Rule):
                 message = f"`{test.label} or ...` replaces seed 0 with the default; use `is not None`"
             else:
                 message = f"`{test.label}` tested for truth: seed 0 counts as no seed; test `is not None`"
-            yield self.report(model, test.node, message)
+            yield self.report(model, test.node, message, fix=self._fix(model, test))
+
+    @staticmethod
+    def _fix(model, test):
+        if test.kind == "test":
+            replacement = lambda updated: _is_none(updated, negated=False)  # noqa: E731
+        elif test.kind == "not" and isinstance(test.node, cst.UnaryOperation):
+            replacement = lambda updated: _is_none(updated.expression, negated=True).with_changes(  # noqa: E731
+                lpar=updated.lpar, rpar=updated.rpar)
+        elif test.kind == "or" and isinstance(test.node, cst.BooleanOperation) and dotted_name(test.expr):
+            standalone = isinstance(parents_of(model).get(test.node), _WHOLE_EXPRESSION_PARENTS)
+
+            def replacement(updated):
+                seed = updated.left.with_changes(lpar=[], rpar=[])
+                rewritten = cst.IfExp(test=_is_none(seed, negated=False), body=seed, orelse=updated.right,
+                                      lpar=updated.lpar, rpar=updated.rpar)
+                if not updated.lpar and not standalone:
+                    rewritten = rewritten.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                return rewritten
+        else:
+            return None
+        return Fix(Applicability.SAFE, "Test the seed with `is not None`", replacements={test.node: replacement})
 
     VALID = [
         Example(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import reference
+from reprolint.fix.edits import imports_of, reference
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -90,7 +90,7 @@ class MissingDeterminismSetup(Rule):
 
     @staticmethod
     def _fix(model):
-        function, imports = reference(model.imports, ENABLE_FULL_DETERMINISM, from_import=True)
+        function, imports = reference(imports_of(model), ENABLE_FULL_DETERMINISM, from_import=True)
         return Fix(Applicability.UNSAFE, "Call `enable_full_determinism()` after the imports",
                    imports=imports, statements_after_imports=(f"{function.value}()",))
 

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from reprolint.findings import Applicability, Fix
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const, possible_values
+
+
+CUBLAS_SETUP = 'os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")'
 
 
 class CublasWorkspaceMissing(Rule):
@@ -41,8 +45,10 @@ class CublasWorkspaceMissing(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Inserting `os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")`
-    before `import torch` would be a safe fix: a value already set in the environment wins.
+    Safe: inserts `os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")` right before the
+    module's first `import torch` (with `import os` before it, unless `os` is imported earlier); a
+    value already set in the environment wins. Only the missing variable is fixed: a wrong value,
+    or one set after CUDA work started, is left for a person to move or correct.
 
     ## Evidence
     - PyTorch docs, `torch.use_deterministic_algorithms` and `notes/randomness.rst`.
@@ -52,6 +58,7 @@ class CublasWorkspaceMissing(Rule):
     code = "RPL302"
     name = "cublas-workspace-missing"
     summary = "deterministic algorithms without `CUBLAS_WORKSPACE_CONFIG`"
+    fix_safety = Applicability.SAFE
     triggers = ("use_deterministic_algorithms",)
 
     def check(self, model):
@@ -67,6 +74,8 @@ class CublasWorkspaceMissing(Rule):
                 "deterministic algorithms without CUBLAS_WORKSPACE_CONFIG: cuBLAS raises an error (or "
                 'is not deterministic); set os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8" before '
                 "importing torch",
+                fix=Fix(Applicability.SAFE, "Set CUBLAS_WORKSPACE_CONFIG before importing torch",
+                        statements_before_torch=("import os", CUBLAS_SETUP)),
             )
             return
         if not any(_may_be_deterministic_workspace(w.value) for w in writes):

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import libcst as cst
+
+from reprolint.findings import Applicability, Fix
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const
@@ -26,8 +29,8 @@ class CudnnBenchmark(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Setting it to `False` would be an unsafe fix: convolutions may get
-    slower.
+    Unsafe: convolutions may get slower. The fix replaces the assigned `True` with `False`
+    (`torch.backends.cudnn.benchmark = False`); the rest of the statement is kept.
 
     ## Evidence
     - PyTorch docs, `notes/randomness.rst`, "CUDA convolution benchmarking".
@@ -36,6 +39,7 @@ class CudnnBenchmark(Rule):
     code = "RPL303"
     name = "cudnn-benchmark"
     summary = "`cudnn.benchmark = True`"
+    fix_safety = Applicability.UNSAFE
     triggers = ("benchmark",)
 
     def check(self, model):
@@ -45,7 +49,15 @@ class CudnnBenchmark(Rule):
                     model, assignment.statement,
                     "cudnn.benchmark = True lets cuDNN pick convolution algorithms by timing, differently "
                     "from run to run; set it to False",
+                    fix=self._fix(assignment.statement),
                 )
+
+    @staticmethod
+    def _fix(statement):
+        value = getattr(statement, "value", None)
+        if not isinstance(value, cst.Name) or value.value != "True":
+            return None
+        return Fix(Applicability.UNSAFE, "Set it to False", replacements={value: cst.Name("False")})
 
     VALID = [
         Example(

@@ -1,0 +1,12 @@
+"""Train a tiny model deterministically."""
+import random
+
+# the framework
+import os
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+import torch as T
+import os
+
+T.use_deterministic_algorithms(True, warn_only=True)
+model = T.nn.Linear(2, 2).to("cuda")
+print(os.getcwd())

@@ -1,0 +1,4 @@
+import torch.backends.cudnn as cudnn
+
+cudnn.deterministic = True
+cudnn.benchmark = True  # faster convolutions

@@ -1,0 +1,6 @@
+from torch.backends import cudnn
+
+
+def setup(fast):
+    if fast:
+        cudnn.benchmark = False
