@@ -133,8 +133,11 @@ _LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
 
 def _syntax_error(lines: list, block: Block) -> Optional[str]:
     text = "".join(lines[block.first - 1:block.last])
+    from reprolint.engine import quiet_python_warnings
+
     try:
-        ast.parse(text)
+        with quiet_python_warnings():
+            ast.parse(text)
     except SyntaxError as exc:
         return f"{exc.msg} (block line {exc.lineno})" if exc.lineno else exc.msg
     except (ValueError, RecursionError, MemoryError) as exc:
