@@ -14,7 +14,7 @@ from typing import Optional
 
 import libcst as cst
 
-from reprolint.findings import Applicability, FileError, FileReport, Finding, Fix
+from reprolint.findings import Applicability, FileError, FileReport, Finding
 from reprolint.fix.edits import module_level_imports, parent_map
 from reprolint.fix.write import match_line_endings
 from reprolint.semantic.imports import ImportTable, dotted_name

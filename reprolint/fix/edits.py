@@ -26,25 +26,7 @@ def module_level_imports(module: cst.Module) -> ImportTable:
     inside ``main()`` does not make ``T`` usable at the top of the module; the fix then adds a
     module-level import instead.
     """
-    table = ImportTable()
-    stack = list(reversed(module.body))
-    while stack:
-        statement = stack.pop()
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Import):
-                    table._add_import(small)
-                elif isinstance(small, cst.ImportFrom):
-                    table._add_import_from(small)
-        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            blocks = [getattr(statement, name, None) for name in ("body", "orelse", "finalbody")]
-            blocks += [handler.body for handler in getattr(statement, "handlers", ())]
-            for block in blocks:
-                if isinstance(block, (cst.Else, cst.Finally, cst.If)):
-                    block = block.body if not isinstance(block, cst.If) else cst.IndentedBlock([block])
-                if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
-                    stack.extend(reversed(list(block.body)))
-    return table
+    return ImportTable.from_module(module, module_level_only=True)
 
 
 def imports_of(model) -> ImportTable:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from reprolint.reporters.text import closing_lines, error_line, finding_line, verification_lines
+from reprolint.reporters import concise
 
 
 def excerpt(finding, color: bool = False) -> list:
@@ -32,14 +32,4 @@ def excerpt(finding, color: bool = False) -> list:
 
 
 def render(run, options=None) -> str:
-    color = bool(options and options.color)
-    unsafe_fixes = bool(options and options.unsafe_fixes)
-    lines = []
-    for report in run.files:
-        lines.extend(error_line(error, color) for error in report.errors)
-        for finding in report.findings:
-            lines.append(finding_line(finding, unsafe_fixes, color))
-            lines.extend(verification_lines(finding))
-            lines.extend(excerpt(finding, color))
-    lines.extend(closing_lines(run, options))
-    return "".join(line + "\n" for line in lines)
+    return concise.render(run, options, details=excerpt)

@@ -45,7 +45,6 @@ from reprolint.semantic.values import (
     GeneratorObject,
     LocalClass,
     LocalFunction,
-    OneOf,
     Pipeline,
     QualifiedRef,
     Scheduler,
@@ -399,7 +398,7 @@ class Analyzer:
             return self._exec_try(stmt, state, frame)
         if isinstance(stmt, cst.With):
             for item in stmt.items:
-                value = self._eval(item.item, state, frame)
+                self._eval(item.item, state, frame)
                 if item.asname is not None:
                     self._bind_target(item.asname.name, None, state, frame)
             return self._exec_block(_block(stmt.body), state, frame)

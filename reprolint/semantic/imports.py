@@ -28,7 +28,7 @@ def _module_name(node) -> str:
     return dotted_name(node) or ""
 
 
-def iter_statements(body) -> Iterator[cst.CSTNode]:
+def iter_statements(body, into_definitions: bool = True) -> Iterator[cst.CSTNode]:
     """Every statement in a block, descending into compound statements but not expressions.
 
     Cheap: imports are almost always statements at some nesting level, so this avoids visiting
@@ -39,6 +39,8 @@ def iter_statements(body) -> Iterator[cst.CSTNode]:
         stmt = stack.pop()
         yield stmt
         if isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        if not into_definitions and isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             continue
         children = []
         for attr in ("body", "orelse", "finalbody"):
@@ -67,9 +69,11 @@ class ImportTable:
         self.aliases: dict[str, str] = {}
 
     @classmethod
-    def from_module(cls, module: cst.Module) -> "ImportTable":
+    def from_module(cls, module: cst.Module, module_level_only: bool = False) -> "ImportTable":
+        """Every import of the module; with ``module_level_only``, only those that run at module
+        level (top-level ``if``/``try``/``with`` blocks included, function and class bodies not)."""
         table = cls()
-        for stmt in iter_statements(module.body):
+        for stmt in iter_statements(module.body, into_definitions=not module_level_only):
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, cst.Import):
