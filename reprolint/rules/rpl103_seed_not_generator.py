@@ -20,8 +20,7 @@ def _seed_named(expr: cst.BaseExpression, params: frozenset = frozenset()) -> bo
 
 
 def _is_seed_name(name: str) -> bool:
-    last = name.rsplit(".", 1)[-1].lower()
-    return "seed" in last and "gen" not in last and "rng" not in last
+    return catalog.names_a_seed(name.rsplit(".", 1)[-1])
 
 
 class SeedNotGenerator(Rule):

@@ -1010,7 +1010,7 @@ class Analyzer:
 
     def _note_seed_test(self, expr, node, kind: str, state: FlowState) -> bool:
         label = dotted_name(expr)
-        if label is None or not _names_a_seed(label.rsplit(".", 1)[-1]):
+        if label is None or not catalog.names_a_seed(label.rsplit(".", 1)[-1]):
             return False
         value = state.get(label)
         if not state.has(label) and "." not in label:
@@ -1201,23 +1201,6 @@ def _self_assignments(func: cst.FunctionDef, self_name: str):
                 t = small.target
                 if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == self_name:
                     yield t.attr.value, small.value
-
-
-# After the last "seed" in a name, what may follow for the name to hold a seed value.
-_SEED_VALUE_ENDINGS = ("", "_", "_value", "value", "_val", "val", "_number", "_num", "_int")
-_NOT_A_SEED_VALUE_PREFIXES = ("use_", "is_", "has_", "do_", "should_", "enable", "disable", "no_", "fix_",
-                              "with_", "set_", "get_", "make_", "init_", "reset_")
-
-
-def _names_a_seed(name: str) -> bool:
-    """``seed``, ``random_seed``, ``SEED``, ``seed_value``: names that hold a seed value. Flags
-    (``use_seed``), collections (``seeds``, ``seed_indices``), functions (``set_seed``,
-    ``seed_worker``) and other numbers (``seed_offset``) do not."""
-    lowered = name.lower()
-    if "seed" not in lowered:
-        return False
-    ending = lowered[lowered.rindex("seed") + len("seed"):]
-    return ending in _SEED_VALUE_ENDINGS and not lowered.startswith(_NOT_A_SEED_VALUE_PREFIXES)
 
 
 def _is_zero(node) -> bool:

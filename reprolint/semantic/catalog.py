@@ -183,3 +183,20 @@ ENV_UPDATE = frozenset({"os.environ.update"})
 ENV_PUTENV = frozenset({"os.putenv"})
 CUBLAS_WORKSPACE_CONFIG = "CUBLAS_WORKSPACE_CONFIG"
 CUBLAS_DETERMINISTIC_WORKSPACES = frozenset({":4096:8", ":16:8"})
+
+
+# After the last "seed" in a name, what may follow for the name to hold a seed value.
+_SEED_VALUE_ENDINGS = ("", "_", "_value", "value", "_val", "val", "_number", "_num", "_int")
+_NOT_A_SEED_VALUE_PREFIXES = ("use_", "is_", "has_", "do_", "should_", "enable", "disable", "no_", "fix_",
+                              "with_", "set_", "get_", "make_", "init_", "reset_")
+
+
+def names_a_seed(name: str) -> bool:
+    """``seed``, ``random_seed``, ``SEED``, ``seed_value``: names that hold a seed value. Flags
+    (``use_seed``), collections (``seeds``, ``seed_indices``), functions (``set_seed``,
+    ``seed_worker``) and other numbers (``seed_offset``) do not."""
+    lowered = name.lower()
+    if "seed" not in lowered:
+        return False
+    ending = lowered[lowered.rindex("seed") + len("seed"):]
+    return ending in _SEED_VALUE_ENDINGS and not lowered.startswith(_NOT_A_SEED_VALUE_PREFIXES)
