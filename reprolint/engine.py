@@ -21,7 +21,7 @@ from reprolint.semantic.analyzer import analyse
 from reprolint.rules import RULES_BY_CODE
 from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
 from reprolint.settings import Settings
-from reprolint.sources import SourceDocument, SourceError, decode_source, document_from_bytes, read_document
+from reprolint.sources import SourceDocument, SourceError, decode_source, document_from_bytes, read_bytes, read_document
 
 PARSE_ERROR = "could not parse"
 INTERNAL_ERROR = "internal error"
@@ -56,12 +56,8 @@ def internal_error(path: str, where: str, exc: BaseException) -> FileError:
 
 
 def read_source(path: str) -> str:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise SourceError(f"could not read: {exc.strerror or exc}") from None
-    return decode_source(data)
+    """A Python file's text (no notebook or Markdown adaptation)."""
+    return decode_source(read_bytes(path))
 
 
 def _compiles(source: str, path: str) -> bool:

@@ -191,13 +191,17 @@ def document_from_bytes(data: bytes, path: str, kind: Optional[str] = None) -> S
     return SourceDocument(path, decode_source(data))
 
 
-def read_document(path: str) -> SourceDocument:
+def read_bytes(path: str) -> bytes:
+    """A file's bytes, or a SourceError naming why it could not be read."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except OSError as exc:
         raise SourceError(f"could not read: {exc.strerror or exc}") from None
-    return document_from_bytes(data, path)
+
+
+def read_document(path: str) -> SourceDocument:
+    return document_from_bytes(read_bytes(path), path)
 
 
 # -- notebooks ---------------------------------------------------------------------------------
