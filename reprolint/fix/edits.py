@@ -31,11 +31,7 @@ def module_level_imports(module: cst.Module) -> ImportTable:
 
 def imports_of(model) -> ImportTable:
     """The model's module-level imports, computed once per model and only when a fix needs them."""
-    cached = getattr(model, "_fix_imports", None)
-    if cached is None:
-        cached = module_level_imports(model.module)
-        model._fix_imports = cached
-    return cached
+    return model.memo("module_level_imports", module_level_imports)
 
 
 def reference(imports: ImportTable, qualified: str, from_import: bool = False) -> tuple:
@@ -152,11 +148,7 @@ def parent_map(module: cst.Module) -> dict:
 
 def parents_of(model) -> dict:
     """The model's parent map, computed once per model and only when a fix needs it."""
-    cached = getattr(model, "_fix_parents", None)
-    if cached is None:
-        cached = parent_map(model.module)
-        model._fix_parents = cached
-    return cached
+    return model.memo("parent_map", parent_map)
 
 
 def ancestors(parents: dict, node: cst.CSTNode) -> Iterator[cst.CSTNode]:

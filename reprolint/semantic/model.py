@@ -188,6 +188,7 @@ class SemanticModel:
     determinism_setups: list = field(default_factory=list)  # CallFact
     seeding_calls: list = field(default_factory=list)  # CallFact
     _positions: Optional[dict] = None
+    _memo: dict = field(default_factory=dict, repr=False)
     _call_order: Optional[dict] = None
 
     # -- questions rules ask -------------------------------------------------------------
@@ -199,6 +200,13 @@ class SemanticModel:
     def calls_to(self, *qualnames: str) -> list:
         wanted = set(qualnames)
         return [c for c in self.calls if c.qualname in wanted]
+
+    def memo(self, key: str, compute):
+        """``compute(module)`` once per model: derived views (a parent map, the module-level
+        imports) that only some consumers need, so the model does not build them up front."""
+        if key not in self._memo:
+            self._memo[key] = compute(self.module)
+        return self._memo[key]
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         """1-based line, 0-based column range (libcst's); computed lazily, once per module.
