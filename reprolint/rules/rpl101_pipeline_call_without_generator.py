@@ -67,7 +67,7 @@ class PipelineCallWithoutGenerator(Rule):
                 continue
             if call.passes("generator") is not False or call.passes("latents") is not False:
                 continue
-            if call.star_args:
+            if call.star_args or model.draws_from_seeded_global_rng(call.node):
                 continue
             yield self.report(
                 model,

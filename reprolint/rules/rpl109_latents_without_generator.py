@@ -60,6 +60,8 @@ class LatentsWithoutGenerator(Rule):
             tensor = model.unseeded_tensor(call.passed_value("latents"))
             if tensor is None or id(tensor.drawn_at) in reported:
                 continue
+            if model.draws_from_seeded_global_rng(tensor.drawn_at):
+                continue
             reported.add(id(tensor.drawn_at))
             yield self.report(
                 model, tensor.drawn_at,

@@ -65,6 +65,8 @@ class StochasticStepWithoutGenerator(Rule):
         for call in model.calls:
             if call.method != "step" or call.passes("generator") is not False:
                 continue
+            if model.draws_from_seeded_global_rng(call.node):
+                continue
             reason = model.step_noise(call)
             if reason is None:
                 continue

@@ -46,6 +46,8 @@ class VaeSampleWithoutGenerator(Rule):
         for call in model.distribution_samples:
             if call.passes("generator") is not False or call.positional(0) is not None or call.star_args:
                 continue
+            if model.draws_from_seeded_global_rng(call.node):
+                continue
             yield self.report(
                 model, call.node,
                 "`latent_dist.sample()` without a generator draws from torch's global random state; "

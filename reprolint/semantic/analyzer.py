@@ -22,6 +22,7 @@ import libcst as cst
 
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import ImportTable, dotted_name
+from reprolint.semantic.seeds import SeedEvidence
 from reprolint.semantic.model import (
     Argument,
     AttributeAssignment,
@@ -74,9 +75,12 @@ class FlowState:
     # of functions must not copy its namespace once per function.
     outer: Mapping = field(default_factory=lambda: _NO_OUTER)
     has_dotted_keys: bool = False
+    # torch's global generator was seeded on every path reaching this point.
+    seeded: bool = False
 
     def copy(self) -> "FlowState":
-        return FlowState(dict(self.env), dict(self.gens), dict(self.opaque), self.outer, self.has_dotted_keys)
+        return FlowState(dict(self.env), dict(self.gens), dict(self.opaque), self.outer, self.has_dotted_keys,
+                         self.seeded)
 
     def has(self, key: str) -> bool:
         return key in self.env or key in self.outer
@@ -127,7 +131,7 @@ def join_states(*states: Optional[FlowState]) -> Optional[FlowState]:
             if a is None or b is None or a is b:
                 opaque[key] = a or b
         result = FlowState(env, gens, opaque, result.outer,
-                           result.has_dotted_keys or other.has_dotted_keys)
+                           result.has_dotted_keys or other.has_dotted_keys, result.seeded and other.seeded)
     return result
 
 
@@ -157,6 +161,7 @@ class Analyzer:
         # Interprocedural facts, refined over rounds.
         self.param_bindings: dict = {}  # FunctionDef -> {param: Value}
         self.consuming_params: dict = {}  # FunctionDef -> {param names passed as generator=}
+        self.seeded_entries: set = set()  # FunctionDefs whose every call site follows global seeding
         self.determinism_helpers = tuple(determinism_helpers)
         self.seeding_helpers = tuple(seeding_helpers)
         self._opaque_cache: dict = {}
@@ -170,11 +175,25 @@ class Analyzer:
         for _ in range(MAX_ROUNDS):
             model = self._analyse_once()
             bindings, consuming = self._summaries(model)
-            if bindings == self.param_bindings and consuming == self.consuming_params:
+            seeded_entries = {func for func, seeded in self._callsite_seeded.items() if seeded}
+            if (bindings == self.param_bindings and consuming == self.consuming_params
+                    and seeded_entries == self.seeded_entries):
                 break
             self.param_bindings, self.consuming_params = bindings, consuming
+            self.seeded_entries = seeded_entries
         self._classify_setup_calls(model)
+        self._keep_seed_tests_with_evidence(model)
         return model
+
+    def _keep_seed_tests_with_evidence(self, model: SemanticModel) -> None:
+        """Only names shown to hold a seed count (``reprolint.semantic.seeds``)."""
+        if not model.seed_truth_tests:
+            return
+        evidence = self.seed_evidence
+        seeding = {id(c) for c in model.seeding_calls}
+        for call in model.calls:
+            evidence.note_call(call, seeding_helper=id(call) in seeding)
+        model.seed_truth_tests = [t for t in model.seed_truth_tests if evidence.is_seed(t.label, t)]
 
     def _classify_setup_calls(self, model: SemanticModel) -> None:
         """Which calls are determinism setup, and which seed a random number generator."""
@@ -217,9 +236,11 @@ class Analyzer:
 
     def _analyse_once(self) -> SemanticModel:
         self.model = SemanticModel(self.module, self.source, self.path, self.imports)
+        self.seed_evidence = SeedEvidence()
         self._call_index: dict = {}
         self._use_index: dict = {}
         self._callsites: dict = {}  # FunctionDef -> {param: [values]}
+        self._callsite_seeded: dict = {}  # FunctionDef -> every call site seen so far is seeded
         self._functions: dict = {}  # name -> FunctionDef (module level)
         self._pending: deque = deque()
         self._pending_placements: list = []
@@ -258,7 +279,8 @@ class Analyzer:
     # ------------------------------------------------------------------ scopes
 
     def _analyse_function(self, func: cst.FunctionDef, outer: FlowState, class_info) -> Optional[FlowState]:
-        state = FlowState({}, dict(outer.gens), {}, outer.scope_view())
+        state = FlowState({}, dict(outer.gens), {}, outer.scope_view(),
+                          seeded=outer.seeded or func in self.seeded_entries)
         params = []
         all_params = list(func.params.posonly_params) + list(func.params.params) + list(
             func.params.kwonly_params)
@@ -270,6 +292,7 @@ class Analyzer:
         bound = self.param_bindings.get(func, {})
         for index, param in enumerate(all_params):
             name = param.name.value
+            self.seed_evidence.note_parameter(param, None)
             value = self._annotation_value(param.annotation) if param.annotation else None
             if value is None:
                 value = bound.get(name)
@@ -431,7 +454,13 @@ class Analyzer:
             other = self._exec_if(stmt.orelse, state.copy(), frame)
         else:
             other = self._exec_block(_block(stmt.orelse.body), state.copy(), frame)
-        return join_states(body, other)
+        joined = join_states(body, other)
+        if (joined is not None and body is not None and body.seeded and stmt.orelse is None
+                and _tests_seed_given(stmt.test)):
+            # ``if args.seed is not None: set_seed(args.seed)``: where no seed was given, the
+            # user asked for a fresh run; every run that names a seed is seeded.
+            joined.seeded = True
+        return joined
 
     def _exec_loop(self, stmt, state: FlowState, frame: _Frame) -> Optional[FlowState]:
         inner = _Frame(frame.scope, frame.params, frame.function, frame.loop_depth + 1)
@@ -552,6 +581,7 @@ class Analyzer:
         if key is None:
             return
         state.bind(key, value)
+        self.seed_evidence.note_value(key, value)
         for placement in self._pending_placements:
             placement.keys.add(key)
         if isinstance(target, cst.Attribute):
@@ -807,8 +837,8 @@ class Analyzer:
                 position += 1
         qualname = callee.name if isinstance(callee, QualifiedRef) else None
         fact = CallFact(node, frame.scope, qualname, method, receiver, arguments, star_kwargs,
-                        star_args, frame.loop_depth)
-        self._record_call(fact)
+                        star_args, frame.loop_depth, global_seeded=state.seeded)
+        fact = self._record_call(fact)
         callee_key = dotted_name(func)
         if callee_key is not None:
             self.model.called_keys.add(callee_key)
@@ -816,17 +846,27 @@ class Analyzer:
                 owner = dotted_name(func.value)
                 if owner:
                     self.model.called_keys.add(owner)
-        return self._call_result(fact, callee, state, frame)
+        result = self._call_result(fact, callee, state, frame)
+        if self._seeds_global_rng(fact):
+            state.seeded = True
+        return result
 
-    def _record_call(self, fact: CallFact) -> None:
+    def _record_call(self, fact: CallFact) -> CallFact:
         existing = self._call_index.get(fact.node)
         if existing is None:
             self._call_index[fact.node] = fact
             self.model.calls.append(fact)
-        else:
-            # Second pass over a loop body: keep one fact; values seen on either pass join.
-            for old, new in zip(existing.arguments, fact.arguments):
-                old.value = join(old.value, new.value) if old.value != new.value else old.value
+            return fact
+        # Second pass over a loop body: keep one fact; values seen on either pass join.
+        for old, new in zip(existing.arguments, fact.arguments):
+            old.value = join(old.value, new.value) if old.value != new.value else old.value
+        existing.global_seeded = existing.global_seeded and fact.global_seeded
+        fact.global_seeded = existing.global_seeded
+        return fact
+
+    def _seeds_global_rng(self, call: CallFact) -> bool:
+        return call.qualname in catalog.TORCH_GLOBAL_SEEDING_CALLS or self._names_helper(
+            call, self.seeding_helpers + self.determinism_helpers)
 
     def _call_result(self, fact: CallFact, callee, state: FlowState, frame: _Frame) -> Optional[Value]:
         q = fact.qualname
@@ -1152,6 +1192,7 @@ class Analyzer:
     # ------------------------------------------------------------------ interprocedural
 
     def _note_callsite(self, func: cst.FunctionDef, fact: CallFact, state: FlowState, frame: _Frame) -> None:
+        self._callsite_seeded[func] = self._callsite_seeded.get(func, True) and state.seeded
         params = _positional_param_names(func)
         record = self._callsites.setdefault(func, {})
         for argument in fact.arguments:
@@ -1201,6 +1242,21 @@ def _self_assignments(func: cst.FunctionDef, self_name: str):
                 t = small.target
                 if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == self_name:
                     yield t.attr.value, small.value
+
+
+def _tests_seed_given(test) -> bool:
+    """``seed is not None``, ``args.seed``, ``args.seed is not None and x``: the test of a seed
+    having been given."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _tests_seed_given(test.left) or _tests_seed_given(test.right)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if not (isinstance(target.operator, cst.IsNot) and isinstance(target.comparator, cst.Name)
+                and target.comparator.value == "None"):
+            return False
+        test = test.left
+    label = dotted_name(test)
+    return label is not None and catalog.names_a_seed(label.rsplit(".", 1)[-1])
 
 
 def _is_zero(node) -> bool:

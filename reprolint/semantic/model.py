@@ -62,6 +62,9 @@ class CallFact:
     loop_depth: int = 0
     pipeline: Optional[Pipeline] = None  # set when this is a pipeline call
     via_function: Optional[str] = None  # a local function that calls a pipeline with our generator
+    # torch's global generator was seeded on every path reaching this call (``torch.manual_seed``,
+    # ``set_seed``, ``seed_everything`` or a seeding helper, also in the function's callers).
+    global_seeded: bool = False
 
     def keyword(self, name: str) -> Optional[Argument]:
         for arg in self.arguments:
@@ -254,6 +257,14 @@ class SemanticModel:
         }
         return [c for c in self.determinism_setups
                 if not (c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS and c.scope in restoring_scopes)]
+
+    def draws_from_seeded_global_rng(self, node: cst.CSTNode) -> bool:
+        """Whether the call ``node`` runs where torch's global generator was seeded on every
+        path before it (also through the function's callers): a draw from it without a
+        ``generator=`` is then reproducible, if fragile. RPL101, RPL109, RPL110 and RPL111 share
+        this one answer."""
+        fact = self.call_fact(node)
+        return fact is not None and fact.global_seeded
 
     def global_rng_draws(self) -> list:
         """(node, description) of every draw from torch's global random state, in evaluation
