@@ -74,7 +74,7 @@ class MissingDeterminismSetup(Rule):
         )
 
     def check(self, model):
-        if model.determinism_setups:
+        if model.determinism_setups or not model.is_entry_point():
             return
         for placement in model.placements:
             if not (placement.pipeline and model.pipeline_calls) and not (placement.keys & model.called_keys):
