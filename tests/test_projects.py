@@ -120,3 +120,9 @@ def test_a_helper_module_beside_the_script_wins_over_a_namesake_elsewhere(tmp_pa
     run = lint_project(tmp_path)
     flagged = sorted(pathlib.Path(f.path).parent.name for f in run.findings if f.code == "RPL111")
     assert flagged == ["tools"]  # tools/utils.seed_all seeds nothing; train/utils.seed_all does
+
+
+def test_a_relative_import_from_a_top_level_script_resolves_to_nothing():
+    # Regression: `from .diffusers import X` in a module outside any package was read as diffusers.
+    source = "from .diffusers import DDPMPipeline\np = DDPMPipeline.from_pretrained('m')\np()\n"
+    assert Linter(Settings()).lint_source(source, "script.py").findings == []

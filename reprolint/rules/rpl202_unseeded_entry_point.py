@@ -44,8 +44,10 @@ class UnseededEntryPoint(Rule):
     name = "unseeded-entry-point"
     summary = "entry point that draws randomness but never seeds"
     default = False
-    # A finding needs an entry point: a main guard, a top-level pipeline call or a training loop.
-    triggers = ("__main__", "Pipeline", "backward")
+    # A finding needs a draw from the global generator: a pipeline call, a torch random function,
+    # `latent_dist.sample()` or a training loop (an entry point may be a notebook or an app, which
+    # the text does not tell).
+    triggers = ("Pipeline", "torch", "backward", "latent_dist")
 
     def check(self, model):
         if model.may_seed_globally() or not model.is_entry_point():

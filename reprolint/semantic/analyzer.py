@@ -172,6 +172,7 @@ class Analyzer:
         self._opaque_cache: dict = {}
         self._created: dict = {}  # creation node -> GeneratorObject (stable across rounds)
         self._element_values: dict = {}  # element node of a list/tuple literal -> its value
+        self._generator_argument_depth = 0  # > 0 while evaluating a ``generator=`` argument
 
     # ------------------------------------------------------------------ driver
 
@@ -845,7 +846,14 @@ class Analyzer:
         star_args = False
         position = 0
         for arg in node.args:
-            value = self._eval(arg.value, state, frame)
+            as_generator = arg.keyword is not None and arg.keyword.value == "generator"
+            if as_generator:
+                self._generator_argument_depth += 1
+            try:
+                value = self._eval(arg.value, state, frame)
+            finally:
+                if as_generator:
+                    self._generator_argument_depth -= 1
             if arg.star == "**":
                 star_kwargs.append(value)
                 continue
@@ -868,7 +876,10 @@ class Analyzer:
                 if owner:
                     self.model.called_keys.add(owner)
         result = self._call_result(fact, callee, state, frame)
-        if self._seeds_global_rng(fact, callee):
+        # ``generator=torch.manual_seed(0)`` does seed the global generator, but it is RPL104's
+        # finding, and RPL104's safe fix (a fresh CPU generator) takes that seeding away: counting
+        # it would let the fix reveal RPL101 findings the first lint did not show.
+        if not self._generator_argument_depth and self._seeds_global_rng(fact, callee):
             state.seeded = True
         return result
 

@@ -123,7 +123,7 @@ class _Summariser:
         if not level:
             return module
         parts = self.package.split(".") if self.package else []
-        if level - 1 > len(parts):
+        if level > len(parts):  # beyond the top-level package: Python refuses it too
             return None
         base = parts[:len(parts) - (level - 1)]
         if module:
@@ -449,7 +449,7 @@ class ProjectIndex:
         is_package = os.path.basename(from_path) == "__init__.py"
         parts = own.split(".") if is_package else own.split(".")[:-1]
         level = len(qualname) - len(qualname.lstrip("."))
-        if level - 1 > len(parts):
+        if level > len(parts):  # beyond the top-level package: Python refuses it too
             return None
         base = parts[:len(parts) - (level - 1)]
         rest = qualname[level:]

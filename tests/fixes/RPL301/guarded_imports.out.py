@@ -11,3 +11,7 @@ enable_full_determinism()
 def main():
     pipe = DiffusionPipeline.from_pretrained("some/model", device_map="cuda")
     return pipe("a cat", generator=torch.Generator("cpu").manual_seed(0))
+
+
+if __name__ == "__main__":
+    main()
