@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator, imports_of, keyword_appender, per_iteration_seed
+from reprolint.rules.edits import cpu_generator, imports_of, keyword_appender, per_iteration_seed
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 

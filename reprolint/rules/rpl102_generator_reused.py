@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import COMPREHENSIONS, ancestors, enclosing_statement, integer, parents_of
+from reprolint.rules.edits import COMPREHENSIONS, ancestors, enclosing_statement, integer, parents_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name

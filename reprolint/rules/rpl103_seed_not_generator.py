@@ -6,7 +6,7 @@ import libcst as cst
 
 from reprolint import prefilter
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator, imports_of
+from reprolint.rules.edits import cpu_generator, imports_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name

@@ -5,7 +5,7 @@ from typing import Optional
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import bound_names, plus
+from reprolint.rules.edits import bound_names, plus
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator, imports_of, keyword_setter, per_iteration_seed
+from reprolint.rules.edits import cpu_generator, imports_of, keyword_setter, per_iteration_seed
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import integer, keyword_appender
+from reprolint.rules.edits import integer, keyword_appender
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 

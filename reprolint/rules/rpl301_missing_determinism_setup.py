@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import imports_of, reference
+from reprolint.rules.edits import imports_of, reference
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
