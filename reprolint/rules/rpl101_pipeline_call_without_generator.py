@@ -136,6 +136,13 @@ class PipelineCallWithoutGenerator(Rule):
             image = pipe("a photo of a cat").images[0]
             """,
             expect=[(4, 9)],
+            fixed="""
+            from diffusers import StableDiffusionPipeline as SD
+            import torch
+
+            pipe = SD.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5").to("cuda")
+            image = pipe("a photo of a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            """,
         ),
         Example(
             """

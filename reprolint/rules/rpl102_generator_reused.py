@@ -171,6 +171,16 @@ class GeneratorReused(Rule):
             second = pipe("a dog", generator=g).images[0]
             """,
             expect=[(7, 10)],
+            fixed="""
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            g = torch.Generator().manual_seed(0)
+            first = pipe("a cat", generator=g).images[0]
+            g.manual_seed(0)
+            second = pipe("a dog", generator=g).images[0]
+            """,
         ),
         Example(
             """

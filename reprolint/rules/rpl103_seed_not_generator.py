@@ -68,8 +68,7 @@ class SeedNotGenerator(Rule):
     fix_safety = Applicability.SAFE
     triggers = ("generator", "Generator", "seed")
 
-    @classmethod
-    def could_report(cls, facts) -> bool:
+    def could_report(self, facts) -> bool:
         # torch.Generator(...) needs its name; a pipeline's seed= needs the keyword.
         if facts.words & catalog.GENERATOR_VALUE_NAMES or "seed" in facts.keywords:
             return True
@@ -184,6 +183,13 @@ class SeedNotGenerator(Rule):
             image = pipe("a cat", generator=args.seed).images[0]
             """,
             expect=[(4, 33)],
+            fixed="""
+            from diffusers import StableDiffusionPipeline
+            import torch
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(args.seed)).images[0]
+            """,
         ),
         Example(
             """

@@ -74,8 +74,7 @@ class GeneratorListAliasing(Rule):
     triggers = ("Generator", "generator")
     requires_imports = catalog.GENERATOR_PACKAGES  # findings need known generators
 
-    @classmethod
-    def could_report(cls, facts) -> bool:
+    def could_report(self, facts) -> bool:
         return bool(facts.words & catalog.GENERATOR_VALUE_NAMES)
 
     def check(self, model):
@@ -135,6 +134,11 @@ class GeneratorListAliasing(Rule):
             generators = [torch.Generator("cpu").manual_seed(0)] * 4
             """,
             expect=[(3, 14)],
+            fixed="""
+            import torch
+
+            generators = [torch.Generator("cpu").manual_seed(i) for i in range(4)]
+            """,
         ),
         Example(
             """

@@ -125,5 +125,13 @@ class LatentsWithoutGenerator(Rule):
             image = pipe("a cat", latents=latents.to("cuda")).images[0]
             """,
             expect=[(5, 11)],
+            fixed="""
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            latents = torch.randn((1, 4, 64, 64), dtype=torch.float16, generator=torch.Generator("cpu").manual_seed(0))
+            image = pipe("a cat", latents=latents.to("cuda")).images[0]
+            """,
         ),
     ]

@@ -123,6 +123,15 @@ class StochasticStepWithoutGenerator(Rule):
                 sample = scheduler.step(model_output, t, sample).prev_sample
             """,
             expect=[(5, 14)],
+            fixed="""
+            from diffusers import DDPMScheduler
+            import torch
+
+            scheduler = DDPMScheduler.from_pretrained("google/ddpm-cat-256")
+            step_generator = torch.Generator("cpu").manual_seed(0)
+            for t in scheduler.timesteps:
+                sample = scheduler.step(model_output, t, sample, generator=step_generator).prev_sample
+            """,
         ),
         Example(
             """

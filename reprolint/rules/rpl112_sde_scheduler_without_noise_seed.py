@@ -84,5 +84,10 @@ class SdeSchedulerWithoutNoiseSeed(Rule):
             pipe.scheduler = DPMSolverSDEScheduler.from_config(pipe.scheduler.config, use_karras_sigmas=True)
             """,
             expect=[(3, 18)],
+            fixed="""
+            from diffusers import DPMSolverSDEScheduler
+
+            pipe.scheduler = DPMSolverSDEScheduler.from_config(pipe.scheduler.config, use_karras_sigmas=True, noise_sampler_seed=0)
+            """,
         ),
     ]
