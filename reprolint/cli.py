@@ -12,7 +12,9 @@ import click
 
 from reprolint import __version__
 from reprolint import cli_options
+from reprolint.cache import CacheError, clean as remove_cache, default_cache_dir
 from reprolint.cli_options import EXIT_CLEAN, EXIT_ERROR, split_values
+from reprolint.docs import rule_markdown
 from reprolint.engine import Linter
 from reprolint.fix.command import Fixer, fix_options
 from reprolint.parallel import lint_paths_fast, speed_options
@@ -138,8 +140,6 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
               show_envvar=True, help="The cache to remove (default: .reprolint_cache).")
 def clean(cache_dir):
     """Remove the cache folder that `reprolint check` fills."""
-    from reprolint.cache import CacheError, clean as remove_cache, default_cache_dir
-
     directory = default_cache_dir(cache_dir)
     try:
         removed = remove_cache(directory)
@@ -163,6 +163,4 @@ def rule(selector, show_all):
     rule_class = resolve_rule(selector)
     if rule_class is None:
         raise click.UsageError(f"unknown rule `{selector}`; `reprolint rule --all` lists them")
-    from reprolint.docs import rule_markdown
-
     click.echo(rule_markdown(rule_class), nl=False)

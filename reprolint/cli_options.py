@@ -9,11 +9,11 @@ from typing import Optional
 
 import click
 
-from reprolint.config import ConfigError, resolve_settings
+from reprolint.config import KEYS, ConfigError, InvalidValue, resolve_settings
 from reprolint.discovery import FileSelector
 from reprolint.findings import RunReport
 from reprolint.registry import UnknownSelector, expand_selector
-from reprolint.reporters import FORMATS, ReportOptions, render
+from reprolint.reporters import FORMATS, ReportOptions, render, statistics
 from reprolint.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -89,8 +89,6 @@ def settings_from(paths, options: dict, **cli) -> Settings:
         except UnknownSelector as exc:
             raise click.UsageError(str(exc)) from None
     if options.get("target_version") is not None:
-        from reprolint.config import KEYS, InvalidValue
-
         try:
             KEYS["target-version"][1](options["target_version"])
         except InvalidValue as exc:
@@ -146,8 +144,6 @@ def emit(run, options: dict, quiet: bool, unsafe_fixes: bool = False, summary_li
     """Print (or write to --output-file) the report in the chosen format; notes go to stderr.
     ``to_stderr``: standard output carries a diff or fixed source, so the report goes to stderr,
     concise, with no fix hint."""
-    from reprolint.reporters import statistics
-
     if to_stderr:
         click.echo(render(run, "concise", ReportOptions(quiet=quiet, unsafe_fixes=unsafe_fixes,
                                                         summary_line=summary_line, fix_hint=False)),

@@ -168,3 +168,59 @@ def test_a_cycle_and_an_upward_edge_are_caught():
              "reprolint.sources": {"reprolint.cli"}}
     assert cycles(graph) == [["reprolint.engine", "reprolint.parallel"]]
     assert layer_of("reprolint.cli")[0] > layer_of("reprolint.sources")[0]
+
+
+CONTRIBUTING = PACKAGE.parent / "docs" / "contributing.md"
+
+
+def test_contributing_draws_every_layer_in_order():
+    picture = CONTRIBUTING.read_text(encoding="utf-8").split("```")[1]
+    positions = [picture.find(f"\n {layer} ") for layer, _ in LAYERS]
+    assert all(p >= 0 for p in positions), [layer for (layer, _), p in zip(LAYERS, positions) if p < 0]
+    assert positions == sorted(positions, reverse=True)  # drawn top down, highest first
+
+
+def test_adding_a_rule_is_adding_its_module(tmp_path):
+    # docs/contributing.md's steps, on a copy of the package: the template module alone makes a
+    # rule that is registered, documented and run.
+    import os
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    template = re.search(r"<!-- rule-template -->\n```python\n(.*?)^```$", CONTRIBUTING.read_text(encoding="utf-8"),
+                         re.S | re.M).group(1)
+    shutil.copytree(PACKAGE, tmp_path / "reprolint", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "reprolint" / "rules" / "rpl199_torch_seed_call.py").write_text(template)
+    (tmp_path / "job.py").write_text("import torch\n\ntorch.manual_seed(0)\nx = torch.randn(2)\ntorch.seed()\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "NO_COLOR": "1"}
+
+    def reprolint(*args):
+        return subprocess.run([sys.executable, "-m", "reprolint", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    where = subprocess.run([sys.executable, "-c", "import reprolint; print(reprolint.__file__)"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert where.stdout.strip() == str(tmp_path / "reprolint" / "__init__.py")
+    listing = reprolint("rule", "--all")
+    assert "RPL199  on   fix:none    torch-seed-call:" in listing.stdout, listing.stderr
+    page = reprolint("rule", "torch-seed-call").stdout
+    assert page.startswith("# RPL199: torch-seed-call\n")
+    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety",
+                    "## Evidence"):
+        assert section in page
+    run = reprolint("job.py", "--select", "RPL199", "--no-cache", "--isolated", "--output-format", "concise")
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.startswith("job.py:5:1: RPL199 torch.seed() picks a different seed on every run")
+    examples = subprocess.run(
+        [sys.executable, "-c",
+         "from reprolint.engine import Linter\n"
+         "from reprolint.rules import RULES_BY_CODE\n"
+         "from reprolint.settings import Settings\n"
+         "rule = RULES_BY_CODE['RPL199']\n"
+         "lint = lambda code: Linter(Settings(select=('RPL199',))).lint_source(code, 'x.py').findings\n"
+         "assert all(lint(e.code) == [] for e in rule.VALID)\n"
+         "assert all([(f.start.line, f.start.column) for f in lint(e.code)] == e.expect for e in rule.INVALID)\n"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert examples.returncode == 0, examples.stderr
