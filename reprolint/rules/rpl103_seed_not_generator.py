@@ -13,7 +13,7 @@ from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Generator, GeneratorList, is_int_value
 
 
-def _seed_named(expr: cst.BaseExpression, params: frozenset = frozenset()) -> bool:
+def _seed_named(expr: cst.BaseExpression) -> bool:
     """A parameter or attribute whose name says it holds a seed: ``seed``, ``args.seed``."""
     name = dotted_name(expr)
     return name is not None and _is_seed_name(name)
@@ -97,7 +97,7 @@ class SeedNotGenerator(Rule):
                         model, arg.node.value,
                         f"`torch.Generator({code})` takes a device, not a seed: `{code}` is read as "
                         f'a CUDA device index; write torch.Generator("cpu").manual_seed({code})',
-                        fix=self._constructor_fix(call, arg),
+                        fix=self._constructor_fix(call),
                     )
                 continue
             generator = call.keyword("generator")
@@ -140,7 +140,7 @@ class SeedNotGenerator(Rule):
 
         return Fix(Applicability.SAFE, self.MESSAGE, imports=imports, replacements={seed.node: rewrite})
 
-    def _constructor_fix(self, call, arg):
+    def _constructor_fix(self, call):
         if len(call.node.args) != 1:
             return None
 
