@@ -82,8 +82,9 @@ def attach(data: dict, path: str) -> FileReport:
 _worker_state: dict = {}
 
 
-def _init_worker(linter_class, settings, rules, prefilter, cache_directory, fingerprint) -> None:
+def _init_worker(linter_class, settings, rules, prefilter, cache_directory, fingerprint, project=None) -> None:
     _worker_state["linter"] = linter_class(settings, rules, prefilter=prefilter)
+    _worker_state["linter"].project = project
     _worker_state["cache"] = Cache(cache_directory, fingerprint) if cache_directory else None
 
 
@@ -152,12 +153,18 @@ def run_paths(linter, paths: Iterable[str], jobs: int = 1, cache: Optional[Cache
               progress: bool = False, per_file: Optional[Callable] = None) -> RunReport:
     """Every file under ``paths`` (as the linter's settings select them), in path order.
 
-    A path that does not exist, or a file that cannot be read, is that path's error. Each file's
-    bytes go to ``per_file(data, path) -> FileReport`` (default ``linter.lint_bytes``), in this
-    process and in discovery order (``--fix`` writes, ``--diff`` prints, as it goes). Plain
-    linting with ``jobs`` > 1, a ``cache`` or a progress bar goes through ``lint_files``.
+    First the linter gets the project index of the files (``Linter.index_project``), unless it
+    has one. A path that does not exist, or a file that cannot be read, is that path's error.
+    Each file's bytes go to ``per_file(data, path) -> FileReport`` (default
+    ``linter.lint_bytes``), in this process and in discovery order (``--fix`` writes, ``--diff``
+    prints, as it goes). Plain linting with ``jobs`` > 1, a ``cache`` or a progress bar goes
+    through ``lint_files``.
     """
     found = discover(list(paths), linter.settings)
+    if linter.project is None:
+        linter.project = linter.index_project(found.files, paths, cache)
+    if cache is not None:
+        cache.key_by_project(linter.project.digest)
     run = RunReport(files=[FileReport(path, errors=[FileError(path, "no such file or directory")])
                            for path in found.missing])
     if per_file is None and (jobs > 1 or cache is not None or progress):
@@ -178,7 +185,8 @@ def run_paths(linter, paths: Iterable[str], jobs: int = 1, cache: Optional[Cache
 
 def lint_files(files: list, linter, jobs: int = 1, cache: Optional[Cache] = None, progress: bool = False) -> list:
     """Detached-and-reattached FileReports for ``files``, in the order given, linted as
-    ``linter`` would (each worker builds its own from the linter's class, settings and rules)."""
+    ``linter`` would (each worker builds its own from the linter's class, settings, rules and
+    project index)."""
     results: list = [None] * len(files)
     meter = Progress(len(files), progress)
     misses = []
@@ -200,7 +208,7 @@ def lint_files(files: list, linter, jobs: int = 1, cache: Optional[Cache] = None
                     pass  # a well-formed file holding a corrupt report: lint again, rewrite it
             misses.append((index, path))
         init_args = (type(linter), linter.settings, linter.explicit_rules, linter.prefilter,
-                     cache.directory if cache else None, cache.fingerprint if cache else None)
+                     cache.directory if cache else None, cache.fingerprint if cache else None, linter.project)
         for index, detached, write_error in _run_jobs(misses, jobs, init_args):
             results[index] = attach(detached, files[index])
             if write_error and cache.write_failed is None:

@@ -18,8 +18,8 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "reprolint"
 # name stands for every module under it.
 LAYERS = (
     ("values", ("reprolint", "reprolint.findings", "reprolint.settings", "reprolint.data")),
-    ("input", ("reprolint.sources", "reprolint.noqa", "reprolint.prefilter", "reprolint.cache")),
-    ("semantic", ("reprolint.semantic",)),
+    ("input", ("reprolint.sources", "reprolint.noqa", "reprolint.cache")),
+    ("semantic", ("reprolint.semantic", "reprolint.prefilter")),
     ("rules", ("reprolint.rules",)),
     ("catalogue", ("reprolint.registry", "reprolint.docs", "reprolint.config", "reprolint.discovery")),
     ("file loop", ("reprolint.parallel",)),
