@@ -20,6 +20,7 @@ inside the project, and is None (unknown: the rules stay silent) when a name lea
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import json
 import os
@@ -368,6 +369,15 @@ class ProjectIndex:
             self.add_names(path, candidates)
         self._digest: Optional[str] = None
         self._pipeline_names: Optional[frozenset] = None
+        self._from_dir: Optional[str] = None
+
+    def view_from(self, path: str) -> "ProjectIndex":
+        """The index as the module at ``path`` sees it: where two modules answer to one name
+        (``scripts/utils.py`` and ``tools/utils.py``), the one beside it wins, as Python's
+        ``sys.path[0]`` (the script's folder) makes it."""
+        view = copy.copy(self)
+        view._from_dir = os.path.dirname(os.path.abspath(path))
+        return view
 
     @classmethod
     def for_module(cls, source: str, path: str, tree: Optional[ast.Module] = None) -> "ProjectIndex":
@@ -393,9 +403,11 @@ class ProjectIndex:
     def digest(self) -> str:
         """Changes when any summary changes: lint results that used the index are keyed by it."""
         if self._digest is None:
-            text = json.dumps(sorted((self.primary_name.get(p, ""), s) for p, s in self.summaries.items()
-                                     if s["classes"] or s["functions"] or s["aliases"] or s["entry_point"]),
-                              sort_keys=True)
+            # Sorted by path: two scripts may share a module name (``a/train.py``, ``b/train.py``).
+            text = json.dumps([(path, self.primary_name.get(path, ""), summary)
+                               for path, summary in sorted(self.summaries.items())
+                               if summary["classes"] or summary["functions"] or summary["aliases"]
+                               or summary["entry_point"]], sort_keys=True)
             self._digest = hashlib.sha256(f"{SUMMARY_VERSION}:{text}".encode()).hexdigest()[:20]
         return self._digest
 
@@ -454,6 +466,8 @@ class ProjectIndex:
         while module:
             paths = self.by_name.get(module)
             if paths:
+                if len(paths) > 1 and self._from_dir is not None:
+                    paths = [p for p in paths if os.path.dirname(os.path.abspath(p)) == self._from_dir] or paths
                 if len(paths) > 1:
                     return None  # two modules answer to this name: don't guess
                 summary = self.summaries.get(paths[0])
@@ -542,9 +556,9 @@ class ProjectIndex:
         return bool(summary and summary["entry_point"])
 
 
-def build(files: Iterable[str], roots: Iterable[str], read=None, cache=None) -> ProjectIndex:
-    """Pass 1 over ``files`` (Python sources only). ``read(path) -> str | None``; ``cache``: a
-    mapping-like store of summaries keyed by content hash (``get``/``put``)."""
+def build(files: Iterable[str], roots: Iterable[str], cache=None) -> ProjectIndex:
+    """Pass 1 over ``files`` (Python sources only). ``cache``: a store of summaries by path and
+    file stamp (``reprolint.cache.SummaryStore``: ``get(path, stamp)``, ``put``, ``save``)."""
     roots = tuple(roots)
     index = ProjectIndex()
     for path in files:
@@ -554,26 +568,28 @@ def build(files: Iterable[str], roots: Iterable[str], read=None, cache=None) -> 
         if not names:
             continue
         index.add_names(path, names)
+        stamp = None
+        if cache is not None:
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            stamp = [info.st_size, info.st_mtime_ns, names[0], SUMMARY_VERSION]
+            known, summary = cache.get(path, stamp)
+            if known:
+                if summary is not None:
+                    index.summaries[path] = summary
+                continue
         try:
-            if read is not None:
-                source = read(path)
-            else:
-                with open(path, "rb") as handle:
-                    source = handle.read().decode("utf-8", errors="replace")
+            with open(path, "rb") as handle:
+                source = handle.read().decode("utf-8", errors="replace")
         except OSError:
             continue
-        if source is None or not could_have_summary(source):
-            continue
-        key = None
+        summary = summarise(source, names[0], is_package) if could_have_summary(source) else None
+        if summary is not None:
+            index.summaries[path] = summary
         if cache is not None:
-            key = hashlib.sha256(f"{SUMMARY_VERSION}\0{names[0]}\0{is_package}\0".encode() +
-                                 source.encode("utf-8", errors="replace")).hexdigest()
-            stored = cache.get(key)
-            if stored is not None:
-                index.summaries[path] = stored
-                continue
-        summary = summarise(source, names[0], is_package)
-        index.summaries[path] = summary
-        if cache is not None:
-            cache.put(key, summary)
+            cache.put(path, stamp, summary)
+    if cache is not None:
+        cache.save()
     return index
