@@ -12,18 +12,16 @@ import click
 
 from reprolint import __version__
 from reprolint import cli_options
-from reprolint.fix.command import fix_options
+from reprolint.cache import CacheError, clean as remove_cache, default_cache_dir
+from reprolint.cli_options import EXIT_CLEAN, EXIT_ERROR, split_values
+from reprolint.docs import rule_markdown
+from reprolint.engine import Linter
+from reprolint.fix.command import Fixer, fix_options
 from reprolint.parallel import lint_paths_fast, speed_options
 from reprolint.registry import resolve_rule
+from reprolint.reporters.text import fix_summary
 from reprolint.rules import ALL_RULES
 from reprolint.verify.cli import EXIT_INTERRUPTED, pop_verify_options, run_verify, verify_options
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _split(values) -> tuple:
-    """``--select RPL101,RPL102 --select RPL3`` -> ("RPL101", "RPL102", "RPL3")."""
-    return tuple(part.strip() for value in values or () for part in value.split(",") if part.strip())
 
 
 class DefaultCommandGroup(click.Group):
@@ -94,53 +92,47 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
       1  findings reported (with --fix: findings left; with --diff: also a file would change)
       2  usage error, bad configuration, or a file that could not be read, parsed or safely fixed
     """
-    from reprolint.engine import Linter
-
     verify = pop_verify_options(ecosystem)
     settings = cli_options.settings_from(
         paths, ecosystem,
-        select=_split(select),
-        ignore=_split(ignore),
-        extend_select=_split(extend_select),
-        determinism_helpers=_split(determinism_helpers) or None,
-        seeding_helpers=_split(seeding_helpers) or None,
+        select=split_values(select),
+        ignore=split_values(ignore),
+        extend_select=split_values(extend_select),
+        determinism_helpers=split_values(determinism_helpers) or None,
+        seeding_helpers=split_values(seeding_helpers) or None,
         fix_seed=fix_seed,
     )
 
     linter = Linter(settings)
-    if verify["verify"] and (fix or diff or cli_options.reads_stdin(paths, ecosystem)):
+    stdin = cli_options.reads_stdin(paths, ecosystem)
+    if verify["verify"] and (fix or diff or stdin):
         raise click.UsageError("--verify runs files as they are: it cannot be combined with --fix, "
                                "--diff or standard input")
-    if fix or diff:
-        from reprolint.fix.command import run_fixes
-
-        stdin = cli_options.reads_stdin(paths, ecosystem)
-        sys.exit(run_fixes(linter, paths or (".",), unsafe_fixes, diff, quiet, exit_zero,
-                           stdin_filename=(ecosystem.get("stdin_filename") or "-") if stdin else None,
-                           emit=lambda run, line: cli_options.emit(run, ecosystem, quiet, unsafe_fixes, line)))
-    if cli_options.reads_stdin(paths, ecosystem):
-        run = cli_options.lint_stdin(linter, settings, ecosystem)
+    # --fix and --diff are the same run with another per-file step (fix, then write or diff).
+    fixer = Fixer(linter, unsafe_fixes, diff, to_stdout=stdin) if fix or diff else None
+    if stdin:
+        run = cli_options.lint_stdin(linter, settings, ecosystem, per_file=fixer,
+                                     on_excluded=fixer.pass_through if fixer and not diff else None)
     else:
-        run = lint_paths_fast(linter, paths or (".",), jobs, no_cache, cache_dir)
+        run = lint_paths_fast(linter, paths or (".",), jobs, no_cache, cache_dir, per_file=fixer)
     if run.checked == 0 and not run.errors:  # nothing to lint, or everything given was excluded
-        if not settings.force_exclude and not cli_options.reads_stdin(paths, ecosystem):
+        if not settings.force_exclude and not stdin:
             click.echo(f"warning: no Python files found under {', '.join(paths or ('.',))}", err=True)
-        if not cli_options.machine_readable(ecosystem):  # json and the rest still print `[]` etc.
+        # json and the rest still print `[]` etc.; --fix still says it fixed nothing.
+        if fixer is None and not cli_options.machine_readable(ecosystem):
             sys.exit(EXIT_CLEAN)
     interrupted = False
     if verify["verify"]:
         # One cache folder and one --no-cache for lint results and verify verdicts.
         interrupted = run_verify(run, settings, **{**verify, "no_cache": no_cache}, cache_dir=cache_dir)
-    cli_options.emit(run, ecosystem, quiet, unsafe_fixes)
+    summary_line = fix_summary(run, fixer.fixed, diff, unsafe_fixes) if fixer is not None else ""
+    cli_options.emit(run, ecosystem, quiet, unsafe_fixes, summary_line,
+                     to_stderr=fixer is not None and fixer.reports_to_stderr)
     if verify["verbose"]:
         cli_options.echo_tracebacks(run)
     if interrupted:
         sys.exit(EXIT_INTERRUPTED)
-    if exit_zero:
-        sys.exit(EXIT_CLEAN)
-    if run.errors:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if run.findings else EXIT_CLEAN)
+    sys.exit(cli_options.exit_status(run, exit_zero, would_change=bool(diff and fixer.changed_files)))
 
 
 @main.command()
@@ -148,8 +140,6 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
               show_envvar=True, help="The cache to remove (default: .reprolint_cache).")
 def clean(cache_dir):
     """Remove the cache folder that `reprolint check` fills."""
-    from reprolint.cache import CacheError, clean as remove_cache, default_cache_dir
-
     directory = default_cache_dir(cache_dir)
     try:
         removed = remove_cache(directory)
@@ -173,6 +163,4 @@ def rule(selector, show_all):
     rule_class = resolve_rule(selector)
     if rule_class is None:
         raise click.UsageError(f"unknown rule `{selector}`; `reprolint rule --all` lists them")
-    from reprolint.docs import rule_markdown
-
     click.echo(rule_markdown(rule_class), nl=False)

@@ -9,15 +9,18 @@ from typing import Optional
 
 import click
 
-from reprolint.config import ConfigError, resolve_settings
+from reprolint.config import KEYS, ConfigError, InvalidValue, resolve_settings
+from reprolint.discovery import FileSelector
+from reprolint.findings import RunReport
 from reprolint.registry import UnknownSelector, expand_selector
-from reprolint.reporters import FORMATS, ReportOptions, render
+from reprolint.reporters import FORMATS, ReportOptions, render, statistics
 from reprolint.settings import Settings
 
-EXIT_ERROR = 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _split(values) -> tuple:
+def split_values(values) -> tuple:
+    """``--select RPL101,RPL102 --select RPL3`` -> ("RPL101", "RPL102", "RPL3")."""
     return tuple(part.strip() for value in values or () for part in value.split(",") if part.strip())
 
 
@@ -86,16 +89,14 @@ def settings_from(paths, options: dict, **cli) -> Settings:
         except UnknownSelector as exc:
             raise click.UsageError(str(exc)) from None
     if options.get("target_version") is not None:
-        from reprolint.config import KEYS, InvalidValue
-
         try:
             KEYS["target-version"][1](options["target_version"])
         except InvalidValue as exc:
             raise click.BadParameter(str(exc), param_hint="--target-version") from None
-    extensions = tuple(f"*.{ext.lstrip('.').lstrip('*').lstrip('.')}" for ext in _split(options.get("extensions")))
+    extensions = tuple(f"*.{ext.lstrip('.').lstrip('*').lstrip('.')}" for ext in split_values(options.get("extensions")))
     cli.update(
-        exclude=_split(options.get("exclude")) or None,
-        extend_exclude=_split(options.get("extend_exclude")) or None,
+        exclude=split_values(options.get("exclude")) or None,
+        extend_exclude=split_values(options.get("extend_exclude")) or None,
         extend_include=extensions or None,
         force_exclude=options.get("force_exclude"),
         respect_gitignore=False if options.get("no_respect_gitignore") else None,
@@ -109,17 +110,18 @@ def settings_from(paths, options: dict, **cli) -> Settings:
         _fail(str(exc))
 
 
-def lint_stdin(linter, settings: Settings, options: dict):
-    """Lint standard input as ``--stdin-filename`` (default ``-``, a Python module)."""
-    from reprolint.discovery import FileSelector
-    from reprolint.engine import RunReport
-
+def lint_stdin(linter, settings: Settings, options: dict, per_file=None, on_excluded=None):
+    """Lint standard input as ``--stdin-filename`` (default ``-``, a Python module), or give it
+    to ``per_file(data, path)`` as the file loop would (``--fix``). An excluded name is not
+    linted; ``on_excluded(data)`` then says what becomes of the input (``--fix`` prints it back)."""
     filename = options.get("stdin_filename")
     data = sys.stdin.buffer.read()
     run = RunReport()
     if filename and settings.force_exclude and FileSelector(settings).force_excluded(filename):
+        if on_excluded is not None:
+            on_excluded(data)
         return run  # excluded: nothing to say, as for an excluded file named on the command line
-    run.files.append(linter.lint_bytes(data, filename or "-"))
+    run.files.append((per_file or linter.lint_bytes)(data, filename or "-"))
     run.checked = 1
     return run
 
@@ -137,10 +139,16 @@ def use_color(output_file: Optional[str]) -> bool:
     return sys.stdout.isatty()
 
 
-def emit(run, options: dict, quiet: bool, unsafe_fixes: bool = False, summary_line: str = "") -> None:
-    """Print (or write to --output-file) the report in the chosen format; notes go to stderr."""
-    from reprolint.reporters import statistics
-
+def emit(run, options: dict, quiet: bool, unsafe_fixes: bool = False, summary_line: str = "",
+         to_stderr: bool = False) -> None:
+    """Print (or write to --output-file) the report in the chosen format; notes go to stderr.
+    ``to_stderr``: standard output carries a diff or fixed source, so the report goes to stderr,
+    concise, with no fix hint."""
+    if to_stderr:
+        click.echo(render(run, "concise", ReportOptions(quiet=quiet, unsafe_fixes=unsafe_fixes,
+                                                        summary_line=summary_line, fix_hint=False)),
+                   nl=False, err=True)
+        return
     output_format = options.get("output_format") or "full"
     output_file = options.get("output_file")
     color = use_color(output_file)
@@ -170,3 +178,12 @@ def echo_tracebacks(run) -> None:
     for error in run.errors:
         if error.detail:
             click.echo(f"{error.location}: traceback of the internal error:\n{error.detail}", err=True)
+
+
+def exit_status(run, exit_zero: bool, would_change: bool = False) -> int:
+    """0 clean, 1 findings (or, with ``--diff``, a file that would change), 2 errors."""
+    if exit_zero:
+        return EXIT_CLEAN
+    if run.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if run.findings or would_change else EXIT_CLEAN

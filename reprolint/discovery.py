@@ -19,6 +19,7 @@ from typing import Optional
 
 import pathspec
 
+from reprolint.registry import expand_selector
 from reprolint.settings import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, Settings
 
 # Kept for callers that still ask for the folder names skipped by default.
@@ -266,8 +267,6 @@ class PerFileIgnores:
         self.root = os.path.abspath(settings.project_root or os.getcwd())
         self.entries = []
         for pattern, selectors in settings.per_file_ignores:
-            from reprolint.registry import expand_selector  # the registry imports every rule
-
             codes = frozenset(rule.code for s in selectors for rule in expand_selector(s))
             self.entries.append((glob_spec([pattern]), codes))
         self._cache: dict = {}

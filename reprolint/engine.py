@@ -4,17 +4,15 @@ semantic model once, and let every enabled rule ask it questions."""
 from __future__ import annotations
 
 import ast
-import contextlib
 import traceback
 import warnings
-from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 import libcst as cst
 
-from reprolint import prefilter
-from reprolint.discovery import PerFileIgnores, discover
-from reprolint.findings import FileError, FileReport, Finding, Position
+from reprolint import parallel, prefilter
+from reprolint.discovery import PerFileIgnores
+from reprolint.findings import FileError, FileReport, Finding, Position, RunReport
 from reprolint.noqa import NoqaIndex, unused_directives
 from reprolint.registry import select_rules
 from reprolint.semantic.analyzer import analyse
@@ -22,7 +20,7 @@ from reprolint.semantic.project import ProjectIndex, build as build_project_inde
 from reprolint.rules import RULES_BY_CODE
 from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
 from reprolint.settings import Settings
-from reprolint.sources import SourceDocument, SourceError, decode_source, document_from_bytes, read_bytes, read_document
+from reprolint.sources import SourceDocument, SourceError, document_from_bytes, quiet_python_warnings, read_document
 
 PARSE_ERROR = "could not parse"
 INTERNAL_ERROR = "internal error"
@@ -38,27 +36,12 @@ def too_large_message(chars: int) -> str:
             "(generated code? exclude it)")
 
 
-@contextlib.contextmanager
-def quiet_python_warnings():
-    """`"\\d"` or `1()` in the user's file: Python's warnings about it, raised while parsing it or
-    evaluating its literals, are not findings, and printed on stderr they garble the report."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SyntaxWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        yield
-
-
 def internal_error(path: str, where: str, exc: BaseException) -> FileError:
     """A bug in reprolint met on one file: named as ours, with the traceback kept for --verbose,
     so the run goes on and the user can report it."""
     return FileError(path, f"{INTERNAL_ERROR} in {where}: {type(exc).__name__}: {exc} "
                            "(a reprolint bug; please report it with this file; --verbose shows the traceback)",
                      detail="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-
-
-def read_source(path: str) -> str:
-    """A Python file's text (no notebook or Markdown adaptation)."""
-    return decode_source(read_bytes(path))
 
 
 def _compiles(source: str, path: str) -> bool:
@@ -72,20 +55,6 @@ def _compiles(source: str, path: str) -> bool:
         return True
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
-
-
-@dataclass
-class RunReport:
-    files: list = field(default_factory=list)  # FileReport, in path order
-    checked: int = 0
-
-    @property
-    def findings(self) -> list:
-        return [f for report in self.files for f in report.findings]
-
-    @property
-    def errors(self) -> list:
-        return [e for report in self.files for e in report.errors]
 
 
 class Linter:
@@ -282,26 +251,7 @@ class Linter:
         """Lint files and folders. ``jobs`` > 1 lints in a process pool; ``cache``
         (a ``reprolint.cache.Cache``) answers unchanged files from disk. With either, findings
         are detached (``reprolint.parallel``): their fixes are summaries without node edits."""
-        found = discover(list(paths), self.settings)
-        if self.project is None:
-            self.project = self.index_project(found.files, paths, cache)
-        if cache is not None:
-            cache.key_by_project(self.project.digest)
-        run = RunReport()
-        for missing in found.missing:
-            report = FileReport(missing)
-            report.errors.append(FileError(missing, "no such file or directory"))
-            run.files.append(report)
-        if jobs > 1 or cache is not None or progress:
-            from reprolint.parallel import lint_files
-
-            run.files.extend(lint_files(found.files, self.settings, self.explicit_rules, jobs, cache, progress,
-                                        self.prefilter, self.project))
-        else:
-            run.files.extend(self.lint_file(path) for path in found.files)
-        run.checked += len(found.files)
-        run.files.sort(key=lambda r: r.path)
-        return run
+        return parallel.run_paths(self, paths, jobs=jobs, cache=cache, progress=progress)
 
     def index_project(self, files: list, roots, cache=None) -> ProjectIndex:
         """Pass 1: summarise every Python module of the run, so each file is linted knowing the

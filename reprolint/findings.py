@@ -1,4 +1,4 @@
-"""The values that flow from rules to reporters: findings, fixes and per-file errors."""
+"""The values that flow from rules to reporters: findings, fixes, per-file errors and reports."""
 
 from __future__ import annotations
 
@@ -97,3 +97,19 @@ class FileReport:
     prefiltered: bool = False
     # Informational FileError-shaped notes (a skipped Markdown block): never failures.
     notes: list[FileError] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    """A whole run: one FileReport per file, in path order, and how many files were checked."""
+
+    files: list[FileReport] = field(default_factory=list)
+    checked: int = 0
+
+    @property
+    def findings(self) -> list:
+        return [f for report in self.files for f in report.findings]
+
+    @property
+    def errors(self) -> list:
+        return [e for report in self.files for e in report.errors]

@@ -1,4 +1,6 @@
-"""Linting many files: cache look-ups in this process, the misses in a process pool.
+"""The one file loop: every run over files (linting, ``--fix``, ``--diff``) goes through
+``run_paths``. Plain linting may look files up in the cache in this process and lint the misses
+in a process pool.
 
 Every file's result travels as a *detached* report, a plain JSON-compatible dict with no syntax
 tree in it, whether it comes from the cache, from a worker process or from this process. So the
@@ -6,7 +8,10 @@ output is the same for any ``--jobs`` and with or without the cache, and memory 
 never trees: each worker parses one file at a time and returns only what the reporter prints.
 
 A detached finding keeps its fix as a summary (applicability and message, no node replacements);
-code that applies fixes lints in-process with ``Linter.lint_source``.
+code that applies fixes gives ``run_paths`` its own per-file step, which runs in this process.
+
+This module sits below the engine: it is handed a linter and never imports one (a worker builds
+its own from the linter's class, settings and rules).
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from concurrent.futures.process import BrokenProcessPool
 import os
 import sys
 import time
-from typing import Optional
+from typing import Callable, Iterable, Optional
 
-from reprolint.cache import Cache
-from reprolint.findings import Applicability, FileError, FileReport, Finding, Fix, Position
+from reprolint.cache import Cache, default_cache_dir
+from reprolint.discovery import discover
+from reprolint.findings import Applicability, FileError, FileReport, Finding, Fix, Position, RunReport
+from reprolint.sources import SourceError, read_bytes
 
 PROGRESS_DELAY_S = 1.0  # a run shorter than this shows no progress bar
 
@@ -75,10 +82,8 @@ def attach(data: dict, path: str) -> FileReport:
 _worker_state: dict = {}
 
 
-def _init_worker(settings, rules, prefilter, cache_directory, fingerprint, project=None) -> None:
-    from reprolint.engine import Linter
-
-    _worker_state["linter"] = Linter(settings, rules, prefilter=prefilter)
+def _init_worker(linter_class, settings, rules, prefilter, cache_directory, fingerprint, project=None) -> None:
+    _worker_state["linter"] = linter_class(settings, rules, prefilter=prefilter)
     _worker_state["linter"].project = project
     _worker_state["cache"] = Cache(cache_directory, fingerprint) if cache_directory else None
 
@@ -89,12 +94,9 @@ def _lint_one(job) -> tuple:
     index, path = job
     linter, cache = _worker_state["linter"], _worker_state["cache"]
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        report = FileReport(path)
-        report.errors.append(FileError(path, f"could not read: {exc.strerror or exc}"))
-        return index, detach(report), None  # not cached: there is no content to key it by
+        data = read_bytes(path)
+    except SourceError as exc:
+        return index, detach(unreadable(path, exc)), None  # not cached: there is no content to key it by
     report = linter.lint_bytes(data, path)  # which turns any failure into this file's error
     detached = detach(report)
     write_error = None
@@ -143,11 +145,48 @@ class Progress:
 
 # ---------------------------------------------------------------------- many files
 
-def lint_files(files: list, settings, rules: Optional[list] = None, jobs: int = 1,
-               cache: Optional[Cache] = None, progress: bool = False, prefilter: bool = True,
-               project=None) -> list:
-    """Detached-and-reattached FileReports for ``files``, in the order given. ``rules``: rule
-    classes, or None for those the settings select."""
+def unreadable(path: str, exc: SourceError) -> FileReport:
+    return FileReport(path, errors=[FileError(path, str(exc))])
+
+
+def run_paths(linter, paths: Iterable[str], jobs: int = 1, cache: Optional[Cache] = None,
+              progress: bool = False, per_file: Optional[Callable] = None) -> RunReport:
+    """Every file under ``paths`` (as the linter's settings select them), in path order.
+
+    First the linter gets the project index of the files (``Linter.index_project``), unless it
+    has one. A path that does not exist, or a file that cannot be read, is that path's error.
+    Each file's bytes go to ``per_file(data, path) -> FileReport`` (default
+    ``linter.lint_bytes``), in this process and in discovery order (``--fix`` writes, ``--diff``
+    prints, as it goes). Plain linting with ``jobs`` > 1, a ``cache`` or a progress bar goes
+    through ``lint_files``.
+    """
+    found = discover(list(paths), linter.settings)
+    if linter.project is None:
+        linter.project = linter.index_project(found.files, paths, cache)
+    if cache is not None:
+        cache.key_by_project(linter.project.digest)
+    run = RunReport(files=[FileReport(path, errors=[FileError(path, "no such file or directory")])
+                           for path in found.missing])
+    if per_file is None and (jobs > 1 or cache is not None or progress):
+        run.files.extend(lint_files(found.files, linter, jobs, cache, progress))
+    else:
+        step = per_file or linter.lint_bytes
+        for path in found.files:
+            try:
+                data = read_bytes(path)
+            except SourceError as exc:
+                run.files.append(unreadable(path, exc))
+                continue
+            run.files.append(step(data, path))
+    run.checked += len(found.files)
+    run.files.sort(key=lambda r: r.path)
+    return run
+
+
+def lint_files(files: list, linter, jobs: int = 1, cache: Optional[Cache] = None, progress: bool = False) -> list:
+    """Detached-and-reattached FileReports for ``files``, in the order given, linted as
+    ``linter`` would (each worker builds its own from the linter's class, settings, rules and
+    project index)."""
     results: list = [None] * len(files)
     meter = Progress(len(files), progress)
     misses = []
@@ -168,8 +207,8 @@ def lint_files(files: list, settings, rules: Optional[list] = None, jobs: int = 
                 except (KeyError, TypeError, ValueError):
                     pass  # a well-formed file holding a corrupt report: lint again, rewrite it
             misses.append((index, path))
-        init_args = (settings, rules, prefilter, cache.directory if cache else None,
-                     cache.fingerprint if cache else None, project)
+        init_args = (type(linter), linter.settings, linter.explicit_rules, linter.prefilter,
+                     cache.directory if cache else None, cache.fingerprint if cache else None, linter.project)
         for index, detached, write_error in _run_jobs(misses, jobs, init_args):
             results[index] = attach(detached, files[index])
             if write_error and cache.write_failed is None:
@@ -253,12 +292,14 @@ def speed_options(command):
     return command
 
 
-def lint_paths_fast(linter, paths, jobs: int, no_cache: bool, cache_dir: Optional[str]):
-    """``Linter.lint_paths`` with the pool, the cache and a progress bar on a terminal."""
-    from reprolint.cache import default_cache_dir
-
+def lint_paths_fast(linter, paths, jobs: int, no_cache: bool, cache_dir: Optional[str],
+                    per_file: Optional[Callable] = None) -> RunReport:
+    """``run_paths`` for the command line: plain linting uses the pool, the cache and a progress
+    bar on a terminal; a ``per_file`` step (``--fix``, ``--diff``) runs in this process, uncached."""
+    if per_file is not None:
+        return run_paths(linter, paths, per_file=per_file)
     cache = None if no_cache else Cache.for_settings(default_cache_dir(cache_dir), linter.settings)
-    run = linter.lint_paths(paths, jobs=jobs or default_jobs(), cache=cache, progress=sys.stderr.isatty())
+    run = run_paths(linter, paths, jobs=jobs or default_jobs(), cache=cache, progress=sys.stderr.isatty())
     if cache is not None and cache.write_failed:
         import click
 

@@ -21,8 +21,10 @@ the prefilter on and off and requires identical findings.
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
+import warnings
 
 from reprolint.semantic.catalog import PIPELINE_PACKAGES
 
@@ -139,9 +141,6 @@ class ModuleFacts:
     @classmethod
     def from_source(cls, source: str) -> "ModuleFacts | None":
         """None when the stdlib parser rejects the file; the full analysis then decides."""
-        import ast
-        import warnings
-
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # invalid escapes etc.: libcst has its own say
@@ -154,8 +153,6 @@ class ModuleFacts:
     def from_tree(cls, tree) -> "ModuleFacts":
         """One pass over the tree. Hot: it runs on most files a big tree holds, so it dispatches
         on the exact node type and never visits what carries no fact (contexts, annotations)."""
-        import ast
-
         facts = cls()
         words, stored, methods = facts.words, facts.stored_names, facts.call_methods
         keywords, keyword_values, strings = facts.keywords, facts.keyword_values, facts.string_prefixes
@@ -239,8 +236,6 @@ class ModuleFacts:
 
 
 def _is_type_test(call) -> bool:
-    import ast
-
     if not (type(call.func) is ast.Name and call.func.id in ("isinstance", "issubclass")):
         return False
     if len(call.args) != 2 or call.keywords:
@@ -253,8 +248,6 @@ def _is_type_test(call) -> bool:
 def dotted_name(node) -> "str | None":
     """``a.b.c`` for a Name/Attribute chain, else None (the stdlib-ast twin of
     ``reprolint.semantic.imports.dotted_name``)."""
-    import ast
-
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)

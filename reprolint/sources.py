@@ -18,10 +18,12 @@ always maps to ``origins[n - 1]``.
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import json
 import re
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -30,6 +32,16 @@ from reprolint.findings import FileError, Finding, Position
 
 class SourceError(Exception):
     """A file that cannot be turned into Python text; the message names the reason."""
+
+
+@contextlib.contextmanager
+def quiet_python_warnings():
+    """`"\\d"` or `1()` in the user's file: Python's warnings about it, raised while parsing it or
+    evaluating its literals, are not findings, and printed on stderr they garble the report."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
 
 
 @dataclass(frozen=True)
@@ -133,8 +145,6 @@ _LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
 
 def _syntax_error(lines: list, block: Block) -> Optional[str]:
     text = "".join(lines[block.first - 1:block.last])
-    from reprolint.engine import quiet_python_warnings
-
     try:
         with quiet_python_warnings():
             ast.parse(text)
@@ -198,6 +208,11 @@ def read_bytes(path: str) -> bytes:
             return handle.read()
     except OSError as exc:
         raise SourceError(f"could not read: {exc.strerror or exc}") from None
+
+
+def read_source(path: str) -> str:
+    """A Python file's text (no notebook or Markdown adaptation)."""
+    return decode_source(read_bytes(path))
 
 
 def read_document(path: str) -> SourceDocument:

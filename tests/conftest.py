@@ -32,6 +32,25 @@ def codes_at(findings) -> list:
     return [(f.code, f.start.line, f.start.column) for f in findings]
 
 
+def codes(code: str, select: str = "ALL", **settings) -> list:
+    """(code, line) of each finding in a code sample."""
+    return [(c, line) for c, line, _ in codes_at(lint(code, select, **settings))]
+
+
+def lines(code: str, select: str, **settings) -> list:
+    """The line of each finding in a code sample."""
+    return [f.start.line for f in lint(code, select=select, **settings)]
+
+
+def assert_found(select: str, code: str, expected: list) -> None:
+    """``expected``: the (line, column) of each finding, or only their lines."""
+    found = lint(code, select=select)
+    if expected and isinstance(expected[0], tuple):
+        assert [(f.start.line, f.start.column) for f in found] == expected
+    else:
+        assert [f.start.line for f in found] == expected
+
+
 def reprolint_command() -> list:
     """The installed command, as a user runs it."""
     exe = shutil.which("reprolint", path=os.path.dirname(sys.executable))

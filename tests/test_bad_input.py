@@ -345,7 +345,7 @@ def test_a_worker_process_that_dies_is_that_file_s_error_and_the_run_ends(tmp_pa
     files = sorted(str(tmp_path / name) for name in names)
     results = []
     worker = threading.Thread(target=lambda: results.append(
-        reprolint.parallel.lint_files(files, Settings(), jobs=2)), daemon=True)
+        reprolint.parallel.lint_files(files, Linter(Settings()), jobs=2)), daemon=True)
     worker.start()
     worker.join(timeout=120)
     assert not worker.is_alive(), "the pool waited forever for the dead worker's file"

@@ -99,3 +99,29 @@ def test_fix_from_standard_input_writes_the_fixed_source_to_stdout(tmp_path):
     assert "other = pipe(\"a dog\", generator=torch.Generator(\"cpu\").manual_seed(0)).images[0]" in everything.stdout
     untouched = run_cli("-", "--fix", cwd=tmp_path, input="print('nothing to fix')\n")
     assert untouched.returncode == 0 and untouched.stdout == "print('nothing to fix')\n"
+
+
+def test_fixing_an_excluded_standard_input_gives_it_back_unchanged(tmp_path):
+    # --fix on standard input goes through the same exclusion as linting; an editor that pipes an
+    # excluded file through `reprolint - --fix` must get its text back, not an empty buffer.
+    (tmp_path / "pyproject.toml").write_text('[tool.reprolint]\nextend-exclude = ["generated/"]\n')
+    source = ("from diffusers import DiffusionPipeline\n\n"
+              "pipe = DiffusionPipeline.from_pretrained(\"some/model\")\n"
+              "image = pipe(\"a cat\").images[0]\n")
+    excluded = run_cli("-", "--fix", "--unsafe-fixes", "--force-exclude", "--stdin-filename", "generated/job.py",
+                       cwd=tmp_path, input=source)
+    assert excluded.returncode == 0, excluded.stderr
+    assert excluded.stdout == source
+    linted = run_cli("-", "--force-exclude", "--stdin-filename", "generated/job.py", cwd=tmp_path, input=source)
+    assert linted.returncode == 0 and linted.stdout == ""
+    fixed = run_cli("-", "--fix", "--unsafe-fixes", "--force-exclude", "--stdin-filename", "job.py",
+                    cwd=tmp_path, input=source)
+    assert fixed.returncode == 0 and "generator=torch.Generator(\"cpu\").manual_seed(0)" in fixed.stdout
+
+
+def test_fix_and_lint_report_a_missing_path_alike(tmp_path):
+    linted = run_cli("missing.py", cwd=tmp_path)
+    fixed = run_cli("missing.py", "--fix", cwd=tmp_path)
+    assert linted.returncode == fixed.returncode == 2
+    error = "missing.py:1:1: error: no such file or directory"
+    assert error in linted.stdout and error in fixed.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reprolint.engine import Linter
+from reprolint.fix import fix_source
 from reprolint.rules import ALL_RULES
 from reprolint.settings import Settings
 
@@ -43,3 +44,21 @@ def test_prefilter_triggers_occur_in_every_invalid_example():
     for rule in ALL_RULES:
         for example in rule.INVALID:
             assert any(t in example.code for t in rule.triggers), rule.code
+
+
+@pytest.mark.parametrize("rule,example", [case for case in _cases("INVALID") if case.values[1].fixed is not None])
+def test_invalid_example_is_fixed_as_its_example_says(rule, example):
+    settings = Settings(select=(rule.code,))
+    outcome = fix_source(example.code, "example.py", settings, unsafe=True)
+    assert not outcome.errors
+    assert {f.code for f in outcome.applied} == {rule.code}
+    assert outcome.source == example.fixed
+    again = fix_source(outcome.source, "example.py", settings, unsafe=True)
+    assert again.source == outcome.source and not again.applied
+
+
+def test_a_rule_with_a_fix_shows_it_in_an_example_and_only_such_a_rule_does():
+    for rule in ALL_RULES:
+        shown = [example for example in rule.INVALID if example.fixed is not None]
+        assert bool(shown) == (rule.fix_safety is not None), rule.code
+        assert not any(example.fixed is not None for example in rule.VALID), rule.code

@@ -14,11 +14,13 @@ from typing import Optional
 
 import libcst as cst
 
+from reprolint.engine import Linter
 from reprolint.findings import Applicability, FileError, FileReport, Finding
-from reprolint.fix.edits import module_level_imports, parent_map
 from reprolint.fix.write import match_line_endings
+from reprolint.rules.edits import enclosing_statement, module_level_imports, parent_map
 from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.settings import Settings
+from reprolint.sources import quiet_python_warnings
 
 MAX_PASSES = 10
 
@@ -46,8 +48,6 @@ def is_applicable(finding: Finding, unsafe: bool) -> bool:
 def fix_source(source: str, path: str, settings: Optional[Settings] = None, unsafe: bool = True,
                linter=None) -> FixOutcome:
     """Fix every fixable finding in ``source`` (unsafe fixes too unless ``unsafe`` is False)."""
-    from reprolint.engine import Linter
-
     linter = linter or Linter(settings or Settings())
     outcome = FixOutcome(path, source, source)
     current = source
@@ -103,8 +103,6 @@ def invalid_python(fixed: str, path: str, before: str) -> Optional[str]:
         cst.parse_module(fixed)
     except Exception as exc:  # any parser failure means the fix broke the file
         return f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
-    from reprolint.engine import quiet_python_warnings
-
     with quiet_python_warnings():
         try:
             compile(before, path, "exec", dont_inherit=True)
@@ -213,8 +211,6 @@ def apply_fixes(module: cst.Module, fixes: list, settings: Settings) -> cst.Modu
 
 
 def _statement_of(parents: dict, node: cst.CSTNode):
-    from reprolint.fix.edits import enclosing_statement
-
     if isinstance(node, cst.BaseStatement) and isinstance(parents.get(node), (cst.Module, cst.IndentedBlock)):
         return node
     return enclosing_statement(parents, node)

@@ -1,4 +1,6 @@
-"""``reprolint check --fix / --unsafe-fixes / --diff``: fix files, write or diff, and report."""
+"""``reprolint check --fix / --unsafe-fixes / --diff``: the per-file step the file loop
+(``reprolint.parallel.run_paths``) runs when fixing; the command line reports and exits as for
+linting."""
 
 from __future__ import annotations
 
@@ -7,7 +9,13 @@ from dataclasses import dataclass, field
 
 import click
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from reprolint.engine import internal_error
+from reprolint.findings import FileError, FileReport
+from reprolint.fix.apply import fix_source
+from reprolint.fix.diff import unified_diff
+from reprolint.fix.notebook import fix_notebook
+from reprolint.fix.write import encode_like, write_atomically
+from reprolint.sources import SourceError, decode_source, kind_of
 
 
 def fix_options(command):
@@ -27,15 +35,11 @@ def fix_options(command):
     return command
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 @dataclass
 class FileFix:
     """One file's fix: its text before and after, the number of findings fixed, what is left."""
 
-    report: object  # FileReport of the fixed content
+    report: FileReport  # of the fixed content
     original: str = ""
     fixed: str = ""
     applied: int = 0
@@ -49,11 +53,6 @@ class FileFix:
 def fix_content(linter, path: str, data: bytes, unsafe: bool) -> FileFix:
     """Fix a file's bytes by its kind: Python modules and notebooks are fixed, Markdown pages
     are only linted (their code blocks are examples, not code to rewrite)."""
-    from reprolint.findings import FileError, FileReport
-    from reprolint.fix.apply import fix_source
-    from reprolint.fix.notebook import fix_notebook
-    from reprolint.sources import SourceError, decode_source, kind_of
-
     kind = kind_of(path)
     try:
         if kind == "python":
@@ -71,89 +70,53 @@ def fix_content(linter, path: str, data: bytes, unsafe: bool) -> FileFix:
         report = FileReport(path, errors=[FileError(path, str(exc))])
         return FileFix(report, errors=report.errors)
     except Exception as exc:  # a bug in a fix: this file is left alone, the others are fixed
-        from reprolint.engine import internal_error
-
         report = FileReport(path, errors=[internal_error(path, "fixing", exc)])
         return FileFix(report, errors=report.errors)
     report = linter.lint_bytes(data, path)
     return FileFix(report)
 
 
-def run_fixes(linter, paths, unsafe: bool, diff_only: bool, quiet: bool, exit_zero: bool,
-              stdin_filename=None, emit=None) -> int:
-    """Fix (or diff) every file under ``paths`` (or standard input); report; return the exit status.
+class Fixer:
+    """The per-file step of a ``--fix`` or ``--diff`` run: fix a file's bytes, then write the file
+    back, print its diff, or (standard input) print the fixed source; return what is left.
 
-    Exit status reflects what is left after fixing: 0 when nothing is, 1 when findings remain
-    (with ``--diff``: also when a file would change), 2 when a file could not be read, parsed or
-    safely fixed. With ``--diff``, or when fixing standard input, standard output carries the
-    diff or the fixed source, and the report goes to standard error.
+    With ``--diff``, or when fixing standard input, standard output carries the diffs or the
+    fixed source, so the report goes to standard error (``reports_to_stderr``).
     """
-    from reprolint.discovery import discover
-    from reprolint.engine import RunReport
-    from reprolint.findings import FileError, FileReport
-    from reprolint.fix.diff import unified_diff
-    from reprolint.fix.write import encode_like, write_atomically
-    from reprolint.reporters import text
 
-    run = RunReport()
-    fixed_count = changed_files = 0
-    if stdin_filename is not None:
-        entries = [(stdin_filename, sys.stdin.buffer.read())]
-    else:
-        found = discover(list(paths), linter.settings)
-        # Fixes see the project the way linting does (``reprolint.semantic.project``).
-        linter.project = linter.index_project(found.files, paths)
-        for missing in found.missing:
-            run.files.append(FileReport(missing, errors=[FileError(missing, "no such file or directory")]))
-        entries = [(path, None) for path in found.files]
-    for path, data in entries:
-        run.checked += 1
-        if data is None:
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError as exc:
-                run.files.append(FileReport(path, errors=[FileError(path, f"could not read: {exc.strerror or exc}")]))
-                continue
-        result = fix_content(linter, path, data, unsafe)
-        run.files.append(result.report)
-        if stdin_filename is not None and not diff_only:
-            sys.stdout.flush()
-            sys.stdout.buffer.write(encode_like(result.fixed, data) if result.changed else data)
-            sys.stdout.buffer.flush()
+    def __init__(self, linter, unsafe: bool, diff_only: bool, to_stdout: bool = False) -> None:
+        self.linter = linter
+        self.unsafe = unsafe
+        self.diff_only = diff_only
+        self.to_stdout = to_stdout
+        self.fixed = 0  # findings fixed (or, with --diff, that would be)
+        self.changed_files = 0
+
+    @property
+    def reports_to_stderr(self) -> bool:
+        return self.diff_only or self.to_stdout
+
+    def __call__(self, data: bytes, path: str) -> FileReport:
+        result = fix_content(self.linter, path, data, self.unsafe)
+        if self.to_stdout and not self.diff_only:
+            self.pass_through(encode_like(result.fixed, data) if result.changed else data)
         if not result.changed:
-            continue
-        changed_files += 1
-        fixed_count += result.applied
-        if diff_only:
+            return result.report
+        self.changed_files += 1
+        self.fixed += result.applied
+        if self.diff_only:
             click.echo(unified_diff(result.original, result.fixed, path), nl=False)
-        elif stdin_filename is None:
+        elif not self.to_stdout:
             try:
                 write_atomically(path, result.fixed)
             except OSError as exc:
                 result.report.errors.append(FileError(path, f"could not write the fixed file: {exc.strerror or exc}"))
-                result.report.findings = linter.lint_bytes(data, path).findings
-                fixed_count -= result.applied
-    run.files.sort(key=lambda r: r.path)
-    if run.checked == 0 and not run.errors and not linter.settings.force_exclude:
-        click.echo(f"warning: no Python files found under {', '.join(paths)}", err=True)
-    remaining = run.findings
-    hidden = 0 if unsafe else sum(1 for f in remaining if f.fix is not None)
-    line = f"{'Would fix' if diff_only else 'Fixed'} {fixed_count}, {len(remaining)} remaining"
-    if hidden:
-        line += f" ({hidden} fixable with --unsafe-fixes)"
-    if run.errors:
-        line += f", {_plural(len(run.errors), 'error')}"
-    line += f" ({_plural(run.checked, 'file')} checked)."
-    if diff_only or stdin_filename is not None or emit is None:
-        report = text.render(run, unsafe_fixes=unsafe, with_summary=False) + ("" if quiet else line + "\n")
-        click.echo(report, nl=False, err=diff_only or stdin_filename is not None)
-    else:
-        emit(run, line)
-    if exit_zero:
-        return EXIT_CLEAN
-    if run.errors:
-        return EXIT_ERROR
-    if remaining or (diff_only and changed_files):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+                result.report.findings = self.linter.lint_bytes(data, path).findings
+                self.fixed -= result.applied
+        return result.report
+
+    def pass_through(self, data: bytes) -> None:
+        """Standard input's bytes to standard output (fixed, or as they came when nothing is)."""
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()

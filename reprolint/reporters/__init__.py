@@ -17,6 +17,7 @@ class ReportOptions:
     quiet: bool = False  # findings and errors only, no summary line
     unsafe_fixes: bool = False  # count unsafe fixes as applicable ([*] markers, the fix hint)
     summary_line: str = ""  # replaces the default summary (``--fix`` reports what it fixed)
+    fix_hint: bool = True  # the "[*] N fixable with --fix" line (not after ``--diff``)
 
 
 def render(run, output_format: str = "full", options: ReportOptions = ReportOptions()) -> str:

@@ -61,6 +61,8 @@ def closing_lines(run, options) -> list:
         return []
     unsafe_fixes = bool(options and options.unsafe_fixes)
     hint = fixable_hint(run.findings, unsafe_fixes)
+    if options is not None and not options.fix_hint:
+        hint = ""
     return ([hint] if hint else []) + [(options and options.summary_line) or summary(run)]
 
 
@@ -88,9 +90,15 @@ def summary(run) -> str:
     return " and ".join(parts) + f" ({checked} checked)."
 
 
-def render(run, unsafe_fixes: bool = False, with_summary: bool = True, summary_line: str = "") -> str:
-    """The concise format, under its historical name and signature."""
-    from reprolint.reporters import ReportOptions, concise
 
-    options = ReportOptions(quiet=not with_summary, unsafe_fixes=unsafe_fixes, summary_line=summary_line)
-    return concise.render(run, options)
+def fix_summary(run, fixed: int, diff_only: bool = False, unsafe_fixes: bool = False) -> str:
+    """``--fix``'s summary line, in place of ``summary``: what was fixed (``--diff``: would be)
+    and what is left, e.g. ``Fixed 2, 1 remaining (1 fixable with --unsafe-fixes) (1 file checked).``"""
+    remaining = run.findings
+    hidden = 0 if unsafe_fixes else sum(1 for f in remaining if f.fix is not None)
+    line = f"{'Would fix' if diff_only else 'Fixed'} {fixed}, {len(remaining)} remaining"
+    if hidden:
+        line += f" ({hidden} fixable with --unsafe-fixes)"
+    if run.errors:
+        line += f", {_plural(len(run.errors), 'error')}"
+    return line + f" ({_plural(run.checked, 'file')} checked)."

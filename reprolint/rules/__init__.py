@@ -1,60 +1,44 @@
-"""The rule catalogue. Adding a rule: write one module here and list its class in ``ALL_RULES``."""
+"""The rule catalogue: each ``rplNNN_<name>.py`` module of this package defines one rule, and the
+package finds them by scanning itself, so adding a rule is adding its module and nothing else
+(the steps: docs/contributing.md)."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+
 from reprolint.rules.base import Example, Rule
-from reprolint.rules.rpl101_pipeline_call_without_generator import PipelineCallWithoutGenerator
-from reprolint.rules.rpl102_generator_reused import GeneratorReused
-from reprolint.rules.rpl103_seed_not_generator import SeedNotGenerator
-from reprolint.rules.rpl104_global_generator import GlobalGenerator
-from reprolint.rules.rpl105_generator_list_aliasing import GeneratorListAliasing
-from reprolint.rules.rpl106_device_generator import DeviceGenerator
-from reprolint.rules.rpl107_unseeded_generator import UnseededGenerator
-from reprolint.rules.rpl108_batch_shares_generator import BatchSharesGenerator
-from reprolint.rules.rpl109_latents_without_generator import LatentsWithoutGenerator
-from reprolint.rules.rpl110_stochastic_step_without_generator import StochasticStepWithoutGenerator
-from reprolint.rules.rpl111_vae_sample_without_generator import VaeSampleWithoutGenerator
-from reprolint.rules.rpl112_sde_scheduler_without_noise_seed import SdeSchedulerWithoutNoiseSeed
-from reprolint.rules.rpl201_seed_truthiness import SeedTruthiness
-from reprolint.rules.rpl202_unseeded_entry_point import UnseededEntryPoint
-from reprolint.rules.rpl302_cublas_workspace_missing import CublasWorkspaceMissing
-from reprolint.rules.rpl303_cudnn_benchmark import CudnnBenchmark
-from reprolint.rules.rpl304_dataloader_unseeded_workers import DataloaderUnseededWorkers
-from reprolint.rules.rpl305_nondeterministic_backend import NondeterministicBackend
-from reprolint.rules.rpl306_determinism_undone import DeterminismUndone
-from reprolint.rules.rpl301_missing_determinism_setup import MissingDeterminismSetup
-from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
 
-ALL_RULES: tuple = tuple(
-    sorted(
-        [
-            PipelineCallWithoutGenerator,
-            GeneratorReused,
-            SeedNotGenerator,
-            GlobalGenerator,
-            GeneratorListAliasing,
-            DeviceGenerator,
-            UnseededGenerator,
-            MissingDeterminismSetup,
-            BatchSharesGenerator,
-            LatentsWithoutGenerator,
-            StochasticStepWithoutGenerator,
-            VaeSampleWithoutGenerator,
-            SdeSchedulerWithoutNoiseSeed,
-            SeedTruthiness,
-            UnseededEntryPoint,
-            CublasWorkspaceMissing,
-            CudnnBenchmark,
-            DataloaderUnseededWorkers,
-            NondeterministicBackend,
-            DeterminismUndone,
-            UnusedNoqa,
-        ],
-        key=lambda rule: rule.code,
-    )
-)
+RULE_MODULE_PREFIX = "rpl"
 
+
+def rules_in_package(package_name: str) -> tuple:
+    """The rule classes defined by the ``rpl*`` modules of the package ``package_name``, in code
+    order. A module defining no rule, or two rules sharing a code or a name, is an error."""
+    package = importlib.import_module(package_name)  # this package itself: already in sys.modules
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name):
+        if not info.name.startswith(RULE_MODULE_PREFIX):
+            continue
+        module = importlib.import_module(f"{package_name}.{info.name}")
+        defined = [value for value in vars(module).values()
+                   if inspect.isclass(value) and issubclass(value, Rule) and value.__module__ == module.__name__]
+        if not defined:
+            raise TypeError(f"{module.__name__} defines no Rule subclass")
+        found.extend(defined)
+    for attribute in ("code", "name"):
+        seen: dict = {}
+        for rule in found:
+            other = seen.setdefault(getattr(rule, attribute), rule)
+            if other is not rule:
+                raise TypeError(f"{other.__module__} and {rule.__module__} both define {attribute} "
+                                f"{getattr(rule, attribute)!r}")
+    return tuple(sorted(found, key=lambda rule: rule.code))
+
+
+ALL_RULES: tuple = rules_in_package(__name__)
 RULES_BY_CODE = {rule.code: rule for rule in ALL_RULES}
 RULES_BY_NAME = {rule.name: rule for rule in ALL_RULES}
 
-__all__ = ["ALL_RULES", "RULES_BY_CODE", "RULES_BY_NAME", "Example", "Rule"]
+__all__ = ["ALL_RULES", "RULES_BY_CODE", "RULES_BY_NAME", "Example", "Rule", "rules_in_package"]

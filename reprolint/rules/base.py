@@ -30,9 +30,10 @@ class Rule:
     # anything to report; empty means no such requirement. Also a prefilter input: declare one
     # only when every finding needs a value the analyzer recognises by a name under them.
     requires_imports: ClassVar[tuple] = ()
-    # Optionally a method ``could_report(facts) -> bool`` over the module's stdlib-ast facts
-    # (``reprolint.prefilter.ModuleFacts``), False only when no finding is possible; the second
-    # stage of the prefilter. Keep it an over-approximation of what ``check`` can report.
+    # Optionally a method ``def could_report(self, facts) -> bool`` over the module's stdlib-ast
+    # facts (``reprolint.prefilter.ModuleFacts``), False only when no finding is possible; the
+    # second stage of the prefilter. An instance method, as ``check``, so it may read
+    # ``self.settings``. Keep it an over-approximation of what ``check`` can report.
     could_report: ClassVar[Optional[Callable]] = None
     VALID: ClassVar[list] = []
     INVALID: ClassVar[list] = []
@@ -62,9 +63,16 @@ class Rule:
 
 
 class Example:
-    """A VALID or INVALID code sample; ``expect`` lists the (line, column) of each finding."""
+    """A VALID or INVALID code sample; ``expect`` lists the (line, column) of each finding.
 
-    def __init__(self, code: str, expect: Optional[list] = None, note: str = "") -> None:
+    ``fixed``, for an INVALID example of a rule with a fix, is the whole sample after this
+    rule's fixes (unsafe ones included), as Fixit's ``expected_replacement``; the example test
+    checks it. Cases too long for an example go in ``tests/fixes/<CODE>/``.
+    """
+
+    def __init__(self, code: str, expect: Optional[list] = None, note: str = "",
+                 fixed: Optional[str] = None) -> None:
         self.code = inspect.cleandoc(code) + "\n"
         self.expect = expect
         self.note = note
+        self.fixed = None if fixed is None else inspect.cleandoc(fixed) + "\n"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator, imports_of, keyword_appender, per_iteration_seed
+from reprolint.rules.edits import cpu_generator, imports_of, keyword_appender, per_iteration_seed
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -144,6 +144,13 @@ class PipelineCallWithoutGenerator(Rule):
             image = pipe("a photo of a cat").images[0]
             """,
             expect=[(4, 9)],
+            fixed="""
+            from diffusers import StableDiffusionPipeline as SD
+            import torch
+
+            pipe = SD.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5").to("cuda")
+            image = pipe("a photo of a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            """,
         ),
         Example(
             """

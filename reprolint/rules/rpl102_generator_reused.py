@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import COMPREHENSIONS, ancestors, enclosing_statement, integer, parents_of
+from reprolint.rules.edits import COMPREHENSIONS, ancestors, enclosing_statement, integer, parents_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
@@ -171,6 +171,16 @@ class GeneratorReused(Rule):
             second = pipe("a dog", generator=g).images[0]
             """,
             expect=[(7, 10)],
+            fixed="""
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            g = torch.Generator().manual_seed(0)
+            first = pipe("a cat", generator=g).images[0]
+            g.manual_seed(0)
+            second = pipe("a dog", generator=g).images[0]
+            """,
         ),
         Example(
             """

@@ -6,14 +6,14 @@ import libcst as cst
 
 from reprolint import prefilter
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator, imports_of
+from reprolint.rules.edits import cpu_generator, imports_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Generator, GeneratorList, is_int_value
 
 
-def _seed_named(expr: cst.BaseExpression, params: frozenset = frozenset()) -> bool:
+def _seed_named(expr: cst.BaseExpression) -> bool:
     """A parameter or attribute whose name says it holds a seed: ``seed``, ``args.seed``."""
     name = dotted_name(expr)
     return name is not None and _is_seed_name(name)
@@ -68,8 +68,7 @@ class SeedNotGenerator(Rule):
     fix_safety = Applicability.SAFE
     triggers = ("generator", "Generator", "seed")
 
-    @classmethod
-    def could_report(cls, facts) -> bool:
+    def could_report(self, facts) -> bool:
         # torch.Generator(...) needs its name; a pipeline's seed= needs the keyword.
         if facts.words & catalog.GENERATOR_VALUE_NAMES or "seed" in facts.keywords:
             return True
@@ -98,7 +97,7 @@ class SeedNotGenerator(Rule):
                         model, arg.node.value,
                         f"`torch.Generator({code})` takes a device, not a seed: `{code}` is read as "
                         f'a CUDA device index; write torch.Generator("cpu").manual_seed({code})',
-                        fix=self._constructor_fix(call, arg),
+                        fix=self._constructor_fix(call),
                     )
                 continue
             generator = call.keyword("generator")
@@ -141,7 +140,7 @@ class SeedNotGenerator(Rule):
 
         return Fix(Applicability.SAFE, self.MESSAGE, imports=imports, replacements={seed.node: rewrite})
 
-    def _constructor_fix(self, call, arg):
+    def _constructor_fix(self, call):
         if len(call.node.args) != 1:
             return None
 
@@ -184,6 +183,13 @@ class SeedNotGenerator(Rule):
             image = pipe("a cat", generator=args.seed).images[0]
             """,
             expect=[(4, 33)],
+            fixed="""
+            from diffusers import StableDiffusionPipeline
+            import torch
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(args.seed)).images[0]
+            """,
         ),
         Example(
             """

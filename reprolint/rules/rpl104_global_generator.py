@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator, imports_of
+from reprolint.rules.edits import cpu_generator, imports_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -97,5 +97,12 @@ class GlobalGenerator(Rule):
             image = pipe("a cat", generator=torch.manual_seed(0)).images[0]
             """,
             expect=[(5, 33)],
+            fixed="""
+            import torch
+            from diffusers import DiffusionPipeline
+
+            pipe = DiffusionPipeline.from_pretrained("some/model")
+            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            """,
         ),
     ]

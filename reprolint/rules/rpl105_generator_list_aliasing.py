@@ -5,7 +5,7 @@ from typing import Optional
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import bound_names, plus
+from reprolint.rules.edits import bound_names, plus
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -74,8 +74,7 @@ class GeneratorListAliasing(Rule):
     triggers = ("Generator", "generator")
     requires_imports = catalog.GENERATOR_PACKAGES  # findings need known generators
 
-    @classmethod
-    def could_report(cls, facts) -> bool:
+    def could_report(self, facts) -> bool:
         return bool(facts.words & catalog.GENERATOR_VALUE_NAMES)
 
     def check(self, model):
@@ -135,6 +134,11 @@ class GeneratorListAliasing(Rule):
             generators = [torch.Generator("cpu").manual_seed(0)] * 4
             """,
             expect=[(3, 14)],
+            fixed="""
+            import torch
+
+            generators = [torch.Generator("cpu").manual_seed(i) for i in range(4)]
+            """,
         ),
         Example(
             """

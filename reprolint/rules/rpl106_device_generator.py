@@ -123,5 +123,13 @@ class DeviceGenerator(Rule):
             image = pipe("a cat", generator=generator).images[0]
             """,
             expect=[(5, 13)],
+            fixed="""
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5").to("cuda")
+            generator = torch.Generator(device="cpu").manual_seed(0)
+            image = pipe("a cat", generator=generator).images[0]
+            """,
         ),
     ]

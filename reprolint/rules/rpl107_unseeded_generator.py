@@ -43,8 +43,7 @@ class UnseededGenerator(Rule):
     triggers = ("Generator",)
     requires_imports = catalog.GENERATOR_PACKAGES  # findings need a generator created here
 
-    @classmethod
-    def could_report(cls, facts) -> bool:
+    def could_report(self, facts) -> bool:
         return bool(facts.words & catalog.GENERATOR_VALUE_NAMES)
 
     def check(self, model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import cpu_generator, imports_of, keyword_setter, per_iteration_seed
+from reprolint.rules.edits import cpu_generator, imports_of, keyword_setter, per_iteration_seed
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
@@ -132,5 +132,13 @@ class LatentsWithoutGenerator(Rule):
             image = pipe("a cat", latents=latents.to("cuda")).images[0]
             """,
             expect=[(5, 11)],
+            fixed="""
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            latents = torch.randn((1, 4, 64, 64), dtype=torch.float16, generator=torch.Generator("cpu").manual_seed(0))
+            image = pipe("a cat", latents=latents.to("cuda")).images[0]
+            """,
         ),
     ]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import generator_before_loops, keyword_appender
+from reprolint.rules.edits import generator_before_loops, keyword_appender
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -130,6 +130,15 @@ class StochasticStepWithoutGenerator(Rule):
                 sample = scheduler.step(model_output, t, sample).prev_sample
             """,
             expect=[(5, 14)],
+            fixed="""
+            from diffusers import DDPMScheduler
+            import torch
+
+            scheduler = DDPMScheduler.from_pretrained("google/ddpm-cat-256")
+            step_generator = torch.Generator("cpu").manual_seed(0)
+            for t in scheduler.timesteps:
+                sample = scheduler.step(model_output, t, sample, generator=step_generator).prev_sample
+            """,
         ),
         Example(
             """

@@ -43,8 +43,7 @@ class VaeSampleWithoutGenerator(Rule):
     summary = "VAE `latent_dist.sample()` without a generator"
     triggers = ("latent_dist", "DiagonalGaussianDistribution")
 
-    @classmethod
-    def could_report(cls, facts) -> bool:
+    def could_report(self, facts) -> bool:
         return "sample" in facts.call_methods  # every finding is a `<distribution>.sample(...)` call
 
     def check(self, model):

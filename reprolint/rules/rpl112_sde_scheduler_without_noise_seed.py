@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import integer, keyword_appender
+from reprolint.rules.edits import integer, keyword_appender
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -84,5 +84,10 @@ class SdeSchedulerWithoutNoiseSeed(Rule):
             pipe.scheduler = DPMSolverSDEScheduler.from_config(pipe.scheduler.config, use_karras_sigmas=True)
             """,
             expect=[(3, 18)],
+            fixed="""
+            from diffusers import DPMSolverSDEScheduler
+
+            pipe.scheduler = DPMSolverSDEScheduler.from_config(pipe.scheduler.config, use_karras_sigmas=True, noise_sampler_seed=0)
+            """,
         ),
     ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import parents_of
+from reprolint.rules.edits import parents_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic.imports import dotted_name
 
@@ -65,8 +65,7 @@ class SeedTruthiness(Rule):
     fix_safety = Applicability.SAFE
     triggers = ("seed", "SEED", "Seed")
 
-    @classmethod
-    def could_report(cls, facts) -> bool:
+    def could_report(self, facts) -> bool:
         # Every finding tests a name or attribute whose last part names a seed.
         return any("seed" in word.lower() for word in facts.words)
 
@@ -138,6 +137,11 @@ class SeedTruthiness(Rule):
             generator = torch.Generator().manual_seed(args.seed) if args.seed else None
             """,
             expect=[(3, 57)],
+            fixed="""
+            import torch
+
+            generator = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
+            """,
         ),
         Example(
             """

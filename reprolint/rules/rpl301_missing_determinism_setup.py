@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
-from reprolint.fix.edits import imports_of, reference
+from reprolint.rules.edits import imports_of, reference
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 
@@ -71,8 +71,7 @@ class MissingDeterminismSetup(Rule):
     # with `device_map=`/`device=` (`device="balanced"` names no "cuda").
     triggers = ("cuda", "offload", "from_pretrained", "from_single_file", "from_pipe")
 
-    @classmethod
-    def could_report(cls, facts) -> bool:
+    def could_report(self, facts) -> bool:
         # Every finding needs a placement (reprolint.semantic.analyzer._add_placement's callers).
         methods = facts.call_methods
         return bool(
@@ -137,5 +136,16 @@ class MissingDeterminismSetup(Rule):
             image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
             """,
             expect=[(5, 8)],
+            fixed="""
+            import torch
+            from diffusers import StableDiffusionPipeline
+            from diffusers.utils.torch_utils import enable_full_determinism
+
+            enable_full_determinism()
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            pipe = pipe.to("cuda")
+            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            """,
         ),
     ]

@@ -84,6 +84,11 @@ class CudnnBenchmark(Rule):
             torch.backends.cudnn.benchmark = True
             """,
             expect=[(3, 1)],
+            fixed="""
+            import torch
+
+            torch.backends.cudnn.benchmark = False
+            """,
         ),
         Example(
             """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Optional
 
-from reprolint.engine import SourceError, read_source
+from reprolint.sources import SourceError, read_source
 from reprolint.settings import Settings
 from reprolint.verify import VERIFIABLE_CODES, VerifyOptions
 from reprolint.verify.cache import VerdictCache, environment_fingerprint, source_hash, verdict_key

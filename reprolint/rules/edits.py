@@ -1,6 +1,7 @@
 """Building blocks rules use to express a fix as libcst node replacements.
 
-Everything here only builds nodes and strings; ``reprolint.fix.apply`` applies them. Names a fix
+Everything here only builds nodes and strings; ``reprolint.fix.apply`` applies them (it sits
+under ``rules/`` so that rules never import the fix drivers, which run the engine). Names a fix
 writes reuse the module's own imports (``import torch as T`` gives ``T.Generator``), so a fix
 never adds a second import of something already imported.
 """

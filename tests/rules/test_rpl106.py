@@ -1,0 +1,76 @@
+"""RPL106 device-generator."""
+
+import pytest
+
+from tests.conftest import codes, lines
+
+PIPE = """import torch
+from diffusers import StableDiffusionPipeline
+
+pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+"""
+
+
+RPL106_FLAG = {
+    "cuda-literal": (PIPE + 'g = torch.Generator("cuda").manual_seed(0)\nimg = pipe("a", generator=g)\n', [5]),
+    "cuda-index": (PIPE + 'g = torch.Generator(device="cuda:1").manual_seed(0)\nimg = pipe("a", generator=g)\n', [5]),
+    "mps": (PIPE + 'img = pipe("a", generator=torch.Generator("mps").manual_seed(0))\n', [5]),
+    "pipe-device": (PIPE + 'g = torch.Generator(device=pipe.device).manual_seed(0)\nimg = pipe("a", generator=g)\n', [5]),
+    "accelerator-device": (
+        'import torch\nfrom accelerate import Accelerator\nfrom diffusers import DiffusionPipeline\n'
+        'accelerator = Accelerator()\npipe = DiffusionPipeline.from_pretrained("x")\n'
+        'g = torch.Generator(device=accelerator.device).manual_seed(0)\nimg = pipe("a", generator=g)\n',
+        [6],
+    ),
+    "conditional-device": (
+        PIPE + 'device = "cuda" if torch.cuda.is_available() else "cpu"\n'
+        'g = torch.Generator(device).manual_seed(0)\nimg = pipe("a", generator=g)\n',
+        [6],
+    ),
+    "torch-device-object": (
+        PIPE + 'g = torch.Generator(torch.device("cuda")).manual_seed(0)\nimg = pipe("a", generator=g)\n',
+        [5],
+    ),
+    "list-of-cuda-generators": (
+        PIPE + 'gs = [torch.Generator("cuda").manual_seed(i) for i in range(2)]\nimg = pipe(["a", "b"], generator=gs)\n',
+        [5],
+    ),
+}
+RPL106_CLEAN = {
+    "cpu": PIPE + 'g = torch.Generator("cpu").manual_seed(0)\nimg = pipe("a", generator=g)\n',
+    "default-device": PIPE + 'g = torch.Generator().manual_seed(0)\nimg = pipe("a", generator=g)\n',
+    "cuda-but-low-level": 'import torch\ng = torch.Generator("cuda").manual_seed(0)\nx = torch.randn(4, generator=g, device="cuda")\n',
+    "unknown-device": PIPE + 'g = torch.Generator(device=torch_device).manual_seed(0)\nimg = pipe("a", generator=g)\n',
+    "cpu-variable": PIPE + 'device = "cpu"\ng = torch.Generator(device=device).manual_seed(0)\nimg = pipe("a", generator=g)\n',
+    "no-noise-pipeline": (
+        'import torch\nfrom diffusers import FluxPriorReduxPipeline\n'
+        'redux = FluxPriorReduxPipeline.from_pretrained("x")\n'
+        'out = redux(image, generator=torch.Generator("cuda").manual_seed(0))\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("code,expected", RPL106_FLAG.values(), ids=RPL106_FLAG.keys())
+def test_rpl106_flags(code, expected):
+    assert lines(code, "RPL106") == expected
+
+
+@pytest.mark.parametrize("code", RPL106_CLEAN.values(), ids=RPL106_CLEAN.keys())
+def test_rpl106_clean(code):
+    assert lines(code, "RPL106") == []
+
+
+def test_optional_generator_on_accelerator_device_passed_to_a_helper():
+    code = """
+        import torch
+        from accelerate import Accelerator
+        from diffusers import DiffusionPipeline
+
+        def log_validation(pipeline: DiffusionPipeline, accelerator, seed):
+            generator = torch.Generator(device=accelerator.device).manual_seed(seed) if seed is not None else None
+            return pipeline("p", generator=generator)
+
+        accelerator = Accelerator()
+        log_validation(DiffusionPipeline.from_pretrained("m"), accelerator, 0)
+    """
+    assert codes(code, "RPL106") == [("RPL106", 6)]
