@@ -6,6 +6,7 @@ from reprolint.findings import Applicability, Fix
 from reprolint.fix.edits import cpu_generator, imports_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
+from reprolint.semantic.values import Generator
 
 
 class GlobalGenerator(Rule):
@@ -48,16 +49,18 @@ class GlobalGenerator(Rule):
     summary = "the process-global generator passed to a pipeline"
     fix_safety = Applicability.SAFE
     triggers = ("manual_seed", "default_generator")
-    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
+    requires_imports = catalog.GENERATOR_PACKAGES  # findings need torch's global generator
 
     def check(self, model):
         for use in model.generator_uses:
-            if use.call.pipeline is None:
+            if not use.may_reach_pipeline:
                 continue
             if any(obj.is_global for obj in use.objects):
+                origin = use.value.origin if isinstance(use.value, Generator) else None
+                made = f", made on {model.made_at(origin)}," if origin is not None and origin is not use.expr else ""
                 yield self.report(
                     model, use.expr,
-                    f"`{use.label}` is torch's process-global generator: any other random draw "
+                    f"`{use.label}`{made} is torch's process-global generator: any other random draw "
                     'shifts it; pass generator=torch.Generator("cpu").manual_seed(<seed>)',
                     fix=self._fix(model, use.expr),
                 )

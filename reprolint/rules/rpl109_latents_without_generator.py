@@ -55,20 +55,24 @@ class LatentsWithoutGenerator(Rule):
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
     def check(self, model):
-        reported = set()
+        fixes: dict = {}  # draw node -> the one Fix every finding about it shares
         for call in model.pipeline_calls:
-            tensor = model.unseeded_tensor(call.passed_value("latents"))
-            if tensor is None or id(tensor.drawn_at) in reported:
+            expr, value = call.passed("latents")
+            tensor = model.unseeded_tensor(value)
+            if tensor is None or model.draws_from_seeded_global_rng(tensor.drawn_at):
                 continue
-            if model.draws_from_seeded_global_rng(tensor.drawn_at):
-                continue
-            reported.add(id(tensor.drawn_at))
+            draw = tensor.drawn_at
+            if id(draw) not in fixes:
+                fixes[id(draw)] = self._fix(model, draw)
+            if model.encloses(expr, draw):
+                subject = "these latents are drawn without `generator=`"
+            else:
+                subject = f"the latents drawn on {model.made_at(draw)} without `generator=` are passed to this pipeline call"
             yield self.report(
-                model, tensor.drawn_at,
-                f"these latents are drawn without `generator=` and passed to the pipeline call on line "
-                f"{model.line(call.node)}: the image then depends on torch's global random state; "
-                "pass a seeded generator to this draw",
-                fix=self._fix(model, tensor.drawn_at),
+                model, expr,
+                f"{subject}: the image then depends on torch's global random state; "
+                "pass a seeded generator to that draw",
+                fix=fixes[id(draw)],
             )
 
     def _fix(self, model, draw):
