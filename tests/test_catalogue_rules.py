@@ -464,7 +464,7 @@ def test_optional_generator_on_accelerator_device_passed_to_a_helper():
         accelerator = Accelerator()
         log_validation(DiffusionPipeline.from_pretrained("m"), accelerator, 0)
     """
-    assert codes(code, "RPL106") == [("RPL106", 6)]
+    assert codes(code, "RPL106") == [("RPL106", 7)]  # at the pipeline call's generator=
 
 
 def test_user_determinism_helper_needs_the_setting():
