@@ -22,6 +22,7 @@ import libcst as cst
 
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import ImportTable, dotted_name
+from reprolint.semantic.project import ProjectIndex
 from reprolint.semantic.seeds import SeedEvidence
 from reprolint.semantic.model import (
     Argument,
@@ -154,11 +155,15 @@ class _Unresolvable(Exception):
 
 class Analyzer:
     def __init__(self, module: cst.Module, source: str, path: str,
-                 determinism_helpers: Iterable[str] = (), seeding_helpers: Iterable[str] = ()):
+                 determinism_helpers: Iterable[str] = (), seeding_helpers: Iterable[str] = (),
+                 project: Optional[ProjectIndex] = None):
         self.module = module
         self.source = source
         self.path = path
         self.imports = ImportTable.from_module(module)
+        # What the other modules of the project (and this one's own summary) tell.
+        self.project = project if project is not None else ProjectIndex.for_module(source, path)
+        self.module_name = self.project.module_name(path)
         # Interprocedural facts, refined over rounds.
         self.param_bindings: dict = {}  # FunctionDef -> {param: Value}
         self.consuming_params: dict = {}  # FunctionDef -> {param names passed as generator=}
@@ -184,6 +189,8 @@ class Analyzer:
             self.seeded_entries = seeded_entries
         self._classify_setup_calls(model)
         self._keep_seed_tests_with_evidence(model)
+        own = self.project.summary_for(self.path)
+        model.runs_as_app = bool(own and own["entry_point"])
         return model
 
     def _keep_seed_tests_with_evidence(self, model: SemanticModel) -> None:
@@ -204,8 +211,22 @@ class Analyzer:
             if self._is_seeding_call(call):
                 model.seeding_calls.append(call)
 
+    def _project_name(self, call: CallFact, callee=None) -> Optional[str]:
+        """The absolute qualified name of what a call calls, for questions to the project index:
+        an import (relative ones made absolute) or a function of this module."""
+        if call.qualname:
+            return self.project.absolute(call.qualname, self.path)
+        if isinstance(callee, (LocalFunction, LocalClass)) and self.module_name:
+            return f"{self.module_name}.{callee.name}"
+        written = dotted_name(call.node.func)
+        if written and "." not in written and self.module_name and written in self._functions:
+            return f"{self.module_name}.{written}"
+        return None
+
     def _is_determinism_setup(self, call: CallFact) -> bool:
         q = call.qualname
+        if self.project.sets_up_determinism(self._project_name(call)):
+            return True
         if q in catalog.ENABLE_FULL_DETERMINISM:
             return True
         if q in catalog.USE_DETERMINISTIC_ALGORITHMS:
@@ -218,7 +239,8 @@ class Analyzer:
 
     def _is_seeding_call(self, call: CallFact) -> bool:
         return call.qualname in catalog.SEEDING_CALLS or self._names_helper(
-            call, self.seeding_helpers + self.determinism_helpers)
+            call, self.seeding_helpers + self.determinism_helpers) or self.project.seeds_global_rng(
+            self._project_name(call))
 
     def _names_helper(self, call: CallFact, helpers: tuple) -> bool:
         if not helpers:
@@ -326,6 +348,9 @@ class Analyzer:
         qualified = self.imports.resolve(expr)
         if qualified and catalog.is_pipeline_class_name(qualified):
             return Pipeline(qualified, annotation)
+        project_base = self.project.pipeline_base(self.project.absolute(qualified, self.path)) if qualified else None
+        if project_base:
+            return Pipeline(project_base, annotation)
         if qualified and catalog.is_scheduler_class_name(qualified):
             # Its class is known, its settings are not: only what holds for every setting counts.
             return Scheduler(qualified, annotation, (), "annotation", open_kwargs=True)
@@ -339,6 +364,8 @@ class Analyzer:
             qualified = self.imports.resolve(base.value)
             if qualified and catalog.is_pipeline_class_name(qualified):
                 pipeline_base = qualified
+            elif qualified and self.project.pipeline_base(self.project.absolute(qualified, self.path)):
+                pipeline_base = self.project.pipeline_base(self.project.absolute(qualified, self.path))
             else:
                 local = state.get(dotted_name(base.value) or "")
                 if isinstance(local, LocalClass) and local.pipeline_base:
@@ -853,7 +880,7 @@ class Analyzer:
                 if owner:
                     self.model.called_keys.add(owner)
         result = self._call_result(fact, callee, state, frame)
-        if self._seeds_global_rng(fact):
+        if self._seeds_global_rng(fact, callee):
             state.seeded = True
         return result
 
@@ -870,9 +897,13 @@ class Analyzer:
         fact.global_seeded = existing.global_seeded
         return fact
 
-    def _seeds_global_rng(self, call: CallFact) -> bool:
-        return call.qualname in catalog.TORCH_GLOBAL_SEEDING_CALLS or self._names_helper(
-            call, self.seeding_helpers + self.determinism_helpers)
+    def _seeds_global_rng(self, call: CallFact, callee=None) -> bool:
+        if call.qualname in catalog.TORCH_GLOBAL_SEEDING_CALLS or self._names_helper(
+                call, self.seeding_helpers + self.determinism_helpers):
+            return True
+        if call.qualname is None and not isinstance(callee, LocalFunction):
+            return False
+        return self.project.seeds_global_rng(self._project_name(call, callee))
 
     def _call_result(self, fact: CallFact, callee, state: FlowState, frame: _Frame) -> Optional[Value]:
         q = fact.qualname
@@ -925,6 +956,13 @@ class Analyzer:
             return Pipeline(receiver.pipeline_base, fact.node)
         if isinstance(callee, LocalClass) and callee.pipeline_base:
             return Pipeline(callee.pipeline_base, fact.node)
+        project_pipeline = self._project_pipeline(fact, callee)
+        if project_pipeline is not None:
+            self._note_loading_placement(fact, project_pipeline)
+            if self.project.places_on_gpu(self._project_name(fact, callee)):
+                written = dotted_name(fact.node.func) or "the helper"
+                self._add_placement(fact.node, None, f"{written}(), which places the pipeline on the GPU", True)
+            return project_pipeline
         if isinstance(callee, Pipeline) or (isinstance(receiver, Pipeline) and method == "__call__"):
             pipeline = callee if isinstance(callee, Pipeline) else receiver
             fact.pipeline = pipeline
@@ -982,6 +1020,10 @@ class Analyzer:
             self._note_to_placement(fact, receiver, pipeline=False)
         if q is not None and q.endswith((".from_pretrained", ".from_single_file")):
             self._note_loading_placement(fact, None)
+        # -- functions of other project modules that pass a parameter on as ``generator=``
+        if q is not None and self.project.generator_params(self.project.absolute(q, self.path))[1]:
+            self._on_generator_consumer(fact, state, frame, pipeline_call=False)
+            return None
         # -- local functions: remember what the module passes to them
         if isinstance(callee, LocalFunction):
             func = self._functions.get(callee.name)
@@ -992,6 +1034,26 @@ class Analyzer:
         if fact.keyword("generator") is not None or fact.star_kwargs:
             self._on_generator_consumer(fact, state, frame, pipeline_call=False, callee=callee)
         return None
+
+    def _project_pipeline(self, fact: CallFact, callee) -> Optional[Pipeline]:
+        """A pipeline made through the project: ``MyPipeline(...)`` or
+        ``MyPipeline.from_pretrained(...)`` of a class derived from a diffusers pipeline, or
+        ``load_pipeline()`` of a function that returns one (in this module or another)."""
+        if fact.qualname is None and not isinstance(callee, LocalFunction):
+            return None
+        name = self._project_name(fact, callee)
+        if not name:
+            return None
+        owner, _, last = name.rpartition(".")
+        if last in catalog.PIPELINE_CONSTRUCTORS and owner:
+            base = self.project.pipeline_base(owner)
+            if base:
+                return Pipeline(base, fact.node)
+        base = None if catalog.is_pipeline_class_name(name) else self.project.pipeline_base(name)
+        if base:
+            return Pipeline(base, fact.node)
+        returned = self.project.returned_pipeline(name)
+        return Pipeline(returned, fact.node) if returned else None
 
     def _scheduler_made_by(self, fact: CallFact) -> Optional[Scheduler]:
         q = fact.qualname
@@ -1088,15 +1150,22 @@ class Analyzer:
         consumed_via = None
         expr, value = fact.passed("generator")
         if not pipeline_call:
+            # A local function that passes one of its parameters on to a pipeline as generator,
+            # or a function of another project module that does.
             func = self._functions.get(dotted_name(fact.node.func) or "")
-            consumed = self.consuming_params.get(func, set()) if func is not None else set()
+            consumed, params, via = set(), [], None
+            if func is not None:
+                consumed = self.consuming_params.get(func, set())
+                params, via = _positional_param_names(func), func.name.value
+            elif fact.qualname is not None:
+                params, consumed = self.project.generator_params(self.project.absolute(fact.qualname, self.path))
+                via = fact.qualname
             if consumed:
-                params = _positional_param_names(func)
                 for argument in fact.arguments:
                     name = argument.keyword or (params[argument.position] if argument.position < len(params) else None)
                     if name in consumed:
                         expr, value = argument.node.value, argument.value
-                        consumed_via = func.name.value
+                        consumed_via = via
                         break
             if expr is None:
                 return
@@ -1337,5 +1406,6 @@ def _fold(operator, left, right):
 
 
 def analyse(module: cst.Module, source: str, path: str, **settings) -> SemanticModel:
-    """Build the semantic model of one parsed module."""
+    """Build the semantic model of one parsed module; ``project=`` (a ``ProjectIndex``) brings
+    what the project's other modules tell."""
     return Analyzer(module, source, path, **settings).run()

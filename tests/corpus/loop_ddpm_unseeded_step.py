@@ -8,7 +8,7 @@ model = UNet2DModel.from_pretrained("google/ddpm-cat-256", use_safetensors=True)
 scheduler.set_timesteps(50)
 
 sample_size = model.config.sample_size
-noise = torch.randn((1, 3, sample_size, sample_size), device="cuda")
+noise = torch.randn((1, 3, sample_size, sample_size), device="cuda")  # expect: RPL202
 input = noise
 
 for t in scheduler.timesteps:
