@@ -42,7 +42,10 @@ class GeneratorReused(Rule):
     """
     ## What it does
     Flags a generator passed to a second pipeline call, or to a pipeline call inside a loop,
-    without a `.manual_seed()` between the two calls on some path.
+    without a `.manual_seed()` between the two calls on some path. This includes torch's global
+    generator held in a name (`g = torch.manual_seed(1)` passed to two calls), which
+    `torch.manual_seed`, `set_seed` or a seeding helper re-seeds. The finding is reported at the
+    reusing call's `generator=` argument and names where the generator was made.
 
     ## Why is this bad?
     A pipeline call *consumes* its generator: it advances the generator's state by every number
@@ -182,7 +185,7 @@ class GeneratorReused(Rule):
             first = pipe("a cat", generator=g).images[0]
             second = pipe("a dog", generator=g).images[0]
             """,
-            expect=[(7, 10)],
+            expect=[(7, 34)],
         ),
         Example(
             """
@@ -194,6 +197,6 @@ class GeneratorReused(Rule):
             for prompt in ["a cat", "a dog"]:
                 image = pipe(prompt, generator=g).images[0]
             """,
-            expect=[(7, 13)],
+            expect=[(7, 36)],
         ),
     ]

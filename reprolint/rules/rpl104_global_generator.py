@@ -12,8 +12,14 @@ from reprolint.semantic.values import Generator
 class GlobalGenerator(Rule):
     """
     ## What it does
-    Flags `generator=torch.manual_seed(s)` or `generator=torch.default_generator` on a pipeline
-    call (directly or through a name bound to one).
+    Flags `generator=torch.manual_seed(s)` or `generator=torch.default_generator` (directly or
+    through a name bound to one) on a pipeline call, or on any call whose callee is unknown and
+    may be a pipeline: a parameter `pipe`, `self.pipe`, a helper's return value
+    (`load_pipeline()(...)`), a function imported from the project. Reported at each such
+    call's `generator=` argument. Low-level draws (`torch.randn`, `randn_tensor`,
+    `scheduler.step`, `latent_dist.sample`), other torch APIs (`DataLoader`) and functions of
+    the module that only draw with it are not flagged: seeding right before one such draw is
+    the same as seeding the global generator.
 
     ## Why is this bad?
     `torch.manual_seed(s)` seeds and returns the process-global CPU generator. The pipeline then

@@ -33,15 +33,17 @@ def _on_device(obj) -> set:
 class DeviceGenerator(Rule):
     """
     ## What it does
-    Flags each call that receives a generator created on `"cuda"`, `"cuda:N"`, `"mps"`, the
-    pipeline's device (`device=pipe.device`) or the accelerator's device
-    (`device=accelerator.device`, also through a name such as `device = accelerator.device`,
-    and where `accelerator` is a function's parameter annotated `Accelerator` or named
-    `accelerator`), when that call is a pipeline call:
+    Flags each pipeline call that receives a generator created on a GPU or MPS device:
+    `torch.Generator("cuda")`, `"cuda:N"`, `f"cuda:{rank}"`, `"mps"`, `torch.device("cuda")`, a
+    name bound to one of these (`device = "cuda"`, also `"cuda" if torch.cuda.is_available()
+    else "cpu"`), the pipeline's device (`device=pipe.device`) or the accelerator's device
+    (`device=accelerator.device`, also through `device = accelerator.device`, and where
+    `accelerator` is a function's parameter annotated `Accelerator` or named `accelerator`).
+    A pipeline call is:
 
-    - a known diffusers pipeline (or a function of the module that passes the generator on to
-      one);
-    - or a call of something unknown named like a pipeline: a parameter `pipe` or `pipeline`,
+    - a call of a known diffusers pipeline, or of a project pipeline class or loader;
+    - a call of a function of the project that passes the generator on to one;
+    - a call of something unknown named like a pipeline: a parameter `pipe` or `pipeline`,
       `self.pipe`, the return value of `load_pipeline()`.
 
     The finding is reported at that call's `generator=` argument (or at the `**kwargs` that
@@ -111,15 +113,17 @@ class DeviceGenerator(Rule):
             else:
                 single = isinstance(use.value, Generator)
                 where = ", ".join(model.made_at(node) for node in creations)
+                receiver = (f"to `{call.via_function}`, which passes it on to a pipeline"
+                            if use.consumer == "helper" else "to this pipeline call")
                 subject = (f"{'the generator' if single else 'the generators'} made on {where} "
-                           f"{'is' if single else 'are'} on {_describe(kinds)} and passed to this pipeline call")
+                           f"{'is' if single else 'are'} on {_describe(kinds)} and passed {receiver}")
             key = tuple(id(node) for node in creations)
             if key not in fixes:
                 fixes[key] = self._fix(creations)
             yield self.report(
                 model, use.expr,
                 f"{subject}: its noise depends on the GPU and differs from the CPU's; "
-                'create it with torch.Generator("cpu")',
+                f'create {"it" if isinstance(use.value, Generator) else "them"} with torch.Generator("cpu")',
                 fix=fixes[key],
             )
 
@@ -158,8 +162,29 @@ class DeviceGenerator(Rule):
             """,
             note="not passed to a pipeline",
         ),
+        Example(
+            """
+            import torch
+
+            def encode(vae, image, accelerator):
+                generator = torch.Generator(device=accelerator.device).manual_seed(0)
+                return vae.encode(image).latent_dist.sample(generator=generator)
+            """,
+            note="a low-level draw needs a generator on its own device",
+        ),
     ]
     INVALID = [
+        Example(
+            """
+            import torch
+
+            def log_validation(pipeline, accelerator, args):
+                generator = torch.Generator(device=accelerator.device).manual_seed(args.seed)
+                return [pipeline(p, generator=generator).images[0] for p in args.prompts]
+            """,
+            expect=[(5, 35)],
+            note="a parameter named like a pipeline, and the accelerator's device",
+        ),
         Example(
             """
             import torch
@@ -169,6 +194,6 @@ class DeviceGenerator(Rule):
             generator = torch.Generator(device=pipe.device).manual_seed(0)
             image = pipe("a cat", generator=generator).images[0]
             """,
-            expect=[(5, 13)],
+            expect=[(6, 33)],
         ),
     ]

@@ -12,9 +12,16 @@ from reprolint.semantic.imports import dotted_name
 class LatentsWithoutGenerator(Rule):
     """
     ## What it does
-    Flags the random draw behind a pipeline's `latents=` argument when it was made by
-    `torch.randn`/`rand`/`randn_like`/`randint`/`normal` (or diffusers' `randn_tensor`) without a
-    `generator=`: `latents = torch.randn(shape)` followed by `pipe(..., latents=latents)`.
+    Flags each pipeline call whose `latents=` argument comes from a random draw made without a
+    `generator=`: `torch.randn`/`rand`/`randn_like`/`randint`/`normal` (or diffusers'
+    `randn_tensor`), directly or through a name, arithmetic (`* scheduler.init_noise_sigma`) or
+    `.to(...)`/`.half()`. `latents = torch.randn(shape)` followed by `pipe(..., latents=latents)`.
+
+    The finding is reported at that call's `latents=` argument (or at the `**kwargs` that carry
+    it), once per call, and names the line of the draw, so `# noqa` works call by call. Not
+    flagged: latents drawn with a generator, latents loaded or computed otherwise, and draws made
+    where torch's global generator was seeded on every path before them (`torch.manual_seed`,
+    `set_seed`, a seeding helper, also in the function's callers).
     Silent where torch's global generator was seeded on every path before the call
     (`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the
     `seeding-helpers` setting, also in the function's callers; a seeding call under
@@ -41,7 +48,8 @@ class LatentsWithoutGenerator(Rule):
     ```
 
     ## Fix safety
-    Unsafe: seeding the draw changes the latents, and so the image. The fix gives the draw
+    Unsafe: seeding the draw changes the latents, and so the image. The fix edits the draw, not
+    the call (several calls receiving the same latents share that one edit): it gives the draw
     `generator=torch.Generator("cpu").manual_seed(<seed>)` (seed from `--fix-seed`, made
     distinct per iteration inside loops as RPL101's fix does). A generator must live on the
     device the draw fills, so a draw with `device=<d>` gets `torch.Generator(<d>)` and
@@ -136,6 +144,6 @@ class LatentsWithoutGenerator(Rule):
             latents = torch.randn((1, 4, 64, 64), dtype=torch.float16)
             image = pipe("a cat", latents=latents.to("cuda")).images[0]
             """,
-            expect=[(5, 11)],
+            expect=[(6, 31)],
         ),
     ]
