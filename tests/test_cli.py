@@ -58,8 +58,9 @@ def test_findings_are_printed_sorted_with_summary_and_exit_1(project):
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert lines == [
-        "src/gen.py:7:10: RPL102 generator `g` was consumed by the call at line 6; re-seed it before "
-        "reuse (`g.manual_seed(<seed>)`) or create a fresh generator for this call",
+        "src/gen.py:7:34: RPL102 generator `g`, made on line 5 (`torch.Generator(\"cpu\")`), was consumed "
+        "by the call at line 6; re-seed it before reuse (`g.manual_seed(<seed>)`) or create a fresh "
+        "generator for this call",
         "src/gen.py:8:9: RPL101 pipeline call without `generator=`: every run draws fresh noise; pass "
         'generator=torch.Generator("cpu").manual_seed(<seed>)',
         "No fixes available (2 hidden fixes can be enabled with --unsafe-fixes).",
@@ -76,7 +77,7 @@ def test_clean_tree_exits_0(project):
 def test_default_path_is_the_current_folder(project):
     result = run_cli(cwd=project / "src")
     assert result.returncode == 1
-    assert result.stdout.startswith("gen.py:7:10: RPL102")
+    assert result.stdout.startswith("gen.py:7:34: RPL102")
 
 
 @pytest.mark.parametrize("selector", ["RPL101", "rpl101", "pipeline-call-without-generator", "RPL10"])
@@ -135,7 +136,7 @@ def test_unparseable_file_among_good_ones(project):
     result = run_cli("src", cwd=project)
     assert result.returncode == 2
     assert "src/broken.py:1:" in result.stdout and "error: could not parse:" in result.stdout
-    assert "src/gen.py:7:10: RPL102" in result.stdout  # the other files were still linted
+    assert "src/gen.py:7:34: RPL102" in result.stdout  # the other files were still linted
 
 
 def test_missing_path_is_an_error_and_others_still_run(project):

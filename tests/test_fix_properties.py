@@ -9,6 +9,7 @@ import ast
 import difflib
 
 from hypothesis import assume, example, given, settings
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from reprolint.engine import INTERNAL_ERROR, Linter
 from reprolint.fix import fix_source
@@ -23,7 +24,9 @@ INSERTABLE = (ast.Import, ast.ImportFrom, ast.Expr, ast.Assign)
 
 
 class PassRecorder(Linter):
-    """A linter that keeps what each fixer pass saw: the text and its fixable findings' lines."""
+    """A linter that keeps what each fixer pass saw: the text and the lines its fixable findings
+    cover, with the lines of what their fixes declare they edit (a finding reported at a pipeline
+    call may be fixed where its generator is made, RULES.md "Where findings are reported")."""
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
@@ -31,7 +34,12 @@ class PassRecorder(Linter):
 
     def lint_module(self, module, source, report):
         report = super().lint_module(module, source, report)
-        spans = [(f.start.line, f.end.line) for f in report.findings if f.fix is not None]
+        fixable = [f for f in report.findings if f.fix is not None]
+        spans = [(f.start.line, f.end.line) for f in fixable]
+        declared = [node for f in fixable for node in f.fix.nodes]
+        if declared:
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            spans += [(positions[n].start.line, positions[n].end.line) for n in declared if n in positions]
         self.passes.append((source, spans))
         return report
 

@@ -60,7 +60,9 @@ def fix_source(source: str, path: str, settings: Optional[Settings] = None, unsa
         chosen = _choose(module, [f for f in report.findings if is_applicable(f, unsafe)])
         if not chosen:
             break
-        fixed = match_line_endings(current, apply_fixes(module, [f.fix for f in chosen], linter.settings).code)
+        # Findings about one creation share one Fix (RPL106, RPL109): it is applied once.
+        fixes = list({id(f.fix): f.fix for f in chosen}.values())
+        fixed = match_line_endings(current, apply_fixes(module, fixes, linter.settings).code)
         problem = invalid_python(fixed, path, current)
         if problem:
             codes = ", ".join(sorted({f.code for f in chosen}))
@@ -117,13 +119,19 @@ def invalid_python(fixed: str, path: str, before: str) -> Optional[str]:
 
 def _choose(module: Optional[cst.Module], findings: list) -> list:
     """The fixes of this pass: safe ones first, each in source order, none touching a node
-    another one touches (``seed=s`` becomes ``generator=...`` before a generator is added)."""
+    another one touches (``seed=s`` becomes ``generator=...`` before a generator is added).
+    Findings that share one fix object (several calls receiving one generator) are all chosen
+    with it."""
     if module is None or not findings:
         return []
     parents = None
     claimed: set = set()
     chosen = []
+    taken: set = set()  # ids of the fixes chosen: findings that share one are fixed together
     for finding in sorted(findings, key=lambda f: (f.fix.applicability is not Applicability.SAFE, f.sort_key)):
+        if id(finding.fix) in taken:
+            chosen.append(finding)
+            continue
         nodes = finding.fix.nodes
         if nodes:
             if parents is None:
@@ -132,6 +140,7 @@ def _choose(module: Optional[cst.Module], findings: list) -> list:
                 continue
             for node in nodes:
                 claimed.add(node)
+        taken.add(id(finding.fix))
         chosen.append(finding)
     return chosen
 

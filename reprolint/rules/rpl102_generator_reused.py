@@ -10,11 +10,24 @@ from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Generator
 
 
+def _made_at(model, use, obj) -> str:
+    """``, made on line 5 (`torch.Generator("cpu")`),`` where the generator's creation is known."""
+    origin = obj.created_at if not obj.opaque else None
+    if obj.is_global and isinstance(use.value, Generator):
+        origin = use.value.origin
+    if origin is None or origin is use.expr:
+        return ""
+    return f", made on {model.made_at(origin)},"
+
+
 def _first_seed(model, obj) -> cst.BaseExpression | None:
-    """The seed ``obj`` was first given with ``.manual_seed(seed)``, if it is a literal or a
-    plain name (an expression that means the same wherever the fix repeats it)."""
+    """The seed ``obj`` was first given with ``.manual_seed(seed)`` (for torch's global generator,
+    also ``torch.manual_seed(seed)``), if it is a literal or a plain name (an expression that means
+    the same wherever the fix repeats it)."""
     for call in model.calls:
-        if call.method != "manual_seed" or not (isinstance(call.receiver, Generator) and call.receiver.obj is obj):
+        seeds_global = obj.is_global and call.qualname in catalog.GLOBAL_SEED_RETURNING_GENERATOR
+        if not seeds_global and (
+                call.method != "manual_seed" or not (isinstance(call.receiver, Generator) and call.receiver.obj is obj)):
             continue
         if len(call.node.args) != 1 or call.node.args[0].keyword is not None or call.node.args[0].star:
             return None
@@ -29,7 +42,10 @@ class GeneratorReused(Rule):
     """
     ## What it does
     Flags a generator passed to a second pipeline call, or to a pipeline call inside a loop,
-    without a `.manual_seed()` between the two calls on some path.
+    without a `.manual_seed()` between the two calls on some path. This includes torch's global
+    generator held in a name (`g = torch.manual_seed(1)` passed to two calls), which
+    `torch.manual_seed`, `set_seed` or a seeding helper re-seeds. The finding is reported at the
+    reusing call's `generator=` argument and names where the generator was made.
 
     ## Why is this bad?
     A pipeline call *consumes* its generator: it advances the generator's state by every number
@@ -83,11 +99,9 @@ class GeneratorReused(Rule):
     def check(self, model):
         for use in model.generator_uses:
             call = use.call
-            if call.pipeline is None and call.via_function is None:
+            if not use.at_pipeline:
                 continue
             for obj in use.objects:
-                if obj.is_global:
-                    continue
                 consumers = use.states[obj].consumers
                 if not consumers:
                     continue
@@ -99,10 +113,11 @@ class GeneratorReused(Rule):
                 if call.node in consumers:
                     parts.append("by this same call on the previous loop iteration")
                 where = " and ".join(parts)
+                made = _made_at(model, use, obj)
                 yield self.report(
                     model,
-                    call.node,
-                    f"generator `{use.label}` was consumed {where}; re-seed it before reuse "
+                    use.expr,
+                    f"generator `{use.label}`{made} was consumed {where}; re-seed it before reuse "
                     f"(`{use.label}.manual_seed(<seed>)`) or create a fresh generator for this call",
                     fix=self._fix(model, use, obj),
                 )
@@ -170,7 +185,7 @@ class GeneratorReused(Rule):
             first = pipe("a cat", generator=g).images[0]
             second = pipe("a dog", generator=g).images[0]
             """,
-            expect=[(7, 10)],
+            expect=[(7, 34)],
             fixed="""
             import torch
             from diffusers import StableDiffusionPipeline
@@ -192,6 +207,6 @@ class GeneratorReused(Rule):
             for prompt in ["a cat", "a dog"]:
                 image = pipe(prompt, generator=g).images[0]
             """,
-            expect=[(7, 13)],
+            expect=[(7, 36)],
         ),
     ]

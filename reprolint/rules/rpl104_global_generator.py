@@ -6,13 +6,20 @@ from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import cpu_generator, imports_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
+from reprolint.semantic.values import Generator
 
 
 class GlobalGenerator(Rule):
     """
     ## What it does
-    Flags `generator=torch.manual_seed(s)` or `generator=torch.default_generator` on a pipeline
-    call (directly or through a name bound to one).
+    Flags `generator=torch.manual_seed(s)` or `generator=torch.default_generator` (directly or
+    through a name bound to one) on a pipeline call, or on any call whose callee is unknown and
+    may be a pipeline: a parameter `pipe`, `self.pipe`, a helper's return value
+    (`load_pipeline()(...)`), a function imported from the project. Reported at each such
+    call's `generator=` argument. Low-level draws (`torch.randn`, `randn_tensor`,
+    `scheduler.step`, `latent_dist.sample`), other torch APIs (`DataLoader`) and functions of
+    the module that only draw with it are not flagged: seeding right before one such draw is
+    the same as seeding the global generator.
 
     ## Why is this bad?
     `torch.manual_seed(s)` seeds and returns the process-global CPU generator. The pipeline then
@@ -48,16 +55,18 @@ class GlobalGenerator(Rule):
     summary = "the process-global generator passed to a pipeline"
     fix_safety = Applicability.SAFE
     triggers = ("manual_seed", "default_generator")
-    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
+    requires_imports = catalog.GENERATOR_PACKAGES  # findings need torch's global generator
 
     def check(self, model):
         for use in model.generator_uses:
-            if use.call.pipeline is None:
+            if not use.may_reach_pipeline:
                 continue
             if any(obj.is_global for obj in use.objects):
+                origin = use.value.origin if isinstance(use.value, Generator) else None
+                made = f", made on {model.made_at(origin)}," if origin is not None and origin is not use.expr else ""
                 yield self.report(
                     model, use.expr,
-                    f"`{use.label}` is torch's process-global generator: any other random draw "
+                    f"`{use.label}`{made} is torch's process-global generator: any other random draw "
                     'shifts it; pass generator=torch.Generator("cpu").manual_seed(<seed>)',
                     fix=self._fix(model, use.expr),
                 )

@@ -5,22 +5,54 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
-from reprolint.semantic.values import device_kinds
+from reprolint.semantic.values import Generator, device_kinds
+
+
+_SYMBOLIC_DEVICES = {"<pipeline>.device": "the pipeline's device", "<accelerator>.device": "the accelerator's device"}
 
 
 def _describe(kinds: set) -> str:
     accelerators = sorted(k for k in kinds if not k.startswith("cpu"))
-    text = " or ".join(f"`{k}`" for k in accelerators)
+    text = " or ".join(_SYMBOLIC_DEVICES.get(k, f"`{k}`") for k in accelerators)
     if "cpu" in kinds:
         text += " (when one is available)"
     return text
 
 
+def _on_device(obj) -> set:
+    """The device kinds of a generator made here on a GPU or MPS (or on the pipeline's or the
+    accelerator's device); empty for a CPU generator or one whose device is unknown."""
+    if obj.opaque or obj.is_global or obj.created_at is None:
+        return set()
+    kinds = device_kinds(obj.device)
+    if not any(catalog.is_accelerator_device_string(k) or k.startswith("<") for k in kinds):
+        return set()
+    return kinds
+
+
 class DeviceGenerator(Rule):
     """
     ## What it does
-    Flags a generator created on `"cuda"`, `"cuda:N"`, `"mps"`, `device=pipe.device` or
-    `accelerator.device` and passed to a pipeline call.
+    Flags each pipeline call that receives a generator created on a GPU or MPS device:
+    `torch.Generator("cuda")`, `"cuda:N"`, `f"cuda:{rank}"`, `"mps"`, `torch.device("cuda")`, a
+    name bound to one of these (`device = "cuda"`, also `"cuda" if torch.cuda.is_available()
+    else "cpu"`), the pipeline's device (`device=pipe.device`) or the accelerator's device
+    (`device=accelerator.device`, also through `device = accelerator.device`, and where
+    `accelerator` is a function's parameter annotated `Accelerator` or named `accelerator`).
+    A pipeline call is:
+
+    - a call of a known diffusers pipeline, or of a project pipeline class or loader;
+    - a call of a function of the project that passes the generator on to one;
+    - a call of something unknown named like a pipeline: a parameter `pipe` or `pipeline`,
+      `self.pipe`, the return value of `load_pipeline()`.
+
+    The finding is reported at that call's `generator=` argument (or at the `**kwargs` that
+    carry it), once per call, and names the line where the generator was made, so `# noqa` works
+    call by call. Low-level draws are not pipelines and are never flagged: `torch.randn(...,
+    generator=g, device="cuda")`, `randn_tensor(...)`, `scheduler.step(..., generator=g)` and
+    `latent_dist.sample(generator=g)` need a generator on the device they draw on. Nor are
+    pipelines that draw no noise, or a generator whose device is not known (a `device`
+    parameter).
 
     ## Why is this bad?
     A CUDA generator's stream depends on the GPU model and the CUDA version: the same seed gives
@@ -41,9 +73,10 @@ class DeviceGenerator(Rule):
 
     ## Fix safety
     Unsafe: the CPU stream differs from the CUDA stream, so the image changes once (and then
-    stays the same on every machine). The fix replaces the device argument of the
-    `torch.Generator(...)` call with `"cpu"` (`torch.Generator(device=pipe.device)` becomes
-    `torch.Generator(device="cpu")`); nothing else on the line changes.
+    stays the same on every machine). The fix edits where the generator is made, not the call:
+    it replaces the device argument of the `torch.Generator(...)` call with `"cpu"`
+    (`torch.Generator(device=pipe.device)` becomes `torch.Generator(device="cpu")`); nothing else
+    on the line changes. Several calls that receive the same generator share that one edit.
 
     ## Evidence
     - huggingface/diffusers#1906, #2973, #1047; on MPS: #934, #1630.
@@ -52,44 +85,62 @@ class DeviceGenerator(Rule):
 
     code = "RPL106"
     name = "device-generator"
-    summary = "generator created on a GPU device"
+    summary = "generator created on a GPU device passed to a pipeline"
     fix_safety = Applicability.UNSAFE
-    triggers = ("Pipeline",)
-    requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
+    triggers = ("Generator",)
+    requires_imports = catalog.GENERATOR_PACKAGES  # findings need a torch.Generator created here
+
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        return "Generator" in facts.words
 
     def check(self, model):
-        reported = set()
+        fixes: dict = {}  # creation nodes -> the one Fix every finding about them shares
         for use in model.generator_uses:
             call = use.call
-            if call.pipeline is None or not catalog.is_sampling_pipeline_class(call.pipeline.class_name):
+            if not use.at_pipeline_like:
                 continue
-            for obj in use.objects:
-                if obj.opaque or obj.is_global or id(obj) in reported:
-                    continue
-                kinds = device_kinds(obj.device)
-                if not any(catalog.is_accelerator_device_string(k) or k.startswith("<") for k in kinds):
-                    continue
-                reported.add(id(obj))
-                yield self.report(
-                    model, obj.created_at,
-                    f"generator created on {_describe(kinds)} is passed to the pipeline call at line "
-                    f"{model.line(call.node)}: its noise depends on the GPU and differs from the CPU's; "
-                    'create it with torch.Generator("cpu")',
-                    fix=self._fix(obj.created_at),
-                )
+            if call.pipeline is not None and not catalog.is_sampling_pipeline_class(call.pipeline.class_name):
+                continue
+            made = [(obj, _on_device(obj)) for obj in use.objects]
+            made = [(obj, kinds) for obj, kinds in made if kinds]
+            if not made:
+                continue
+            creations = tuple(dict.fromkeys(obj.created_at for obj, _ in made))
+            kinds = set().union(*(k for _, k in made))
+            if all(model.encloses(use.expr, node) for node in creations):
+                subject = f"this generator is created on {_describe(kinds)}"
+            else:
+                single = isinstance(use.value, Generator)
+                where = ", ".join(model.made_at(node) for node in creations)
+                receiver = (f"to `{call.via_function}`, which passes it on to a pipeline"
+                            if use.consumer == "helper" else "to this pipeline call")
+                subject = (f"{'the generator' if single else 'the generators'} made on {where} "
+                           f"{'is' if single else 'are'} on {_describe(kinds)} and passed {receiver}")
+            key = tuple(id(node) for node in creations)
+            if key not in fixes:
+                fixes[key] = self._fix(creations)
+            yield self.report(
+                model, use.expr,
+                f"{subject}: its noise depends on the GPU and differs from the CPU's; "
+                f'create {"it" if isinstance(use.value, Generator) else "them"} with torch.Generator("cpu")',
+                fix=fixes[key],
+            )
 
     @staticmethod
-    def _fix(created_at):
-        if not isinstance(created_at, cst.Call):
-            return None
-        device = next((a for a in created_at.args if a.keyword is not None and a.keyword.value == "device"), None)
-        if device is None and created_at.args and created_at.args[0].keyword is None and not created_at.args[0].star:
-            device = created_at.args[0]
-        if device is None:
-            return None
-        quote = "'" if isinstance(device.value, cst.SimpleString) and device.value.value.startswith("'") else '"'
-        cpu = cst.SimpleString(f"{quote}cpu{quote}")
-        return Fix(Applicability.UNSAFE, 'Create the generator on "cpu"', replacements={device.value: cpu})
+    def _fix(creations):
+        replacements = {}
+        for created_at in creations:
+            if not isinstance(created_at, cst.Call):
+                return None
+            device = next((a for a in created_at.args if a.keyword is not None and a.keyword.value == "device"), None)
+            if device is None and created_at.args and created_at.args[0].keyword is None and not created_at.args[0].star:
+                device = created_at.args[0]
+            if device is None:
+                return None
+            quote = "'" if isinstance(device.value, cst.SimpleString) and device.value.value.startswith("'") else '"'
+            replacements[device.value] = cst.SimpleString(f"{quote}cpu{quote}")
+        return Fix(Applicability.UNSAFE, 'Create the generator on "cpu"', replacements=replacements)
 
     VALID = [
         Example(
@@ -111,8 +162,29 @@ class DeviceGenerator(Rule):
             """,
             note="not passed to a pipeline",
         ),
+        Example(
+            """
+            import torch
+
+            def encode(vae, image, accelerator):
+                generator = torch.Generator(device=accelerator.device).manual_seed(0)
+                return vae.encode(image).latent_dist.sample(generator=generator)
+            """,
+            note="a low-level draw needs a generator on its own device",
+        ),
     ]
     INVALID = [
+        Example(
+            """
+            import torch
+
+            def log_validation(pipeline, accelerator, args):
+                generator = torch.Generator(device=accelerator.device).manual_seed(args.seed)
+                return [pipeline(p, generator=generator).images[0] for p in args.prompts]
+            """,
+            expect=[(5, 35)],
+            note="a parameter named like a pipeline, and the accelerator's device",
+        ),
         Example(
             """
             import torch
@@ -122,7 +194,7 @@ class DeviceGenerator(Rule):
             generator = torch.Generator(device=pipe.device).manual_seed(0)
             image = pipe("a cat", generator=generator).images[0]
             """,
-            expect=[(5, 13)],
+            expect=[(6, 33)],
             fixed="""
             import torch
             from diffusers import StableDiffusionPipeline

@@ -12,9 +12,16 @@ from reprolint.semantic.imports import dotted_name
 class LatentsWithoutGenerator(Rule):
     """
     ## What it does
-    Flags the random draw behind a pipeline's `latents=` argument when it was made by
-    `torch.randn`/`rand`/`randn_like`/`randint`/`normal` (or diffusers' `randn_tensor`) without a
-    `generator=`: `latents = torch.randn(shape)` followed by `pipe(..., latents=latents)`.
+    Flags each pipeline call whose `latents=` argument comes from a random draw made without a
+    `generator=`: `torch.randn`/`rand`/`randn_like`/`randint`/`normal` (or diffusers'
+    `randn_tensor`), directly or through a name, arithmetic (`* scheduler.init_noise_sigma`) or
+    `.to(...)`/`.half()`. `latents = torch.randn(shape)` followed by `pipe(..., latents=latents)`.
+
+    The finding is reported at that call's `latents=` argument (or at the `**kwargs` that carry
+    it), once per call, and names the line of the draw, so `# noqa` works call by call. Not
+    flagged: latents drawn with a generator, latents loaded or computed otherwise, and draws made
+    where torch's global generator was seeded on every path before them (`torch.manual_seed`,
+    `set_seed`, a seeding helper, also in the function's callers).
     Silent where torch's global generator was seeded on every path before the call
     (`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the
     `seeding-helpers` setting, also in the function's callers): the draw is then the same from run
@@ -40,7 +47,8 @@ class LatentsWithoutGenerator(Rule):
     ```
 
     ## Fix safety
-    Unsafe: seeding the draw changes the latents, and so the image. The fix gives the draw
+    Unsafe: seeding the draw changes the latents, and so the image. The fix edits the draw, not
+    the call (several calls receiving the same latents share that one edit): it gives the draw
     `generator=torch.Generator("cpu").manual_seed(<seed>)` (seed from `--fix-seed`, made
     distinct per iteration inside loops as RPL101's fix does). A generator must live on the
     device the draw fills, so a draw with `device=<d>` gets `torch.Generator(<d>)` and
@@ -60,20 +68,24 @@ class LatentsWithoutGenerator(Rule):
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
 
     def check(self, model):
-        reported = set()
+        fixes: dict = {}  # draw node -> the one Fix every finding about it shares
         for call in model.pipeline_calls:
-            tensor = model.unseeded_tensor(call.passed_value("latents"))
-            if tensor is None or id(tensor.drawn_at) in reported:
+            expr, value = call.passed("latents")
+            tensor = model.unseeded_tensor(value)
+            if tensor is None or model.draws_from_seeded_global_rng(tensor.drawn_at):
                 continue
-            if model.draws_from_seeded_global_rng(tensor.drawn_at):
-                continue
-            reported.add(id(tensor.drawn_at))
+            draw = tensor.drawn_at
+            if id(draw) not in fixes:
+                fixes[id(draw)] = self._fix(model, draw)
+            if model.encloses(expr, draw):
+                subject = "these latents are drawn without `generator=`"
+            else:
+                subject = f"the latents drawn on {model.made_at(draw)} without `generator=` are passed to this pipeline call"
             yield self.report(
-                model, tensor.drawn_at,
-                f"these latents are drawn without `generator=` and passed to the pipeline call on line "
-                f"{model.line(call.node)}: the image then depends on torch's global random state; "
-                "pass a seeded generator to this draw",
-                fix=self._fix(model, tensor.drawn_at),
+                model, expr,
+                f"{subject}: the image then depends on torch's global random state; "
+                "pass a seeded generator to that draw",
+                fix=fixes[id(draw)],
             )
 
     def _fix(self, model, draw):
@@ -131,7 +143,7 @@ class LatentsWithoutGenerator(Rule):
             latents = torch.randn((1, 4, 64, 64), dtype=torch.float16)
             image = pipe("a cat", latents=latents.to("cuda")).images[0]
             """,
-            expect=[(5, 11)],
+            expect=[(6, 31)],
             fixed="""
             import torch
             from diffusers import StableDiffusionPipeline

@@ -35,6 +35,7 @@ from reprolint.semantic.model import (
     Placement,
     SeedTruthTest,
     SemanticModel,
+    may_call_seeding_helper,
 )
 from reprolint.semantic.values import (
     Accelerator,
@@ -319,6 +320,9 @@ class Analyzer:
             value = self._annotation_value(param.annotation) if param.annotation else None
             if value is None:
                 value = bound.get(name)
+            if value is None and name == "accelerator" and param.annotation is None and (
+                    param.default is None or (isinstance(param.default, cst.Name) and param.default.value == "None")):
+                value = Accelerator()  # the training scripts' ``log_validation(..., accelerator, ...)``
             state.bind(name, value)
         if class_info is not None and all_params:
             self_name = all_params[0].name.value
@@ -351,6 +355,8 @@ class Analyzer:
         if qualified and catalog.is_scheduler_class_name(qualified):
             # Its class is known, its settings are not: only what holds for every setting counts.
             return Scheduler(qualified, annotation, (), "annotation", open_kwargs=True)
+        if qualified in catalog.ACCELERATOR_CLASSES:
+            return Accelerator()
         return None
 
     def _analyse_class(self, node: cst.ClassDef, state: FlowState, frame: _Frame) -> None:
@@ -909,6 +915,9 @@ class Analyzer:
         method = fact.method
         receiver = fact.receiver
         # -- generators
+        if self._seeds_global_rng(fact) or may_call_seeding_helper(fact):
+            # Seeding torch's global RNG re-seeds the global generator a name may hold.
+            state.gens[self._global_generator()] = FRESH
         if q in catalog.GENERATOR_CLASSES:
             device_arg = fact.keyword("device") or fact.positional(0)
             device = device_arg.value if device_arg is not None else Const("cpu")
@@ -921,7 +930,7 @@ class Analyzer:
             state.gens[obj] = UNSEEDED
             return Generator(obj)
         if q in catalog.GLOBAL_SEED_RETURNING_GENERATOR:
-            return Generator(self._global_generator())
+            return Generator(self._global_generator(), origin=fact.node)
         if isinstance(receiver, Generator) and method == "manual_seed":
             state.gens[receiver.obj] = FRESH
             return receiver
@@ -1025,10 +1034,10 @@ class Analyzer:
             func = self._functions.get(callee.name)
             if func is not None:
                 self._note_callsite(func, fact, state, frame)
-            self._on_generator_consumer(fact, state, frame, pipeline_call=False)
+            self._on_generator_consumer(fact, state, frame, pipeline_call=False, callee=callee)
             return None
         if fact.keyword("generator") is not None or fact.star_kwargs:
-            self._on_generator_consumer(fact, state, frame, pipeline_call=False)
+            self._on_generator_consumer(fact, state, frame, pipeline_call=False, callee=callee)
         return None
 
     def _project_pipeline(self, fact: CallFact, callee) -> Optional[Pipeline]:
@@ -1140,51 +1149,47 @@ class Analyzer:
     # ------------------------------------------------------------------ generator flow
 
     def _on_generator_consumer(self, fact: CallFact, state: FlowState, frame: _Frame,
-                               pipeline_call: bool) -> None:
-        """A call that receives a generator: record the use; a pipeline call consumes it."""
+                               pipeline_call: bool, callee=None) -> None:
+        """A call that receives a generator: record the use; a pipeline call consumes it, and so
+        does a local function that passes the argument on to a pipeline as its generator."""
         consumed_via = None
-        expr = None
-        value = None
-        arg = fact.keyword("generator")
-        if arg is not None:
-            expr, value = arg.value, arg.value
-            expr = arg.node.value
-        else:
-            for star_value, star_node in zip(fact.star_kwargs, [a for a in fact.node.args if a.star == "**"]):
-                if isinstance(star_value, DictValue) and star_value.has("generator"):
-                    expr, value = star_node.value, star_value.get("generator")
-        if expr is None and not pipeline_call:
+        expr, value = fact.passed("generator")
+        if not pipeline_call:
             # A local function that passes one of its parameters on to a pipeline as generator,
             # or a function of another project module that does.
             func = self._functions.get(dotted_name(fact.node.func) or "")
-            consumed = self.consuming_params.get(func, set()) if func is not None else set()
+            consumed, params, via = set(), [], None
             if func is not None:
+                consumed = self.consuming_params.get(func, set())
                 params, via = _positional_param_names(func), func.name.value
             elif fact.qualname is not None:
                 params, consumed = self.project.generator_params(self.project.absolute(fact.qualname, self.path))
                 via = fact.qualname
-            if not consumed:
-                return
-            for argument in fact.arguments:
-                name = argument.keyword or (params[argument.position] if argument.position < len(params) else None)
-                if name in consumed:
-                    expr, value = argument.node.value, argument.value
-                    consumed_via = via
-                    break
+            if consumed:
+                for argument in fact.arguments:
+                    name = argument.keyword or (params[argument.position] if argument.position < len(params) else None)
+                    if name in consumed:
+                        expr, value = argument.node.value, argument.value
+                        consumed_via = via
+                        break
             if expr is None:
                 return
             fact.via_function = consumed_via
         if expr is None:
             if pipeline_call:
-                self._add_use(fact, None, None, state)
+                self._add_use(fact, None, None, state, "pipeline")
             return
         if value is None:
             value = self._opaque_generator(expr, state, frame, fact.node)
-        use = self._add_use(fact, expr, value, state)
+        if pipeline_call:
+            consumer = "pipeline"
+        elif consumed_via is not None:
+            consumer = "helper"
+        else:
+            consumer = _consumer_of(fact, callee)
+        use = self._add_use(fact, expr, value, state, consumer)
         if pipeline_call or consumed_via is not None:
             for obj in use.objects:
-                if obj.is_global:
-                    continue
                 current = state.gens.get(obj, RECEIVED)
                 state.gens[obj] = GeneratorState(current.seeds, frozenset({fact.node}))
 
@@ -1206,7 +1211,7 @@ class Analyzer:
             state.gens[obj] = RECEIVED
         return Generator(obj)
 
-    def _add_use(self, fact: CallFact, expr, value, state: FlowState) -> GeneratorUse:
+    def _add_use(self, fact: CallFact, expr, value, state: FlowState, consumer: str) -> GeneratorUse:
         objects = ()
         if isinstance(value, Generator):
             objects = (value.obj,)
@@ -1220,7 +1225,7 @@ class Analyzer:
             if objects and not existing.objects:
                 existing.objects, existing.value = objects, value
             return existing
-        use = GeneratorUse(fact, expr, value, self.module, objects, states)
+        use = GeneratorUse(fact, expr, value, self.module, objects, states, consumer)
         self._use_index[fact.node] = use
         self.model.generator_uses.append(use)
         return use
@@ -1314,6 +1319,24 @@ def _self_assignments(func: cst.FunctionDef, self_name: str):
                 t = small.target
                 if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == self_name:
                     yield t.attr.value, small.value
+
+
+def _consumer_of(fact: CallFact, callee) -> str:
+    """Of a call that is not a known pipeline call and receives ``generator=``: "unknown" when
+    the callee may be a pipeline (a parameter, ``self.pipe``, a helper's return value, an imported
+    project function), "other" for a low-level draw or a callee known to be something else."""
+    if isinstance(callee, (LocalFunction, LocalClass)) or fact.method in catalog.LOW_LEVEL_DRAW_METHODS:
+        return "other"
+    if fact.receiver is not None and not isinstance(fact.receiver, QualifiedRef):
+        return "other"  # a method of a known value: a scheduler, a tensor, a pipeline's helper
+    name = fact.qualname or (callee.name if isinstance(callee, QualifiedRef) else None)
+    if name is None:
+        if callee is not None:
+            return "other"
+        name = dotted_name(fact.node.func) or ""
+    elif name.split(".", 1)[0] in catalog.NON_PIPELINE_PACKAGES:
+        return "other"
+    return "other" if name.rsplit(".", 1)[-1] in catalog.RANDOM_FUNCTION_NAMES else "unknown"
 
 
 def _is_zero(node) -> bool:

@@ -36,6 +36,23 @@ TORCH_RANDOM_FUNCTIONS = frozenset(
     "diffusers.utils.torch_utils.randn_tensor",
     "diffusers.utils.randn_tensor",
 })
+# Low-level draws that take ``generator=`` but are no pipeline, whatever their receiver: the
+# functions above under any import path (``from .utils import randn_tensor``), ``scheduler.step``,
+# ``latent_dist.sample`` and the in-place tensor samplers. A device generator is right there.
+RANDOM_FUNCTION_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in TORCH_RANDOM_FUNCTIONS)
+LOW_LEVEL_DRAW_METHODS = frozenset({
+    "step", "sample", "normal_", "uniform_", "random_", "bernoulli_", "exponential_", "geometric_",
+    "cauchy_", "log_normal_",
+})
+# Packages whose functions are known not to be pipelines: a ``generator=`` passed to one of them
+# (``DataLoader``, ``random_split``, ``torch.nn.init``) is not a pipeline's.
+NON_PIPELINE_PACKAGES = frozenset({"torch", "numpy", "random", "diffusers", "transformers", "accelerate"})
+
+
+def names_a_pipeline(name: str) -> bool:
+    """``pipe``, ``self.pipeline``, ``sd_pipe``, ``load_pipeline``: a called name that says it
+    holds, or returns, a pipeline."""
+    return "pipe" in name.rsplit(".", 1)[-1].lower()
 
 PIPELINE_CONSTRUCTORS = frozenset({"from_pretrained", "from_single_file", "from_pipe"})
 # Methods of a pipeline that return the pipeline itself.

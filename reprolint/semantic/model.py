@@ -91,13 +91,19 @@ class CallFact:
         return False
 
     def passed_value(self, name: str) -> Optional[Value]:
+        return self.passed(name)[1]
+
+    def passed(self, name: str) -> tuple:
+        """(expression, value) of what the call passes as ``name=``: the keyword's value, or the
+        ``**kw`` expression whose dict holds it; (None, None) when it passes none that is known."""
         arg = self.keyword(name)
         if arg is not None:
-            return arg.value
-        for value in self.star_kwargs:
+            return arg.node.value, arg.value
+        star_nodes = [a.value for a in self.node.args if a.star == "**"]
+        for value, node in zip(self.star_kwargs, star_nodes):
             if isinstance(value, DictValue) and value.has(name):
-                return value.get(name)
-        return None
+                return node, value.get(name)
+        return None, None
 
 
 @dataclass
@@ -110,6 +116,36 @@ class GeneratorUse:
     module: cst.Module = field(repr=False)
     objects: tuple = ()  # the GeneratorObjects it stands for
     states: dict = field(default_factory=dict)  # GeneratorObject -> GeneratorState before the call
+    # What receives it: "pipeline" (a known pipeline call), "helper" (a function of the module that
+    # passes it on to a pipeline), "unknown" (a call of something unknown that is no low-level draw:
+    # a parameter ``pipe``, ``self.pipe``, a helper's return value, an imported project function),
+    # or "other" (a low-level draw such as ``torch.randn``, or a callee known not to be a pipeline).
+    consumer: str = "other"
+
+    @property
+    def at_pipeline(self) -> bool:
+        """Received by a pipeline call, directly or through a function of the module."""
+        return self.consumer in ("pipeline", "helper")
+
+    @property
+    def may_reach_pipeline(self) -> bool:
+        """Received by a call that is, or may be, a pipeline call."""
+        return self.consumer != "other"
+
+    @property
+    def at_pipeline_like(self) -> bool:
+        """Received by a pipeline call, or by an unknown callee named like a pipeline
+        (``pipe(...)``, ``self.pipeline(...)``, ``load_pipeline()(...)``)."""
+        if self.at_pipeline:
+            return True
+        if self.consumer != "unknown":
+            return False
+        func = self.call.node.func
+        while isinstance(func, (cst.Call, cst.Subscript)):
+            func = func.func if isinstance(func, cst.Call) else func.value
+        name = func.attr.value if isinstance(func, cst.Attribute) else (
+            func.value if isinstance(func, cst.Name) else "")
+        return catalog.names_a_pipeline(name)
 
     @property
     def label(self) -> str:
@@ -230,6 +266,20 @@ class SemanticModel:
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
+    def encloses(self, outer: cst.CSTNode, node: cst.CSTNode) -> bool:
+        """Whether ``node`` lies within ``outer`` in the source (``outer`` itself included)."""
+        inner, around = self.position(node), self.position(outer)
+        return (around.start.line, around.start.column) <= (inner.start.line, inner.start.column) and (
+            inner.end.line, inner.end.column) <= (around.end.line, around.end.column)
+
+    def made_at(self, node: cst.CSTNode) -> str:
+        """``line 12 (`torch.Generator("cuda")`)``: where a generator or a tensor was made, for
+        messages reported where it is used. Long or multi-line code is cut to its callee."""
+        text = self.code(node).strip()
+        if "\n" in text or len(text) > 60:
+            text = (self.code(node.func) + "(...)") if isinstance(node, cst.Call) else text.split("\n", 1)[0][:57] + "..."
+        return f"line {self.line(node)} (`{text}`)"
+
     def uses_of(self, obj: GeneratorObject) -> list:
         return [u for u in self.generator_uses if obj in u.objects]
 
@@ -314,16 +364,7 @@ class SemanticModel:
         Used only to keep rules silent."""
         if self.seeding_calls:
             return True
-        for call in self.calls:
-            written = call.node.func
-            last = written.attr.value if isinstance(written, cst.Attribute) else (
-                written.value if isinstance(written, cst.Name) else "")
-            if "seed" not in last.lower() or last in _NOT_SEEDING_METHODS:
-                continue
-            if isinstance(call.receiver, Generator) or (call.qualname or "").startswith("torch."):
-                continue
-            return True
-        return False
+        return any(may_call_seeding_helper(call) for call in self.calls)
 
     # -- schedulers
 
@@ -402,6 +443,18 @@ def _callee_key(call: CallFact) -> Optional[str]:
 
 # Methods with "seed" in their name that do not seed the global random state.
 _NOT_SEEDING_METHODS = frozenset({"seed", "initial_seed", "manual_seed", "get_seed"})
+
+
+def may_call_seeding_helper(call: CallFact) -> bool:
+    """A call of a function of the project named like a seeding helper (``seed_everything``,
+    ``setup_seed``, ``utils.fix_seeds``): it may well seed the global RNG. Used only to keep rules
+    silent."""
+    written = call.node.func
+    last = written.attr.value if isinstance(written, cst.Attribute) else (
+        written.value if isinstance(written, cst.Name) else "")
+    if "seed" not in last.lower() or last in _NOT_SEEDING_METHODS:
+        return False
+    return not (isinstance(call.receiver, Generator) or (call.qualname or "").startswith("torch."))
 
 
 def _gate_test(test, value) -> Optional[bool]:

@@ -88,6 +88,9 @@ class GeneratorObject:
 @dataclass(frozen=True)
 class Generator(Value):
     obj: GeneratorObject = field(hash=False, compare=False)
+    # The call that gave this reference, where the object itself has no creation site of its
+    # own: ``torch.manual_seed(1)`` for the global generator it returns. Not part of identity.
+    origin: Optional[cst.CSTNode] = field(default=None, hash=False, compare=False)
     # identity is the object's identity
     def __hash__(self) -> int:
         return id(self.obj)

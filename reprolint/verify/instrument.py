@@ -30,7 +30,7 @@ PERTURB = "__reprolint_perturb__"
 
 # Findings reported on the flagged call itself; the other codes are reported on an argument (or
 # on what an argument is built from) and point at the enclosing call.
-_CALL_ITSELF = {"RPL101", "RPL102", "RPL110", "RPL111", "RPL112"}
+_CALL_ITSELF = {"RPL101", "RPL110", "RPL111", "RPL112"}
 _ACCELERATOR = re.compile(r"^(cuda|mps|xpu|npu)(:\d+)?$")
 
 Span = tuple  # (start line, start column, end line, end column), 1-based lines, 0-based columns
@@ -83,17 +83,6 @@ def locate_targets(source: str, path: str, findings: Iterable, settings=None) ->
                 targets.reasons[id(finding)] = "the module has no pipeline call to observe"
             add(finding, spans)
             continue
-        if finding.code == "RPL106":
-            spans = []
-            for use in model.generator_uses:
-                for obj in use.objects:
-                    if obj.created_at is not None and _span(model, obj.created_at)[:2] == start \
-                            and use.call.pipeline is not None:
-                        spans.append(_span(model, use.call.node))
-            add(finding, sorted(set(spans)))
-            if not spans:
-                targets.reasons[id(finding)] = "no pipeline call receives this generator"
-            continue
         found = None
         if finding.code in _CALL_ITSELF:
             found = next((s for c, s in calls if s == here), None)
@@ -103,9 +92,10 @@ def locate_targets(source: str, path: str, findings: Iterable, settings=None) ->
             for call, span in calls:
                 if not _contains(span, here):
                     continue
-                for argument in call.arguments:
-                    # The whole argument: a finding may cover `seed=1234`, keyword included.
-                    if _contains(_span(model, argument.node), here):
+                for argument in call.node.args:
+                    # The whole argument: a finding may cover `seed=1234`, keyword included, or
+                    # sit on the `**kwargs` that carry a generator.
+                    if _contains(_span(model, argument), here):
                         if best is None or _contains(best, span):
                             best = span
             found = best

@@ -12,8 +12,8 @@ prompts = [
     "cinematic film still of a cat basking in the sun on a roof in Turkey",
     "pixel-art a cozy coffee shop interior, low-res, blocky, pixel art style",
 ]
-generator = [torch.Generator(device="cuda").manual_seed(0)] * 3  # expect: RPL105, RPL106
-images = pipeline(prompt=prompts, generator=generator).images
+generator = [torch.Generator(device="cuda").manual_seed(0)] * 3  # expect: RPL105
+images = pipeline(prompt=prompts, generator=generator).images  # expect: RPL106
 
 # The fix from the same page: one generator per prompt, on the CPU.
 generators = [torch.Generator(device="cpu").manual_seed(i) for i in range(3)]

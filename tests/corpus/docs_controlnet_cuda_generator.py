@@ -20,10 +20,10 @@ pipe = StableDiffusionControlNetPipeline.from_pretrained(
 pipe.scheduler = UniPCMultistepScheduler.from_config(pipe.scheduler.config)
 pipe.enable_model_cpu_offload()  # expect: RPL301
 
-generator = torch.Generator(device="cuda").manual_seed(2)  # expect: RPL106
+generator = torch.Generator(device="cuda").manual_seed(2)
 output = pipe(
     "the mona lisa",
     image=canny_image,
     num_inference_steps=20,
-    generator=generator,
+    generator=generator,  # expect: RPL106
 ).images[0]

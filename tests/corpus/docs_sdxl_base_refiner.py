@@ -31,10 +31,10 @@ image = base(
     output_type="latent",
     generator=generator,
 ).images
-image = refiner(  # expect: RPL102
+image = refiner(
     prompt=prompt,
     num_inference_steps=n_steps,
     denoising_start=high_noise_frac,
     image=image,
-    generator=generator,
+    generator=generator,  # expect: RPL102
 ).images[0]

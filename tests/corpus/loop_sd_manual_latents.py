@@ -10,8 +10,8 @@ pipe = pipe.to("cuda")
 height, width = 512, 512
 shape = (1, pipe.unet.config.in_channels, height // pipe.vae_scale_factor, width // pipe.vae_scale_factor)
 
-latents = torch.randn(shape, dtype=torch.float16)  # expect: RPL109
-image = pipe("a red bicycle", latents=latents.to("cuda")).images[0]
+latents = torch.randn(shape, dtype=torch.float16)
+image = pipe("a red bicycle", latents=latents.to("cuda")).images[0]  # expect: RPL109
 
 generator = torch.Generator("cpu").manual_seed(3)
 seeded_latents = torch.randn(shape, generator=generator, dtype=torch.float16)

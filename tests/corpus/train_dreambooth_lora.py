@@ -28,9 +28,9 @@ def log_validation(pipeline, args, accelerator, pipeline_args, epoch, is_final_v
     pipeline = pipeline.to(accelerator.device)
     pipeline.set_progress_bar_config(disable=True)
 
-    generator = torch.Generator(device=accelerator.device).manual_seed(args.seed) if args.seed else None  # expect: RPL106, RPL201
+    generator = torch.Generator(device=accelerator.device).manual_seed(args.seed) if args.seed else None  # expect: RPL201
 
-    images = [pipeline(**pipeline_args, generator=generator).images[0] for _ in range(args.num_validation_images)]  # expect: RPL102
+    images = [pipeline(**pipeline_args, generator=generator).images[0] for _ in range(args.num_validation_images)]  # expect: RPL102, RPL106
     del pipeline
     torch.cuda.empty_cache()
     return images

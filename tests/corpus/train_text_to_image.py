@@ -48,12 +48,12 @@ def log_validation(vae, text_encoder, tokenizer, unet, args, accelerator, weight
     if args.seed is None:
         generator = None
     else:
-        generator = torch.Generator(device=accelerator.device).manual_seed(args.seed)  # expect: RPL106
+        generator = torch.Generator(device=accelerator.device).manual_seed(args.seed)
 
     images = []
     for i in range(len(args.validation_prompts)):
         with torch.autocast("cuda"):
-            image = pipeline(args.validation_prompts[i], num_inference_steps=20, generator=generator).images[0]  # expect: RPL102
+            image = pipeline(args.validation_prompts[i], num_inference_steps=20, generator=generator).images[0]  # expect: RPL102, RPL106
         images.append(image)
     return images
 

@@ -12,28 +12,28 @@ pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-dif
 
 
 RPL106_FLAG = {
-    "cuda-literal": (PIPE + 'g = torch.Generator("cuda").manual_seed(0)\nimg = pipe("a", generator=g)\n', [5]),
-    "cuda-index": (PIPE + 'g = torch.Generator(device="cuda:1").manual_seed(0)\nimg = pipe("a", generator=g)\n', [5]),
+    "cuda-literal": (PIPE + 'g = torch.Generator("cuda").manual_seed(0)\nimg = pipe("a", generator=g)\n', [6]),
+    "cuda-index": (PIPE + 'g = torch.Generator(device="cuda:1").manual_seed(0)\nimg = pipe("a", generator=g)\n', [6]),
     "mps": (PIPE + 'img = pipe("a", generator=torch.Generator("mps").manual_seed(0))\n', [5]),
-    "pipe-device": (PIPE + 'g = torch.Generator(device=pipe.device).manual_seed(0)\nimg = pipe("a", generator=g)\n', [5]),
+    "pipe-device": (PIPE + 'g = torch.Generator(device=pipe.device).manual_seed(0)\nimg = pipe("a", generator=g)\n', [6]),
     "accelerator-device": (
         'import torch\nfrom accelerate import Accelerator\nfrom diffusers import DiffusionPipeline\n'
         'accelerator = Accelerator()\npipe = DiffusionPipeline.from_pretrained("x")\n'
         'g = torch.Generator(device=accelerator.device).manual_seed(0)\nimg = pipe("a", generator=g)\n',
-        [6],
+        [7],
     ),
     "conditional-device": (
         PIPE + 'device = "cuda" if torch.cuda.is_available() else "cpu"\n'
         'g = torch.Generator(device).manual_seed(0)\nimg = pipe("a", generator=g)\n',
-        [6],
+        [7],
     ),
     "torch-device-object": (
         PIPE + 'g = torch.Generator(torch.device("cuda")).manual_seed(0)\nimg = pipe("a", generator=g)\n',
-        [5],
+        [6],
     ),
     "list-of-cuda-generators": (
         PIPE + 'gs = [torch.Generator("cuda").manual_seed(i) for i in range(2)]\nimg = pipe(["a", "b"], generator=gs)\n',
-        [5],
+        [6],
     ),
 }
 RPL106_CLEAN = {
@@ -73,4 +73,4 @@ def test_optional_generator_on_accelerator_device_passed_to_a_helper():
         accelerator = Accelerator()
         log_validation(DiffusionPipeline.from_pretrained("m"), accelerator, 0)
     """
-    assert codes(code, "RPL106") == [("RPL106", 6)]
+    assert codes(code, "RPL106") == [("RPL106", 7)]  # at the pipeline call's generator=
