@@ -243,6 +243,11 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 _MAGIC_LINE = re.compile(
     r"^(?P<indent>[ \t]*)(?:[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)?(?:[%!]|\?)")
 _HELP_LINE = re.compile(r"^(?P<indent>[ \t]*)[A-Za-z_][\w.]*\?{1,2}\s*$")
+# With automagic (IPython's default) a magic needs no ``%``: ``cd PhotoMaker/``, ``pip install x``.
+# Such a line is a magic only when it is not Python (``cd = 3`` and ``ls`` alone are Python).
+_AUTOMAGIC_LINE = re.compile(
+    r"^(?P<indent>[ \t]*)(?:cd|pwd|ls|ll|cat|cp|mv|rm|rmdir|mkdir|pip|conda|mamba|env|set_env|"
+    r"load_ext|reload_ext|autoreload|matplotlib|time|timeit|run|who|whos)\s+\S")
 
 
 def _cell_text(cell, number: int) -> str:
@@ -362,10 +367,24 @@ def _strip_magic(line: str) -> Optional[str]:
     if env is not None:
         return (f"{env.group('indent')}import os; "
                 f"os.environ[{env.group('name')!r}] = {env.group('value')!r}")
-    match = _MAGIC_LINE.match(line) or _HELP_LINE.match(line)
+    match = _MAGIC_LINE.match(line) or _HELP_LINE.match(line) or _automagic(line)
     if match is None:
         return None
     return f"{match.group('indent')}pass"
+
+
+def _automagic(line: str) -> Optional[re.Match]:
+    match = _AUTOMAGIC_LINE.match(line)
+    if match is None:
+        return None
+    from reprolint.engine import quiet_python_warnings
+
+    try:
+        with quiet_python_warnings():
+            ast.parse(line.strip())
+    except (SyntaxError, ValueError):
+        return match
+    return None
 
 
 def notebook_document(text: str, path: str) -> SourceDocument:

@@ -254,3 +254,13 @@ def test_a_cell_that_does_not_parse_is_one_error_and_the_other_cells_are_linted(
     assert f"{path}:cell 2:{location[0]}:{location[1]}: error: could not parse: " in result.stdout
     assert f"{path}:cell 5:2:9: RPL101 " in result.stdout
 
+
+
+def test_magics_without_percent_are_magics_only_when_not_python():
+    # PhotoMaker's demo notebook: `cd PhotoMaker/` runs the %cd magic (IPython's automagic).
+    document = notebook_document(notebook(
+        "!git clone https://github.com/TencentARC/PhotoMaker.git\n",
+        "cd PhotoMaker/\npip install -q diffusers \\\n  accelerate\n",
+        "cd = 3\nls\ntime = [1, 2]\nenv\n",
+    ), "nb.ipynb")
+    assert document.python.splitlines() == ["pass", "pass", "pass", "", "cd = 3", "ls", "time = [1, 2]", "env"]
