@@ -310,6 +310,8 @@ def _end_of_continued_line(lines: list, start: int) -> int:
 
 def _joined(lines: list, start: int, end: int) -> str:
     """Lines ``start:end`` as one line, each backslash and line break a space, as IPython joins them."""
+    if end == start + 1:
+        return lines[start]
     return " ".join([line[:-1].rstrip() for line in lines[start:end - 1]] + [lines[end - 1]])
 
 
@@ -327,33 +329,38 @@ class _LogicalLineScanner:
         return self.depth == 0 and self.quote is None and not self.continued
 
     def feed(self, line: str) -> None:
-        index, length = 0, len(line)
+        index = 0
         comment = False
-        while index < length:
-            char = line[index]
-            if self.quote is not None:
-                if char == "\\":
-                    index += 2
-                    continue
-                if line.startswith(self.quote, index):
-                    index += len(self.quote)
+        while True:
+            if self.quote is None:
+                match = _CODE_MARK.search(line, index)
+                if match is None:
+                    break
+                mark, index = match.group(), match.end()
+                if mark == "#":
+                    comment = True
+                    break
+                if mark in "([{":
+                    self.depth += 1
+                elif mark in ")]}":
+                    self.depth = max(0, self.depth - 1)
+                else:
+                    self.quote = mark
+            else:
+                match = _STRING_MARK[self.quote].search(line, index)
+                if match is None:
+                    break
+                index = match.end()
+                if not match.group().startswith("\\"):  # not an escape: the closing quote
                     self.quote = None
-                    continue
-            elif char == "#":
-                comment = True
-                break
-            elif char in "([{":
-                self.depth += 1
-            elif char in ")]}":
-                self.depth = max(0, self.depth - 1)
-            elif char in "\"'":
-                self.quote = char * 3 if line.startswith(char * 3, index) else char
-                index += len(self.quote)
-                continue
-            index += 1
         self.continued = line.endswith("\\") and not comment and (self.quote is None or len(self.quote) == 1)
         if self.quote is not None and len(self.quote) == 1 and not self.continued:
             self.quote = None  # an unterminated one-line string ends with its line
+
+
+_CODE_MARK = re.compile(r"""\"\"\"|'''|["'#()\[\]{}]""")
+# Inside a string: an escape (a backslash and the next character, or a final backslash), or its quote.
+_STRING_MARK = {quote: re.compile(r"\\.|\\$|" + re.escape(quote)) for quote in ('"', "'", '"""', "'''")}
 
 
 # ``%env CUBLAS_WORKSPACE_CONFIG=:4096:8`` sets an environment variable, which determinism rules
