@@ -146,6 +146,27 @@ def test_notebook_fix_with_continued_magics_and_no_broken_cell_is_clean(tmp_path
     assert cells[1]["source"] == notebook["cells"][1]["source"] and cells[2]["source"] == notebook["cells"][2]["source"]
     assert "generator=torch.Generator(\"cpu\").manual_seed(0)" in cells[4]["source"][0]
 
+
+def test_notebook_fix_inserts_setup_after_the_install_cell_not_before_it(tmp_path):
+    # PhotoMaker's Colab demo: the first cell installs diffusers, so an import of diffusers above
+    # `!pip install diffusers` would fail in a fresh runtime.
+    notebook = {"cells": [
+        _code_cell("!pip install diffusers \\\n  accelerate\n!git clone https://github.com/TencentARC/PhotoMaker.git\n"),
+        _code_cell("cd PhotoMaker/\n"),
+        _code_cell("import torch\nfrom diffusers import DiffusionPipeline\n\n"
+                   "pipe = DiffusionPipeline.from_pretrained(\"SG161222/RealVisXL_V3.0\").to(\"cuda\")\n"
+                   "image = pipe(\"a photo of a man img\", generator=torch.Generator(\"cpu\").manual_seed(42)).images[0]\n"),
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "photomaker_demo.ipynb"
+    _write(path, notebook)
+    result = run_cli("photomaker_demo.ipynb", "--fix", "--unsafe-fixes", "--select", "RPL301", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    cells = json.loads(path.read_text())["cells"]
+    assert [cell["source"] for cell in cells[:2]] == [cell["source"] for cell in notebook["cells"][:2]]
+    assert cells[2]["source"][:5] == [
+        "import torch\n", "from diffusers import DiffusionPipeline\n",
+        "from diffusers.utils.torch_utils import enable_full_determinism\n", "\n", "enable_full_determinism()\n"]
+
 def test_fix_from_standard_input_writes_the_fixed_source_to_stdout(tmp_path):
     source = ("import torch\nfrom diffusers import DiffusionPipeline\n\n"
               "pipe = DiffusionPipeline.from_pretrained(\"some/model\")\n"
