@@ -264,13 +264,13 @@ def _python_lines(text: str) -> list:
     """The cell's lines with magics and shell escapes replaced by ``pass`` (same indentation),
     so an indented ``!pip install`` inside a block still parses and line numbers stay put. A
     magic continued with a backslash (``!pip install a \\`` then ``  b``) is one line, as
-    IPython reads it: its continuation lines become blank lines."""
+    IPython reads it: one statement over as many lines (``pass \\`` then a blank line)."""
     lines = text.splitlines()
     if lines and lines[0].startswith("%%"):
         end = _end_of_continued_line(lines, 0)
         header = _joined(lines, 0, end)
         magic = header[2:].split(maxsplit=1)[0] if header[2:].strip() else ""
-        first = ["pass"] + [""] * (end - 1)
+        first = _spanning("pass", end)
         if magic not in PYTHON_CELL_MAGICS:
             return first + [""] * (len(lines) - end)
         return first + _strip_magics(lines[end:])
@@ -289,14 +289,21 @@ def _strip_magics(lines: list) -> list:
             end = _end_of_continued_line(lines, index)
             converted = _strip_magic(_joined(lines, index, end))
             if converted is not None:
-                python.append(converted)
-                python.extend([""] * (end - index - 1))
+                python.extend(_spanning(converted, end - index))
                 index = end
                 continue
         python.append(lines[index])
         scanner.feed(lines[index])
         index += 1
     return python
+
+
+def _spanning(statement: str, count: int) -> list:
+    """``statement`` as ``count`` lines: continued with backslashes onto blank lines, so that it
+    keeps the magic's continuation lines (a fix that inserts after it lands after all of them)."""
+    if count == 1:
+        return [statement]
+    return [statement + " \\"] + ["\\"] * (count - 2) + [""]
 
 
 def _end_of_continued_line(lines: list, start: int) -> int:

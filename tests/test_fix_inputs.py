@@ -167,6 +167,27 @@ def test_notebook_fix_inserts_setup_after_the_install_cell_not_before_it(tmp_pat
         "import torch\n", "from diffusers import DiffusionPipeline\n",
         "from diffusers.utils.torch_utils import enable_full_determinism\n", "\n", "enable_full_determinism()\n"]
 
+
+def test_notebook_fix_with_no_imports_before_other_code_inserts_after_the_install_cell(tmp_path):
+    # Tune-A-Video's Colab: installs, then a settings cell, and the imports only later.
+    notebook = {"cells": [
+        _code_cell("!nvidia-smi\n"),
+        _code_cell("%pip install -q diffusers[torch]==0.11.1 transformers \\\ndecord accelerate\n"),
+        _code_cell("MODEL_NAME = \"CompVis/stable-diffusion-v1-4\" #@param {type:\"string\"}\n"),
+        _code_cell("import torch\nfrom diffusers import StableDiffusionPipeline\n\n"
+                   "pipe = StableDiffusionPipeline.from_pretrained(MODEL_NAME).to(\"cuda\")\n"
+                   "image = pipe(\"a cat\", generator=torch.Generator(\"cpu\").manual_seed(1)).images[0]\n"),
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "Tune-A-Video.ipynb"
+    _write(path, notebook)
+    result = run_cli("Tune-A-Video.ipynb", "--fix", "--unsafe-fixes", "--select", "RPL301", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    cells = json.loads(path.read_text())["cells"]
+    assert cells[0]["source"] == notebook["cells"][0]["source"]
+    assert cells[1]["source"] == notebook["cells"][1]["source"] + [
+        "from diffusers.utils.torch_utils import enable_full_determinism\n", "\n", "enable_full_determinism()\n"]
+    assert cells[2:] == notebook["cells"][2:]
+
 def test_fix_from_standard_input_writes_the_fixed_source_to_stdout(tmp_path):
     source = ("import torch\nfrom diffusers import DiffusionPipeline\n\n"
               "pipe = DiffusionPipeline.from_pretrained(\"some/model\")\n"

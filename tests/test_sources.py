@@ -221,8 +221,8 @@ def test_continued_magic_lines_keep_the_line_count_and_python_continuations_stay
         "x = (1\n     % 2)\nif (x\n    != 3):\n    print(\"\"\"\n!not a shell line\n\"\"\")\n",
     ), "nb.ipynb")
     assert document.python.splitlines() == [
-        "pass", "", "",
-        "pass", "", "for step in range(2):", "    pass", "", "    x = 1 + \\", "        2",
+        "pass \\", "\\", "",  # one statement over the three lines
+        "pass \\", "", "for step in range(2):", "    pass \\", "", "    x = 1 + \\", "        2",
         # Inside brackets or a string, `%` and `!` start no magic: the lines are Python.
         "x = (1", "     % 2)", "if (x", "    != 3):", "    print(\"\"\"", "!not a shell line", "\"\"\")",
     ]
@@ -231,7 +231,7 @@ def test_continued_magic_lines_keep_the_line_count_and_python_continuations_stay
 
 def test_continued_env_magic_is_joined_before_it_is_read():
     document = notebook_document(notebook("%env CUBLAS_WORKSPACE_CONFIG=\\\n:4096:8\n"), "nb.ipynb")
-    assert document.python.splitlines() == ["import os; os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'", ""]
+    assert document.python.splitlines() == ["import os; os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8' \\", ""]
 
 
 @pytest.mark.parametrize("bad_cell,location", [
@@ -263,4 +263,4 @@ def test_magics_without_percent_are_magics_only_when_not_python():
         "cd PhotoMaker/\npip install -q diffusers \\\n  accelerate\n",
         "cd = 3\nls\ntime = [1, 2]\nenv\n",
     ), "nb.ipynb")
-    assert document.python.splitlines() == ["pass", "pass", "pass", "", "cd = 3", "ls", "time = [1, 2]", "env"]
+    assert document.python.splitlines() == ["pass", "pass", "pass \\", "", "cd = 3", "ls", "time = [1, 2]", "env"]
