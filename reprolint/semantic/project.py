@@ -20,6 +20,7 @@ inside the project, and is None (unknown: the rules stay silent) when a name lea
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import json
 import os
@@ -368,6 +369,15 @@ class ProjectIndex:
             self.add_names(path, candidates)
         self._digest: Optional[str] = None
         self._pipeline_names: Optional[frozenset] = None
+        self._from_dir: Optional[str] = None
+
+    def view_from(self, path: str) -> "ProjectIndex":
+        """The index as the module at ``path`` sees it: where two modules answer to one name
+        (``scripts/utils.py`` and ``tools/utils.py``), the one beside it wins, as Python's
+        ``sys.path[0]`` (the script's folder) makes it."""
+        view = copy.copy(self)
+        view._from_dir = os.path.dirname(os.path.abspath(path))
+        return view
 
     @classmethod
     def for_module(cls, source: str, path: str, tree: Optional[ast.Module] = None) -> "ProjectIndex":
@@ -393,9 +403,11 @@ class ProjectIndex:
     def digest(self) -> str:
         """Changes when any summary changes: lint results that used the index are keyed by it."""
         if self._digest is None:
-            text = json.dumps(sorted((self.primary_name.get(p, ""), s) for p, s in self.summaries.items()
-                                     if s["classes"] or s["functions"] or s["aliases"] or s["entry_point"]),
-                              sort_keys=True)
+            # Sorted by path: two scripts may share a module name (``a/train.py``, ``b/train.py``).
+            text = json.dumps([(path, self.primary_name.get(path, ""), summary)
+                               for path, summary in sorted(self.summaries.items())
+                               if summary["classes"] or summary["functions"] or summary["aliases"]
+                               or summary["entry_point"]], sort_keys=True)
             self._digest = hashlib.sha256(f"{SUMMARY_VERSION}:{text}".encode()).hexdigest()[:20]
         return self._digest
 
@@ -454,6 +466,8 @@ class ProjectIndex:
         while module:
             paths = self.by_name.get(module)
             if paths:
+                if len(paths) > 1 and self._from_dir is not None:
+                    paths = [p for p in paths if os.path.dirname(os.path.abspath(p)) == self._from_dir] or paths
                 if len(paths) > 1:
                     return None  # two modules answer to this name: don't guess
                 summary = self.summaries.get(paths[0])
