@@ -556,9 +556,9 @@ class ProjectIndex:
         return bool(summary and summary["entry_point"])
 
 
-def build(files: Iterable[str], roots: Iterable[str], read=None, cache=None) -> ProjectIndex:
-    """Pass 1 over ``files`` (Python sources only). ``read(path) -> str | None``; ``cache``: a
-    mapping-like store of summaries keyed by content hash (``get``/``put``)."""
+def build(files: Iterable[str], roots: Iterable[str], cache=None) -> ProjectIndex:
+    """Pass 1 over ``files`` (Python sources only). ``cache``: a store of summaries by path and
+    file stamp (``reprolint.cache.SummaryStore``: ``get(path, stamp)``, ``put``, ``save``)."""
     roots = tuple(roots)
     index = ProjectIndex()
     for path in files:
@@ -568,26 +568,28 @@ def build(files: Iterable[str], roots: Iterable[str], read=None, cache=None) -> 
         if not names:
             continue
         index.add_names(path, names)
+        stamp = None
+        if cache is not None:
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            stamp = [info.st_size, info.st_mtime_ns, names[0], SUMMARY_VERSION]
+            known, summary = cache.get(path, stamp)
+            if known:
+                if summary is not None:
+                    index.summaries[path] = summary
+                continue
         try:
-            if read is not None:
-                source = read(path)
-            else:
-                with open(path, "rb") as handle:
-                    source = handle.read().decode("utf-8", errors="replace")
+            with open(path, "rb") as handle:
+                source = handle.read().decode("utf-8", errors="replace")
         except OSError:
             continue
-        if source is None or not could_have_summary(source):
-            continue
-        key = None
+        summary = summarise(source, names[0], is_package) if could_have_summary(source) else None
+        if summary is not None:
+            index.summaries[path] = summary
         if cache is not None:
-            key = hashlib.sha256(f"{SUMMARY_VERSION}\0{names[0]}\0{is_package}\0".encode() +
-                                 source.encode("utf-8", errors="replace")).hexdigest()
-            stored = cache.get(key)
-            if stored is not None:
-                index.summaries[path] = stored
-                continue
-        summary = summarise(source, names[0], is_package)
-        index.summaries[path] = summary
-        if cache is not None:
-            cache.put(key, summary)
+            cache.put(path, stamp, summary)
+    if cache is not None:
+        cache.save()
     return index
