@@ -218,13 +218,26 @@ class Linter:
             return report
 
     def _lint_document(self, document: SourceDocument) -> FileReport:
-        report = self.lint_source(document.python, document.path)
+        report = self.check_parsable_blocks(document, self.lint_source)
+        document.relocate(report)
+        return report
+
+    def check_parsable_blocks(self, document: SourceDocument, check=None) -> FileReport:
+        """``check(python, path)``'s report (default: only parse) on the document's Python, once
+        the blocks that do not parse (a Markdown block, a notebook cell) are skipped: on a parse
+        error, ``document.skip_unparsable_blocks`` blanks them and ``check`` runs again."""
+        check = check or self._parse_report
+        report = check(document.python, document.path)
         for _ in range(2):
             parse_errors = [e for e in report.errors if e.message.startswith(PARSE_ERROR)]
             if not parse_errors or not document.skip_unparsable_blocks(parse_errors[0].line):
                 break
-            report = self.lint_source(document.python, document.path)
-        document.relocate(report)
+            report = check(document.python, document.path)
+        return report
+
+    def _parse_report(self, source: str, path: str) -> FileReport:
+        report = FileReport(path)
+        self.parse(source, report)
         return report
 
     def lint_bytes(self, data: bytes, path: str) -> FileReport:

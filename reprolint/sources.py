@@ -6,7 +6,9 @@ came from, so the engine parses every file once, whatever its kind.
   cell 5). IPython magics and shell lines become ``pass`` so the cell still parses, except
   ``%env NAME=VALUE``, which becomes the ``os.environ`` assignment it performs. Findings are
   reported at (cell, line within the cell); cells are numbered 1, 2, ... among *code* cells, as
-  nbQA and ruff number them.
+  nbQA and ruff number them. A magic continued with a backslash is one line, as IPython reads
+  it. A cell that does not parse on its own is blanked out and reported as an error at its own
+  line; the other cells are still linted.
 - ``.md``: the fenced ``python``/``py`` blocks, in order, as one module. Findings are reported at
   the real line and column of the Markdown file. A block that does not parse is blanked out and
   reported as a note; the rest of the page is still linted.
@@ -59,6 +61,7 @@ class Block:
     last: int  # last module line (inclusive)
     label: str  # "cell 3" or "python block at line 12"
     file_line: int = 1  # where the block starts in the file (a Markdown fence line)
+    skipped: bool = False  # it did not parse and was blanked out
 
 
 @dataclass
@@ -69,6 +72,7 @@ class SourceDocument:
     origins: Optional[list] = None  # LineOrigin per module line; None: lines are the file's
     blocks: list = field(default_factory=list)
     notes: list = field(default_factory=list)  # FileError-shaped notes, never failures
+    errors: list = field(default_factory=list)  # FileError, at the file's own positions (a skipped cell)
     file_lines: Optional[list] = None  # the Markdown page's own lines, for source excerpts
 
     # -- positions -------------------------------------------------------------------------
@@ -96,6 +100,7 @@ class SourceDocument:
         """Move a FileReport's positions from module lines back to the file's own."""
         if self.origins is None:
             report.notes.extend(self.notes)
+            report.errors.extend(self.errors)
             return
         for finding in report.findings:
             self._relocate_finding(finding)
@@ -105,6 +110,8 @@ class SourceDocument:
                 error.line, error.column = origin.line, error.column + origin.column_offset
                 error.cell = origin.cell
         report.notes.extend(self.notes)
+        report.errors.extend(self.errors)
+        report.errors.sort(key=lambda e: (e.cell or 0, e.line, e.column))
         report.findings.sort(key=lambda f: (f.extra.get("cell") or 0, f.start.line, f.start.column, f.code))
 
     def _relocate_finding(self, finding: Finding) -> None:
@@ -120,39 +127,63 @@ class SourceDocument:
 
     # -- unparsable blocks -----------------------------------------------------------------
     def skip_unparsable_blocks(self, error_line: int) -> bool:
-        """Blank every Markdown block that does not parse on its own and note it. Returns
-        whether anything was blanked (the caller then parses again). Only Markdown pages skip
-        blocks: a notebook cell that does not parse is an error, as it would be when run."""
-        if self.kind != "markdown":
+        """Blank every block that does not parse on its own and report it. Returns whether
+        anything was blanked (the caller then parses again). A Markdown block is skipped with a
+        note (the page's examples are still linted); a notebook cell is skipped with an error
+        naming the cell and the place in it (run, it would fail), and the other cells are
+        still linted. Python files have no blocks: a syntax error is the file's error."""
+        if self.kind not in ("markdown", "notebook"):
             return False
         lines = self.python.splitlines(keepends=True)
-        bad = [block for block in self.blocks if _syntax_error(lines, block) is not None]
+        problems = {id(block): _syntax_error(lines, block) for block in self.blocks if not block.skipped}
+        bad = [block for block in self.blocks if problems.get(id(block)) is not None]
         if not bad:  # the two parsers disagree: blame the block the error is in
-            bad = [block for block in self.blocks if block.first <= error_line <= block.last]
+            bad = [block for block in self.blocks
+                   if not block.skipped and block.first <= error_line <= block.last]
         bad = [block for block in bad if any(lines[i].strip() for i in range(block.first - 1, block.last))]
         for block in bad:
-            reason = _syntax_error(lines, block) or "does not parse with the rest of the page"
-            self.notes.append(FileError(self.path, f"{block.label} skipped: could not parse: {reason}",
-                                        block.file_line, 1))
+            self._report_skipped(block, problems.get(id(block)), error_line)
+            block.skipped = True
             for index in range(block.first - 1, block.last):
                 lines[index] = "\n"
         self.python = "".join(lines)
         return bool(bad)
 
+    def _report_skipped(self, block: Block, problem: Optional[SyntaxError], error_line: int) -> None:
+        if self.kind == "markdown":
+            reason = _describe(problem, "block") if problem else "does not parse with the rest of the page"
+            self.notes.append(FileError(self.path, f"{block.label} skipped: could not parse: {reason}",
+                                        block.file_line, 1))
+            return
+        if problem is not None:
+            line = min(block.first + (problem.lineno or 1) - 1, block.last)
+            origin, column = self.origin(line), problem.offset or 1
+            reason = problem.msg
+        else:
+            origin, column = self.origin(error_line), 1
+            reason = "does not parse with the other cells"
+        self.errors.append(FileError(self.path, f"could not parse: {reason}; the cell was skipped, the "
+                                                "other cells were linted", origin.line, column, cell=origin.cell))
+
 
 _LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
 
 
-def _syntax_error(lines: list, block: Block) -> Optional[str]:
+def _syntax_error(lines: list, block: Block) -> Optional[SyntaxError]:
+    """Why the block does not parse on its own (line numbers within the block), or None."""
     text = "".join(lines[block.first - 1:block.last])
     try:
         with quiet_python_warnings():
             ast.parse(text)
     except SyntaxError as exc:
-        return f"{exc.msg} (block line {exc.lineno})" if exc.lineno else exc.msg
+        return exc
     except (ValueError, RecursionError, MemoryError) as exc:
-        return str(exc) or type(exc).__name__
+        return SyntaxError(str(exc) or type(exc).__name__)
     return None
+
+
+def _describe(problem: SyntaxError, what: str) -> str:
+    return f"{problem.msg} ({what} line {problem.lineno})" if problem.lineno else problem.msg
 
 
 # -- decoding ----------------------------------------------------------------------------------
@@ -227,6 +258,11 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 _MAGIC_LINE = re.compile(
     r"^(?P<indent>[ \t]*)(?:[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)?(?:[%!]|\?)")
 _HELP_LINE = re.compile(r"^(?P<indent>[ \t]*)[A-Za-z_][\w.]*\?{1,2}\s*$")
+# With automagic (IPython's default) a magic needs no ``%``: ``cd PhotoMaker/``, ``pip install x``.
+# Such a line is a magic only when it is not Python (``cd = 3`` and ``ls`` alone are Python).
+_AUTOMAGIC_LINE = re.compile(
+    r"^(?P<indent>[ \t]*)(?:cd|pwd|ls|ll|cat|cp|mv|rm|rmdir|mkdir|pip|conda|mamba|env|set_env|"
+    r"load_ext|reload_ext|autoreload|matplotlib|time|timeit|run|who|whos)\s+\S")
 
 
 def _cell_text(cell, number: int) -> str:
@@ -241,15 +277,112 @@ def _cell_text(cell, number: int) -> str:
 
 def _python_lines(text: str) -> list:
     """The cell's lines with magics and shell escapes replaced by ``pass`` (same indentation),
-    so an indented ``!pip install`` inside a block still parses and line numbers stay put."""
+    so an indented ``!pip install`` inside a block still parses and line numbers stay put. A
+    magic continued with a backslash (``!pip install a \\`` then ``  b``) is one line, as
+    IPython reads it: one statement over as many lines (``pass \\`` then a blank line)."""
     lines = text.splitlines()
     if lines and lines[0].startswith("%%"):
-        magic = lines[0][2:].split(maxsplit=1)[0] if lines[0][2:].strip() else ""
-        first = ["pass"]
+        end = _end_of_continued_line(lines, 0)
+        header = _joined(lines, 0, end)
+        magic = header[2:].split(maxsplit=1)[0] if header[2:].strip() else ""
+        first = _spanning("pass", end)
         if magic not in PYTHON_CELL_MAGICS:
-            return first + [""] * (len(lines) - 1)
-        return first + [_strip_magic(line) for line in lines[1:]]
-    return [_strip_magic(line) for line in lines]
+            return first + [""] * (len(lines) - end)
+        return first + _strip_magics(lines[end:])
+    return _strip_magics(lines)
+
+
+def _strip_magics(lines: list) -> list:
+    """Each magic or shell line that starts a statement, with its continuation lines, as
+    ``_strip_magic`` makes it; a line inside brackets or a string is Python (``% x`` continuing
+    an expression is the modulo operator, not a magic)."""
+    python = []
+    scanner = _LogicalLineScanner()
+    index = 0
+    while index < len(lines):
+        if scanner.at_statement_start:
+            end = _end_of_continued_line(lines, index)
+            converted = _strip_magic(_joined(lines, index, end))
+            if converted is not None:
+                python.extend(_spanning(converted, end - index))
+                index = end
+                continue
+        python.append(lines[index])
+        scanner.feed(lines[index])
+        index += 1
+    return python
+
+
+def _spanning(statement: str, count: int) -> list:
+    """``statement`` as ``count`` lines: continued with backslashes onto blank lines, so that it
+    keeps the magic's continuation lines (a fix that inserts after it lands after all of them)."""
+    if count == 1:
+        return [statement]
+    return [statement + " \\"] + ["\\"] * (count - 2) + [""]
+
+
+def _end_of_continued_line(lines: list, start: int) -> int:
+    """The index after the last line of the logical line starting at ``start``, for a line
+    IPython continues: one that ends with a backslash (IPython's ``find_end_of_continued_line``)."""
+    end = start + 1
+    while end < len(lines) and lines[end - 1].endswith("\\"):
+        end += 1
+    return end
+
+
+def _joined(lines: list, start: int, end: int) -> str:
+    """Lines ``start:end`` as one line, each backslash and line break a space, as IPython joins them."""
+    if end == start + 1:
+        return lines[start]
+    return " ".join([line[:-1].rstrip() for line in lines[start:end - 1]] + [lines[end - 1]])
+
+
+class _LogicalLineScanner:
+    """Follows Python lines to tell whether the next line starts a statement: it does not when a
+    bracket or a triple-quoted string is still open, or the last line ended with a backslash."""
+
+    def __init__(self) -> None:
+        self.depth = 0  # open brackets
+        self.quote: Optional[str] = None  # the delimiter of a string still open
+        self.continued = False  # the last line ended with a backslash
+
+    @property
+    def at_statement_start(self) -> bool:
+        return self.depth == 0 and self.quote is None and not self.continued
+
+    def feed(self, line: str) -> None:
+        index = 0
+        comment = False
+        while True:
+            if self.quote is None:
+                match = _CODE_MARK.search(line, index)
+                if match is None:
+                    break
+                mark, index = match.group(), match.end()
+                if mark == "#":
+                    comment = True
+                    break
+                if mark in "([{":
+                    self.depth += 1
+                elif mark in ")]}":
+                    self.depth = max(0, self.depth - 1)
+                else:
+                    self.quote = mark
+            else:
+                match = _STRING_MARK[self.quote].search(line, index)
+                if match is None:
+                    break
+                index = match.end()
+                if not match.group().startswith("\\"):  # not an escape: the closing quote
+                    self.quote = None
+        self.continued = line.endswith("\\") and not comment and (self.quote is None or len(self.quote) == 1)
+        if self.quote is not None and len(self.quote) == 1 and not self.continued:
+            self.quote = None  # an unterminated one-line string ends with its line
+
+
+_CODE_MARK = re.compile(r"""\"\"\"|'''|["'#()\[\]{}]""")
+# Inside a string: an escape (a backslash and the next character, or a final backslash), or its quote.
+_STRING_MARK = {quote: re.compile(r"\\.|\\$|" + re.escape(quote)) for quote in ('"', "'", '"""', "'''")}
 
 
 # ``%env CUBLAS_WORKSPACE_CONFIG=:4096:8`` sets an environment variable, which determinism rules
@@ -257,15 +390,30 @@ def _python_lines(text: str) -> list:
 _ENV_MAGIC = re.compile(r"^(?P<indent>[ \t]*)%(?:set_)?env\s+(?P<name>[A-Za-z_]\w*)(?:\s*=\s*|\s+)(?P<value>.*?)\s*$")
 
 
-def _strip_magic(line: str) -> str:
+def _strip_magic(line: str) -> Optional[str]:
+    """The Python that stands for a magic or shell line, or None when ``line`` is Python."""
     env = _ENV_MAGIC.match(line)
     if env is not None:
         return (f"{env.group('indent')}import os; "
                 f"os.environ[{env.group('name')!r}] = {env.group('value')!r}")
-    match = _MAGIC_LINE.match(line) or _HELP_LINE.match(line)
+    match = _MAGIC_LINE.match(line) or _HELP_LINE.match(line) or _automagic(line)
     if match is None:
-        return line
+        return None
     return f"{match.group('indent')}pass"
+
+
+def _automagic(line: str) -> Optional[re.Match]:
+    match = _AUTOMAGIC_LINE.match(line)
+    if match is None:
+        return None
+    from reprolint.engine import quiet_python_warnings
+
+    try:
+        with quiet_python_warnings():
+            ast.parse(line.strip())
+    except (SyntaxError, ValueError):
+        return match
+    return None
 
 
 def notebook_document(text: str, path: str) -> SourceDocument:

@@ -85,6 +85,109 @@ def test_diff_of_a_notebook_applies_with_patch(tmp_path):
     assert run_cli("cats.ipynb", "--unsafe-fixes", cwd=tmp_path).returncode == 0
 
 
+
+def _code_cell(source, outputs=()):
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": list(outputs),
+            "source": source.splitlines(keepends=True)}
+
+
+DREAMBOOTH = {
+    "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# DreamBooth LoRA, then generate"]},
+        _code_cell("!pip install -q diffusers==0.30.0 \\\n    transformers accelerate \\\n    safetensors\n",
+                   [{"name": "stdout", "output_type": "stream", "text": ["Successfully installed diffusers\n"]}]),
+        _code_cell("## Train\nWe fine-tune the model on five photos of the dog — about ten minutes.\n"),
+        _code_cell("%env MODEL_NAME=stabilityai/stable-diffusion-xl-base-1.0\n"
+                   "!accelerate launch train_dreambooth_lora_sdxl.py \\\n"
+                   "  --pretrained_model_name_or_path=$MODEL_NAME \\\n"
+                   "  --max_train_steps=500\n"),
+        _code_cell("import torch\nfrom diffusers import DiffusionPipeline\n\n"
+                   "pipe = DiffusionPipeline.from_pretrained(\"stabilityai/stable-diffusion-xl-base-1.0\")\n"
+                   "pipe.load_lora_weights(\"lora-dog\")\n"),
+        _code_cell("image = pipe(\"a photo of sks dog in a bucket\", num_inference_steps=25).images[0]\nimage"),
+    ],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_notebook_fix_skips_a_cell_that_does_not_parse_and_fixes_the_others(tmp_path):
+    path = tmp_path / "dreambooth.ipynb"
+    _write(path, DREAMBOOTH)
+    before = path.read_text()
+    result = run_cli("dreambooth.ipynb", "--fix", "--unsafe-fixes", "--output-format", "concise", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr  # the broken cell is still an error
+    assert "Fixed 1, 0 remaining" in result.stdout
+    # Reported once, at its place in the cell (code cell 2, line 2, the dash).
+    assert result.stdout.count("could not parse") == 1
+    assert "dreambooth.ipynb:cell 2:2:50: error: could not parse: invalid character '—'" in result.stdout
+    fixed = json.loads(path.read_text())
+    expected = copy.deepcopy(DREAMBOOTH)
+    expected["cells"][5]["source"] = [
+        "image = pipe(\"a photo of sks dog in a bucket\", num_inference_steps=25, "
+        "generator=torch.Generator(\"cpu\").manual_seed(0)).images[0]\n", "image"]
+    assert fixed == expected  # the skipped cell, the magics and their continuation lines as they were
+    assert path.read_text() == json.dumps(expected, indent=1, ensure_ascii=False) + "\n"  # the layout too
+    assert before.split("## Train")[0] == path.read_text().split("## Train")[0]
+    again = run_cli("dreambooth.ipynb", "--fix", "--unsafe-fixes", cwd=tmp_path)
+    assert again.returncode == 2 and "Fixed 0, 0 remaining" in again.stdout
+
+
+def test_notebook_fix_with_continued_magics_and_no_broken_cell_is_clean(tmp_path):
+    notebook = copy.deepcopy(DREAMBOOTH)
+    del notebook["cells"][2]
+    path = tmp_path / "dreambooth.ipynb"
+    _write(path, notebook)
+    result = run_cli("dreambooth.ipynb", "--fix", "--unsafe-fixes", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Fixed 1, 0 remaining" in result.stdout
+    cells = json.loads(path.read_text())["cells"]
+    assert cells[1]["source"] == notebook["cells"][1]["source"] and cells[2]["source"] == notebook["cells"][2]["source"]
+    assert "generator=torch.Generator(\"cpu\").manual_seed(0)" in cells[4]["source"][0]
+
+
+def test_notebook_fix_inserts_setup_after_the_install_cell_not_before_it(tmp_path):
+    # PhotoMaker's Colab demo: the first cell installs diffusers, so an import of diffusers above
+    # `!pip install diffusers` would fail in a fresh runtime.
+    notebook = {"cells": [
+        _code_cell("!pip install diffusers \\\n  accelerate\n!git clone https://github.com/TencentARC/PhotoMaker.git\n"),
+        _code_cell("cd PhotoMaker/\n"),
+        _code_cell("import torch\nfrom diffusers import DiffusionPipeline\n\n"
+                   "pipe = DiffusionPipeline.from_pretrained(\"SG161222/RealVisXL_V3.0\").to(\"cuda\")\n"
+                   "image = pipe(\"a photo of a man img\", generator=torch.Generator(\"cpu\").manual_seed(42)).images[0]\n"),
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "photomaker_demo.ipynb"
+    _write(path, notebook)
+    result = run_cli("photomaker_demo.ipynb", "--fix", "--unsafe-fixes", "--select", "RPL301", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    cells = json.loads(path.read_text())["cells"]
+    assert [cell["source"] for cell in cells[:2]] == [cell["source"] for cell in notebook["cells"][:2]]
+    assert cells[2]["source"][:5] == [
+        "import torch\n", "from diffusers import DiffusionPipeline\n",
+        "from diffusers.utils.torch_utils import enable_full_determinism\n", "\n", "enable_full_determinism()\n"]
+
+
+def test_notebook_fix_with_no_imports_before_other_code_inserts_after_the_install_cell(tmp_path):
+    # Tune-A-Video's Colab: installs, then a settings cell, and the imports only later.
+    notebook = {"cells": [
+        _code_cell("!nvidia-smi\n"),
+        _code_cell("%pip install -q diffusers[torch]==0.11.1 transformers \\\ndecord accelerate\n"),
+        _code_cell("MODEL_NAME = \"CompVis/stable-diffusion-v1-4\" #@param {type:\"string\"}\n"),
+        _code_cell("import torch\nfrom diffusers import StableDiffusionPipeline\n\n"
+                   "pipe = StableDiffusionPipeline.from_pretrained(MODEL_NAME).to(\"cuda\")\n"
+                   "image = pipe(\"a cat\", generator=torch.Generator(\"cpu\").manual_seed(1)).images[0]\n"),
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "Tune-A-Video.ipynb"
+    _write(path, notebook)
+    result = run_cli("Tune-A-Video.ipynb", "--fix", "--unsafe-fixes", "--select", "RPL301", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    cells = json.loads(path.read_text())["cells"]
+    assert cells[0]["source"] == notebook["cells"][0]["source"]
+    assert cells[1]["source"] == notebook["cells"][1]["source"] + [
+        "from diffusers.utils.torch_utils import enable_full_determinism\n", "\n", "enable_full_determinism()\n"]
+    assert cells[2:] == notebook["cells"][2:]
+
 def test_fix_from_standard_input_writes_the_fixed_source_to_stdout(tmp_path):
     source = ("import torch\nfrom diffusers import DiffusionPipeline\n\n"
               "pipe = DiffusionPipeline.from_pretrained(\"some/model\")\n"

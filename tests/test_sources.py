@@ -23,7 +23,7 @@ def notebook(*cells, language="python"):
 
 
 def lint_file(path, select="ALL"):
-    return Linter(Settings(select=(select,))).lint_file(str(path))
+    return Linter(Settings(select=tuple(select.split(",")))).lint_file(str(path))
 
 
 PIPELINE_CELL = ('from diffusers import StableDiffusionPipeline\n'
@@ -182,3 +182,85 @@ def test_env_magic_becomes_the_environment_assignment_it_performs():
         "import os; os.environ['A'] = 'b'",
         "pass",
     ]
+
+
+# -- IPython lines continued with a backslash; a cell that does not parse --------------------------
+INSTALL_CELL = ("!pip install -q diffusers==0.30.0 \\\n"
+                "    transformers accelerate \\\n"
+                "    safetensors\n")
+LOAD_CELL = ("import torch\n"
+             "from diffusers import StableDiffusionXLPipeline\n"
+             "\n"
+             "pipe = StableDiffusionXLPipeline.from_pretrained(\n"
+             "    \"stabilityai/stable-diffusion-xl-base-1.0\", torch_dtype=torch.float16\n"
+             ").to(\"cuda\")\n")
+TRAIN_CELL = ("%env MODEL_NAME=stabilityai/stable-diffusion-xl-base-1.0\n"
+              "!accelerate launch train_dreambooth_lora_sdxl.py \\\n"
+              "  --pretrained_model_name_or_path=$MODEL_NAME \\\n"
+              "  --instance_prompt=\"a photo of sks dog\" \\\n"
+              "  --max_train_steps=500\n")
+GENERATE_CELL = ("prompt = \"a photo of sks dog in a bucket\"\n"
+                 "image = pipe(prompt, num_inference_steps=30).images[0]\n"
+                 "image\n")
+MARKDOWN_AS_CODE_CELL = ("## Generate\n"
+                         "Now we generate an image with the fine-tuned LoRA weights.\n")
+
+
+def test_shell_lines_continued_with_a_backslash_are_one_line(tmp_path):
+    path = tmp_path / "dreambooth.ipynb"
+    path.write_text(notebook(INSTALL_CELL, LOAD_CELL, TRAIN_CELL, GENERATE_CELL))
+    report = lint_file(path, "RPL101")
+    assert not report.errors, report.errors
+    assert [(f.extra["cell"], f.start.line, f.start.column) for f in report.findings] == [(4, 2, 9)]
+
+
+def test_continued_magic_lines_keep_the_line_count_and_python_continuations_stay_python():
+    document = notebook_document(notebook(
+        INSTALL_CELL,
+        "%%time \\\n  -o\nfor step in range(2):\n    !accelerate launch train.py \\\n        --seed=$step\n    x = 1 + \\\n        2\n",
+        "x = (1\n     % 2)\nif (x\n    != 3):\n    print(\"\"\"\n!not a shell line\n\"\"\")\n",
+    ), "nb.ipynb")
+    assert document.python.splitlines() == [
+        "pass \\", "\\", "",  # one statement over the three lines
+        "pass \\", "", "for step in range(2):", "    pass \\", "", "    x = 1 + \\", "        2",
+        # Inside brackets or a string, `%` and `!` start no magic: the lines are Python.
+        "x = (1", "     % 2)", "if (x", "    != 3):", "    print(\"\"\"", "!not a shell line", "\"\"\")",
+    ]
+    assert [(origin.cell, origin.line) for origin in document.origins[:3]] == [(1, 1), (1, 2), (1, 3)]
+
+
+def test_continued_env_magic_is_joined_before_it_is_read():
+    document = notebook_document(notebook("%env CUBLAS_WORKSPACE_CONFIG=\\\n:4096:8\n"), "nb.ipynb")
+    assert document.python.splitlines() == ["import os; os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8' \\", ""]
+
+
+@pytest.mark.parametrize("bad_cell,location", [
+    (MARKDOWN_AS_CODE_CELL, (2, 5)),  # "Now we ..." is invalid syntax at "we"
+    ("print \"training done\"\n", (1, 1)),  # Python 2
+], ids=["markdown-as-code", "python2-print"])
+def test_a_cell_that_does_not_parse_is_one_error_and_the_other_cells_are_linted(tmp_path, bad_cell, location):
+    path = tmp_path / "dreambooth.ipynb"
+    path.write_text(notebook(INSTALL_CELL, bad_cell, LOAD_CELL, ("markdown", "Train"), TRAIN_CELL, GENERATE_CELL))
+    report = lint_file(path, "RPL101,RPL301")
+    (error,) = report.errors
+    assert (error.cell, error.line, error.column) == (2, *location)
+    assert error.message.startswith("could not parse: ") and "cell was skipped" in error.message
+    # The cells after the skipped one are linted, at their own cell and line.
+    assert [(f.code, f.extra["cell"], f.start.line, f.start.column) for f in report.findings] == [
+        ("RPL301", 3, 4, 8), ("RPL101", 5, 2, 9)]
+    result = invoke(path, "--select", "RPL101,RPL301", "--output-format", "concise")
+    assert result.exit_code == 2
+    assert result.stdout.count("could not parse") == 1
+    assert f"{path}:cell 2:{location[0]}:{location[1]}: error: could not parse: " in result.stdout
+    assert f"{path}:cell 5:2:9: RPL101 " in result.stdout
+
+
+
+def test_magics_without_percent_are_magics_only_when_not_python():
+    # PhotoMaker's demo notebook: `cd PhotoMaker/` runs the %cd magic (IPython's automagic).
+    document = notebook_document(notebook(
+        "!git clone https://github.com/TencentARC/PhotoMaker.git\n",
+        "cd PhotoMaker/\npip install -q diffusers \\\n  accelerate\n",
+        "cd = 3\nls\ntime = [1, 2]\nenv\n",
+    ), "nb.ipynb")
+    assert document.python.splitlines() == ["pass", "pass", "pass \\", "", "cd = 3", "ls", "time = [1, 2]", "env"]

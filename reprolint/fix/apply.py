@@ -252,11 +252,21 @@ def _imports_end(body) -> int:
             end = 1
         elif _is_import_line(stmt) or _is_guarded_import(stmt):
             end = index + 1
+        elif _is_pass(stmt):
+            end = index + 1
         elif _is_environment_setup(stmt):
             continue
         else:
             break
     return end
+
+
+def _is_pass(stmt: cst.CSTNode) -> bool:
+    """A notebook's shell and magic lines are ``pass`` in its module (``!pip install diffusers``):
+    they install what is imported later, so they belong to the import block, and what a fix
+    inserts after the imports comes after them."""
+    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Pass))
 
 
 def _is_environment_setup(stmt: cst.CSTNode) -> bool:

@@ -6,7 +6,8 @@ and the fixed text is split at the boundaries again. Fixes that insert a stateme
 another keep the boundary above the new statement, so it lands in the right cell. A cell whose
 Python did not change keeps its source byte for byte; in a changed cell the lines the fix did not
 touch are copied from the original cell, which brings back IPython magics (``%pip``, ``!ls``)
-that the module had as ``pass``.
+that the module had as ``pass``. A cell that does not parse on its own is left out, byte for byte
+(the lint of the fixed notebook reports it).
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ def fix_notebook(text: str, path: str, linter, unsafe: bool) -> FixOutcome:
     """
     outcome = FixOutcome(path, text, text)
     document = notebook_document(text, path)
-    if not document.blocks:
+    linter.check_parsable_blocks(document)  # a cell that does not parse is left as it is
+    blocks = [block for block in document.blocks if not block.skipped]
+    if not blocks:
         return outcome
     module_lines = document.python.splitlines(keepends=True)
-    numbers = [int(block.label.split()[-1]) for block in document.blocks]
-    original = {number: module_lines[block.first - 1:block.last] for number, block in zip(numbers, document.blocks)}
+    numbers = [int(block.label.split()[-1]) for block in blocks]
+    original = {number: module_lines[block.first - 1:block.last] for number, block in zip(numbers, blocks)}
     joined = "".join(BOUNDARY.format(number=number) + "\n" + "".join(original[number]) for number in numbers)
     fixed = fix_source(joined, path, linter.settings, unsafe=unsafe, linter=linter)
     outcome.applied, outcome.errors = fixed.applied, fixed.errors
