@@ -9,7 +9,7 @@ from typing import Optional
 
 import click
 
-from reprolint.config import ConfigError, resolve_settings
+from reprolint.config import KEYS, ConfigError, InvalidValue, resolve_settings
 from reprolint.registry import UnknownSelector, expand_selector
 from reprolint.reporters import FORMATS, ReportOptions, render
 from reprolint.settings import Settings
@@ -40,7 +40,7 @@ def config_options(command):
         click.option("--extension", "extensions", multiple=True, metavar="EXT",
                      help="Also lint files with this extension when walking folders; `md` lints the "
                           "python code blocks of Markdown files."),
-        click.option("--target-version", metavar="VERSION",
+        click.option("--target-version", metavar="VERSION", callback=validated_like_the_config("target-version"),
                      help="The torch version the code targets (e.g. 2.1), for version-dependent advice."),
         click.option("--stdin-filename", metavar="PATH",
                      help="The name of the file read from standard input (`-`), for messages, "
@@ -71,6 +71,21 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def validated_like_the_config(key: str):
+    """A click callback checking an option's value as the configuration key ``key`` is checked,
+    so ``--fix-seed -1`` fails on the command line as ``fix-seed = -1`` fails in the file."""
+
+    def callback(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return KEYS[key][1](value)
+        except InvalidValue as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
 def reads_stdin(paths, options: dict) -> bool:
     return tuple(paths) == ("-",) or (not paths and options.get("stdin_filename") is not None)
 
@@ -85,13 +100,6 @@ def settings_from(paths, options: dict, **cli) -> Settings:
             expand_selector(selector)
         except UnknownSelector as exc:
             raise click.UsageError(str(exc)) from None
-    if options.get("target_version") is not None:
-        from reprolint.config import KEYS, InvalidValue
-
-        try:
-            KEYS["target-version"][1](options["target_version"])
-        except InvalidValue as exc:
-            raise click.BadParameter(str(exc), param_hint="--target-version") from None
     extensions = tuple(f"*.{ext.lstrip('.').lstrip('*').lstrip('.')}" for ext in _split(options.get("extensions")))
     cli.update(
         exclude=_split(options.get("exclude")) or None,

@@ -240,6 +240,11 @@ class Linter:
                 break
             report = self.lint_source(document.python, document.path)
         document.relocate(report)
+        if document.kind == "markdown":
+            # --fix leaves Markdown pages as they are (their blocks are examples to read), so their
+            # findings must not be offered as fixable: no [*], no "fixable" count, no JSON fix.
+            for finding in report.findings:
+                finding.fix = None
         return report
 
     def lint_bytes(self, data: bytes, path: str) -> FileReport:
@@ -268,10 +273,7 @@ class Linter:
         are detached (``reprolint.parallel``): their fixes are summaries without node edits."""
         found = discover(list(paths), self.settings)
         run = RunReport()
-        for missing in found.missing:
-            report = FileReport(missing)
-            report.errors.append(FileError(missing, "no such file or directory"))
-            run.files.append(report)
+        run.files.extend(found.error_reports())
         if jobs > 1 or cache is not None or progress:
             from reprolint.parallel import lint_files
 

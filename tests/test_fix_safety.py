@@ -143,7 +143,7 @@ def test_safe_fixes_that_could_not_be_written_are_not_called_unsafe(tmp_path, mo
     assert result.exit_code == 2
     assert "could not write the fixed file: No space left on device" in result.output
     assert result.output.splitlines()[-1] == (
-        "Fixed 0, 1 remaining (1 fix not written), 1 error (1 file checked).")
+        "Fixed 0, 1 remaining (1 fix not applied), 1 error (1 file checked).")
 
 
 def test_unsafe_fixes_left_are_still_counted_as_such(tmp_path):

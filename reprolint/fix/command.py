@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import click
 
+from reprolint.cli_options import validated_like_the_config
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -20,7 +22,9 @@ def fix_options(command):
         click.option("--diff", is_flag=True,
                      help="Print a unified diff of what --fix would change (patch -p0 applies it); write nothing."),
         click.option("--fix-seed", type=int, default=None, metavar="N",
-                     help="Seed written into the generators fixes insert (default 0; config `fix-seed`)."),
+                     callback=validated_like_the_config("fix-seed"),
+                     help="Seed written into the generators fixes insert, 0 to 2**63 - 1 (default 0; "
+                          "config `fix-seed`)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -92,17 +96,18 @@ def run_fixes(linter, paths, unsafe: bool, diff_only: bool, quiet: bool, exit_ze
     from reprolint.engine import RunReport
     from reprolint.findings import FileError, FileReport
     from reprolint.fix.diff import unified_diff
-    from reprolint.fix.write import encode_like, write_atomically
+    from reprolint.fix import write
+    from reprolint.fix.apply import is_applicable
     from reprolint.reporters import text
 
     run = RunReport()
     fixed_count = changed_files = 0
+    roots = write.real_roots(paths)
     if stdin_filename is not None:
         entries = [(stdin_filename, sys.stdin.buffer.read())]
     else:
         found = discover(list(paths), linter.settings)
-        for missing in found.missing:
-            run.files.append(FileReport(missing, errors=[FileError(missing, "no such file or directory")]))
+        run.files.extend(found.error_reports())
         entries = [(path, None) for path in found.files]
     for path, data in entries:
         run.checked += 1
@@ -117,7 +122,7 @@ def run_fixes(linter, paths, unsafe: bool, diff_only: bool, quiet: bool, exit_ze
         run.files.append(result.report)
         if stdin_filename is not None and not diff_only:
             sys.stdout.flush()
-            sys.stdout.buffer.write(encode_like(result.fixed, data) if result.changed else data)
+            sys.stdout.buffer.write(write.encode_like(result.fixed, data) if result.changed else data)
             sys.stdout.buffer.flush()
         if not result.changed:
             continue
@@ -127,19 +132,28 @@ def run_fixes(linter, paths, unsafe: bool, diff_only: bool, quiet: bool, exit_ze
             click.echo(unified_diff(result.original, result.fixed, path), nl=False)
         elif stdin_filename is None:
             try:
-                write_atomically(path, result.fixed)
-            except OSError as exc:
-                result.report.errors.append(FileError(path, f"could not write the fixed file: {exc.strerror or exc}"))
+                write.check_may_write(path, roots)
+                write.write_atomically(path, result.fixed)
+            except (OSError, write.NotWritten) as exc:
+                if isinstance(exc, write.NotWritten):
+                    (result.report.errors if exc.is_error else result.report.notes).append(FileError(path, exc.message))
+                else:
+                    result.report.errors.append(FileError(path, f"could not write the fixed file: {exc.strerror or exc}"))
                 result.report.findings = linter.lint_bytes(data, path).findings
                 fixed_count -= result.applied
     run.files.sort(key=lambda r: r.path)
     if run.checked == 0 and not run.errors and not linter.settings.force_exclude:
         click.echo(f"warning: no Python files found under {', '.join(paths)}", err=True)
     remaining = run.findings
-    hidden = 0 if unsafe else sum(1 for f in remaining if f.fix is not None)
+    # A fix that applies but is still there was not applied (the file was not written, or fixing
+    # it failed): that is not a fix --unsafe-fixes would bring.
+    not_applied = sum(1 for f in remaining if is_applicable(f, unsafe))
+    hidden = sum(1 for f in remaining if f.fix is not None and not is_applicable(f, unsafe))
     line = f"{'Would fix' if diff_only else 'Fixed'} {fixed_count}, {len(remaining)} remaining"
-    if hidden:
-        line += f" ({hidden} fixable with --unsafe-fixes)"
+    counts = ([f"{not_applied} {'fix' if not_applied == 1 else 'fixes'} not applied"] if not_applied else []) + (
+        [f"{hidden} fixable with --unsafe-fixes"] if hidden else [])
+    if counts:
+        line += f" ({', '.join(counts)})"
     if run.errors:
         line += f", {_plural(len(run.errors), 'error')}"
     line += f" ({_plural(run.checked, 'file')} checked)."
