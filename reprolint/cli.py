@@ -1,11 +1,13 @@
 """The ``reprolint`` command line.
 
-``reprolint [PATHS]...`` lints (it is short for ``reprolint check``); ``reprolint rule CODE``
-explains a rule.
+``reprolint [PATHS]...`` lints (it is short for ``reprolint check [PATHS]...``); ``reprolint rule
+CODE`` explains a rule. A first path named like a subcommand (``clean``, ``rule``) is the
+subcommand: ``reprolint check clean`` lints a folder of that name.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -34,6 +36,11 @@ class DefaultCommandGroup(click.Group):
     def parse_args(self, ctx, args):
         if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = [self.default_command, *args]
+        elif args[0] in self.commands and args[0] != self.default_command and os.path.lexists(args[0]):
+            # `reprolint clean` next to a folder named `clean`: the subcommand wins, as documented;
+            # say so, since the user may have meant the folder.
+            click.echo(f"note: `{args[0]}` is a reprolint subcommand and also a path here; to lint the "
+                       f"path, run `reprolint check {args[0]}`", err=True)
         return super().parse_args(ctx, args)
 
     def format_help(self, ctx, formatter):

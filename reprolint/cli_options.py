@@ -15,6 +15,9 @@ from reprolint.reporters import FORMATS, ReportOptions, render
 from reprolint.settings import Settings
 
 EXIT_ERROR = 2
+# --statistics is a table: text for the human formats, a JSON list for json. SARIF, GitHub
+# annotations and JUnit describe findings one by one; a count has no place in them.
+STATISTICS_FORMATS = (None, "full", "concise", "json")
 
 
 def _split(values) -> tuple:
@@ -59,7 +62,9 @@ def output_options(command):
                           "(2.1.0); github (Actions annotations); junit (XML)."),
         click.option("-o", "--output-file", type=click.Path(dir_okay=False), metavar="PATH",
                      help="Write the report to this file instead of standard output."),
-        click.option("--statistics", is_flag=True, help="Print a count of findings per rule instead of the findings."),
+        click.option("--statistics", is_flag=True,
+                     help="Print a count of findings per rule instead of the findings (text; a JSON "
+                          "list with --output-format json; not with sarif, github or junit)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -95,6 +100,9 @@ def settings_from(paths, options: dict, **cli) -> Settings:
     selector, a bad configuration key or value, or a missing --config file exits with 2."""
     if "-" in paths and len(paths) > 1:
         raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+    if options.get("statistics") and options.get("output_format") not in STATISTICS_FORMATS:
+        raise click.UsageError("--statistics prints a table (text, or JSON with --output-format json); it "
+                               f"cannot be combined with --output-format {options['output_format']}")
     for selector in cli.get("select", ()) + cli.get("ignore", ()) + cli.get("extend_select", ()):
         try:
             expand_selector(selector)

@@ -206,7 +206,7 @@ class Linter:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {exc.msg}",
                                            exc.lineno or 1, exc.offset or 1))
         except RecursionError:
-            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: nesting too deep (RecursionError)"))
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: nesting too deep"))
         except (MemoryError, ValueError) as exc:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
         return None

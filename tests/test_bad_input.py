@@ -301,7 +301,8 @@ BAD_INPUT_DOC = (__import__("pathlib").Path(__file__).parent.parent / "docs" / "
 @pytest.mark.parametrize("data,message", [
     (b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "could not parse: too many nested parentheses"),
     (b"import torch\nx = " + b"-" * 5000 + b"1\n", "could not parse: nesting too deep"),
-    (b"import torch\nx = " + b"torch.ones(1) + " * 5000 + b"1\n", "could not analyse: nesting too deep"),
+    (b"import torch\nx = " + b"torch.ones(1) + " * 5000 + b"1\n", "could not parse: nesting too deep"),
+    (b"import torch\ng = torch.Generator()\nx = " + b"g + " * 1500 + b"g\n", "could not analyse: nesting too deep"),
     ("# naïve\nimport torch\n".encode("latin-1"), "not valid UTF-8 and no PEP 263 coding declaration"),
     (b"import torch\x00\n", "file contains NUL bytes (binary file?)"),
 ])

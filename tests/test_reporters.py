@@ -257,9 +257,11 @@ def test_sarif_gives_a_notebook_parse_error_the_line_of_the_ipynb_file(tmp_path)
     text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
     (tmp_path / "nb.ipynb").write_text(text)
     log = json.loads(invoke("nb.ipynb", "--no-cache", "--output-format", "sarif", cwd=tmp_path).stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
     (notification,) = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     region = notification["locations"][0]["physicalLocation"]["region"]
     assert text.splitlines()[region["startLine"] - 1].strip() == '"z = (\\n"'
+    assert notification["properties"] == {"cell": 2, "cellLine": 2, "cellColumn": 5}
 
 
 # -- --statistics with the formats it cannot be ---------------------------------------------------
