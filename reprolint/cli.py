@@ -90,6 +90,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
       reprolint rule RPL101               explain a rule
       reprolint . --fix                   apply the safe fixes ([*] in the output)
       reprolint . --diff --unsafe-fixes   show every fix as a diff, write nothing
+      reprolint check clean               lint a path named like a subcommand
 
     \b
     Settings come from [tool.reprolint] in the nearest pyproject.toml (or a reprolint.toml);
