@@ -1,11 +1,13 @@
 """The ``reprolint`` command line.
 
-``reprolint [PATHS]...`` lints (it is short for ``reprolint check``); ``reprolint rule CODE``
-explains a rule.
+``reprolint [PATHS]...`` lints (it is short for ``reprolint check [PATHS]...``); ``reprolint rule
+CODE`` explains a rule. A first path named like a subcommand (``clean``, ``rule``) is the
+subcommand: ``reprolint check clean`` lints a folder of that name.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -32,6 +34,11 @@ class DefaultCommandGroup(click.Group):
     def parse_args(self, ctx, args):
         if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = [self.default_command, *args]
+        elif args[0] in self.commands and args[0] != self.default_command and os.path.lexists(args[0]):
+            # `reprolint clean` next to a folder named `clean`: the subcommand wins, as documented;
+            # say so, since the user may have meant the folder.
+            click.echo(f"note: `{args[0]}` is a reprolint subcommand and also a path here; to lint the "
+                       f"path, run `reprolint check {args[0]}`", err=True)
         return super().parse_args(ctx, args)
 
     def format_help(self, ctx, formatter):
@@ -81,6 +88,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
       reprolint rule RPL101               explain a rule
       reprolint . --fix                   apply the safe fixes ([*] in the output)
       reprolint . --diff --unsafe-fixes   show every fix as a diff, write nothing
+      reprolint check clean               lint a path named like a subcommand
 
     \b
     Settings come from [tool.reprolint] in the nearest pyproject.toml (or a reprolint.toml);
@@ -109,7 +117,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         raise click.UsageError("--verify runs files as they are: it cannot be combined with --fix, "
                                "--diff or standard input")
     # --fix and --diff are the same run with another per-file step (fix, then write or diff).
-    fixer = Fixer(linter, unsafe_fixes, diff, to_stdout=stdin) if fix or diff else None
+    fixer = Fixer(linter, unsafe_fixes, diff, to_stdout=stdin, paths=paths or (".",)) if fix or diff else None
     if stdin:
         run = cli_options.lint_stdin(linter, settings, ecosystem, per_file=fixer,
                                      on_excluded=fixer.pass_through if fixer and not diff else None)

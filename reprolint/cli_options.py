@@ -17,6 +17,9 @@ from reprolint.reporters import FORMATS, ReportOptions, render, statistics
 from reprolint.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# --statistics is a table: text for the human formats, a JSON list for json. SARIF, GitHub
+# annotations and JUnit describe findings one by one; a count has no place in them.
+STATISTICS_FORMATS = (None, "full", "concise", "json")
 
 
 def split_values(values) -> tuple:
@@ -43,7 +46,7 @@ def config_options(command):
         click.option("--extension", "extensions", multiple=True, metavar="EXT",
                      help="Also lint files with this extension when walking folders; `md` lints the "
                           "python code blocks of Markdown files."),
-        click.option("--target-version", metavar="VERSION",
+        click.option("--target-version", metavar="VERSION", callback=validated_like_the_config("target-version"),
                      help="The torch version the code targets (e.g. 2.1), for version-dependent advice."),
         click.option("--stdin-filename", metavar="PATH",
                      help="The name of the file read from standard input (`-`), for messages, "
@@ -62,7 +65,9 @@ def output_options(command):
                           "(2.1.0); github (Actions annotations); junit (XML)."),
         click.option("-o", "--output-file", type=click.Path(dir_okay=False), metavar="PATH",
                      help="Write the report to this file instead of standard output."),
-        click.option("--statistics", is_flag=True, help="Print a count of findings per rule instead of the findings."),
+        click.option("--statistics", is_flag=True,
+                     help="Print a count of findings per rule instead of the findings (text; a JSON "
+                          "list with --output-format json; not with sarif, github or junit)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -74,6 +79,21 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def validated_like_the_config(key: str):
+    """A click callback checking an option's value as the configuration key ``key`` is checked,
+    so ``--fix-seed -1`` fails on the command line as ``fix-seed = -1`` fails in the file."""
+
+    def callback(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return KEYS[key][1](value)
+        except InvalidValue as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
 def reads_stdin(paths, options: dict) -> bool:
     return tuple(paths) == ("-",) or (not paths and options.get("stdin_filename") is not None)
 
@@ -83,16 +103,14 @@ def settings_from(paths, options: dict, **cli) -> Settings:
     selector, a bad configuration key or value, or a missing --config file exits with 2."""
     if "-" in paths and len(paths) > 1:
         raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+    if options.get("statistics") and options.get("output_format") not in STATISTICS_FORMATS:
+        raise click.UsageError("--statistics prints a table (text, or JSON with --output-format json); it "
+                               f"cannot be combined with --output-format {options['output_format']}")
     for selector in cli.get("select", ()) + cli.get("ignore", ()) + cli.get("extend_select", ()):
         try:
             expand_selector(selector)
         except UnknownSelector as exc:
             raise click.UsageError(str(exc)) from None
-    if options.get("target_version") is not None:
-        try:
-            KEYS["target-version"][1](options["target_version"])
-        except InvalidValue as exc:
-            raise click.BadParameter(str(exc), param_hint="--target-version") from None
     extensions = tuple(f"*.{ext.lstrip('.').lstrip('*').lstrip('.')}" for ext in split_values(options.get("extensions")))
     cli.update(
         exclude=split_values(options.get("exclude")) or None,

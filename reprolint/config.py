@@ -30,7 +30,9 @@ else:  # pragma: no cover - exercised only on Python < 3.11
     import tomli as tomllib
 
 CONFIG_FILE_NAMES = ("reprolint.toml", "pyproject.toml")
-MAX_SEED = 2**64 - 1  # torch.manual_seed accepts seeds up to 2**64 - 1
+# torch.manual_seed accepts seeds up to 2**64 - 1, and a fix inside a loop seeds iteration i with
+# ``fix-seed + i``: half that range leaves room for every iteration.
+MAX_SEED = 2**63 - 1
 _DOTTED_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 _TORCH_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 
@@ -91,7 +93,7 @@ def _per_file_ignores(value) -> tuple:
 
 def _seed(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-        raise InvalidValue(f"expected an integer seed from 0 to 2**64 - 1, got {_show(value)}")
+        raise InvalidValue(f"expected an integer seed from 0 to 2**63 - 1, got {_show(value)}")
     return value
 
 
@@ -131,11 +133,28 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 
 
 # -- finding and reading the file --------------------------------------------------------------
-def _has_table(path: str) -> bool:
+def _read_toml(path: str) -> dict:
+    """The parsed file, or a ConfigError naming it and why it cannot be read."""
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+            data = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"{path}: could not read the configuration file: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")  # TOML is UTF-8 by definition
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start}); "
+                          "TOML files must be UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _has_table(path: str) -> bool:
+    try:
+        data = _read_toml(path)
+    except ConfigError:
         return True  # let load_config report the problem instead of skipping the file
     return isinstance(data.get("tool"), dict) and "reprolint" in data["tool"]
 
@@ -158,13 +177,7 @@ def find_config(start: str) -> Optional[str]:
 
 def load_config(path: str) -> dict:
     """The validated options of one file, as Settings field -> value."""
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: could not read the configuration file: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = _read_toml(path)
     tool = data.get("tool")
     has_table = isinstance(tool, dict) and "reprolint" in tool
     if has_table:

@@ -32,6 +32,15 @@ class Discovery:
     files: list = field(default_factory=list)
     missing: list = field(default_factory=list)  # paths given that do not exist
     excluded: list = field(default_factory=list)  # explicit paths dropped by force_exclude
+    # (path, reason): a folder that could not be listed, a path given that could not be looked at.
+    unreadable: list = field(default_factory=list)
+
+    def error_reports(self) -> list:
+        """One FileReport per path the run could not get at: each is an error (exit 2)."""
+        from reprolint.findings import FileError, FileReport
+
+        problems = [(path, "no such file or directory") for path in self.missing] + self.unreadable
+        return [FileReport(path, errors=[FileError(path, reason)]) for path, reason in problems]
 
 
 def _is_virtualenv(path: str) -> bool:
@@ -201,22 +210,39 @@ class FileSelector:
         return bool(self.include.match_file(self._folder_context(folder, None)[0] + name))
 
 
+def _kind_of_path(given: str) -> str:
+    """``"dir"``, ``"file"`` (a dangling or looping symlink too: reading it says why),
+    ``"missing"``, or why the path cannot be looked at (a folder above it is unreadable)."""
+    try:
+        return "dir" if stat.S_ISDIR(os.stat(given).st_mode) else "file"
+    except (FileNotFoundError, NotADirectoryError):
+        return "file" if os.path.lexists(given) else "missing"
+    except OSError as exc:
+        if isinstance(exc, PermissionError) or not os.path.lexists(given):
+            return f"could not read: {exc.strerror or exc}"
+        return "file"
+
+
 def discover(paths, settings: Optional[Settings] = None, suffixes=None) -> Discovery:
     selector = FileSelector(settings)
     result = Discovery()
     seen = set()
     for given in paths:
-        if os.path.isfile(given) or (os.path.lexists(given) and not os.path.isdir(given)):
+        kind = _kind_of_path(given)
+        if kind not in ("dir", "file", "missing"):
+            result.unreadable.append((given, kind))
+            continue
+        if kind == "file":
             if selector.settings.force_exclude and selector.force_excluded(given):
                 result.excluded.append(given)
                 continue
             candidates = [given]
-        elif os.path.isdir(given):
+        elif kind == "dir":
             if selector.settings.force_exclude and selector.force_excluded(given):
                 result.excluded.append(given)
                 continue
             base = given if selector.excluded(given, True) else None
-            candidates = _walk(given, selector, suffixes, base)
+            candidates = _walk(given, selector, suffixes, base, result.unreadable)
         else:
             result.missing.append(given)
             continue
@@ -237,11 +263,17 @@ def _special_file(path: str) -> bool:
         return False
 
 
-def _walk(root: str, selector: FileSelector, suffixes=None, base: Optional[str] = None) -> list:
+def _walk(root: str, selector: FileSelector, suffixes=None, base: Optional[str] = None,
+          unreadable: Optional[list] = None) -> list:
     found = []
     visited = set()
     base = os.path.abspath(base) if base else None
-    for folder, dirs, files in os.walk(root, followlinks=True):
+
+    def folder_error(exc: OSError) -> None:  # a folder that cannot be listed is an error, not skipped
+        if unreadable is not None:
+            unreadable.append((display_path(exc.filename or root), f"could not read folder: {exc.strerror or exc}"))
+
+    for folder, dirs, files in os.walk(root, followlinks=True, onerror=folder_error):
         real = os.path.realpath(folder)
         if real in visited:  # a symlink loop
             dirs[:] = []

@@ -191,7 +191,7 @@ class Linter:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {exc.msg}",
                                            exc.lineno or 1, exc.offset or 1))
         except RecursionError:
-            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: nesting too deep (RecursionError)"))
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: nesting too deep"))
         except (MemoryError, ValueError) as exc:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
         return None
@@ -220,6 +220,11 @@ class Linter:
     def _lint_document(self, document: SourceDocument) -> FileReport:
         report = self.check_parsable_blocks(document, self.lint_source)
         document.relocate(report)
+        if document.kind == "markdown":
+            # --fix leaves Markdown pages as they are (their blocks are examples to read), so their
+            # findings must not be offered as fixable: no [*], no "fixable" count, no JSON fix.
+            for finding in report.findings:
+                finding.fix = None
         return report
 
     def check_parsable_blocks(self, document: SourceDocument, check=None) -> FileReport:

@@ -77,6 +77,7 @@ class FileError:
     line: int = 1
     column: int = 1
     cell: Optional[int] = None  # the notebook code cell ``line`` is in
+    file_position: Optional[tuple] = None  # (line, column) in a notebook's JSON text, for SARIF
     detail: Optional[str] = None  # an internal error's traceback, shown with --verbose
 
     @property

@@ -165,8 +165,7 @@ def run_paths(linter, paths: Iterable[str], jobs: int = 1, cache: Optional[Cache
         linter.project = linter.index_project(found.files, paths, cache)
     if cache is not None:
         cache.key_by_project(linter.project.digest)
-    run = RunReport(files=[FileReport(path, errors=[FileError(path, "no such file or directory")])
-                           for path in found.missing])
+    run = RunReport(files=found.error_reports())
     if per_file is None and (jobs > 1 or cache is not None or progress):
         run.files.extend(lint_files(found.files, linter, jobs, cache, progress))
     else:

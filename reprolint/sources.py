@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from reprolint.findings import FileError, Finding, Position
+from reprolint.notebook_positions import NotebookLocator
 
 
 class SourceError(Exception):
@@ -74,6 +75,7 @@ class SourceDocument:
     notes: list = field(default_factory=list)  # FileError-shaped notes, never failures
     errors: list = field(default_factory=list)  # FileError, at the file's own positions (a skipped cell)
     file_lines: Optional[list] = None  # the Markdown page's own lines, for source excerpts
+    locator: Optional[NotebookLocator] = None  # a notebook's cell positions in its JSON text
 
     # -- positions -------------------------------------------------------------------------
     def origin(self, line: int) -> Optional[LineOrigin]:
@@ -109,16 +111,26 @@ class SourceDocument:
             if origin is not None:
                 error.line, error.column = origin.line, error.column + origin.column_offset
                 error.cell = origin.cell
+                if self.locator is not None and origin.cell is not None:
+                    error.file_position = self.locator.position(origin.cell, error.line, error.column)
         report.notes.extend(self.notes)
+        for error in self.errors:  # a skipped cell's error is already at its cell's own line
+            if self.locator is not None and error.cell is not None:
+                error.file_position = self.locator.position(error.cell, error.line, error.column)
         report.errors.extend(self.errors)
         report.errors.sort(key=lambda e: (e.cell or 0, e.line, e.column))
         report.findings.sort(key=lambda f: (f.extra.get("cell") or 0, f.start.line, f.start.column, f.code))
 
     def _relocate_finding(self, finding: Finding) -> None:
         finding.start, cell = self._position(finding.start)
-        finding.end, _ = self._position(finding.end)
+        finding.end, end_cell = self._position(finding.end)
         if cell is not None:
             finding.extra["cell"] = cell
+            if self.locator is not None:  # where the cell's text is in the .ipynb file (SARIF)
+                start = self.locator.position(cell, finding.start.line, finding.start.column)
+                end = self.locator.position(end_cell or cell, finding.end.line, finding.end.column)
+                if start is not None and end is not None:
+                    finding.extra["file_region"] = [*start, *end]
         if self.file_lines is not None and 1 <= finding.start.line <= len(self.file_lines):
             finding.extra["source_line"] = self.file_lines[finding.start.line - 1]
         # Messages name other lines ("consumed by the call at line 12") in module numbering.
@@ -431,7 +443,7 @@ def notebook_document(text: str, path: str) -> SourceDocument:
         raise SourceError("not a valid notebook: no `cells` list at the top level (nbformat 4 expected)")
     metadata = notebook.get("metadata") if isinstance(notebook.get("metadata"), dict) else {}
     language = _notebook_language(metadata)
-    document = SourceDocument(path, "", kind="notebook", origins=[])
+    document = SourceDocument(path, "", kind="notebook", origins=[], locator=NotebookLocator(text))
     if language not in (None, "python"):
         document.notes.append(FileError(path, f"not a Python notebook (language: {language}); skipped"))
         return document

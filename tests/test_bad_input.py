@@ -223,6 +223,95 @@ def test_bad_pyproject_names_the_file_and_reason_and_exits_2(tmp_path, text, rea
     assert "Traceback" not in result.output
 
 
+
+@pytest.mark.parametrize("name", ["pyproject.toml", "reprolint.toml"])
+@pytest.mark.parametrize("how", ["found", "--config"])
+def test_a_configuration_file_that_is_not_utf8_is_a_config_error(tmp_path, name, how):
+    # TOML is UTF-8 by definition; a latin-1 comment used to crash every run below the file.
+    table = "[tool.reprolint]\n" if name == "pyproject.toml" else ""
+    (tmp_path / name).write_bytes(f"{table}# caf\xe9\nselect = [\"ALL\"]\n".encode("latin-1"))
+    (tmp_path / "ok.py").write_bytes(GOOD_WITH_FINDING)
+    args = ["--config", name] if how == "--config" else []
+    result = invoke("ok.py", *args, cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    where = tmp_path / name if how == "found" else name
+    assert f"reprolint: error: {where}: not valid UTF-8 (invalid continuation byte at byte " in result.stderr
+
+
+def _refuse_to_list(monkeypatch, folder_name):
+    """The OS refusing to list ``folder_name`` (chmod 000 does not stop root, who runs the tests)."""
+    real_scandir, real_stat = os.scandir, os.stat
+
+    def refusing_scandir(path="."):
+        if os.path.basename(os.fspath(path).rstrip(os.sep)) == folder_name:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    def refusing_stat(path, *args, **kwargs):
+        parts = os.fspath(path).split(os.sep)
+        if folder_name in parts[:-1]:  # something inside the folder: its entries cannot be reached
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", refusing_scandir)
+    monkeypatch.setattr(os, "stat", refusing_stat)
+
+
+def test_an_unreadable_subfolder_is_an_error_not_skipped(tmp_path, monkeypatch):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "inside.py").write_bytes(GOOD_WITH_FINDING)
+    (tmp_path / "ok.py").write_bytes(GOOD_WITH_FINDING)
+    _refuse_to_list(monkeypatch, "locked")
+    run = Linter().lint_paths([str(tmp_path)])
+    assert {os.path.basename(e.path): e.message for e in run.errors} == {
+        "locked": "could not read folder: Permission denied"}
+    assert [os.path.basename(f.path) for f in run.findings] == ["ok.py"]
+    for extra in ([], ["--fix"], ["--jobs", "2"]):
+        result = invoke(".", "--no-cache", "--output-format", "concise", *extra, cwd=tmp_path)
+        assert result.exit_code == 2, (extra, result.output)
+        assert "locked:1:1: error: could not read folder: Permission denied" in result.output
+
+
+def test_a_file_named_inside_an_unreadable_folder_is_not_called_missing(tmp_path, monkeypatch):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "inside.py").write_bytes(GOOD_WITH_FINDING)
+    _refuse_to_list(monkeypatch, "locked")
+    run = Linter().lint_paths([str(tmp_path / "locked" / "inside.py")])
+    assert [e.message for e in run.errors] == ["could not read: Permission denied"]
+
+
+@pytest.mark.skipif(_root(), reason="root lists folders whatever their mode; the tests above simulate it")
+def test_a_real_unreadable_subfolder(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "inside.py").write_bytes(GOOD_WITH_FINDING)
+    locked.chmod(0)
+    try:
+        run = Linter().lint_paths([str(tmp_path)])
+        assert [e.message for e in run.errors] == ["could not read folder: Permission denied"]
+    finally:
+        locked.chmod(0o755)
+
+
+# -- the messages docs/bad-input.md lists are the messages reprolint prints -----------------------
+BAD_INPUT_DOC = (__import__("pathlib").Path(__file__).parent.parent / "docs" / "bad-input.md").read_text()
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "could not parse: too many nested parentheses"),
+    (b"import torch\nx = " + b"-" * 5000 + b"1\n", "could not parse: nesting too deep"),
+    (b"import torch\nx = " + b"torch.ones(1) + " * 5000 + b"1\n", "could not parse: nesting too deep"),
+    (b"import torch\ng = torch.Generator()\nx = " + b"g + " * 1500 + b"g\n", "could not analyse: nesting too deep"),
+    ("# naïve\nimport torch\n".encode("latin-1"), "not valid UTF-8 and no PEP 263 coding declaration"),
+    (b"import torch\x00\n", "file contains NUL bytes (binary file?)"),
+])
+def test_bad_input_doc_gives_the_exact_message(data, message):
+    report = Linter().lint_bytes(data, "case.py")
+    assert [e.message for e in report.errors] == [message]
+    assert f"`{message}`" in BAD_INPUT_DOC
+
+
 # -- bugs in reprolint itself -------------------------------------------------------------------
 class _Boom(Exception):
     pass

@@ -203,3 +203,25 @@ def test_import_reprolint_and_linting_never_import_torch():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", ["clean", "rule"])
+def test_a_folder_named_like_a_subcommand_is_pointed_to_check(tmp_path, name):
+    from tests.conftest import invoke
+
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "gen.py").write_text(BAD)
+    result = invoke(name, cwd=tmp_path)
+    assert result.exit_code == 0  # the subcommand ran: its name wins, as documented
+    assert (f"note: `{name}` is a reprolint subcommand and also a path here; to lint the path, "
+            f"run `reprolint check {name}`") in result.stderr
+    linted = invoke("check", name, "--no-cache", cwd=tmp_path)
+    assert linted.exit_code == 1 and "RPL102" in linted.stdout
+    assert "subcommand" not in invoke("check", name, "--no-cache", cwd=tmp_path).stderr
+
+
+def test_a_subcommand_name_that_is_not_a_path_gives_no_note(tmp_path):
+    from tests.conftest import invoke
+
+    result = invoke("rule", "RPL101", cwd=tmp_path)
+    assert result.exit_code == 0 and result.stderr == ""

@@ -102,6 +102,9 @@ target-version = "2.1"
     ("fix-seed", '"0"', "expected an integer seed"),
     ("fix-seed", "-1", "expected an integer seed"),
     ("fix-seed", "true", "expected an integer seed"),
+    # A fix inside a loop seeds iteration i with fix-seed + i: at most 2**63 - 1 keeps that in
+    # torch's range (manual_seed rejects 2**64 and above).
+    ("fix-seed", str(2**63), "expected an integer seed from 0 to 2**63 - 1"),
     ("target-version", "2.1", "expected a torch version"),
     ("target-version", '"py311"', "expected a torch version"),
     ("respect-gitignore", '"yes"', "expected true or false"),

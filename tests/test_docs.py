@@ -44,3 +44,24 @@ def test_codes_and_names_match_the_catalogue():
         if rule.code.startswith("RPL9"):
             continue
         assert table[rule.code] == rule.name
+
+
+def test_readme_does_not_call_the_rpl105_fix_stream_preserving():
+    readme = (ROOT / "README.md").read_text()
+    line = next(line for line in readme.splitlines() if "random streams stay identical" in line)
+    assert "RPL105" not in line
+    assert "RPL105" in readme.split("random streams stay identical", 1)[1].split("\n\n", 1)[0]
+
+
+def test_readme_pre_commit_rev_names_a_ref_that_exists_or_says_which_to_pin():
+    import re
+    import subprocess
+
+    readme = (ROOT / "README.md").read_text()
+    snippet = readme.split("# .pre-commit-config.yaml", 1)[1].split("```", 1)[0]
+    rev = re.search(r"rev:\s*(\S+)", snippet).group(1)
+    tags = subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    if re.fullmatch(r"v?\d+(\.\d+)*", rev):
+        assert rev in tags, f"the pre-commit snippet pins {rev}, which is not a tag of this repository"
+    else:  # a placeholder: the text must say what to put there
+        assert "commit SHA" in readme.split("# .pre-commit-config.yaml", 1)[1].split("## ", 1)[0]

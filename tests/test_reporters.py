@@ -219,3 +219,62 @@ def test_machine_formats_print_a_well_formed_report_when_nothing_is_linted(tmp_p
     assert result.exit_code == 0
     parse(result.stdout)
     assert "no Python files found" in result.stderr
+
+
+# -- notebooks in SARIF: positions in the .ipynb file itself --------------------------------------
+def _file_text_at(text: str, region: dict, end: bool = False) -> str:
+    line, column = (region["endLine"], region["endColumn"]) if end else (region["startLine"], region["startColumn"])
+    return text.splitlines()[line - 1][column - 1:]
+
+
+@pytest.mark.parametrize("layout", ["indented", "one line", "string sources"])
+def test_sarif_gives_notebook_findings_the_line_and_column_of_the_ipynb_file(tmp_path, layout):
+    cells = json.loads(NOTEBOOK)["cells"]
+    cells.insert(0, {"cell_type": "markdown", "metadata": {}, "source": ["# A \"title\" \\ with escapes\n"]})
+    # An escaped quote and a non-ASCII character before the call: columns count raw JSON characters.
+    cells[2]["source"][1] = 'label = "caf\u00e9 \\"x\\""; ' + cells[2]["source"][1]
+    if layout == "string sources":
+        for cell in cells:
+            cell["source"] = "".join(cell["source"])
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    text = json.dumps(notebook, indent=None if layout == "one line" else 1)
+    (tmp_path / "nb.ipynb").write_text(text)
+    log = json.loads(invoke("nb.ipynb", "--no-cache", "--output-format", "sarif", cwd=tmp_path).stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    (result,) = log["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert _file_text_at(text, region).startswith('pipe(\\"a photo of a cat\\")')
+    assert _file_text_at(text, region, end=True).startswith(".images[0]")
+    assert result["properties"]["cell"] == 2
+    assert result["properties"]["cellLine"] == 2
+    assert result["locations"][0]["logicalLocations"] == [{"name": "cell 2", "kind": "notebookCell"}]
+
+
+def test_sarif_gives_a_notebook_parse_error_the_line_of_the_ipynb_file(tmp_path):
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": ["x = 1\n"]},
+             {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": ["y = 2\n", "z = (\n"]}]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+    (tmp_path / "nb.ipynb").write_text(text)
+    log = json.loads(invoke("nb.ipynb", "--no-cache", "--output-format", "sarif", cwd=tmp_path).stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    (notification,) = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    region = notification["locations"][0]["physicalLocation"]["region"]
+    assert text.splitlines()[region["startLine"] - 1].strip() == '"z = (\\n"'
+    assert notification["properties"] == {"cell": 2, "cellLine": 2, "cellColumn": 5}
+
+
+# -- --statistics with the formats it cannot be ---------------------------------------------------
+@pytest.mark.parametrize("output_format", ["sarif", "github", "junit"])
+def test_statistics_with_a_format_it_cannot_be_is_a_usage_error(project, output_format):
+    result = invoke(".", "--statistics", "--output-format", output_format, cwd=project)
+    assert result.exit_code == 2
+    assert (f"--statistics prints a table (text, or JSON with --output-format json); it cannot be "
+            f"combined with --output-format {output_format}") in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("output_format", ["full", "concise"])
+def test_statistics_with_the_text_formats_is_the_text_table(project, output_format):
+    text = invoke(".", "--statistics", "--output-format", output_format, cwd=project).stdout
+    assert text.splitlines()[0].split() == ["2", "RPL101", "pipeline-call-without-generator"]

@@ -35,6 +35,9 @@ class FixOutcome:
     applied: list = field(default_factory=list)  # Finding, as reported before its fix
     remaining: list = field(default_factory=list)  # Finding, in the fixed source
     errors: list = field(default_factory=list)  # FileError
+    # The part of ``errors`` that linting (not fixing) found: a caller that lints the result
+    # again (notebooks) reports those itself, at the file's own positions.
+    lint_errors: list = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -56,6 +59,7 @@ def fix_source(source: str, path: str, settings: Optional[Settings] = None, unsa
         outcome.remaining = report.findings
         if report.errors:
             outcome.errors.extend(report.errors)
+            outcome.lint_errors.extend(report.errors)
             break
         chosen = _choose(module, [f for f in report.findings if is_applicable(f, unsafe)])
         if not chosen:

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 
 import click
 
+from reprolint.cli_options import validated_like_the_config
 from reprolint.engine import internal_error
 from reprolint.findings import FileError, FileReport
 from reprolint.fix.apply import fix_source
 from reprolint.fix.diff import unified_diff
 from reprolint.fix.notebook import fix_notebook
-from reprolint.fix.write import encode_like, write_atomically
+from reprolint.fix import write
+from reprolint.fix.write import encode_like
 from reprolint.sources import SourceError, decode_source, kind_of
 
 
@@ -28,7 +30,9 @@ def fix_options(command):
         click.option("--diff", is_flag=True,
                      help="Print a unified diff of what --fix would change (patch -p0 applies it); write nothing."),
         click.option("--fix-seed", type=int, default=None, metavar="N",
-                     help="Seed written into the generators fixes insert (default 0; config `fix-seed`)."),
+                     callback=validated_like_the_config("fix-seed"),
+                     help="Seed written into the generators fixes insert, 0 to 2**63 - 1 (default 0; "
+                          "config `fix-seed`)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -84,8 +88,9 @@ class Fixer:
     fixed source, so the report goes to standard error (``reports_to_stderr``).
     """
 
-    def __init__(self, linter, unsafe: bool, diff_only: bool, to_stdout: bool = False) -> None:
+    def __init__(self, linter, unsafe: bool, diff_only: bool, to_stdout: bool = False, paths=()) -> None:
         self.linter = linter
+        self.roots = write.real_roots(paths)  # --fix writes only under the paths the user named
         self.unsafe = unsafe
         self.diff_only = diff_only
         self.to_stdout = to_stdout
@@ -108,9 +113,13 @@ class Fixer:
             click.echo(unified_diff(result.original, result.fixed, path), nl=False)
         elif not self.to_stdout:
             try:
-                write_atomically(path, result.fixed)
-            except OSError as exc:
-                result.report.errors.append(FileError(path, f"could not write the fixed file: {exc.strerror or exc}"))
+                write.check_may_write(path, self.roots)
+                write.write_atomically(path, result.fixed)
+            except (OSError, write.NotWritten) as exc:
+                if isinstance(exc, write.NotWritten):
+                    (result.report.errors if exc.is_error else result.report.notes).append(FileError(path, exc.message))
+                else:
+                    result.report.errors.append(FileError(path, f"could not write the fixed file: {exc.strerror or exc}"))
                 result.report.findings = self.linter.lint_bytes(data, path).findings
                 self.fixed -= result.applied
         return result.report

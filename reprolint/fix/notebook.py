@@ -41,7 +41,10 @@ def fix_notebook(text: str, path: str, linter, unsafe: bool) -> FixOutcome:
     original = {number: module_lines[block.first - 1:block.last] for number, block in zip(numbers, blocks)}
     joined = "".join(BOUNDARY.format(number=number) + "\n" + "".join(original[number]) for number in numbers)
     fixed = fix_source(joined, path, linter.settings, unsafe=unsafe, linter=linter)
-    outcome.applied, outcome.errors = fixed.applied, fixed.errors
+    # What linting found (a cell that does not parse) is found again, at the cell's own position,
+    # when the caller lints the fixed notebook; only what fixing found is reported from here.
+    outcome.applied = fixed.applied
+    outcome.errors = [error for error in fixed.errors if error not in fixed.lint_errors]
     if not fixed.changed:
         return outcome
     cells = _split_cells(fixed.source)

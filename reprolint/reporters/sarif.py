@@ -2,7 +2,9 @@
 
 One ``reportingDescriptor`` per rule (every rule, so ``ruleIndex`` is stable), one ``result`` per
 finding, and file errors as ``toolExecutionNotifications`` of the invocation. URIs are relative to
-``%SRCROOT%`` (the working folder) when the file lies inside it.
+``%SRCROOT%`` (the working folder) when the file lies inside it. A region is always a position in
+the file as text: for a notebook, the line and column of its JSON, with the cell, and the line
+and column within it, as properties.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from reprolint import __version__
 from reprolint.docs import DOCS_URL, fix_label
+from reprolint.findings import Position
 from reprolint.rules import ALL_RULES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -43,9 +46,19 @@ def _region(start, end) -> dict:
             "endLine": max(end.line, start.line), "endColumn": max(end.column, 1)}
 
 
+def _file_region(finding) -> dict:
+    """The region in the file as text: for a notebook, in its JSON (the cell's own line and
+    column go to ``properties``), else the finding's position."""
+    region = finding.extra.get("file_region")
+    if region is None:
+        return _region(finding.start, finding.end)
+    start_line, start_column, end_line, end_column = region
+    return _region(Position(start_line, start_column), Position(end_line, end_column))
+
+
 def _result(finding, rule_index: dict) -> dict:
     location = {"physicalLocation": {"artifactLocation": _uri(finding.path),
-                                     "region": _region(finding.start, finding.end)}}
+                                     "region": _file_region(finding)}}
     result = {
         "ruleId": finding.code,
         "level": "warning",
@@ -59,7 +72,7 @@ def _result(finding, rule_index: dict) -> dict:
     if cell is not None:
         # A notebook's lines are counted within the cell: name the cell as a logical location.
         location["logicalLocations"] = [{"name": f"cell {cell}", "kind": "notebookCell"}]
-        properties["cell"] = cell
+        properties.update(cell=cell, cellLine=finding.start.line, cellColumn=finding.start.column)
     if finding.fix is not None:
         properties["fix"] = {"applicability": getattr(finding.fix.applicability, "value", finding.fix.applicability),
                              "message": finding.fix.message}
@@ -71,13 +84,16 @@ def _result(finding, rule_index: dict) -> dict:
 
 
 def _notification(error) -> dict:
-    return {
+    line, column = error.file_position or (error.line, error.column)
+    notification = {
         "level": "error",
         "message": {"text": error.message},
         "locations": [{"physicalLocation": {"artifactLocation": _uri(error.path),
-                                            "region": {"startLine": max(error.line, 1),
-                                                       "startColumn": max(error.column, 1)}}}],
+                                            "region": {"startLine": max(line, 1), "startColumn": max(column, 1)}}}],
     }
+    if error.cell is not None:
+        notification["properties"] = {"cell": error.cell, "cellLine": error.line, "cellColumn": error.column}
+    return notification
 
 
 def render(run, options=None) -> str:

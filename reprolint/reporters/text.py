@@ -94,11 +94,23 @@ def summary(run) -> str:
 def fix_summary(run, fixed: int, diff_only: bool = False, unsafe_fixes: bool = False) -> str:
     """``--fix``'s summary line, in place of ``summary``: what was fixed (``--diff``: would be)
     and what is left, e.g. ``Fixed 2, 1 remaining (1 fixable with --unsafe-fixes) (1 file checked).``"""
+    from reprolint.findings import Applicability
+
     remaining = run.findings
-    hidden = 0 if unsafe_fixes else sum(1 for f in remaining if f.fix is not None)
+
+    def applicable(finding) -> bool:
+        return finding.fix is not None and (
+            unsafe_fixes or Applicability(finding.fix.applicability) is Applicability.SAFE)
+
+    # A fix that applies but is still there was not applied (the file was not written, or fixing
+    # it failed): that is not a fix --unsafe-fixes would bring.
+    not_applied = sum(1 for f in remaining if applicable(f))
+    hidden = sum(1 for f in remaining if f.fix is not None and not applicable(f))
     line = f"{'Would fix' if diff_only else 'Fixed'} {fixed}, {len(remaining)} remaining"
-    if hidden:
-        line += f" ({hidden} fixable with --unsafe-fixes)"
+    counts = ([f"{not_applied} {'fix' if not_applied == 1 else 'fixes'} not applied"] if not_applied else []) + (
+        [f"{hidden} fixable with --unsafe-fixes"] if hidden else [])
+    if counts:
+        line += f" ({', '.join(counts)})"
     if run.errors:
         line += f", {_plural(len(run.errors), 'error')}"
     return line + f" ({_plural(run.checked, 'file')} checked)."
