@@ -22,6 +22,7 @@ import time
 from typing import Optional
 
 from reprolint.cache import Cache
+from reprolint.dependencies import is_dependency_file
 from reprolint.findings import Applicability, FileError, FileReport, Finding, Fix, Position
 
 PROGRESS_DELAY_S = 1.0  # a run shorter than this shows no progress bar
@@ -97,7 +98,7 @@ def _lint_one(job) -> tuple:
     report = linter.lint_bytes(data, path)  # which turns any failure into this file's error
     detached = detach(report)
     write_error = None
-    if cache is not None:
+    if cache is not None and not is_dependency_file(path):
         # Keyed by the bytes this process read, so a file edited mid-run is never mis-filed.
         cache.put(cache.key(path, data), detached)
         write_error, cache.write_failed = cache.write_failed, None
@@ -152,7 +153,9 @@ def lint_files(files: list, settings, rules: Optional[list] = None, jobs: int = 
     try:
         for index, path in enumerate(files):
             entry = None
-            if cache is not None:
+            # A dependency file's findings depend on the project around it, not only on its
+            # content: it is never answered from the cache.
+            if cache is not None and not is_dependency_file(path):
                 try:
                     with open(path, "rb") as handle:
                         entry = cache.get(cache.key(path, handle.read()))

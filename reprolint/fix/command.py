@@ -54,6 +54,8 @@ def fix_content(linter, path: str, data: bytes, unsafe: bool) -> FileFix:
     from reprolint.fix.notebook import fix_notebook
     from reprolint.sources import SourceError, decode_source, kind_of
 
+    if linter.reads_as_dependency_file(path):  # requirements files are only linted
+        return FileFix(linter.lint_bytes(data, path))
     kind = kind_of(path)
     try:
         if kind == "python":
@@ -100,7 +102,7 @@ def run_fixes(linter, paths, unsafe: bool, diff_only: bool, quiet: bool, exit_ze
     if stdin_filename is not None:
         entries = [(stdin_filename, sys.stdin.buffer.read())]
     else:
-        found = discover(list(paths), linter.settings)
+        found = discover(list(paths), linter.discovery_settings())
         for missing in found.missing:
             run.files.append(FileReport(missing, errors=[FileError(missing, "no such file or directory")]))
         entries = [(path, None) for path in found.files]

@@ -34,6 +34,11 @@ class Rule:
     # (``reprolint.prefilter.ModuleFacts``), False only when no finding is possible; the second
     # stage of the prefilter. Keep it an over-approximation of what ``check`` can report.
     could_report: ClassVar[Optional[Callable]] = None
+    # The kinds of file the rule reads: "python" (modules, notebooks, Markdown blocks, through
+    # ``check``) and/or "dependencies" (requirements files, pyproject.toml, environment.yml,
+    # through ``check_dependencies``; see ``reprolint.dependencies``). Dependency files are
+    # discovered and read only in runs that enable such a rule.
+    file_kinds: ClassVar[tuple] = ("python",)
     VALID: ClassVar[list] = []
     INVALID: ClassVar[list] = []
 
@@ -42,6 +47,11 @@ class Rule:
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         raise NotImplementedError
+
+    def check_dependencies(self, document) -> Iterator[Finding]:
+        """Findings in one ``reprolint.dependencies.DependencyFile``, for rules whose
+        ``file_kinds`` include "dependencies"."""
+        return iter(())
 
     @classmethod
     def documentation(cls) -> str:
@@ -62,9 +72,17 @@ class Rule:
 
 
 class Example:
-    """A VALID or INVALID code sample; ``expect`` lists the (line, column) of each finding."""
+    """A VALID or INVALID code sample; ``expect`` lists the (line, column) of each finding.
 
-    def __init__(self, code: str, expect: Optional[list] = None, note: str = "") -> None:
+    ``path``: the file name the sample is linted as (a dependency file's, for rules reading
+    those); ``files``: other files of the sample's project (relative path -> text), written
+    beside it when the rule looks at the project around the file.
+    """
+
+    def __init__(self, code: str, expect: Optional[list] = None, note: str = "", path: str = "example.py",
+                 files: Optional[dict] = None) -> None:
         self.code = inspect.cleandoc(code) + "\n"
         self.expect = expect
         self.note = note
+        self.path = path
+        self.files = {name: inspect.cleandoc(text) + "\n" for name, text in (files or {}).items()}

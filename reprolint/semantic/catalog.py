@@ -37,6 +37,9 @@ TORCH_RANDOM_FUNCTIONS = frozenset(
     "diffusers.utils.randn_tensor",
 })
 
+# Tensor methods that fill a tensor in place with random numbers and accept ``generator=``.
+TENSOR_RANDOM_METHODS = frozenset({"normal_", "uniform_"})
+
 PIPELINE_CONSTRUCTORS = frozenset({"from_pretrained", "from_single_file", "from_pipe"})
 # Methods of a pipeline that return the pipeline itself.
 PIPELINE_SELF_RETURNING = frozenset({"to", "cuda", "cpu", "half", "float", "bfloat16", "to_empty"})
