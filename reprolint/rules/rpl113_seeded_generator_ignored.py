@@ -219,7 +219,8 @@ class SeededGeneratorIgnored(Rule):
                     if not _in_none_branch(parents, node, name):
                         return HeldGenerator(name, False, f"parameter `{name}`")
             if isinstance(definition, cst.FunctionDef):
-                for name, (statement, on_cpu) in _seeded_names(model, definition).items():
+                seeded = model.memo(f"rpl113-locals-{id(definition)}", lambda _: _seeded_names(model, definition))
+                for name, (statement, on_cpu) in seeded.items():
                     if model.line(statement) < draw_line and not _in_none_branch(parents, node, name):
                         return HeldGenerator(name, on_cpu, f"`{name}`")
                 owner = parents.get(parents.get(definition))
@@ -311,7 +312,8 @@ class SeededGeneratorIgnored(Rule):
 def _in_none_branch(parents: dict, node: cst.CSTNode, name: str) -> bool:
     """Whether ``node`` runs only where ``name`` is None: the body of ``if name is None:`` /
     ``if not name:``, or the other branch of ``if name is not None:`` / ``if name:`` (also as
-    ``a if test else b``)."""
+    ``a if test else b``). A test of another name ending in ``generator``/``generators`` counts
+    too: such names are derived from it (``generators = None if generator is None else [...]``)."""
     child = node
     while child in parents:
         parent = parents[child]
@@ -325,16 +327,21 @@ def _in_none_branch(parents: dict, node: cst.CSTNode, name: str) -> bool:
     return False
 
 
+def _tests_generator(expr, name: str) -> bool:
+    written = dotted_name(expr)
+    return written is not None and (written == name or written.rsplit(".", 1)[-1].endswith(("generator", "generators")))
+
+
 def _none_test(test, name: str) -> Optional[bool]:
     """True when ``test`` holds exactly when ``name`` is None, False when exactly when it is
     not, None when it tests something else."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         inner = _none_test(test.expression, name)
         return None if inner is None else not inner
-    if dotted_name(test) == name:
+    if _tests_generator(test, name):
         return False
     if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-            and dotted_name(test.left) == name and isinstance(test.comparisons[0].comparator, cst.Name)
+            and _tests_generator(test.left, name) and isinstance(test.comparisons[0].comparator, cst.Name)
             and test.comparisons[0].comparator.value == "None"):
         operator = test.comparisons[0].operator
         if isinstance(operator, cst.Is):

@@ -108,6 +108,19 @@ RPL113_CLEAN = {
         def noise(shape, generator=None):
             return torch.randn(shape) if generator is None else torch.randn(shape, generator=generator)
     """,
+    # diffusers' autoencoder_rfd4_proteina.py: a list derived from the parameter is tested instead.
+    "derived-generators-none": """
+        import torch
+        from diffusers.utils.torch_utils import randn_tensor
+
+        def forward(x, generator=None):
+            generators = None if generator is None else [generator]
+            return (
+                torch.randn_like(x)
+                if generators is None
+                else randn_tensor(x.shape, generator=generators, device=x.device, dtype=x.dtype)
+            )
+    """,
     "not-generator": """
         import torch
 
