@@ -92,8 +92,12 @@ class TrainerWithoutSeed(Rule):
 
     @staticmethod
     def _seeded_before(model, trainer) -> bool:
-        """A seeding call reached before the trainer: earlier at module level or in the trainer's
-        own scope; one in another function may run first, so it counts too."""
+        """A seeding call reached before the trainer: on every path (the flow analysis'
+        fact, callers included), or at least earlier at module level or in the trainer's own
+        scope (an optional ``if args.seed: seed_everything(args.seed)`` is the user's choice);
+        one in another function may run first, so it counts too."""
+        if trainer.global_seeded:
+            return True
         if not model.may_seed_globally():
             return False
         order = model.call_order(trainer.node)
