@@ -6,7 +6,7 @@ import libcst as cst
 
 from reprolint.findings import Applicability, Fix
 from reprolint.fix.apply import _is_docstring as is_docstring
-from reprolint.fix.edits import imports_of
+from reprolint.fix.edits import imports_of, parents_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.definitions import bound_in, free_names, parameters
@@ -189,23 +189,32 @@ def _definitions(module: cst.Module):
 
 
 def _may_pass_none(model, func: cst.FunctionDef, param: cst.Param) -> bool:
-    """Whether a call in this module to a function of this name passes ``param`` explicitly a
-    value that may be None (anything not known to be a generator), or passes ``*args``/``**kw``
-    that may carry it."""
+    """Whether a call in this module that may reach ``func`` passes ``param`` explicitly a value
+    that may be None (anything not known to be a generator), or passes ``*args``/``**kw`` that may
+    carry it. Calls reach it by its name; an ``__init__`` by its class's name; a ``__call__`` (or
+    any other dunder) by calling an instance, so every call counts for it."""
     name = param.name.value
     positional = [p.name.value for p in list(func.params.posonly_params) + list(func.params.params)]
     index = positional.index(name) if name in positional else None
-    function_name = func.name.value
+    bound_method = bool(positional) and positional[0] in ("self", "cls")
+    callee_names = {func.name.value}
+    if func.name.value == "__init__":
+        parents = parents_of(model)
+        owner = parents.get(parents.get(func))
+        callee_names = {owner.name.value} if isinstance(owner, cst.ClassDef) else set()
+    any_callee = func.name.value.startswith("__") and func.name.value != "__init__"
     for call in model.calls:
         written = dotted_name(call.node.func) or ""
-        if written.rsplit(".", 1)[-1] != function_name:
+        if not any_callee and written.rsplit(".", 1)[-1] not in callee_names:
             continue
         if call.star_args or call.star_kwargs:
+            if any_callee:
+                continue  # any call of anything: only an explicit keyword is evidence here
             return True
         argument = call.keyword(name)
-        if argument is None and index is not None:
-            # A method called as ``obj.m(...)`` does not pass ``self``.
-            shift = 1 if positional and positional[0] in ("self", "cls") and "." in written else 0
+        if argument is None and index is not None and not any_callee:
+            # A method called as ``obj.m(...)`` or a class called to construct does not pass ``self``.
+            shift = 1 if bound_method and ("." in written or func.name.value == "__init__") else 0
             argument = call.positional(index - shift)
         if argument is not None and not isinstance(argument.value, Generator):
             return True

@@ -269,6 +269,22 @@ def test_rpl114_fix_is_unsafe_when_a_call_in_the_module_may_pass_none():
     assert "if generator is None:" in _fix(code, "RPL114", unsafe=True).source
 
 
+@pytest.mark.parametrize("call", ["Sampler((2,), None)", "Sampler((2,), generator=None)", "s(generator=g)"])
+def test_rpl114_fix_is_unsafe_when_a_constructor_or_instance_call_may_pass_none(call):
+    code = ("import torch\nclass Sampler:\n"
+            "    def __init__(self, shape, generator=torch.Generator().manual_seed(0)):\n"
+            "        self.generator = generator\n"
+            "    def __call__(self, generator=torch.Generator().manual_seed(1)):\n"
+            "        return generator\n"
+            f"s = Sampler((2,))\nout = {call}\n")
+    fixes = {f.start.line: f.fix.applicability.value for f in lint(code, "RPL114")}
+    expected = {"Sampler((2,), None)": {3: "unsafe", 5: "safe"},
+                # an instance call cannot be told from any other call: every `generator=None` counts
+                "Sampler((2,), generator=None)": {3: "unsafe", 5: "unsafe"},
+                "s(generator=g)": {3: "safe", 5: "unsafe"}}
+    assert fixes == expected[call]
+
+
 def test_rpl114_fix_stays_safe_when_calls_pass_generators():
     code = ("import torch\ndef draw(n, generator=torch.Generator().manual_seed(0)):\n"
             "    return torch.randn(n, generator=generator)\n"
