@@ -80,8 +80,11 @@ class GeneratorDefaultArgument(Rule):
     call time gives the same generator as evaluating it at definition time. A default that
     reads other names (`manual_seed(SEED)`) is not rewritten, nor a lambda's. One call shape
     does change: passing `None` explicitly (forwarding an optional `generator=generator`) used
-    to give no generator and now gives the seeded one; where a call in the module passes the
-    parameter a value that may be `None`, the fix is offered as unsafe instead.
+    to give no generator and now gives the seeded one; where a call in the module may do so
+    (a call by the function's name, by the class's name for an `__init__`, any call for a
+    `__call__`, passing the parameter a value not known to be a generator), the fix is offered
+    as unsafe instead. Calls from other modules cannot be seen: review a public function's
+    callers.
 
     ## Evidence
     - Python docs, "Default parameter values are evaluated from left to right when the function
