@@ -88,10 +88,10 @@ def _seeded_names(model, func: cst.FunctionDef) -> dict:
 
 def _class_generators(model, cls: cst.ClassDef) -> dict:
     """``self.<attr>`` a class's methods assign a seeded generator or a generator parameter to:
-    attr -> on_cpu."""
+    attr -> (on_cpu, the method assigning it, the assignment)."""
     held: dict = {}
     for method in cls.body.body:
-        if not isinstance(method, cst.FunctionDef):
+        if not isinstance(method, cst.FunctionDef) or _is_static_or_class_method(method):
             continue
         params = parameters(method)
         if not params:
@@ -111,11 +111,15 @@ def _class_generators(model, cls: cst.ClassDef) -> dict:
                     value = node.value
                     creation = _seeded_creation(model, value)
                     if creation is not None:
-                        held.setdefault(target.attr.value, _on_cpu(creation))
+                        held.setdefault(target.attr.value, (_on_cpu(creation), method, node))
                     elif isinstance(value, cst.Name) and value.value in generator_params:
-                        held.setdefault(target.attr.value, False)
+                        held.setdefault(target.attr.value, (False, method, node))
             stack.extend(node.children)
     return held
+
+
+def _is_static_or_class_method(func: cst.FunctionDef) -> bool:
+    return any(dotted_name(d.decorator) in ("staticmethod", "classmethod") for d in func.decorators)
 
 
 class SeededGeneratorIgnored(Rule):
@@ -225,11 +229,14 @@ class SeededGeneratorIgnored(Rule):
                         return HeldGenerator(name, on_cpu, f"`{name}`")
                 owner = parents.get(parents.get(definition))
                 params = parameters(definition)
-                if isinstance(owner, cst.ClassDef) and params:
+                if isinstance(owner, cst.ClassDef) and params and not _is_static_or_class_method(definition):
                     self_name = params[0].name.value
-                    for attr, on_cpu in sorted(model.memo(f"rpl113-class-{id(owner)}",
-                                                          lambda _: _class_generators(model, owner)).items()):
+                    held = model.memo(f"rpl113-class-{id(owner)}", lambda _: _class_generators(model, owner))
+                    for attr, (on_cpu, method, assignment) in sorted(held.items(), key=lambda item: item[0]):
                         expression = f"{self_name}.{attr}"
+                        # In the method that sets it, only a draw after the assignment can use it.
+                        if method is definition and model.line(assignment) >= draw_line:
+                            continue
                         if not _in_none_branch(parents, node, expression):
                             return HeldGenerator(expression, on_cpu, f"`{expression}`")
         return None

@@ -72,6 +72,14 @@ RPL113_FLAG = {
                 return torch.randn(shape)
             return noise() + torch.randn(shape, generator=generator)
     """, [5]),
+    "draw-in-init-after-the-attribute": ("""
+        import torch
+
+        class Model:
+            def __init__(self, seed):
+                self.generator = torch.Generator().manual_seed(seed)
+                self.weight = torch.randn(4, 4)
+    """, [6]),
     "randn-tensor-positional-none": ("""
         from diffusers.utils.torch_utils import randn_tensor
 
@@ -152,6 +160,25 @@ RPL113_CLEAN = {
         class Other:
             def draw(self):
                 return torch.randn(3)
+    """,
+    "draw-in-init-before-the-attribute": """
+        import torch
+
+        class Model:
+            def __init__(self, seed):
+                self.weight = torch.randn(4, 4)
+                self.generator = torch.Generator().manual_seed(seed)
+    """,
+    "static-method": """
+        import torch
+
+        class Holder:
+            def __init__(self):
+                self.generator = torch.Generator().manual_seed(0)
+
+            @staticmethod
+            def noise(shape):
+                return torch.randn(shape)
     """,
     "unseeded-local-generator": """
         import torch
