@@ -161,7 +161,7 @@ class Analyzer:
         self.path = path
         self.imports = ImportTable.from_module(module)
         # What the other modules of the project (and this one's own summary) tell.
-        self.project = project if project is not None else ProjectIndex.for_module(source, path)
+        self.project = (project if project is not None else ProjectIndex.for_module(source, path)).view_from(path)
         self.module_name = self.project.module_name(path)
         # Interprocedural facts, refined over rounds.
         self.param_bindings: dict = {}  # FunctionDef -> {param: Value}
