@@ -43,7 +43,9 @@ def index_markdown() -> str:
     families = [
         "",
         "Families: `RPL1xx` generators and sampling calls, `RPL2xx` seed handling, `RPL3xx`",
-        "determinism setup, `RPL9xx` reprolint's own comments (`RPL900` unused `noqa`).",
+        "determinism setup, `RPL4xx` the environment (dependency files: `requirements*.txt`,",
+        "`pyproject.toml`, `environment.yml`), `RPL9xx` reprolint's own comments (`RPL900` unused",
+        "`noqa`).",
     ]
     return "\n".join(lines + families) + "\n"
 

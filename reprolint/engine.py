@@ -6,11 +6,13 @@ from __future__ import annotations
 import ast
 import traceback
 import warnings
+from dataclasses import replace
 from typing import Iterable, Optional
 
 import libcst as cst
 
 from reprolint import parallel, prefilter
+from reprolint.dependencies import DEPENDENCY_FILE_PATTERNS, is_dependency_file, read_dependency_file
 from reprolint.discovery import PerFileIgnores
 from reprolint.findings import FileError, FileReport, Finding, Position, RunReport
 from reprolint.noqa import NoqaIndex, unused_directives
@@ -19,7 +21,7 @@ from reprolint.semantic.analyzer import analyse
 from reprolint.semantic.project import ProjectIndex, build as build_project_index
 from reprolint.rules import RULES_BY_CODE
 from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
-from reprolint.settings import Settings
+from reprolint.settings import DEFAULT_INCLUDE, Settings
 from reprolint.sources import SourceDocument, SourceError, document_from_bytes, quiet_python_warnings, read_document
 
 PARSE_ERROR = "could not parse"
@@ -74,6 +76,47 @@ class Linter:
         # The project's module summaries (``reprolint.semantic.project``), set by ``lint_paths``
         # before any file is analysed; a file outside it knows only itself.
         self.project: Optional[ProjectIndex] = None
+        # Rules that read requirements files, pyproject.toml and environment.yml (RPL401). Only
+        # with one enabled are those files discovered and read as dependency files.
+        self.dependency_rules = [rule for rule in self.rules if "dependencies" in rule.file_kinds]
+
+    def reads_as_dependency_file(self, path: str) -> bool:
+        return bool(self.dependency_rules) and is_dependency_file(path)
+
+    def discovery_settings(self) -> Settings:
+        """The settings discovery walks folders with: dependency files are included too when a
+        rule reads them."""
+        if not self.dependency_rules:
+            return self.settings
+        include = tuple(self.settings.include or DEFAULT_INCLUDE)
+        return replace(self.settings, include=include + tuple(p for p in DEPENDENCY_FILE_PATTERNS if p not in include))
+
+    def lint_dependency_file(self, data: bytes, path: str) -> FileReport:
+        """The findings of the dependency-file rules in one requirements file, pyproject.toml or
+        environment.yml (text, never parsed as Python)."""
+        report = FileReport(path)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            report.errors.append(FileError(path, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"))
+            return report
+        try:
+            document = read_dependency_file(path, text)
+            noqa = NoqaIndex.from_source(text)
+            ignored_here = self.per_file_ignores.codes_for(path)
+            lines = text.splitlines()
+            for rule in self.dependency_rules:
+                if rule.code in ignored_here:
+                    continue
+                for finding in rule.check_dependencies(document):
+                    if not noqa.suppresses(finding.start.line, finding.code, finding.name):
+                        if 1 <= finding.start.line <= len(lines):
+                            finding.extra.setdefault("source_line", lines[finding.start.line - 1])
+                        report.findings.append(finding)
+        except Exception as exc:  # a bug in reprolint must not end the run
+            report.errors.append(internal_error(path, "the dependency-file rules", exc))
+        report.findings.sort(key=lambda f: f.sort_key)
+        return report
 
     def could_match(self, source: str, tree=None) -> bool:
         """The prefilter (``reprolint.prefilter``): a file no enabled rule could report on is
@@ -247,9 +290,19 @@ class Linter:
 
     def lint_bytes(self, data: bytes, path: str) -> FileReport:
         """Lint content that is not read from ``path`` (standard input with --stdin-filename)."""
+        if self.reads_as_dependency_file(path):
+            return self.lint_dependency_file(data, path)
         return self._lint_loaded(path, lambda: document_from_bytes(data, path))
 
     def lint_file(self, path: str) -> FileReport:
+        if self.reads_as_dependency_file(path):
+            try:
+                data = read_bytes(path)
+            except SourceError as exc:
+                report = FileReport(path)
+                report.errors.append(FileError(path, str(exc)))
+                return report
+            return self.lint_dependency_file(data, path)
         return self._lint_loaded(path, lambda: read_document(path))
 
     def _lint_loaded(self, path: str, load) -> FileReport:

@@ -27,6 +27,7 @@ import time
 from typing import Callable, Iterable, Optional
 
 from reprolint.cache import Cache, default_cache_dir
+from reprolint.dependencies import is_dependency_file
 from reprolint.discovery import discover
 from reprolint.findings import Applicability, FileError, FileReport, Finding, Fix, Position, RunReport
 from reprolint.sources import SourceError, read_bytes
@@ -100,7 +101,7 @@ def _lint_one(job) -> tuple:
     report = linter.lint_bytes(data, path)  # which turns any failure into this file's error
     detached = detach(report)
     write_error = None
-    if cache is not None:
+    if cache is not None and not is_dependency_file(path):
         # Keyed by the bytes this process read, so a file edited mid-run is never mis-filed.
         cache.put(cache.key(path, data), detached)
         write_error, cache.write_failed = cache.write_failed, None
@@ -160,7 +161,7 @@ def run_paths(linter, paths: Iterable[str], jobs: int = 1, cache: Optional[Cache
     prints, as it goes). Plain linting with ``jobs`` > 1, a ``cache`` or a progress bar goes
     through ``lint_files``.
     """
-    found = discover(list(paths), linter.settings)
+    found = discover(list(paths), linter.discovery_settings())
     if linter.project is None:
         linter.project = linter.index_project(found.files, paths, cache)
     if cache is not None:
@@ -192,7 +193,9 @@ def lint_files(files: list, linter, jobs: int = 1, cache: Optional[Cache] = None
     try:
         for index, path in enumerate(files):
             entry = None
-            if cache is not None:
+            # A dependency file's findings depend on the project around it, not only on its
+            # content: it is never answered from the cache.
+            if cache is not None and not is_dependency_file(path):
                 try:
                     with open(path, "rb") as handle:
                         entry = cache.get(cache.key(path, handle.read()))

@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from reprolint.dependencies import is_dependency_file
 from reprolint.engine import Linter
 from reprolint.rules import ALL_RULES
 from reprolint.settings import Settings
@@ -20,6 +21,9 @@ from reprolint.settings import Settings
 CORPUS = pathlib.Path(__file__).resolve().parent / "corpus"
 EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)$")
 FILES = sorted(CORPUS.glob("*.py"))
+# Small projects under corpus/projects/: their requirements files, pyproject.toml and
+# environment.yml carry the same inline markers (RPL401 reads them when selected).
+DEPENDENCY_FILES = sorted(p for p in (CORPUS / "projects").rglob("*") if p.is_file() and is_dependency_file(str(p)))
 
 
 def expected_findings(source: str) -> list:
@@ -52,9 +56,25 @@ def test_corpus_file_has_exactly_the_expected_findings(path):
     )
 
 
+def _assert_exactly_expected(report, source: str) -> None:
+    assert not report.errors, report.errors
+    actual = sorted((f.start.line, f.code) for f in report.findings)
+    expected = expected_findings(source)
+    assert actual == expected, "\n".join(f"{f.start.line}:{f.start.column} {f.code} {f.message}"
+                                          for f in report.findings)
+
+
+@pytest.mark.parametrize("path", DEPENDENCY_FILES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_corpus_dependency_file_has_exactly_the_expected_findings(path):
+    report = Linter(Settings(select=("ALL",))).lint_file(str(path))
+    _assert_exactly_expected(report, path.read_text(encoding="utf-8"))
+
+
 def test_corpus_is_large_enough_and_covers_every_rule():
     assert len(FILES) >= 30
-    flagged = {code for path in FILES for _, code in expected_findings(path.read_text(encoding="utf-8"))}
+    assert len(DEPENDENCY_FILES) >= 5
+    flagged = {code for path in FILES + DEPENDENCY_FILES
+               for _, code in expected_findings(path.read_text(encoding="utf-8"))}
     # RPL9xx are reprolint's own checks (unused noqa), not reproducibility rules.
     assert flagged == {rule.code for rule in ALL_RULES if not rule.code.startswith("RPL9")}
 

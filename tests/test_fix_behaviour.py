@@ -124,3 +124,48 @@ def test_unsafe_latents_fix_makes_hand_drawn_latents_reproducible(stand_in_diffu
     runs = [_run(outcome.source, seed) for seed in (1, 2)]
     assert _same(*runs)
     assert not torch.equal(runs[0]["images"][0], runs[0]["images"][1])  # seed 0 + i per iteration
+
+
+def _namespace(source: str, global_seed: int = 0) -> dict:
+    torch.manual_seed(global_seed)
+    namespace: dict = {}
+    exec(compile(source, "module.py", "exec"), namespace)
+    return namespace
+
+
+GENERATOR_DEFAULT = '''
+import torch
+
+
+def add_noise(x, generator=torch.Generator("cpu").manual_seed(7)):
+    """Seeded noise."""
+    return x + torch.randn(x.shape, generator=generator)
+
+
+class Sampler:
+    def __init__(self, *, generator=torch.Generator().manual_seed(3)):
+        self.generator = generator
+
+    def draw(self):
+        return torch.rand(4, generator=self.generator)
+'''
+
+
+def test_safe_generator_default_fix_gives_every_call_what_the_first_call_got():
+    outcome = fix_source(GENERATOR_DEFAULT, "module.py", Settings(select=("RPL114",)), unsafe=False)
+    assert [f.code for f in outcome.applied] == ["RPL114", "RPL114"]
+    x = torch.zeros(5)
+    # Before: the first call of a fresh module is the seeded draw; later calls continue the stream.
+    before = _namespace(GENERATOR_DEFAULT)
+    first, second = before["add_noise"](x), before["add_noise"](x)
+    assert not torch.equal(first, second)
+    first_instance = before["Sampler"]().draw()
+    assert not torch.equal(first_instance, before["Sampler"]().draw())  # instances share it
+    # After: every call is that first call, whatever the global state and whatever ran before.
+    after = _namespace(outcome.source, global_seed=99)
+    assert all(torch.equal(after["add_noise"](x), first) for _ in range(3))
+    assert all(torch.equal(after["Sampler"]().draw(), first_instance) for _ in range(3))
+    # A call that passes its own generator is unchanged.
+    mine = lambda: torch.Generator().manual_seed(11)  # noqa: E731
+    assert torch.equal(after["add_noise"](x, generator=mine()), before["add_noise"](x, generator=mine()))
+    assert after["add_noise"].__doc__ == before["add_noise"].__doc__

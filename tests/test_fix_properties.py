@@ -23,6 +23,19 @@ LINTER = Linter(SETTINGS)
 INSERTABLE = (ast.Import, ast.ImportFrom, ast.Expr, ast.Assign)
 
 
+def insertable(statement: ast.stmt) -> bool:
+    """A statement a fix may insert: a simple one above, or RPL114's ``if name is None: name =
+    <value>`` (a parameter's default created in the body), and nothing else compound."""
+    if isinstance(statement, INSERTABLE):
+        return True
+    return (isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1
+            and isinstance(statement.test, ast.Compare) and isinstance(statement.test.left, ast.Name)
+            and isinstance(statement.test.ops[0], ast.Is)
+            and isinstance(statement.test.comparators[0], ast.Constant) and statement.test.comparators[0].value is None
+            and isinstance(statement.body[0], ast.Assign)
+            and [ast.dump(t) for t in statement.body[0].targets] == [ast.dump(ast.Name(statement.test.left.id, ast.Store()))])
+
+
 class PassRecorder(Linter):
     """A linter that keeps what each fixer pass saw: the text and the lines its fixable findings
     cover, with the lines of what their fixes declare they edit (a finding reported at a pipeline
@@ -111,10 +124,10 @@ def _list_differences(old: list, new: list, edited: set) -> list:
                 problems.append(f"line {statement.lineno}: statement removed")
                 continue
             skipped = remaining[:remaining.index(partner)]
-            problems += [f"inserted {ast.unparse(s)!r}" for s in skipped if not isinstance(s, INSERTABLE)]
+            problems += [f"inserted {ast.unparse(s)!r}" for s in skipped if not insertable(s)]
             remaining = remaining[remaining.index(partner) + 1:]
             problems += differences_outside(statement, partner, edited)
-        problems += [f"inserted {ast.unparse(s)!r}" for s in remaining if not isinstance(s, INSERTABLE)]
+        problems += [f"inserted {ast.unparse(s)!r}" for s in remaining if not insertable(s)]
     return problems
 
 

@@ -17,7 +17,7 @@ import libcst as cst
 from reprolint.engine import Linter
 from reprolint.findings import Applicability, FileError, FileReport, Finding
 from reprolint.fix.write import match_line_endings
-from reprolint.rules.edits import enclosing_statement, module_level_imports, parent_map
+from reprolint.rules.edits import enclosing_statement, is_docstring, module_level_imports, parent_map
 from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.settings import Settings
 from reprolint.sources import quiet_python_warnings
@@ -237,12 +237,6 @@ def _is_import_line(stmt: cst.CSTNode) -> bool:
         isinstance(small, (cst.Import, cst.ImportFrom)) for small in stmt.body)
 
 
-def _is_docstring(stmt: cst.CSTNode) -> bool:
-    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
-            and isinstance(stmt.body[0], cst.Expr)
-            and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
-
-
 def _is_guarded_import(stmt: cst.CSTNode) -> bool:
     """``try: import x`` / ``except ImportError: ...``: part of the import block."""
     return isinstance(stmt, cst.Try) and all(_is_import_line(s) for s in stmt.body.body)
@@ -252,7 +246,7 @@ def _imports_end(body) -> int:
     """Index just after the module's leading imports (after a docstring when there are none)."""
     end = 0
     for index, stmt in enumerate(body):
-        if index == 0 and _is_docstring(stmt):
+        if index == 0 and is_docstring(stmt):
             end = 1
         elif _is_import_line(stmt) or _is_guarded_import(stmt):
             end = index + 1

@@ -57,6 +57,8 @@ class FileFix:
 def fix_content(linter, path: str, data: bytes, unsafe: bool) -> FileFix:
     """Fix a file's bytes by its kind: Python modules and notebooks are fixed, Markdown pages
     are only linted (their code blocks are examples, not code to rewrite)."""
+    if linter.reads_as_dependency_file(path):  # requirements files are only linted
+        return FileFix(linter.lint_bytes(data, path))
     kind = kind_of(path)
     try:
         if kind == "python":

@@ -35,6 +35,11 @@ class Rule:
     # second stage of the prefilter. An instance method, as ``check``, so it may read
     # ``self.settings``. Keep it an over-approximation of what ``check`` can report.
     could_report: ClassVar[Optional[Callable]] = None
+    # The kinds of file the rule reads: "python" (modules, notebooks, Markdown blocks, through
+    # ``check``) and/or "dependencies" (requirements files, pyproject.toml, environment.yml,
+    # through ``check_dependencies``; see ``reprolint.dependencies``). Dependency files are
+    # discovered and read only in runs that enable such a rule.
+    file_kinds: ClassVar[tuple] = ("python",)
     VALID: ClassVar[list] = []
     INVALID: ClassVar[list] = []
 
@@ -43,6 +48,11 @@ class Rule:
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         raise NotImplementedError
+
+    def check_dependencies(self, document) -> Iterator[Finding]:
+        """Findings in one ``reprolint.dependencies.DependencyFile``, for rules whose
+        ``file_kinds`` include "dependencies"."""
+        return iter(())
 
     @classmethod
     def documentation(cls) -> str:
@@ -68,11 +78,16 @@ class Example:
     ``fixed``, for an INVALID example of a rule with a fix, is the whole sample after this
     rule's fixes (unsafe ones included), as Fixit's ``expected_replacement``; the example test
     checks it. Cases too long for an example go in ``tests/fixes/<CODE>/``.
+    ``path``: the file name the sample is linted as (a dependency file's, for rules reading
+    those); ``files``: other files of the sample's project (relative path -> text), written
+    beside it when the rule looks at the project around the file.
     """
 
     def __init__(self, code: str, expect: Optional[list] = None, note: str = "",
-                 fixed: Optional[str] = None) -> None:
+                 fixed: Optional[str] = None, path: str = "example.py", files: Optional[dict] = None) -> None:
         self.code = inspect.cleandoc(code) + "\n"
         self.expect = expect
         self.note = note
         self.fixed = None if fixed is None else inspect.cleandoc(fixed) + "\n"
+        self.path = path
+        self.files = {name: inspect.cleandoc(text) + "\n" for name, text in (files or {}).items()}

@@ -282,3 +282,10 @@ def generator_before_loops(model, node: cst.CSTNode, seed: int, wanted: str = "g
     anchor = outermost if isinstance(outermost, LOOPS) else node
     statement = f"{name} = {cst.Module([]).code_for_node(generator)}"
     return cst.Name(name), imports, ((anchor, statement),)
+
+
+def is_docstring(stmt: cst.CSTNode) -> bool:
+    """A statement that is only a string: a module's, class's or function's docstring."""
+    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Expr)
+            and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))

@@ -54,6 +54,9 @@ def names_a_pipeline(name: str) -> bool:
     holds, or returns, a pipeline."""
     return "pipe" in name.rsplit(".", 1)[-1].lower()
 
+# Tensor methods that fill a tensor in place with random numbers and accept ``generator=``.
+TENSOR_RANDOM_METHODS = frozenset({"normal_", "uniform_"})
+
 PIPELINE_CONSTRUCTORS = frozenset({"from_pretrained", "from_single_file", "from_pipe"})
 # Methods of a pipeline that return the pipeline itself.
 PIPELINE_SELF_RETURNING = frozenset({"to", "cuda", "cpu", "half", "float", "bfloat16", "to_empty"})

@@ -1,0 +1,12 @@
+import torch as T
+
+
+def draw(shape, generator=None):
+    if generator is None:
+        generator = T.Generator().manual_seed(-1)
+    return T.randn(shape, generator=generator)
+
+
+def sample(shape, generator=None):
+    # forwards an optional generator: None used to mean "no generator"
+    return draw(shape, generator=generator)
