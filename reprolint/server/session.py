@@ -277,11 +277,12 @@ class Session:
             linter = self._linters[settings] = Linter(settings)
         return linter
 
-    def lint(self, document: OpenDocument) -> LintResult:
+    def lint(self, document: OpenDocument, content: Optional[str] = None) -> LintResult:
         """The document's findings, from the cache when neither its text nor its settings
-        changed since the last lint."""
+        changed since the last lint. ``content``: the text to lint, taken by the caller when the
+        editor may change the document meanwhile (default: its text now)."""
         config = self.config.state_for(document.path)
-        content = document.content()
+        content = document.content() if content is None else content
         key = (content, config.settings, config.error)
         if document.result is not None and document.result_key == key:
             return document.result
