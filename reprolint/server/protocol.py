@@ -22,7 +22,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from reprolint import __version__
+from reprolint.config import validate_cli_selectors
 from reprolint.docs import DOCS_URL, rule_markdown
+from reprolint.registry import UnknownSelector
 from reprolint.findings import FileError, Finding
 from reprolint.rules import RULES_BY_CODE
 from reprolint.server.session import (
@@ -252,8 +254,15 @@ def initialize(ls: ReprolintServer, params: types.InitializeParams) -> None:
     for key, field_name in (("select", "select"), ("ignore", "ignore"), ("extendSelect", "extend_select")):
         if isinstance(options.get(key), list):
             overrides[field_name] = tuple(str(item) for item in options[key])
+    try:
+        validate_cli_selectors(overrides)
+    except UnknownSelector as exc:
+        ls.window_show_message(types.ShowMessageParams(
+            type=types.MessageType.Error,
+            message=f"reprolint: initializationOptions: {exc}; using the configuration files' selection only"))
+        overrides = {}
     ls.session = Session(root or os.getcwd(), markdown=bool(options.get("markdown", False)),
-                             overrides=overrides)
+                         overrides=overrides)
     debounce = options.get("debounce")
     if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and debounce >= 0:
         ls.debounce = debounce / 1000
