@@ -4,9 +4,14 @@ actions. Runs without pygls."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from reprolint.fix.apply import fix_source
 from reprolint.server.session import (
@@ -160,3 +165,23 @@ def test_notebook_positions_belong_to_cells(tmp_path):
     fixed = apply(cells[2].text, action.edits)
     assert fixed.startswith("!nvidia-smi\n"), "the shell line comes back, not the `pass` it was linted as"
     assert isinstance(action.edits[0], TextEdit)
+
+
+# -- without the extra -------------------------------------------------------------------------
+def test_server_without_pygls_says_how_to_install_it(tmp_path):
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text("import sys\nsys.modules['pygls'] = None\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "reprolint", "server"], capture_output=True, text=True,
+                          env=env, stdin=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == 2
+    assert 'pip install "reprolint[server]"' in done.stderr
+
+
+def test_server_imports_neither_torch_nor_the_verifier():
+    pytest.importorskip("pygls")
+    code = ("import sys, reprolint.server.protocol\n"
+            "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith(('diffusers', 'reprolint.verify'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.replace("'", '"')) == []

@@ -83,7 +83,11 @@ class ReprolintServer(LanguageServer):
             return  # the lint failed (logged) or the document was closed meanwhile
         if document.content() != content:
             return  # changed while it was linted; that change has its own lint coming
-        self.publish(document, result)
+        try:
+            self.publish(document, result)
+        except Exception as exc:  # a bug turning findings into diagnostics: logged, session goes on
+            self.log_error(f"reprolint: internal error publishing {document.path}: {type(exc).__name__}: {exc}",
+                           traceback.format_exc())
         if self.pending.get(document.uri) is asyncio.current_task():
             del self.pending[document.uri]
 
@@ -109,18 +113,19 @@ class ReprolintServer(LanguageServer):
     # -- publishing ----------------------------------------------------------------------------
     def publish(self, document: OpenDocument, result: LintResult) -> None:
         by_uri: dict = {uri: [] for uri in document.target_uris()}
+        text = ClientText(document)
         for finding in result.findings:
             uri = document.target_uri(finding.extra.get("cell"))
             if uri in by_uri:
-                by_uri[uri].append(finding_diagnostic(document, uri, finding))
+                by_uri[uri].append(finding_diagnostic(text, uri, finding))
         for error in result.problems:
             uri = document.target_uri(error.cell) or next(iter(by_uri), None)
             if uri in by_uri:
-                by_uri[uri].append(error_diagnostic(document, uri, error, types.DiagnosticSeverity.Error))
+                by_uri[uri].append(error_diagnostic(text, uri, error, types.DiagnosticSeverity.Error))
         for note in result.report.notes:
             uri = document.target_uri(note.cell) or next(iter(by_uri), None)
             if uri in by_uri:
-                by_uri[uri].append(error_diagnostic(document, uri, note, types.DiagnosticSeverity.Information))
+                by_uri[uri].append(error_diagnostic(text, uri, note, types.DiagnosticSeverity.Information))
         if result.config.error and by_uri:
             first = next(iter(by_uri))
             by_uri[first].insert(0, types.Diagnostic(
@@ -179,20 +184,36 @@ class ReprolintServer(LanguageServer):
         return None
 
 
-def _client_position(document: OpenDocument, uri: str, line: int, column: int) -> types.Position:
-    """reprolint's 1-based line and code-point column -> the client's position encoding."""
-    lines = split_lines(document.text_of(uri))
-    position = types.Position(line=max(line - 1, 0), character=max(column - 1, 0))
-    if position.line >= len(lines):
-        return types.Position(line=len(lines), character=0)
-    return SERVER.workspace.position_codec.position_to_client_units(lines, position)
+class ClientText:
+    """Positions in a document's text documents in the client's units. Each text is split into
+    lines once, however many findings it has."""
+
+    def __init__(self, document: OpenDocument) -> None:
+        self.document = document
+        self._lines: dict = {}
+
+    def lines(self, uri: str) -> list:
+        if uri not in self._lines:
+            self._lines[uri] = split_lines(self.document.text_of(uri))
+        return self._lines[uri]
+
+    def position(self, uri: str, line: int, column: int) -> types.Position:
+        """reprolint's 1-based line and code-point column -> the client's position encoding."""
+        lines = self.lines(uri)
+        position = types.Position(line=max(line - 1, 0), character=max(column - 1, 0))
+        if position.line >= len(lines):
+            return types.Position(line=len(lines), character=0)
+        return SERVER.workspace.position_codec.position_to_client_units(lines, position)
+
+    def span(self, uri: str, finding: Finding) -> types.Range:
+        return types.Range(self.position(uri, finding.start.line, finding.start.column),
+                           self.position(uri, finding.end.line, finding.end.column))
 
 
-def finding_diagnostic(document: OpenDocument, uri: str, finding: Finding) -> types.Diagnostic:
+def finding_diagnostic(text: ClientText, uri: str, finding: Finding) -> types.Diagnostic:
     rule = RULES_BY_CODE.get(finding.code)
     return types.Diagnostic(
-        range=types.Range(_client_position(document, uri, finding.start.line, finding.start.column),
-                          _client_position(document, uri, finding.end.line, finding.end.column)),
+        range=text.span(uri, finding),
         message=finding.message,
         severity=types.DiagnosticSeverity.Warning,  # as the CLI's SARIF and GitHub reports
         code=finding.code,
@@ -203,9 +224,9 @@ def finding_diagnostic(document: OpenDocument, uri: str, finding: Finding) -> ty
     )
 
 
-def error_diagnostic(document: OpenDocument, uri: str, error: FileError,
+def error_diagnostic(text: ClientText, uri: str, error: FileError,
                      severity: types.DiagnosticSeverity) -> types.Diagnostic:
-    start = _client_position(document, uri, error.line, error.column)
+    start = text.position(uri, error.line, error.column)
     end = types.Position(line=start.line + 1, character=0)
     return types.Diagnostic(range=types.Range(start, end), message=error.message, severity=severity, source=SOURCE)
 
@@ -217,8 +238,9 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
 
 def workspace_edit(document: OpenDocument, action: FixAction) -> types.WorkspaceEdit:
     changes: dict = {}
+    text = ClientText(document)
     for edit in action.edits:
-        lines = split_lines(document.text_of(edit.uri))
+        lines = text.lines(edit.uri)
         codec = SERVER.workspace.position_codec
         start = types.Position(line=edit.first, character=0)
         if edit.end is not None:
@@ -406,13 +428,12 @@ async def _current(ls: ReprolintServer, uri: str):
     return document, result
 
 
-def _findings_at(document: OpenDocument, uri: str, result: LintResult, where: types.Range) -> list:
+def _findings_at(text: ClientText, uri: str, result: LintResult, where: types.Range) -> list:
     found = []
     for finding in result.findings:
-        if document.target_uri(finding.extra.get("cell")) != uri:
+        if text.document.target_uri(finding.extra.get("cell")) != uri:
             continue
-        span = types.Range(_client_position(document, uri, finding.start.line, finding.start.column),
-                           _client_position(document, uri, finding.end.line, finding.end.column))
+        span = text.span(uri, finding)
         if _overlaps(span, where):
             found.append((finding, span))
     return found
@@ -426,7 +447,7 @@ async def hover(ls: ReprolintServer, params: types.HoverParams) -> Optional[type
         return None
     here = types.Range(params.position, params.position)
     pages, spans = [], []
-    for finding, span in _findings_at(document, uri, result, here):
+    for finding, span in _findings_at(ClientText(document), uri, result, here):
         rule = RULES_BY_CODE.get(finding.code)
         if rule is not None and rule_markdown(rule) not in pages:
             pages.append(rule_markdown(rule))
@@ -435,10 +456,6 @@ async def hover(ls: ReprolintServer, params: types.HoverParams) -> Optional[type
         return None
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n---\n\n".join(pages)),
                        range=spans[0])
-
-
-def _diagnostic_for(document: OpenDocument, uri: str, finding: Finding) -> types.Diagnostic:
-    return finding_diagnostic(document, uri, finding)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
@@ -450,13 +467,14 @@ async def code_action(ls: ReprolintServer, params: types.CodeActionParams) -> Op
     if result is None:
         return None
     only = params.context.only
-    wants_quick_fixes = not only or any(types.CodeActionKind.QuickFix.value.startswith(k) or
-                                        str(k).startswith("quickfix") for k in only)
-    wants_fix_all = not only or any(FIX_ALL_KIND.startswith(str(k)) for k in only)
+    kinds = [getattr(kind, "value", kind) for kind in only or ()]
+    wants_quick_fixes = not kinds or any("quickfix".startswith(kind) for kind in kinds)
+    wants_fix_all = not kinds or any(FIX_ALL_KIND.startswith(kind) for kind in kinds)
     deferred = _resolvable(ls)
     actions = []
     if wants_quick_fixes:
-        here = _findings_at(document, uri, result, params.range)
+        text = ClientText(document)
+        here = _findings_at(text, uri, result, params.range)
         for finding, _ in here:
             if finding.fix is None or document.kind == "markdown":
                 continue
@@ -466,7 +484,7 @@ async def code_action(ls: ReprolintServer, params: types.CodeActionParams) -> Op
             title = f"Fix {finding.code} ({safety}): {finding.fix.message}"
             data = {"uri": uri, "action": "fix", "code": finding.code, "ordinal": ordinal}
             action = types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix,
-                                      diagnostics=[_diagnostic_for(document, uri, finding)],
+                                      diagnostics=[finding_diagnostic(text, uri, finding)],
                                       is_preferred=safety == "safe", data=data)
             if deferred or await _fill(ls, action):
                 actions.append(action)
@@ -474,7 +492,7 @@ async def code_action(ls: ReprolintServer, params: types.CodeActionParams) -> Op
         for (finding, _), fix in zip(here, noqa):
             if fix is not None:
                 actions.append(types.CodeAction(title=fix.title, kind=types.CodeActionKind.QuickFix,
-                                                diagnostics=[_diagnostic_for(document, uri, finding)],
+                                                diagnostics=[finding_diagnostic(text, uri, finding)],
                                                 edit=workspace_edit(document, fix)))
     safe = any(f.fix is not None and f.fix.applicability.value == "safe" for f in result.findings)
     if wants_fix_all and safe and document.kind != "markdown":
