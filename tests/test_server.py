@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import shutil
 import sys
 from pathlib import Path
 
@@ -357,6 +358,26 @@ async def test_markdown_is_linted_only_when_enabled(client, tmp_path):
     (tmp_path / "other" / "pyproject.toml").write_text("[tool.reprolint]\n", encoding="utf-8")
     disabled = open_file(client, tmp_path / "other" / "guide.md", page, language="markdown")
     assert await diagnostics(client, disabled) == []
+
+
+# -- the project index -----------------------------------------------------------------------------
+async def test_project_index_is_kept_and_updated_when_a_module_is_saved(client, tmp_path):
+    root = tmp_path / "custom_pipeline"
+    shutil.copytree(ROOT / "tests" / "projects" / "custom_pipeline", root)
+    await start(client, root)
+    script = root / "generate.py"
+    uri = open_file(client, script, script.read_text(encoding="utf-8"))
+    # generate.py imports no diffusers: these findings come from the project index alone.
+    assert [d.range.start.line + 1 for d in by_code(await diagnostics(client, uri), "RPL101")] == [8, 11]
+    module = root / "src" / "studio" / "pipeline_studio.py"
+    text = module.read_text(encoding="utf-8")
+    module_uri = open_file(client, module, text)
+    await diagnostics(client, module_uri)
+    client.diagnostics.pop(uri, None)
+    change(client, module_uri, 2, text.replace("class StudioPipeline(StableDiffusionPipeline):", "class StudioPipeline:"))
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=module_uri)))
+    assert not by_code(await diagnostics(client, uri), "RPL101")
 
 
 # -- configuration -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -13,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from reprolint.engine import Linter
 from reprolint.fix.apply import fix_source
-from reprolint.server.session import (
-    Cell, OpenDocument, ProjectIndex, Session, TextEdit, error_line, line_edits, split_lines,
-)
+from reprolint.server.session import Cell, OpenDocument, Session, TextEdit, error_line, line_edits, split_lines
 from reprolint.settings import Settings
+
+PROJECTS = Path(__file__).resolve().parent / "projects"
 
 TWO_CALLS = '''import torch
 from diffusers import StableDiffusionPipeline
@@ -129,26 +131,41 @@ def test_configuration_reloads_when_the_file_changes(tmp_path):
     assert error_line(str(config), state.error) == 3
 
 
-def test_project_index_hook_sees_every_linted_version(tmp_path):
-    class Recorder(ProjectIndex):
-        def __init__(self):
-            self.updates, self.forgotten = [], []
+def test_open_files_are_linted_with_the_workspace_project_index(tmp_path):
+    root = tmp_path / "custom_pipeline"
+    shutil.copytree(PROJECTS / "custom_pipeline", root)
+    expected = sorted((f.start.line, f.code) for f in Linter(Settings()).lint_paths([str(root)]).findings
+                      if f.path.endswith("generate.py"))
+    assert (8, "RPL101") in expected, "found only through the project index: generate.py imports no diffusers"
+    session = Session(str(root))
+    script = root / "generate.py"
+    document = session.open(OpenDocument(script.as_uri(), str(script), "python", script.read_text(encoding="utf-8")))
+    assert sorted((f.start.line, f.code) for f in session.lint(document).findings) == expected
 
-        def update(self, path, document):
-            self.updates.append((path, document.python))
 
-        def forget(self, path):
-            self.forgotten.append(path)
-
-    index = Recorder()
-    session = Session(str(tmp_path), index=index)
-    document = session.open(python_document(tmp_path, TWO_CALLS))
-    session.lint(document)
-    document.text = TWO_CALLS + "x = 1\n"
-    session.lint(document)
-    assert [text for _, text in index.updates] == [TWO_CALLS, TWO_CALLS + "x = 1\n"]
-    session.close(document.uri)
-    assert index.forgotten == [document.path]
+def test_the_project_index_follows_the_editors_text(tmp_path):
+    root = tmp_path / "custom_pipeline"
+    shutil.copytree(PROJECTS / "custom_pipeline", root)
+    session = Session(str(root))
+    script = root / "generate.py"
+    document = session.open(OpenDocument(script.as_uri(), str(script), "python", script.read_text(encoding="utf-8")))
+    before = session.lint(document)
+    assert [f.start.line for f in before.findings if f.code == "RPL101"] == [8, 11]
+    session.project.take_changes()
+    module = root / "src" / "studio" / "pipeline_studio.py"
+    edited = module.read_text(encoding="utf-8").replace("class StudioPipeline(StableDiffusionPipeline):",
+                                                      "class StudioPipeline:")
+    helper = session.open(OpenDocument(module.as_uri(), str(module), "python", edited))
+    session.lint(helper)  # unsaved: the index already holds the editor's text
+    assert session.project.take_changes()
+    assert not [f for f in session.lint(document).findings if f.code == "RPL101"]
+    half_typed = edited + "def broken(:\n"
+    helper.text = half_typed
+    session.lint(helper)
+    assert not session.project.take_changes(), "a text that does not parse keeps the last summary"
+    session.close(helper.uri)
+    session.project.update_from_disk(str(module))  # closed without saving
+    assert [f.start.line for f in session.lint(document).findings if f.code == "RPL101"] == [8, 11]
 
 
 def test_notebook_positions_belong_to_cells(tmp_path):

@@ -64,12 +64,24 @@ class ReprolintServer(LanguageServer):
         self.loop = asyncio.get_running_loop()
         return await self.loop.run_in_executor(self.linting, function, *args)
 
-    def schedule(self, document: OpenDocument, delay: float = 0.0) -> None:
+    def schedule(self, document: OpenDocument, delay: float = 0.0) -> asyncio.Future:
         """(Re)start the document's lint after ``delay`` seconds; a newer change cancels it."""
         previous = self.pending.pop(document.uri, None)
         if previous is not None:
             previous.cancel()
-        self.pending[document.uri] = asyncio.ensure_future(self._lint_later(document, delay))
+        task = self.pending[document.uri] = asyncio.ensure_future(self._lint_later(document, delay))
+        return task
+
+    async def relint_if_project_changed(self, after: Optional[asyncio.Future] = None,
+                                        changed_on_disk: tuple = ()) -> None:
+        """Other files see a module through the project index: when its summary changed (saved
+        in the editor, or changed on disk), lint every open document again."""
+        if after is not None:
+            await asyncio.wait([after])
+        for path in changed_on_disk:
+            await self.in_worker(self.session.project.update_from_disk, path)
+        if await self.in_worker(self.session.project.take_changes):
+            self.relint_all()
 
     async def _lint_later(self, document: OpenDocument, delay: float) -> None:
         try:
@@ -284,7 +296,7 @@ def initialize(ls: ReprolintServer, params: types.InitializeParams) -> None:
             message=f"reprolint: initializationOptions: {exc}; using the configuration files' selection only"))
         overrides = {}
     ls.session = Session(root or os.getcwd(), markdown=bool(options.get("markdown", False)),
-                         overrides=overrides)
+                         overrides=overrides, project_index=options.get("projectIndex", True) is not False)
     debounce = options.get("debounce")
     if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and debounce >= 0:
         ls.debounce = debounce / 1000
@@ -295,7 +307,9 @@ async def initialized(ls: ReprolintServer, params: types.InitializedParams) -> N
     capability = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
     if not (capability and capability.dynamic_registration):
         return  # configuration changes are then noticed when the file is saved in the editor
-    watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in ("pyproject.toml", "reprolint.toml")]
+    # Configuration files, and modules changed outside the editor (the project index).
+    watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}")
+                for name in ("pyproject.toml", "reprolint.toml", "*.py")]
     try:
         await ls.client_register_capability_async(types.RegistrationParams(registrations=[types.Registration(
             id="reprolint-config-watcher", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
@@ -345,7 +359,8 @@ def did_save(ls: ReprolintServer, params: types.DidSaveTextDocumentParams) -> No
         return
     document = ls.session.documents.get(uri)
     if document is not None:
-        ls.schedule(document)  # at once: a save ends the burst of typing
+        linted = ls.schedule(document)  # at once: a save ends the burst of typing
+        asyncio.ensure_future(ls.relint_if_project_changed(after=linted))
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -354,8 +369,11 @@ def did_close(ls: ReprolintServer, params: types.DidCloseTextDocumentParams) -> 
     task = ls.pending.pop(uri, None)
     if task is not None:
         task.cancel()
-    if ls.session.close(uri) is not None:
+    document = ls.session.close(uri)
+    if document is not None:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        if document.kind == "python":  # closed without saving: the project sees the disk's text again
+            asyncio.ensure_future(ls.relint_if_project_changed(changed_on_disk=(document.path,)))
 
 
 # -- notebooks -----------------------------------------------------------------------------------
@@ -413,9 +431,14 @@ def notebook_did_close(ls: ReprolintServer, params: types.DidCloseNotebookDocume
 # -- configuration -------------------------------------------------------------------------------
 @SERVER.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def watched_files_changed(ls: ReprolintServer, params: types.DidChangeWatchedFilesParams) -> None:
-    if any(ls.session.is_config_file(ls.path_of(change.uri)) for change in params.changes):
+    paths = [ls.path_of(change.uri) for change in params.changes]
+    if any(ls.session.is_config_file(path) for path in paths):
         ls.session.config.invalidate()
         ls.relint_all()
+    modules = tuple(path for path in paths if path.endswith((".py", ".pyi")) and not any(
+        document.path == path for document in ls.session.documents.values()))  # open ones: the editor's text
+    if modules:
+        asyncio.ensure_future(ls.relint_if_project_changed(changed_on_disk=modules))
 
 
 # -- hover and code actions --------------------------------------------------------------------

@@ -6,7 +6,8 @@ those of reprolint's findings (1-based lines and code-point columns); the protoc
 them into the client's units.
 
 Every document is linted through ``Linter.lint_document``, the engine's one entry point for a
-single source, so a project-wide index can later feed the same path (see ``ProjectIndex``).
+single source, with the workspace's project index (``WorkspaceIndex``) set on the linter, as
+``reprolint check`` lints a folder.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from reprolint.engine import INTERNAL_ERROR, Linter
 from reprolint.findings import Applicability, FileError, FileReport, Finding
 from reprolint.noqa import LINE_NOQA
 from reprolint.settings import Settings
-from reprolint.sources import SourceDocument, SourceError, document_from_bytes, kind_of
+from reprolint.sources import SourceError, document_from_bytes, kind_of
 
 CONFIG_NAMES = ("pyproject.toml", "reprolint.toml")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -179,16 +180,93 @@ def error_line(config_path: str, message: str) -> int:
     return 1
 
 
-# -- the project index hook ----------------------------------------------------------------------
-class ProjectIndex:
-    """Where a project-wide index plugs in: told about every version of every open document
-    before it is linted, and about closed ones. This default knows nothing and costs nothing."""
+# -- the project index ---------------------------------------------------------------------------
+class WorkspaceIndex:
+    """The workspace's project index (``reprolint.semantic.project``), kept in memory.
 
-    def update(self, path: str, document: SourceDocument) -> None:
-        pass
+    Built once from the files on disk, as ``reprolint check`` builds it for a folder, then
+    updated per file: with the editor's text each time an open document is linted, and from
+    disk when a file changes there. A text that does not parse keeps the module's last summary,
+    so a half-typed line does not make its helpers vanish from the other files' view.
+    """
 
-    def forget(self, path: str) -> None:
-        pass
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.built = False
+        self.version = 0  # bumped whenever a summary changes: lint results depend on it
+        self.changed = False  # a summary changed since the last ``take_changes``
+        self._summaries: dict = {}  # path -> summary
+        self._names: dict = {}  # path -> its dotted module names, best first
+        self._index = None
+
+    def build(self, settings: Settings) -> None:
+        from reprolint.discovery import discover
+        from reprolint.semantic.project import build
+
+        self.built = True
+        index = build(discover([self.root], settings).files, [self.root])
+        self._summaries = dict(index.summaries)
+        for name, paths in index.by_name.items():
+            for path in paths:
+                self._names.setdefault(path, [index.primary_name.get(path, name)])
+                if name not in self._names[path]:
+                    self._names[path].append(name)
+        self._index = None
+
+    def index(self):
+        from reprolint.semantic.project import ProjectIndex
+
+        if self._index is None:
+            self._index = ProjectIndex(dict(self._summaries), self._names)
+        return self._index
+
+    def update(self, path: str, source: str) -> None:
+        """The module at ``path`` now reads ``source``."""
+        import ast
+        import warnings
+
+        from reprolint.semantic.project import could_have_summary, module_names, summarise
+
+        if not path.endswith((".py", ".pyi")):
+            return
+        names, is_package = module_names(path, [self.root])
+        if not names:
+            return
+        summary = None
+        if could_have_summary(source):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return
+            summary = summarise(source, names[0], is_package, tree)
+        known = self._names.get(path)
+        if self._summaries.get(path) == summary and known:
+            return
+        self._names[path] = list(names)
+        if summary is None:
+            self._summaries.pop(path, None)
+        else:
+            self._summaries[path] = summary
+        self._index = None
+        self.version += 1
+        self.changed = True
+
+    def update_from_disk(self, path: str) -> None:
+        try:
+            with open(path, "rb") as handle:
+                source = handle.read().decode("utf-8", errors="replace")
+        except OSError:  # deleted
+            if self._summaries.pop(path, None) is not None:
+                self._index, self.version, self.changed = None, self.version + 1, True
+            return
+        self.update(path, source)
+
+    def take_changes(self) -> bool:
+        """Whether a summary changed since the last call (then other open files need a lint)."""
+        changed, self.changed = self.changed, False
+        return changed
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -241,10 +319,11 @@ class Session:
     """The documents of one editor session and everything computed from them."""
 
     def __init__(self, root: Optional[str] = None, markdown: bool = False,
-                 index: Optional[ProjectIndex] = None, overrides: Optional[dict] = None) -> None:
+                 overrides: Optional[dict] = None, project_index: bool = True) -> None:
         self.config = ConfigStore(root, overrides)
         self.markdown = markdown  # lint Markdown even when `include` does not name it
-        self.index = index or ProjectIndex()
+        self.project = WorkspaceIndex(self.config.root)
+        self.project.built = not project_index  # False: never scan the workspace
         self.documents: dict = {}  # uri -> OpenDocument
         self._linters: dict = {}  # Settings -> Linter
 
@@ -254,10 +333,7 @@ class Session:
         return document
 
     def close(self, uri: str) -> Optional[OpenDocument]:
-        document = self.documents.pop(uri, None)
-        if document is not None:
-            self.index.forget(document.path)
-        return document
+        return self.documents.pop(uri, None)
 
     def document_for(self, uri: str) -> Optional[OpenDocument]:
         """The open document ``uri`` is, or the notebook whose cell it is."""
@@ -283,7 +359,11 @@ class Session:
         editor may change the document meanwhile (default: its text now)."""
         config = self.config.state_for(document.path)
         content = document.content() if content is None else content
-        key = (content, config.settings, config.error)
+        if not self.project.built:
+            self.project.build(self.config.state_for(os.path.join(self.config.root, "_")).settings)
+        if document.kind == "python":
+            self.project.update(document.path, content)
+        key = (content, config.settings, config.error, self.project.version)
         if document.result is not None and document.result_key == key:
             return document.result
         result = self._lint(document, content, config)
@@ -302,7 +382,7 @@ class Session:
         except SourceError as exc:
             report.errors.append(FileError(document.path, str(exc)))
             return LintResult(report, config)
-        self.index.update(document.path, source)
+        linter.project = self.project.index()
         return LintResult(linter.lint_document(source), config)
 
     def skip_reason(self, document: OpenDocument, settings: Settings) -> Optional[str]:
