@@ -168,20 +168,49 @@ class Cache:
 
 
 class SummaryStore:
-    """``get``/``put`` of module summaries through a ``Cache``'s entries."""
+    """The project index's module summaries, in one file of the cache folder: path -> (size,
+    modification time, module name, summary). A warm run stats each file instead of reading it
+    again (ruff's cache does the same); any change of size or time summarises it anew."""
 
     def __init__(self, cache: "Cache", fingerprint: str) -> None:
         self.cache = cache
-        self.prefix = f"summary:{fingerprint}:"
+        self.path = os.path.join(cache.directory, SCHEMA, f"summaries-{fingerprint[:20]}.json")
+        self.entries: Optional[dict] = None
+        self.changed = False
 
-    def _key(self, content_key: str) -> str:
-        return hashlib.blake2b((self.prefix + content_key).encode(), digest_size=20).hexdigest()
+    def _load(self) -> dict:
+        if self.entries is None:
+            try:
+                with open(self.path, "r", encoding="utf-8") as handle:
+                    entries = json.load(handle)
+                self.entries = entries if isinstance(entries, dict) else {}
+            except (OSError, ValueError):
+                self.entries = {}
+        return self.entries
 
-    def get(self, content_key: str) -> Optional[dict]:
-        return self.cache.get(self._key(content_key))
+    def get(self, path: str, stamp: list):
+        """(True, summary or None) when ``path`` is unchanged since it was summarised."""
+        entry = self._load().get(path)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == stamp:
+            return True, entry[1]
+        return False, None
 
-    def put(self, content_key: str, summary: dict) -> None:
-        self.cache.put(self._key(content_key), summary)
+    def put(self, path: str, stamp: list, summary: Optional[dict]) -> None:
+        self._load()[path] = [stamp, summary]
+        self.changed = True
+
+    def save(self) -> None:
+        """Written once per run; a cache that cannot be written only makes the next run slower."""
+        if not self.changed:
+            return
+        try:
+            if not self.cache._prepared:
+                self.cache._prepare()
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            _write_atomically(self.path, json.dumps(self.entries, separators=(",", ":")))
+        except OSError as exc:
+            if self.cache.write_failed is None:
+                self.cache.write_failed = f"{self.cache.directory}: {exc.strerror or exc}"
 
 
 def clean(directory: str) -> bool:

@@ -96,3 +96,27 @@ def test_the_safe_rpl201_fix_leaves_a_gradio_apps_randomize_seed_checkbox_alone(
     changed = [(old, new) for old, new in zip(source.splitlines(), fixed.splitlines()) if old != new]
     assert changed == [("    if not batch_seed:  # expect: RPL201", "    if batch_seed is None:  # expect: RPL201")]
     assert fixed.count("if randomize_seed:") == 2
+
+
+def test_two_scripts_with_the_same_module_name_in_different_folders(tmp_path):
+    # Regression: the index digest compared two summaries when their module names tied.
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "train.py").write_text(
+            "import torch\n\ndef seed_all(seed):\n    torch.manual_seed(seed)\n")
+    cache = Cache.for_settings(str(tmp_path / "cache"), Settings())
+    run = lint_project(tmp_path, cache=cache)
+    assert not run.errors and run.checked == 2
+
+
+def test_a_helper_module_beside_the_script_wins_over_a_namesake_elsewhere(tmp_path):
+    for folder, body in (("train", "    torch.manual_seed(seed)\n"), ("tools", "    print(seed)\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "utils.py").write_text(f"import torch\n\ndef seed_all(seed):\n{body}")
+    (tmp_path / "train" / "run.py").write_text(
+        "from diffusers import AutoencoderKL\nfrom utils import seed_all\n\n"
+        "seed_all(0)\nvae = AutoencoderKL.from_pretrained('m')\nz = vae.encode(x).latent_dist.sample()\n")
+    (tmp_path / "tools" / "run.py").write_text((tmp_path / "train" / "run.py").read_text())
+    run = lint_project(tmp_path)
+    flagged = sorted(pathlib.Path(f.path).parent.name for f in run.findings if f.code == "RPL111")
+    assert flagged == ["tools"]  # tools/utils.seed_all seeds nothing; train/utils.seed_all does

@@ -17,10 +17,9 @@ class LatentsWithoutGenerator(Rule):
     `generator=`: `latents = torch.randn(shape)` followed by `pipe(..., latents=latents)`.
     Silent where torch's global generator was seeded on every path before the call
     (`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the
-    `seeding-helpers` setting, also in the function's callers; a seeding call under
-    `if args.seed is not None:` counts, since the run without a seed asked for fresh noise): the
-    draw is then the same from run to run. RPL101, RPL109, RPL110, RPL111 and RPL304 share this one
-    notion.
+    `seeding-helpers` setting, also in the function's callers): the draw is then the same from run
+    to run. A seeding call on some paths only (`if args.seed is not None: set_seed(args.seed)`)
+    does not count. RPL101, RPL109, RPL110 and RPL111 share this one notion.
 
     ## Why is this bad?
     A pipeline given `latents` does not draw its initial noise, so its own `generator` no longer

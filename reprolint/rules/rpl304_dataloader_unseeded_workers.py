@@ -10,11 +10,9 @@ class DataloaderUnseededWorkers(Rule):
     ## What it does
     Flags `DataLoader(...)` with `shuffle=True` or a `sampler=`, and `num_workers` given and not
     literally `0`, but neither `generator=` nor `worker_init_fn=`. Silent where the module calls
-    Lightning's `seed_everything(..., workers=True)`, which seeds workers itself, and where torch's
-    global generator was seeded on every path before the loader is made (`torch.manual_seed`,
-    `set_seed`, `seed_everything` or a seeding helper, also in the function's callers; a seeding
-    call under `if args.seed is not None:` counts): the order and the worker seeds are then the same
-    from run to run, the one notion RPL101, RPL109, RPL110 and RPL111 share.
+    Lightning's `seed_everything(..., workers=True)`, which seeds workers itself. Seeding the
+    global generator first (`set_seed`) does not silence it: the order and the worker seeds then
+    still shift whenever code before the loop draws one more number.
 
     ## Why is this bad?
     Without `generator=`, the shuffling order and the base seed of every worker (from which each
@@ -59,7 +57,7 @@ class DataloaderUnseededWorkers(Rule):
         if any(_seeds_workers(c) for c in model.calls_to(*catalog.SEED_EVERYTHING)):
             return
         for call in model.calls_to(*catalog.DATALOADER_CLASSES):
-            if call.star_args or model.draws_from_seeded_global_rng(call.node):
+            if call.star_args:
                 continue
             if call.passes("generator") is not False or call.passes("worker_init_fn") is not False:
                 continue

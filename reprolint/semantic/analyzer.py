@@ -161,7 +161,7 @@ class Analyzer:
         self.path = path
         self.imports = ImportTable.from_module(module)
         # What the other modules of the project (and this one's own summary) tell.
-        self.project = project if project is not None else ProjectIndex.for_module(source, path)
+        self.project = (project if project is not None else ProjectIndex.for_module(source, path)).view_from(path)
         self.module_name = self.project.module_name(path)
         # Interprocedural facts, refined over rounds.
         self.param_bindings: dict = {}  # FunctionDef -> {param: Value}
@@ -481,13 +481,7 @@ class Analyzer:
             other = self._exec_if(stmt.orelse, state.copy(), frame)
         else:
             other = self._exec_block(_block(stmt.orelse.body), state.copy(), frame)
-        joined = join_states(body, other)
-        if (joined is not None and body is not None and body.seeded and stmt.orelse is None
-                and _tests_seed_given(stmt.test)):
-            # ``if args.seed is not None: set_seed(args.seed)``: where no seed was given, the
-            # user asked for a fresh run; every run that names a seed is seeded.
-            joined.seeded = True
-        return joined
+        return join_states(body, other)
 
     def _exec_loop(self, stmt, state: FlowState, frame: _Frame) -> Optional[FlowState]:
         inner = _Frame(frame.scope, frame.params, frame.function, frame.loop_depth + 1)
@@ -1309,21 +1303,6 @@ def _self_assignments(func: cst.FunctionDef, self_name: str):
                 t = small.target
                 if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == self_name:
                     yield t.attr.value, small.value
-
-
-def _tests_seed_given(test) -> bool:
-    """``seed is not None``, ``args.seed``, ``args.seed is not None and x``: the test of a seed
-    having been given."""
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        return _tests_seed_given(test.left) or _tests_seed_given(test.right)
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        target = test.comparisons[0]
-        if not (isinstance(target.operator, cst.IsNot) and isinstance(target.comparator, cst.Name)
-                and target.comparator.value == "None"):
-            return False
-        test = test.left
-    label = dotted_name(test)
-    return label is not None and catalog.names_a_seed(label.rsplit(".", 1)[-1])
 
 
 def _is_zero(node) -> bool:

@@ -20,6 +20,7 @@ inside the project, and is None (unknown: the rules stay silent) when a name lea
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ from typing import Iterable, Optional
 from reprolint.semantic import catalog
 
 # A module whose text has none of these cannot hold a fact another module asks about.
-SUMMARY_TRIGGERS = ("ipeline", "seed", "determinis", "generator", "__main__", "Predictor", "launch(",
+SUMMARY_TRIGGERS = ("ipeline", "seed", "determinis", "generator=", "__main__", "Predictor", "launch(",
                     "from_pretrained", "from_single_file")
 SUMMARY_VERSION = 1
 _MAX_DEPTH = 8  # helper chains and class hierarchies followed at most this deep
@@ -67,34 +68,41 @@ def could_have_summary(source: str) -> bool:
 
 
 class _Summariser:
+    """One module's summary, from its statements only.
+
+    Hot: pass 1 runs on every module of the project, so it never visits every node of a tree.
+    It walks statements (into compound statements and function bodies), and of each statement's
+    expression only the *spine*: the calls a statement makes at its top (``pipe(...).images[0]``,
+    ``torch.Generator(d).manual_seed(s)``, the element of a comprehension, the branches of a
+    conditional). That is where helpers return pipelines, pass generators on and seed.
+    """
+
     def __init__(self, module_name: str, is_package: bool) -> None:
         self.module = module_name
-        package = module_name if is_package else module_name.rpartition(".")[0]
-        self.package = package
+        self.package = module_name if is_package else module_name.rpartition(".")[0]
         self.aliases: dict = {}  # local name -> qualified name (imports and definitions)
 
     def run(self, tree: ast.Module) -> dict:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
+        for stmt in _statements(tree.body, into_definitions=True):
+            kind = type(stmt)
+            if kind is ast.Import:
+                for alias in stmt.names:
                     if alias.asname:
                         self.aliases[alias.asname] = alias.name
                     else:
                         top = alias.name.split(".", 1)[0]
                         self.aliases[top] = top
-            elif isinstance(node, ast.ImportFrom):
-                base = self._absolute(node.module, node.level)
+            elif kind is ast.ImportFrom:
+                base = self._absolute(stmt.module, stmt.level)
                 if base is None:
                     continue
-                for alias in node.names:
+                for alias in stmt.names:
                     if alias.name != "*":
                         self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
-        classes, functions = {}, {}
         for stmt in tree.body:
-            if isinstance(stmt, ast.ClassDef):
+            if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.aliases[stmt.name] = f"{self.module}.{stmt.name}"
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.aliases[stmt.name] = f"{self.module}.{stmt.name}"
+        classes, functions = {}, {}
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
                 classes[stmt.name] = [q for q in (self.qualify(b) for b in stmt.bases) if q]
@@ -139,35 +147,35 @@ class _Summariser:
         returns = None
         generator_params, calls = set(), set()
         seeds = determinism = gpu = False
-        for node in _own_nodes(func):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                callee = self._returned_callee(node.value, bound)
-                target = node.targets[0].id
+        for stmt in _statements(func.body, into_definitions=False):
+            kind = type(stmt)
+            if kind is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
+                callee = self._returned_callee(stmt.value, bound)
                 if callee is not None:
-                    bound[target] = callee
+                    bound[stmt.targets[0].id] = callee
                 else:
-                    bound.pop(target, None)
-            elif isinstance(node, ast.Return) and node.value is not None and returns is None:
-                returns = self._returned_callee(node.value, bound)
-            elif isinstance(node, ast.Call):
-                callee = self.qualify(node.func)
-                method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+                    bound.pop(stmt.targets[0].id, None)
+            elif kind is ast.Return and stmt.value is not None and returns is None:
+                returns = self._returned_callee(stmt.value, bound)
+            for call in _spine_calls(stmt):
+                func_node = call.func
+                method = func_node.attr if type(func_node) is ast.Attribute else None
+                callee = self.qualify(func_node)
                 if callee is not None:
                     calls.add(callee)
                     if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
                         seeds = True
-                    if _sets_up_determinism(callee, node):
+                    if _sets_up_determinism(callee, call):
                         determinism = True
-                if _places_on_gpu(node, method):
+                if _places_on_gpu(call, method):
                     gpu = True
-                low_level = (method in _LOW_LEVEL_DRAW_METHODS or (callee or "") in catalog.TORCH_RANDOM_FUNCTIONS)
-                for keyword in node.keywords:
-                    if (keyword.arg == "generator" and isinstance(keyword.value, ast.Name)
-                            and keyword.value.id in all_params and not low_level):
+                if method in _LOW_LEVEL_DRAW_METHODS or (callee or "") in catalog.TORCH_RANDOM_FUNCTIONS:
+                    continue
+                for keyword in call.keywords:
+                    if (keyword.arg == "generator" and type(keyword.value) is ast.Name
+                            and keyword.value.id in all_params):
                         generator_params.add(keyword.value.id)
-        if not (returns or generator_params or seeds or determinism or calls):
-            return None
-        summary = {"params": params}
+        summary: dict = {"params": params}
         if returns:
             summary["returns"] = returns
             if gpu:
@@ -182,48 +190,87 @@ class _Summariser:
         project_calls = sorted(c for c in calls if not c.startswith(_EXTERNAL_ROOTS))
         if project_calls:
             summary["calls"] = project_calls[:32]
-        return summary
+        return summary if len(summary) > 1 else None
 
     def _returned_callee(self, value, bound: dict) -> Optional[str]:
         """``XPipeline.from_pretrained(...)`` (through ``.to(...)`` chains) or a name bound to one."""
-        while (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+        while (type(value) is ast.Call and type(value.func) is ast.Attribute
                and value.func.attr in _SELF_RETURNING):
             value = value.func.value
-        if isinstance(value, ast.Name):
+        if type(value) is ast.Name:
             return bound.get(value.id)
-        if isinstance(value, ast.Call):
+        if type(value) is ast.Call:
             return self.qualify(value.func)
         return None
 
     def _entry_point(self, tree: ast.Module, classes: dict) -> bool:
-        roots = {q.split(".", 1)[0] for q in self.aliases.values()}
         for stmt in tree.body:
-            if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
+            if type(stmt) is ast.If and _is_main_guard(stmt.test):
                 return True
-        if roots & _APP_PACKAGES:
-            for node in ast.walk(tree):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and node.func.attr in _APP_LAUNCH_METHODS):
+        roots = {q.split(".", 1)[0] for q in self.aliases.values()}
+        if not roots & _APP_PACKAGES:
+            return False
+        if any(base.startswith("cog.") for bases in classes.values() for base in bases):
+            return True
+        for stmt in _statements(tree.body, into_definitions=False):
+            for call in _spine_calls(stmt):
+                if type(call.func) is ast.Attribute and call.func.attr in _APP_LAUNCH_METHODS:
                     return True
-            if any(base.startswith("cog.") for bases in classes.values() for base in bases):
-                return True
         return False
+
+
+def _statements(body, into_definitions: bool):
+    """Every statement of a block in source order, into compound statements; into function and
+    class bodies only with ``into_definitions``."""
+    stack = list(reversed(body))
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if isinstance(stmt, definitions) and not into_definitions:
+            continue
+        children = []
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(stmt, name, None)
+            if type(block) is list:
+                children.extend(child for child in block if isinstance(child, (ast.stmt, ast.excepthandler,
+                                                                                ast.match_case)))
+        stack.extend(reversed(children))
+
+
+def _spine_calls(stmt):
+    """The calls at the top of a statement's expressions (see ``_Summariser``)."""
+    kind = type(stmt)
+    if kind in (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Await):
+        roots = [stmt.value] if getattr(stmt, "value", None) is not None else []
+    elif kind in (ast.If, ast.While):
+        roots = [stmt.test]
+    elif kind in (ast.For, ast.AsyncFor):
+        roots = [stmt.iter]
+    elif kind in (ast.With, ast.AsyncWith):
+        roots = [item.context_expr for item in stmt.items]
+    else:
+        return
+    while roots:
+        node = roots.pop()
+        kind = type(node)
+        if kind is ast.Call:
+            yield node
+            roots.append(node.func)
+        elif kind in (ast.Attribute, ast.Subscript, ast.Await, ast.Starred):
+            roots.append(node.value)
+        elif kind in (ast.ListComp, ast.GeneratorExp, ast.SetComp):
+            roots.append(node.elt)
+        elif kind is ast.IfExp:
+            roots.extend((node.body, node.orelse))
+        elif kind in (ast.Tuple, ast.List):
+            roots.extend(node.elts)
+        elif kind is ast.BoolOp:
+            roots.extend(node.values)
 
 
 _EXTERNAL_ROOTS = ("torch.", "diffusers.", "transformers.", "accelerate.", "numpy.", "random.", "os.",
                    "lightning.", "pytorch_lightning.", "PIL.", "gradio.", "logging.", "math.")
-
-
-def _own_nodes(func):
-    """The nodes of a function's body in source order, not those of functions or classes
-    nested in it (an assignment is seen before the ``return`` that reads it)."""
-    stack = list(reversed(func.body))
-    while stack:
-        node = stack.pop()
-        yield node
-        children = [child for child in ast.iter_child_nodes(node)
-                    if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
-        stack.extend(reversed(children))
 
 
 def _places_on_gpu(call: ast.Call, method: Optional[str]) -> bool:
@@ -322,6 +369,15 @@ class ProjectIndex:
             self.add_names(path, candidates)
         self._digest: Optional[str] = None
         self._pipeline_names: Optional[frozenset] = None
+        self._from_dir: Optional[str] = None
+
+    def view_from(self, path: str) -> "ProjectIndex":
+        """The index as the module at ``path`` sees it: where two modules answer to one name
+        (``scripts/utils.py`` and ``tools/utils.py``), the one beside it wins, as Python's
+        ``sys.path[0]`` (the script's folder) makes it."""
+        view = copy.copy(self)
+        view._from_dir = os.path.dirname(os.path.abspath(path))
+        return view
 
     @classmethod
     def for_module(cls, source: str, path: str, tree: Optional[ast.Module] = None) -> "ProjectIndex":
@@ -347,9 +403,11 @@ class ProjectIndex:
     def digest(self) -> str:
         """Changes when any summary changes: lint results that used the index are keyed by it."""
         if self._digest is None:
-            text = json.dumps(sorted((self.primary_name.get(p, ""), s) for p, s in self.summaries.items()
-                                     if s["classes"] or s["functions"] or s["aliases"] or s["entry_point"]),
-                              sort_keys=True)
+            # Sorted by path: two scripts may share a module name (``a/train.py``, ``b/train.py``).
+            text = json.dumps([(path, self.primary_name.get(path, ""), summary)
+                               for path, summary in sorted(self.summaries.items())
+                               if summary["classes"] or summary["functions"] or summary["aliases"]
+                               or summary["entry_point"]], sort_keys=True)
             self._digest = hashlib.sha256(f"{SUMMARY_VERSION}:{text}".encode()).hexdigest()[:20]
         return self._digest
 
@@ -361,6 +419,8 @@ class ProjectIndex:
             names = set()
             for path, summary in self.summaries.items():
                 module = summary["name"]
+                if module.split(".", 1)[0] in catalog.PIPELINE_PACKAGES:
+                    continue  # linting diffusers itself: its pipelines are known by name already
                 for cls in summary["classes"]:
                     if self.pipeline_base(f"{module}.{cls}"):
                         names.add(cls)
@@ -406,6 +466,8 @@ class ProjectIndex:
         while module:
             paths = self.by_name.get(module)
             if paths:
+                if len(paths) > 1 and self._from_dir is not None:
+                    paths = [p for p in paths if os.path.dirname(os.path.abspath(p)) == self._from_dir] or paths
                 if len(paths) > 1:
                     return None  # two modules answer to this name: don't guess
                 summary = self.summaries.get(paths[0])
@@ -494,9 +556,9 @@ class ProjectIndex:
         return bool(summary and summary["entry_point"])
 
 
-def build(files: Iterable[str], roots: Iterable[str], read=None, cache=None) -> ProjectIndex:
-    """Pass 1 over ``files`` (Python sources only). ``read(path) -> str | None``; ``cache``: a
-    mapping-like store of summaries keyed by content hash (``get``/``put``)."""
+def build(files: Iterable[str], roots: Iterable[str], cache=None) -> ProjectIndex:
+    """Pass 1 over ``files`` (Python sources only). ``cache``: a store of summaries by path and
+    file stamp (``reprolint.cache.SummaryStore``: ``get(path, stamp)``, ``put``, ``save``)."""
     roots = tuple(roots)
     index = ProjectIndex()
     for path in files:
@@ -506,26 +568,28 @@ def build(files: Iterable[str], roots: Iterable[str], read=None, cache=None) -> 
         if not names:
             continue
         index.add_names(path, names)
+        stamp = None
+        if cache is not None:
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            stamp = [info.st_size, info.st_mtime_ns, names[0], SUMMARY_VERSION]
+            known, summary = cache.get(path, stamp)
+            if known:
+                if summary is not None:
+                    index.summaries[path] = summary
+                continue
         try:
-            if read is not None:
-                source = read(path)
-            else:
-                with open(path, "rb") as handle:
-                    source = handle.read().decode("utf-8", errors="replace")
+            with open(path, "rb") as handle:
+                source = handle.read().decode("utf-8", errors="replace")
         except OSError:
             continue
-        if source is None or not could_have_summary(source):
-            continue
-        key = None
+        summary = summarise(source, names[0], is_package) if could_have_summary(source) else None
+        if summary is not None:
+            index.summaries[path] = summary
         if cache is not None:
-            key = hashlib.sha256(f"{SUMMARY_VERSION}\0{names[0]}\0{is_package}\0".encode() +
-                                 source.encode("utf-8", errors="replace")).hexdigest()
-            stored = cache.get(key)
-            if stored is not None:
-                index.summaries[path] = stored
-                continue
-        summary = summarise(source, names[0], is_package)
-        index.summaries[path] = summary
-        if cache is not None:
-            cache.put(key, summary)
+            cache.put(path, stamp, summary)
+    if cache is not None:
+        cache.save()
     return index

@@ -92,7 +92,7 @@ def main():
         unet.train()
         for step, batch in enumerate(train_dataloader):
             with accelerator.accumulate(unet):
-                latents = vae.encode(batch["pixel_values"].to(torch.float16)).latent_dist.sample()  # seeded: set_seed(args.seed) ran first whenever a seed was given
+                latents = vae.encode(batch["pixel_values"].to(torch.float16)).latent_dist.sample()  # expect: RPL111
                 latents = latents * vae.config.scaling_factor
                 noise = torch.randn_like(latents)
                 bsz = latents.shape[0]

@@ -10,7 +10,7 @@ from utils import seed_all
 
 def parse_args():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pretrained_model_name_or_path", type=str, required=True)
     return parser.parse_args()
 
@@ -18,12 +18,11 @@ def parse_args():
 def main():
     args = parse_args()
     accelerator = Accelerator()
-    if args.seed is not None:
-        seed_all(args.seed)
+    seed_all(args.seed)
     vae = AutoencoderKL.from_pretrained(args.pretrained_model_name_or_path, subfolder="vae")
     unet = UNet2DConditionModel.from_pretrained(args.pretrained_model_name_or_path, subfolder="unet")
     noise_scheduler = DDPMScheduler.from_pretrained(args.pretrained_model_name_or_path, subfolder="scheduler")
-    loader = DataLoader(build_dataset(), batch_size=4, shuffle=True, num_workers=4)
+    loader = DataLoader(build_dataset(), batch_size=4, shuffle=True, num_workers=4)  # expect: RPL304
     optimizer = torch.optim.AdamW(unet.parameters(), lr=1e-5)
     unet, optimizer, loader = accelerator.prepare(unet, optimizer, loader)
     for batch in loader:
