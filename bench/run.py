@@ -9,7 +9,8 @@ mid-run slows every tool alike; the table reports medians over rounds. Measured:
   changed (a different file edited before each round);
 - ``ruff check --select ALL --no-cache --isolated`` on the same tree;
 - TorchFix and Fixit when their commands are installed;
-- scaling: reprolint cold and ruff on 1/4, 1/2 and the whole corpus (every 4th / 2nd file).
+- scaling: reprolint cold and ruff on 1/4, 1/2 and the whole corpus (every 4th / 2nd file);
+- ``reprolint server``: didChange to diagnostics on a 1,000-line pipeline script (``bench/lsp.py``).
 
 Peak memory is the largest total RSS of the command's whole process tree (the pool's workers
 included), sampled from /proc every 20 ms. Nothing here runs in the test suite.
@@ -115,7 +116,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=0, help="reprolint --jobs (default: one per CPU)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1/4 and 1/2 runs")
+    parser.add_argument("--no-lsp", action="store_true", help="skip the language-server row (bench/lsp.py)")
+    parser.add_argument("--only-lsp", action="store_true", help="only the language-server row (no ruff needed)")
     args = parser.parse_args()
+    if args.only_lsp:
+        lsp_row()
+        return
     if args.rounds < 3:
         parser.error("--rounds must be at least 3 for a meaningful median")
 
@@ -198,6 +204,22 @@ def main() -> None:
     print(f"\nproject index (pass 1, included in every reprolint row): {index_cpu:.1f} s CPU, "
           f"{index_cpu / median_of(cold_name, 2):.0%} of the cold run's CPU (target: at most 15%)")
     shutil.rmtree(work, ignore_errors=True)
+    if not args.no_lsp:
+        lsp_row()
+
+
+def lsp_row() -> None:
+    """The language server's row: bench/lsp.py's measurement (needs the `server` extra)."""
+    if importlib.util.find_spec("pygls") is None:
+        print('\n(pygls is not installed; `reprolint server` not measured: pip install -e ".[server]")')
+        return
+    sys.path.insert(0, HERE)
+    from lsp import run as run_lsp_benchmark
+
+    print()
+    print("| measurement | median | target |")
+    print("| --- | --- | --- |")
+    run_lsp_benchmark()
 
 
 def project_index_cpu(root: str, files: list) -> float:

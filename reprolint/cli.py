@@ -158,6 +158,26 @@ def clean(cache_dir):
 
 
 @main.command()
+def server():
+    """Run the language server (LSP over stdin/stdout) for editors.
+
+    \b
+    Diagnostics as you type, quick fixes (the same fixes as --fix), `# noqa` actions and the rule
+    page on hover, for Python files, notebooks and (when enabled) Markdown. Settings come from
+    the workspace's pyproject.toml / reprolint.toml. Needs the `server` extra:
+      pip install "reprolint[server]"
+    Editor setup (VS Code, Neovim, Helix, ...): docs/editors.md.
+    """
+    from reprolint.server import ServerUnavailable, start_io
+
+    try:
+        start_io()
+    except ServerUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@main.command()
 @click.argument("selector", required=False)
 @click.option("--all", "show_all", is_flag=True, help="List every rule with its code, name and default.")
 def rule(selector, show_all):
