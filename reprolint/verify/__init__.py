@@ -33,6 +33,11 @@ class VerifyOptions:
     use_cache: bool = True
     cache_dir: Optional[str] = None  # default: $REPROLINT_CACHE_DIR, else ./.reprolint_cache
     settings: Optional[object] = None  # reprolint.settings.Settings
+    # The scripts' arguments (after `--` on the command line): for every script, replacing the
+    # configuration's `verify-args`. None: each script's `verify-args`, else none.
+    script_args: Optional[tuple] = None
+    keep_outputs: Optional[str] = None  # a folder to copy the files each run wrote to
+    report_dir: Optional[str] = None  # --verify-report: write the HTML report there
     # progress(text): a short status line (shown on a TTY); log(text): verbose output.
     progress: Optional[Callable[[str], None]] = None
     log: Optional[Callable[[str], None]] = None
@@ -50,9 +55,12 @@ def parse_devices(text: Optional[str]) -> tuple:
     return devices
 
 
-def verify_run(run, options: VerifyOptions, server=None) -> None:
+def verify_run(run, options: VerifyOptions, server=None) -> Optional[str]:
     """Verify every verifiable finding of ``run`` (a RunReport), in place. ``server``: a started
-    ``reprolint.verify.runner.Server`` to reuse (the caller closes it)."""
+    ``reprolint.verify.runner.Server`` to reuse (the caller closes it). Returns the path of the
+    HTML report when ``options.report_dir`` asks for one."""
     from reprolint.verify.session import VerifySession
 
-    VerifySession(options, server=server).verify(run)
+    session = VerifySession(options, server=server)
+    session.verify(run)
+    return session.report_path

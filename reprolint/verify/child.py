@@ -310,6 +310,57 @@ def _seed_process(seed: int) -> None:
         pass
 
 
+class SignalToParent(BaseException):
+    """The script tried to signal its parent process; a BaseException, so that the script's own
+    ``except Exception`` does not swallow it."""
+
+
+def _guard_parent(script: str) -> None:
+    """Refuse the signals a script sends to its parent process or to every process: under
+    --verify the parent is reprolint's runner (or reprolint itself), not whatever launcher the
+    script expects, and killing it would lose the run. The refusal says which line tried."""
+    parent = os.getppid()
+    try:
+        parent_group = os.getpgid(parent)
+    except OSError:
+        parent_group = None
+
+    def hook(event, arguments):
+        if event not in ("os.kill", "os.killpg") or len(arguments) < 2:
+            return
+        target, number = arguments[0], arguments[1]
+        if not isinstance(target, int) or not number:
+            return  # signal 0 only asks whether a process exists
+        if event == "os.kill":
+            aimed = target in (parent, -1) or (target < -1 and -target == parent_group)
+        else:
+            aimed = target == parent_group
+        if not aimed:
+            return
+        frame, line = sys._getframe(1), None
+        while frame is not None:
+            if frame.f_code.co_filename == script:
+                line = frame.f_lineno
+                break
+            frame = frame.f_back
+        whom = "every process it may signal" if target == -1 else "its parent process"
+        where = f" at line {line}" if line else ""
+        raise SignalToParent(
+            f"the script sent {_signal_name(number)} to {whom} (reprolint's verify runner){where}; "
+            "reprolint refused it: a script that signals its parent cannot be verified")
+
+    sys.addaudithook(hook)
+
+
+def _signal_name(number) -> str:
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except (ValueError, TypeError):
+        return f"signal {number}"
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
@@ -348,13 +399,17 @@ def _run(request: dict) -> None:
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     result = {"status": "ok", "stand_ins": []}
     script = request["script"]
+    # The run's view of the script: its copy in the scratch folder that mirrors the script's
+    # folder. Paths built from the working folder, `__file__` or `sys.argv[0]` all land there.
+    copy = request["argv"][0]
     try:
-        os.chdir(os.path.dirname(script) or ".")
-        sys.argv = [script]
+        os.chdir(request["workdir"])
+        sys.argv = list(request["argv"])
         # As `python script.py` would: the script's folder first; reprolint's own root last.
         reprolint_root = sys.path[0]
-        sys.path[:] = [os.path.dirname(script)] + [p for p in sys.path if p not in ("", reprolint_root)]
+        sys.path[:] = [request["workdir"]] + [p for p in sys.path if p not in ("", reprolint_root)]
         sys.path.append(reprolint_root)
+        _guard_parent(script)
         _seed_process(request["seed"])
         _install_hooks(request)
         with open(request["source_path"], encoding="utf-8") as handle:
@@ -363,7 +418,7 @@ def _run(request: dict) -> None:
         _install_loader_patches(request, result["stand_ins"], source)
         code = compile(source, script, "exec")
         main = types.ModuleType("__main__")
-        main.__file__ = script
+        main.__file__ = copy
         main.__builtins__ = builtins
         sys.modules["__main__"] = main
         exec(code, main.__dict__)
@@ -372,6 +427,8 @@ def _run(request: dict) -> None:
             result = {**result, "status": "error", "error": f"the script exited with sys.exit({exc.code!r})"}
     except StandInUnavailable as exc:
         result = {**result, "status": "skipped", "error": str(exc)}
+    except SignalToParent as exc:
+        result = {**result, "status": "error", "error": str(exc)}
     except BaseException as exc:  # noqa: BLE001 - every failure of the user's script is a verdict
         # The traceback from the script's first frame on: reprolint's own frame says nothing.
         frames = exc.__traceback__.tb_next if exc.__traceback__ is not None else None

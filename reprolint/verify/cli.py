@@ -28,6 +28,16 @@ def verify_options(command):
         click.option("--allow-download", is_flag=True,
                      help="With --verify: let the script download models (default: "
                           "HF_HUB_OFFLINE=1 and TRANSFORMERS_OFFLINE=1)."),
+        click.option("--keep-outputs", "keep_outputs", metavar="DIR",
+                     type=click.Path(file_okay=False, writable=True),
+                     help="With --verify: keep the files each run wrote (images it saved, say) in "
+                          "DIR/<script>/<device>-<copy>-run<N>/. Without it they are removed: runs "
+                          "work in a scratch copy of the script's folder and never write into it."),
+        click.option("--verify-report", "verify_report", metavar="DIR",
+                     type=click.Path(file_okay=False, writable=True),
+                     help="With --verify: write an HTML report to DIR/index.html: per finding, the "
+                          "flagged line, run A and run B side by side, a heat map of their "
+                          "difference, the fixed run and the figures. Self-contained (no network)."),
         click.option("--verify-timeout", type=click.FloatRange(min=0, min_open=True), default=300,
                      show_default=True, metavar="SECONDS",
                      help="With --verify: kill a run (and everything it started) after this long."),
@@ -52,8 +62,24 @@ def _option_name(decorator) -> str:
     return probe.__click_params__[-1].name
 
 
-VERIFY_PARAMETERS = ("verify", "verify_device", "stand_in", "allow_download", "verify_timeout", "no_cache",
-                     "verbose")
+VERIFY_PARAMETERS = ("verify", "verify_device", "stand_in", "allow_download", "keep_outputs", "verify_report",
+                     "verify_timeout", "no_cache", "verbose")
+
+# Where ScriptArgumentsCommand leaves the arguments after `--` for the scripts.
+SCRIPT_ARGUMENTS = "reprolint.verify.script_arguments"
+
+
+class ScriptArgumentsCommand(click.Command):
+    """``reprolint --verify script.py -- --prompt x``: with ``--verify``, what follows ``--`` is
+    the scripts' command line, not more paths. Without ``--verify``, ``--`` keeps its usual
+    meaning (everything after it is a path, even ``-odd.py``)."""
+
+    def parse_args(self, ctx, args):
+        if "--" in args and "--verify" in args[:args.index("--")]:
+            split = args.index("--")
+            ctx.meta[SCRIPT_ARGUMENTS] = tuple(args[split + 1:])
+            args = args[:split]
+        return super().parse_args(ctx, args)
 
 
 def pop_verify_options(parameters: dict) -> dict:
@@ -62,8 +88,8 @@ def pop_verify_options(parameters: dict) -> dict:
     return {name: parameters.pop(name, False) for name in VERIFY_PARAMETERS}
 
 
-def run_verify(run, settings, verify, verify_device, stand_in, allow_download, verify_timeout,
-               no_cache, verbose, cache_dir=None) -> bool:
+def run_verify(run, settings, verify, verify_device, stand_in, allow_download, keep_outputs, verify_report,
+               verify_timeout, no_cache, verbose, cache_dir=None) -> bool:
     """Verify ``run``'s findings in place; returns whether Ctrl-C stopped it (the caller still
     prints the report, then exits with EXIT_INTERRUPTED)."""
     from reprolint.verify import VerifyOptions, parse_devices, verify_run
@@ -77,9 +103,15 @@ def run_verify(run, settings, verify, verify_device, stand_in, allow_download, v
         devices=devices, stand_in=stand_in, allow_download=allow_download, timeout=verify_timeout,
         verbose=verbose, use_cache=not no_cache, settings=settings, cache_dir=cache_dir,
         progress=progress, log=lambda text: click.echo(text, err=True),
+        script_args=_script_arguments(), keep_outputs=keep_outputs, report_dir=verify_report,
     )
+    if keep_outputs:
+        # After the report (click closes the command's context once it has exited).
+        _at_exit(lambda: click.echo(f"verify: the scripts' output files are in {keep_outputs}", err=True))
     try:
-        verify_run(run, options)
+        report = verify_run(run, options)
+        if report:
+            _at_exit(lambda: click.echo(f"verify: report written to {report}", err=True))
     except KeyboardInterrupt:
         # verify_run's cleanup has already killed the runs and removed the temporary files.
         done, total = mark_unverified(run)
@@ -87,6 +119,19 @@ def run_verify(run, settings, verify, verify_device, stand_in, allow_download, v
                    "reported unverified", err=True)
         return True
     return False
+
+
+def _script_arguments():
+    context = click.get_current_context(silent=True)
+    return context.meta.get(SCRIPT_ARGUMENTS) if context is not None else None
+
+
+def _at_exit(callback) -> None:
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(callback)
+    else:
+        callback()
 
 
 # The exit status of a run stopped by Ctrl-C (SIGINT), as shells report it: 128 + 2.

@@ -52,7 +52,7 @@ def _failure(results: list):
     return None
 
 
-def _pair(code: str, runs: dict, device: str, fixed: bool):
+def compared_runs(code: str, runs: dict, device: str, fixed: bool):
     """The two runs whose outputs the finding's check compares on one device."""
     prefix = "fixed" if fixed else "original"
     own = runs.get((device, prefix), [])
@@ -70,7 +70,7 @@ def _pair(code: str, runs: dict, device: str, fixed: bool):
 
 def shows_drift(finding, capture_ids: list, runs: dict, device: str) -> bool:
     """Whether the runs of the unfixed script so far show this finding's drift on ``device``."""
-    first, second = _pair(finding.code, runs, device, fixed=False)
+    first, second = compared_runs(finding.code, runs, device, fixed=False)
     difference = _compare(first, second, capture_ids)
     if finding.code == "RPL104":
         original = runs.get((device, "original"), [])
@@ -151,7 +151,7 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             entry["status"] = "ran"
             verdict["devices"][device] = entry
             continue
-        first, second = _pair(code, runs, device, fixed=False)
+        first, second = compared_runs(code, runs, device, fixed=False)
         difference = _compare(first, second, capture_ids)
         if code == "RPL104":  # a difference between plain runs is drift too
             difference = _worst([difference, _compare(original[0], original[1] if len(original) > 1 else None,
@@ -229,7 +229,7 @@ def _judge_fix(code: str, runs: dict, device: str, capture_ids: list, fix_state:
     failed = _failure(fixed)
     if failed is not None:
         return {"status": "error", "reason": failed.error}
-    first, second = _pair(code, runs, device, fixed=True)
+    first, second = compared_runs(code, runs, device, fixed=True)
     difference = _compare(first, second, capture_ids)
     if code == "RPL102" and difference is not None and len(fixed) > 1:
         difference = _worst([difference, _compare(fixed[0], fixed[1], capture_ids)])
