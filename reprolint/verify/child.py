@@ -257,9 +257,9 @@ def _install_loader_patches(request: dict, used: list, source: str) -> None:
     device = request["device"]
     stand_in = request["stand_in"] == "auto"
 
-    def wrap(owner, real_loader):
-        def from_pretrained(cls, *args, **kwargs):
-            checkpoint = args[0] if args else kwargs.get("pretrained_model_name_or_path")
+    def wrap(owner, real_loader, name_keyword):
+        def load(cls, *args, **kwargs):
+            checkpoint = args[0] if args else kwargs.get(name_keyword)
             try:
                 pipe = real_loader.__get__(None, cls)(*args, **kwargs)
             except Exception as exc:
@@ -268,7 +268,11 @@ def _install_loader_patches(request: dict, used: list, source: str) -> None:
                 from reprolint.verify import standins
 
                 try:
-                    pipe = standins.build(cls.__name__, checkpoint if isinstance(checkpoint, str) else None)
+                    if issubclass(cls, diffusers.ModelMixin):
+                        pipe = standins.build_model(cls.__name__)
+                    else:
+                        pipe = standins.build(cls.__name__, checkpoint if isinstance(checkpoint, str) else None,
+                                              components=kwargs)
                 except standins.NoStandIn as missing:
                     raise StandInUnavailable(
                         f"no stand-in for {missing}; run with the model available locally or "
@@ -277,12 +281,13 @@ def _install_loader_patches(request: dict, used: list, source: str) -> None:
             if device != "cpu" and hasattr(pipe, "to"):
                 pipe = pipe.to(device)
             return pipe
-        return classmethod(from_pretrained)
+        return classmethod(load)
 
-    owners = [diffusers.DiffusionPipeline]
+    owners = [diffusers.DiffusionPipeline, diffusers.ModelMixin]
     # diffusers' auto_pipeline module imports every pipeline (seconds): touch it only for a
     # script that uses it.
-    auto_names = [n for n in ("AutoPipelineForText2Image", "AutoPipelineForImage2Image") if n in source]
+    auto_names = [n for n in ("AutoPipelineForText2Image", "AutoPipelineForImage2Image",
+                              "AutoPipelineForInpainting") if n in source]
     for name in auto_names:
         owner = getattr(diffusers, name, None)
         if owner is not None:
@@ -290,7 +295,16 @@ def _install_loader_patches(request: dict, used: list, source: str) -> None:
     for owner in owners:
         real = owner.__dict__.get("from_pretrained")
         if isinstance(real, classmethod):
-            setattr(owner, "from_pretrained", wrap(owner, real))
+            setattr(owner, "from_pretrained", wrap(owner, real, "pretrained_model_name_or_path"))
+    if "from_single_file" in source:
+        try:
+            from diffusers.loaders.single_file import FromSingleFileMixin
+        except Exception:
+            return
+        real = FromSingleFileMixin.__dict__.get("from_single_file")
+        if isinstance(real, classmethod):
+            setattr(FromSingleFileMixin, "from_single_file", wrap(FromSingleFileMixin, real,
+                                                                  "pretrained_model_link_or_path"))
 
 
 def _seed_process(seed: int) -> None:

@@ -95,7 +95,8 @@ def test_an_unsupported_pipeline_class_is_skipped_by_name(verified):
 
 def test_a_background_process_the_script_starts_is_killed(verified):
     _, folder, _ = verified
-    pids = [int(line) for line in (folder / "worker.pids").read_text().split()]
+    kept = folder.parent / (folder.name + "-outputs")
+    pids = [int(line) for path in kept.rglob("worker.pids") for line in path.read_text().split()]
     assert len(pids) >= 2  # one per run
     for pid in pids:
         stat = pathlib.Path(f"/proc/{pid}/stat")
@@ -218,9 +219,16 @@ def test_a_run_sees_the_script_folder_and_the_offline_environment(tmp_path, veri
               "          open('probe.json', 'w'))\n"
               "print('hello from the script')\n")
     script.write_text(source)
-    result = verify_server.run(str(script), source, "cpu", 1, "auto", 60)
+    (tmp_path / "input.txt").write_text("read me")
+    kept = tmp_path.parent / (tmp_path.name + "-kept")
+    result = verify_server.run(str(script), source, "cpu", 1, "auto", 60, ("--flag", "x"), str(kept))
     assert result.status == "ok", result.error
     assert result.stdout == "hello from the script\n"  # captured, not printed
-    seen = json.loads((tmp_path / "probe.json").read_text())
-    assert seen == {"cwd": str(tmp_path), "argv": [str(script)], "path0": str(tmp_path), "name": "__main__",
-                    "offline": ["1", "1"]}
+    # The run worked in a scratch copy of the script's folder: the script's folder is untouched.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["env_probe.py", "input.txt"]
+    seen = json.loads((kept / "probe.json").read_text())
+    scratch = seen["cwd"]
+    assert scratch != str(tmp_path) and os.path.basename(scratch) == "work"
+    assert seen == {"cwd": scratch, "argv": [os.path.join(scratch, "env_probe.py"), "--flag", "x"],
+                    "path0": scratch, "name": "__main__", "offline": ["1", "1"]}
+    assert sorted(p.name for p in kept.iterdir()) == ["probe.json"]  # only what the run wrote

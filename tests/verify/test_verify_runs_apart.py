@@ -168,21 +168,6 @@ image = pipe(num_inference_steps=2).images[0]
 '''
 
 
-def test_a_cached_verdict_says_so(tmp_path):
-    (tmp_path / "s.py").write_text(UNSEEDED)
-    env = {**os.environ, "REPROLINT_CACHE_DIR": str(tmp_path / "cache")}
-    command = reprolint_command() + [str(tmp_path / "s.py"), "--verify", "--device", "cpu"]
-    first = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
-    second = subprocess.run(command + ["--output-format", "json"], capture_output=True, text=True,
-                            timeout=600, env=env)
-    fresh = next(line for line in first.stdout.splitlines() if "verify:" in line)
-    assert "cached" not in fresh
-    verdict = json.loads(second.stdout)[0]["verification"]
-    assert verdict["cached"] is True
-    assert verdict["summary"].endswith("(cached verdict; --no-cache runs it again)")
-    assert verdict["summary"].startswith(fresh.split("verify: ", 1)[1])
-
-
 KILLS_PARENT = '''\
 import os
 import signal
