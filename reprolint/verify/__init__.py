@@ -38,8 +38,10 @@ class VerifyOptions:
     script_args: Optional[tuple] = None
     keep_outputs: Optional[str] = None  # a folder to copy the files each run wrote to
     report_dir: Optional[str] = None  # --verify-report: write the HTML report there
-    # progress(text): a short status line (shown on a TTY); log(text): verbose output.
+    # progress(text): a short status line (shown on a TTY); log(text): verbose output;
+    # file_started(done, total, text): a file begins (done files of total are verified).
     progress: Optional[Callable[[str], None]] = None
+    file_started: Optional[Callable[[int, int, str], None]] = None
     log: Optional[Callable[[str], None]] = None
     extra: dict = field(default_factory=dict)
 

@@ -98,11 +98,12 @@ def run_verify(run, settings, verify, verify_device, stand_in, allow_download, k
         devices = parse_devices(verify_device)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--device") from None
-    progress = _Progress() if sys.stderr.isatty() else None
+    progress = _ProgressBar() if sys.stderr.isatty() else None
     options = VerifyOptions(
         devices=devices, stand_in=stand_in, allow_download=allow_download, timeout=verify_timeout,
         verbose=verbose, use_cache=not no_cache, settings=settings, cache_dir=cache_dir,
-        progress=progress, log=lambda text: click.echo(text, err=True),
+        progress=progress, file_started=progress.file_started if progress else None,
+        log=lambda text: click.echo(text, err=True),
         script_args=_script_arguments(), keep_outputs=keep_outputs, report_dir=verify_report,
     )
     if keep_outputs:
@@ -154,14 +155,36 @@ def mark_unverified(run) -> tuple:
     return done, len(verifiable)
 
 
-class _Progress:
-    """One self-overwriting status line on a terminal."""
+class _ProgressBar:
+    """click's progress bar on a terminal: files verified of those to verify, and what runs now
+    (the file, its first finding, then the copy and run in progress)."""
 
     def __init__(self) -> None:
-        self.width = 0
+        self.bar = None
+        self.file = ""
+
+    def file_started(self, done: int, total: int, text: str) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="verify", file=sys.stderr, show_pos=True,
+                                         show_eta=False, item_show_func=lambda item: item)
+            self.bar.__enter__()
+        self.file = text
+        self.bar.update(done - self.bar.pos, current_item=text)
+        self.bar.current_item = text
+        self.bar.render_progress()
 
     def __call__(self, text: str) -> None:
-        text = text[:119]
-        sys.stderr.write("\r" + text.ljust(self.width) + ("\r" if not text else ""))
-        sys.stderr.flush()
-        self.width = len(text)
+        if self.bar is None:
+            if text:  # before the first file: a plain status line
+                sys.stderr.write("\r" + text[:119])
+                sys.stderr.flush()
+            return
+        if not text:  # the end: complete the bar and leave the line
+            self.bar.update(self.bar.length - self.bar.pos, current_item="done")
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+            return
+        # `verify path (codes) on cpu: original copy, run 1 of 2` -> `path ... run 1 of 2`
+        detail = text.split(": ", 1)[1] if ": " in text else text
+        self.bar.current_item = f"{self.file}: {detail}"[:80]
+        self.bar.render_progress()

@@ -91,10 +91,16 @@ class VerifySession:
 
     def verify(self, run) -> None:
         try:
-            for report in run.files:
-                findings = [f for f in report.findings if f.code in VERIFIABLE_CODES]
-                if findings:
-                    self.verify_file(report.path, findings)
+            planned = [(report.path, [f for f in report.findings if f.code in VERIFIABLE_CODES])
+                       for report in run.files]
+            planned = [(path, findings) for path, findings in planned if findings]
+            for done, (path, findings) in enumerate(planned):
+                if self.options.file_started:
+                    first = findings[0]
+                    more = f" and {len(findings) - 1} more" if len(findings) > 1 else ""
+                    self.options.file_started(done, len(planned),
+                                              f"{path}:{first.start.line} {first.code}{more}")
+                self.verify_file(path, findings)
         finally:
             if self.server is not None and self.owns_server:
                 self.server.close()

@@ -144,21 +144,33 @@ def test_plain_lint_and_the_cli_never_import_torch_or_numpy(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
-def test_progress_overwrites_one_line_and_clears_it(monkeypatch):
+def test_a_progress_bar_over_the_files_shows_the_file_finding_and_run(monkeypatch):
     import io
 
     from reprolint.verify import cli as verify_cli
 
-    stream = io.StringIO()
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
     monkeypatch.setattr(sys, "stderr", stream)
-    progress = verify_cli._Progress()
+    progress = verify_cli._ProgressBar()
+    progress.file_started(0, 2, "a.py:6 RPL101")
     progress("verify a.py (RPL101) on cpu: original copy, run 1 of 2")
-    progress("verify a.py (RPL101) on cpu: original copy, run 2 of 2")
+    progress.file_started(1, 2, "b.py:3 RPL102 and 1 more")
+    progress("verify b.py (RPL102, RPL104) on cpu: reseed copy, run 3 of 4")
     progress("")
-    written = stream.getvalue()
-    assert written.count("\r") == 4
-    assert written.startswith("\rverify a.py (RPL101) on cpu: original copy, run 1 of 2")
-    assert written.endswith("\r" + " " * len("verify a.py (RPL101) on cpu: original copy, run 2 of 2") + "\r")
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", stream.getvalue())  # click hides the cursor meanwhile
+    frames = [frame.strip() for frame in plain.split("\r") if frame.strip()]
+    assert all(f.startswith("verify  [") for f in frames)
+    assert any(f.endswith("0/2  a.py:6 RPL101") for f in frames)
+    assert any(f.endswith("a.py:6 RPL101: original copy, run 1 of 2") and "0/2" in f for f in frames)
+    assert any(f.endswith("b.py:3 RPL102 and 1 more: reseed copy, run 3 of 4") and "1/2" in f for f in frames)
+    assert "2/2" in frames[-1] and "#" * 10 in frames[-1]
+    assert plain.endswith("\n")  # the finished bar keeps its line; the report follows
 
 
 def test_a_runner_that_cannot_start_gives_error_verdicts_not_a_crash(tmp_path, monkeypatch):

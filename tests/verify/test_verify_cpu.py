@@ -232,3 +232,26 @@ def test_a_run_sees_the_script_folder_and_the_offline_environment(tmp_path, veri
     assert seen == {"cwd": scratch, "argv": [os.path.join(scratch, "env_probe.py"), "--flag", "x"],
                     "path0": scratch, "name": "__main__", "offline": ["1", "1"]}
     assert sorted(p.name for p in kept.iterdir()) == ["probe.json"]  # only what the run wrote
+
+
+@pytest.mark.parametrize("name, stand_ins", [
+    ("inpaint_unseeded.py", ["StableDiffusionInpaintPipeline"]),
+    ("controlnet_unseeded.py", ["ControlNetModel", "StableDiffusionControlNetPipeline"]),
+    ("pixart_unseeded.py", ["PixArtAlphaPipeline"]),
+    ("single_file_unseeded.py", ["StableDiffusionPipeline"]),
+    ("separate_models.py", ["AutoencoderKL", "StableDiffusionPipeline", "UNet2DConditionModel"]),
+])
+def test_more_pipelines_confirm_the_drift_and_the_fix_on_stand_ins(verified, name, stand_ins):
+    result = verdict(verified, name, "RPL101")
+    assert result["status"] == "confirmed", result["summary"]
+    assert result["stand_in_classes"] == stand_ins
+    comparison = result["devices"]["cpu"]["comparison"]
+    assert comparison["image"] and comparison["max_abs"] > 0 and comparison["psnr"] > 0
+    assert result["fix"]["status"] == "identical", result["summary"]
+
+
+def test_a_vae_loaded_on_its_own_drifts_when_sampled_without_a_generator(verified):
+    result = verdict(verified, "separate_models.py", "RPL111")
+    assert result["status"] == "confirmed", result["summary"]
+    comparison = result["devices"]["cpu"]["comparison"]
+    assert not comparison["image"] and comparison["max_abs"] > 0
