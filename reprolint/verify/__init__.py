@@ -14,12 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-# Codes whose effect a run can show. RPL105/RPL108 (batch aliasing) and RPL2xx/RPL3xx rules
-# other than RPL301 are static facts that a pair of runs does not reveal.
+# Codes whose effect a run can show. RPL105/RPL108 (batch aliasing) and RPL2xx are static
+# facts that a pair of runs does not reveal.
 VERIFIABLE_CODES = frozenset({
     "RPL101", "RPL102", "RPL103", "RPL104", "RPL106", "RPL107", "RPL109", "RPL110", "RPL111",
-    "RPL112", "RPL301",
+    "RPL112", "RPL301", "RPL302", "RPL303", "RPL304", "RPL305", "RPL306",
 })
+# Determinism findings checked on a training loop (RPL301 only where no pipeline call shows it):
+# a few optimizer steps, run twice, losses and final weights compared.
+TRAINING_CODES = frozenset({"RPL301", "RPL302", "RPL303", "RPL304", "RPL305", "RPL306"})
+TRAINING_STEPS = 2  # optimizer steps each training run is stopped after
 DEVICES = ("cpu", "cuda")
 
 

@@ -26,6 +26,14 @@ PERTURB = "__reprolint_perturb__"
 MAX_OCCURRENCES = 16  # captures kept per call (a call in a loop); enough to show drift
 
 
+LOSS_CAPTURE, WEIGHTS_CAPTURE = -1, -2  # as reprolint.verify.instrument numbers them
+
+
+class TrainingStepLimit(BaseException):
+    """The run made its optimizer steps: stop the script there (a BaseException, so that the
+    script's own ``except Exception`` does not catch it)."""
+
+
 class StandInUnavailable(Exception):
     """The checkpoint is not here and no stand-in exists for its class: a skip, not an error."""
 
@@ -218,6 +226,38 @@ def _install_hooks(request: dict) -> None:
     setattr(builtins, CAPTURE, capture)
     setattr(builtins, RESEED, reseed)
     setattr(builtins, PERTURB, perturb)
+
+
+def _install_training_limit(steps: int) -> None:
+    """Record each step's loss (what ``.backward()`` is called on) and, after ``steps``
+    optimizer steps, the weights of every parameter the optimizers hold; then stop the run."""
+    import torch
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    capture = getattr(builtins, CAPTURE)
+    real_backward = torch.Tensor.backward
+    optimizers: list = []
+    done = [0]
+
+    def backward(self, *args, **kwargs):
+        if self.numel() == 1 and done[0] < steps:
+            capture(LOSS_CAPTURE, self.detach())
+        return real_backward(self, *args, **kwargs)
+
+    def after_step(optimizer, args, kwargs):
+        if optimizer not in optimizers:
+            optimizers.append(optimizer)
+        done[0] += 1
+        if done[0] < steps:
+            return
+        weights = {f"optimizer{o}.group{g}.param{p}": parameter.detach()
+                   for o, opt in enumerate(optimizers) for g, group in enumerate(opt.param_groups)
+                   for p, parameter in enumerate(group["params"])}
+        capture(WEIGHTS_CAPTURE, weights)
+        raise TrainingStepLimit(steps)
+
+    torch.Tensor.backward = backward
+    register_optimizer_step_post_hook(after_step)
 
 
 def _uses_diffusers(source: str) -> bool:
@@ -429,6 +469,8 @@ def _run(request: dict) -> None:
         with open(request["source_path"], encoding="utf-8") as handle:
             source = handle.read()
         _install_device_patches(request["device"], source)
+        if request.get("train_steps"):
+            _install_training_limit(request["train_steps"])
         _install_loader_patches(request, result["stand_ins"], source)
         code = compile(source, script, "exec")
         main = types.ModuleType("__main__")
@@ -441,6 +483,8 @@ def _run(request: dict) -> None:
             result = {**result, "status": "error", "error": f"the script exited with sys.exit({exc.code!r})"}
     except StandInUnavailable as exc:
         result = {**result, "status": "skipped", "error": str(exc)}
+    except TrainingStepLimit as exc:
+        result = {**result, "training_steps": exc.args[0]}
     except SignalToParent as exc:
         result = {**result, "status": "error", "error": str(exc)}
     except BaseException as exc:  # noqa: BLE001 - every failure of the user's script is a verdict

@@ -53,33 +53,37 @@ class Section:
     cross: list = field(default_factory=list)  # [Shown cpu, Shown cuda] where both ran
 
 
-def _first_output(result, capture_ids: list) -> Optional[tuple]:
-    """(name, array, is_image) of the first output of the first flagged call that ran; images
-    are preferred over other values."""
+def _choose_output(first, second, capture_ids: list) -> Optional[tuple]:
+    """(capture id, occurrence, name) of the output to show: where runs A and B differ most
+    (images before other values), else the first output of the first flagged call that ran."""
+    if first is None:
+        return None
+    best, best_key = None, None
+    for capture_id in capture_ids:
+        occurrences = first.captures.get(capture_id) or []
+        others = (second.captures.get(capture_id) or []) if second is not None else []
+        for occurrence, values in enumerate(occurrences):
+            for name, (array, is_image) in values.items():
+                delta = 0.0
+                if occurrence < len(others) and name in others[occurrence]:
+                    other = np.asarray(others[occurrence][name][0])
+                    if other.shape == np.asarray(array).shape and other.size:
+                        delta = float(np.nan_to_num(np.abs(np.asarray(array) - other), nan=0.0, posinf=1e300).max())
+                key = (bool(is_image), delta, -occurrence)
+                if best_key is None or key > best_key:
+                    best, best_key = (capture_id, occurrence, name), key
+    return best
+
+
+def _shown(label: str, result, where: tuple) -> Optional[Shown]:
     if result is None:
         return None
-    for capture_id in capture_ids:
-        occurrences = result.captures.get(capture_id) or []
-        if not occurrences:
-            continue
-        values = occurrences[0]
-        names = sorted(values, key=lambda name: (not values[name][1], name))
-        if names:
-            array, is_image = values[names[0]]
-            return names[0], np.asarray(array), bool(is_image)
-    return None
-
-
-def _shown(label: str, result, capture_ids: list, name: Optional[str] = None) -> Optional[Shown]:
-    output = _first_output(result, capture_ids)
-    if output is None:
+    capture_id, occurrence, name = where
+    occurrences = result.captures.get(capture_id) or []
+    if occurrence >= len(occurrences) or name not in occurrences[occurrence]:
         return None
-    if name is not None and output[0] != name:
-        for capture_id in capture_ids:
-            for values in (result.captures.get(capture_id) or [])[:1]:
-                if name in values:
-                    return Shown(label, np.asarray(values[name][0]), bool(values[name][1]))
-    return Shown(label, output[1], output[2])
+    array, is_image = occurrences[occurrence][name]
+    return Shown(label, np.asarray(array), bool(is_image))
 
 
 def collect(finding, source_line: str, verdict: dict, capture_ids: list, pair_of, runs: dict,
@@ -93,19 +97,19 @@ def collect(finding, source_line: str, verdict: dict, capture_ids: list, pair_of
     if device is None:
         return section
     first, second = pair_of(device, False)
-    output = _first_output(first, capture_ids)
-    if output is None:
+    where = _choose_output(first, second, capture_ids)
+    if where is None:
         return section
-    name = output[0]
-    section.output_name = name
-    section.first = _shown(f"run A ({device})", first, capture_ids, name)
-    section.second = _shown(f"run B ({device})", second, capture_ids, name)
+    capture_id, occurrence, name = where
+    section.output_name = name + (f" (occurrence {occurrence + 1} of the call)" if occurrence else "")
+    section.first = _shown(f"run A ({device})", first, where)
+    section.second = _shown(f"run B ({device})", second, where)
     fixed_first, fixed_second = pair_of(device, True)
-    section.fixed = _shown(f"fixed run A ({device})", fixed_first, capture_ids, name)
-    section.fixed_second = _shown(f"fixed run B ({device})", fixed_second, capture_ids, name)
+    section.fixed = _shown(f"fixed run A ({device})", fixed_first, where)
+    section.fixed_second = _shown(f"fixed run B ({device})", fixed_second, where)
     if runs.get(("cpu", "original")) and runs.get(("cuda", "original")):
-        cpu = _shown("cpu, run A", runs[("cpu", "original")][0], capture_ids, name)
-        cuda = _shown("cuda, run A", runs[("cuda", "original")][0], capture_ids, name)
+        cpu = _shown("cpu, run A", runs[("cpu", "original")][0], where)
+        cuda = _shown("cuda, run A", runs[("cuda", "original")][0], where)
         if cpu is not None and cuda is not None:
             section.cross = [cpu, cuda]
     return section
@@ -240,7 +244,7 @@ def _section_html(index: int, section: Section) -> str:
              f'<p class="verdict"><strong>verify:</strong> {html.escape(verdict.get("summary", ""))}</p>']
     if section.output_name:
         parts.append(f'<p class="output">Output shown: <code>{html.escape(section.output_name)}</code> of the '
-                     "flagged call (its first occurrence).</p>")
+                     "flagged call, where runs A and B differ most.</p>")
     rows = []
     device_entry = next((entry for entry in verdict.get("devices", {}).values() if entry.get("comparison")), {})
     if device_entry.get("comparison"):

@@ -272,10 +272,12 @@ class Server:
         return self.process is not None and self.process.poll() is None
 
     def run(self, script: str, source: str, device: str, seed: int, stand_in: str,
-            timeout: float, arguments: tuple = (), keep_outputs: Optional[str] = None) -> RunResult:
+            timeout: float, arguments: tuple = (), keep_outputs: Optional[str] = None,
+            train_steps: int = 0) -> RunResult:
         """Run ``source`` (an instrumented copy of ``script``) once in a fresh process, in a
         scratch folder that mirrors the script's; ``arguments`` follow the script's name in
-        ``sys.argv``; ``keep_outputs``: a folder to copy the files the run wrote to."""
+        ``sys.argv``; ``keep_outputs``: a folder to copy the files the run wrote to;
+        ``train_steps``: stop the script after that many optimizer steps (0: never)."""
         if not self.alive:
             raise ServerError("the verify server is not running: " + self._tail_log())
         self._runs += 1
@@ -297,6 +299,7 @@ class Server:
             "device": device,
             "seed": seed,
             "stand_in": stand_in,
+            "train_steps": train_steps,
         }
         with open(request["source_path"], "w", encoding="utf-8") as handle:
             handle.write(source)

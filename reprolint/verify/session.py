@@ -9,12 +9,12 @@ from typing import Optional
 from reprolint.engine import SourceError, read_source
 from reprolint.discovery import glob_spec, relative_to
 from reprolint.settings import Settings
-from reprolint.verify import VERIFIABLE_CODES, VerifyOptions
+from reprolint.verify import TRAINING_STEPS, VERIFIABLE_CODES, VerifyOptions
 from reprolint.verify.cache import VerdictCache, environment_fingerprint, source_hash, verdict_key
 from reprolint.verify.instrument import (PERTURB, RESEED, capture_ids_of, locate_targets,
                                          retarget_devices, wrap_captures, wrap_generator_arguments)
 from reprolint.verify.runner import Server, ServerError
-from reprolint.verify.verdict import compared_runs, judge, shows_drift
+from reprolint.verify.verdict import SAME_SEED_CODES, compared_runs, judge, shows_drift
 
 CACHED_NOTE = " (cached verdict; --no-cache runs it again)"
 
@@ -241,7 +241,8 @@ class VerifySession:
         seed_b = seed_a
         while seed_b == seed_a:
             seed_b = system.randrange(1, 2 ** 31)
-        same_seed_rerun = "RPL301" in codes
+        same_seed_rerun = bool(codes & SAME_SEED_CODES)
+        train_steps = TRAINING_STEPS if targets.training else 0
         plan = {}
         for variant in variants:
             if variant in ("original", "fixed"):
@@ -282,7 +283,8 @@ class VerifySession:
                     self.progress(f"verify {path} ({label}) on {device}: {variant} copy, run {done} of {total}")
                     result = server.run(path, device_text, device, seed, self.options.stand_in,
                                         self.options.timeout, arguments,
-                                        self.outputs_folder(path, device, variant, len(results) + 1))
+                                        self.outputs_folder(path, device, variant, len(results) + 1),
+                                        train_steps)
                     results.append(result)
                     self._log_run(path, device, variant, len(results), result)
                     if result.status != "ok" and variant == "original":

@@ -180,3 +180,20 @@ def test_the_report_renders_in_headless_chromium(report_run, tmp_path):
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200
     if os.environ.get("REPROLINT_REPORT_SCREENSHOT"):
         shutil.copy(screenshot, os.environ["REPROLINT_REPORT_SCREENSHOT"])
+
+
+def test_the_output_shown_is_where_the_runs_differ_most():
+    class Run:
+        def __init__(self, captures):
+            self.captures = captures
+
+    same = np.zeros((1, 3, 4, 4))
+    first = Run({0: [{"pred_original_sample": (same, False), "prev_sample": (same, False)},
+                     {"pred_original_sample": (same, False), "prev_sample": (same, False)}]})
+    second = Run({0: [{"pred_original_sample": (same, False), "prev_sample": (same, False)},
+                      {"pred_original_sample": (same, False), "prev_sample": (same + 0.5, False)}]})
+    section = report.collect(_finding("RPL110"), "x", {"devices": {"cpu": {"comparison": {"max_abs": 0.5}}}},
+                             [0], lambda device, fixed: (None, None) if fixed else (first, second),
+                             {("cpu", "original"): [first, second]}, ["cpu"])
+    assert section.output_name == "prev_sample (occurrence 2 of the call)"
+    assert section.second.array.max() == 0.5

@@ -255,3 +255,33 @@ def test_a_vae_loaded_on_its_own_drifts_when_sampled_without_a_generator(verifie
     assert result["status"] == "confirmed", result["summary"]
     comparison = result["devices"]["cpu"]["comparison"]
     assert not comparison["image"] and comparison["max_abs"] > 0
+
+
+def test_a_training_script_is_stopped_after_two_steps_and_its_losses_and_weights_compared(verified):
+    shuffled = verdict(verified, "train_tiny.py", "RPL304")
+    assert shuffled["status"] == "confirmed", shuffled["summary"]
+    entry = shuffled["devices"]["cpu"]
+    assert entry["training_steps"] == 2
+    assert entry["losses"]["occurrences"] == 2  # one loss per step, then the run was stopped
+    assert entry["losses"]["max_abs"] > 0 and entry["weights"]["max_abs"] > 0
+    assert shuffled["summary"].startswith("drift confirmed on cpu: 2 training steps differ: losses max|Δ|=")
+    assert ", final weights max|Δ|=" in shuffled["summary"]
+    # cuDNN's choice of algorithm does not vary on the CPU: said so, and where it would.
+    for code, source in (("RPL303", "cuDNN's benchmarked algorithm choice"), ("RPL301", "cuDNN and cuBLAS kernels")):
+        kernels = verdict(verified, "train_tiny.py", code)
+        assert kernels["status"] == "no-drift", kernels["summary"]
+        assert kernels["devices"]["cpu"]["runs"] == 3  # A, B and A again: A vs A is compared
+        assert kernels["summary"] == (
+            "no drift observed on this device (2 training steps, 2 runs with the same seeds: identical losses "
+            f"and final weights); what {code} is about ({source}) varies on a GPU only: run --verify "
+            "--device cuda on a machine with CUDA to check")
+
+
+def test_a_determinism_finding_without_a_training_loop_says_so(tmp_path, verify_server):
+    (tmp_path / "setup_only.py").write_text(
+        "import torch\n\ntorch.backends.cudnn.benchmark = True\nx = torch.randn(3)\n")
+    findings = verify_paths([tmp_path], verify_server, timeout=60, devices=("cpu",))
+    result = findings["setup_only.py"][0].extra["verification"]
+    assert result["status"] == "skipped"
+    assert result["summary"] == ("skipped: no training step ran (the script made no optimizer step; RPL303 is "
+                                 "checked on training loops)")
