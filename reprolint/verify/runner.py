@@ -130,7 +130,11 @@ def mirror_folder(source: str, target: str) -> dict:
             budget[1] -= 1
             try:
                 if entry.is_symlink():
-                    link(os.readlink(entry.path), where)  # the same link: relative ones stay inside
+                    # The same link where it stays inside the folder; else to the same target.
+                    target_path = os.readlink(entry.path)
+                    resolved = os.path.realpath(entry.path)
+                    inside = os.path.commonpath([resolved, root]) == root
+                    link(target_path if inside and not os.path.isabs(target_path) else resolved, where)
                 elif entry.is_dir():
                     if depth >= MIRROR_MAX_DEPTH or budget[1] <= 0 or entry.name in MIRROR_LINKED_FOLDERS:
                         link(entry.path, where)
@@ -149,6 +153,7 @@ def mirror_folder(source: str, target: str) -> dict:
             except OSError:
                 continue  # unreadable: the run meets it as missing, as it would meet it unreadable
 
+    root = os.path.realpath(source)
     os.makedirs(target, exist_ok=True)
     walk(source, target, 0)
     return copied

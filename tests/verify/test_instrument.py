@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -202,3 +203,34 @@ def test_notebooks_are_skipped_by_verify(tmp_path):
     assert run.findings
     verify_run(run, VerifyOptions(use_cache=False))
     assert {f.extra["verification"]["status"] for f in run.findings} == {"skipped"}
+
+
+def test_the_scratch_mirror_copies_small_files_links_the_rest_and_finds_what_a_run_wrote(tmp_path, monkeypatch):
+    from reprolint.verify import runner
+
+    source = tmp_path / "project"
+    (source / "data" / "deep" / "deeper" / "deepest").mkdir(parents=True)
+    (source / ".git").mkdir()
+    (source / "script.py").write_text("print(1)\n")
+    (source / "data" / "small.txt").write_text("small")
+    (source / "data" / "deep" / "deeper" / "deepest" / "far.txt").write_text("far")
+    (source / "weights.bin").write_bytes(b"0" * 64)
+    (tmp_path / "outside.txt").write_text("outside")
+    os.symlink("data/small.txt", source / "inside_link")
+    os.symlink("../outside.txt", source / "outside_link")
+    monkeypatch.setattr(runner, "MIRROR_COPY_LIMIT", 32)  # weights.bin counts as large
+    mirror = tmp_path / "mirror"
+    copied = runner.mirror_folder(str(source), str(mirror))
+    assert sorted(copied) == ["data/small.txt", "script.py"]
+    assert not (mirror / "data").is_symlink() and (mirror / "data" / "small.txt").read_text() == "small"
+    assert (mirror / "weights.bin").is_symlink() and (mirror / ".git").is_symlink()
+    deepest = mirror / "data" / "deep" / "deeper" / "deepest"  # three levels are recreated, then linked
+    assert not deepest.parent.is_symlink() and deepest.is_symlink() and (deepest / "far.txt").read_text() == "far"
+    assert (mirror / "inside_link").read_text() == "small" and os.readlink(mirror / "inside_link") == "data/small.txt"
+    assert (mirror / "outside_link").read_text() == "outside"
+    # A run overwrites a copied file and writes a new one: those are its outputs.
+    (mirror / "data" / "small.txt").write_text("changed by the run")
+    (mirror / "new.png").write_bytes(b"png")
+    kept = tmp_path / "kept"
+    assert runner.collect_outputs(str(mirror), copied, str(kept)) == ["data/small.txt", "new.png"]
+    assert (source / "data" / "small.txt").read_text() == "small"  # the user's file is untouched

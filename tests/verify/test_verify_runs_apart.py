@@ -86,17 +86,6 @@ def test_keep_outputs_keeps_each_runs_files(tmp_path, verify_server):
     assert (first / "existing.txt").read_text() == "overwritten by the script"
 
 
-def test_keep_outputs_from_the_command_line(tmp_path):
-    project = _project(tmp_path)
-    kept = tmp_path / "kept"
-    result = subprocess.run(reprolint_command() + [str(project / "saves.py"), "--verify", "--device", "cpu",
-                                                   "--no-cache", "--keep-outputs", str(kept)],
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 1, result.stderr
-    assert (kept / "saves" / "cpu-original-run1" / "sample.png").is_file()
-    assert f"verify: the scripts' output files are in {kept}" in result.stderr
-
-
 ARGUMENTS = '''\
 """A command-line script: the steps and the output name come from its arguments."""
 import argparse
@@ -126,11 +115,15 @@ def test_script_arguments_after_a_double_dash_and_from_the_configuration(tmp_pat
     (tmp_path / "cli.py").write_text(ARGUMENTS)
     (tmp_path / "other.py").write_text(ARGUMENTS)
     command = reprolint_command() + ["--verify", "--device", "cpu", "--no-cache"]
-    result = subprocess.run(command + ["cli.py", "--", "--steps", "2", "--out", "x.png"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=600)
+    kept = tmp_path.parent / (tmp_path.name + "-kept")
+    result = subprocess.run(command + ["cli.py", "--keep-outputs", str(kept), "--", "--steps", "2", "--out",
+                                       "x.png"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 1, result.stderr
     assert "verify: drift confirmed on cpu" in result.stdout, result.stdout
     assert "no such file" not in result.stdout + result.stderr  # `--steps` is not taken for a path
+    # --keep-outputs from the command line: `--out x.png` reached the script, which saved it.
+    assert (kept / "cli" / "cpu-original-run1" / "x.png").is_file()
+    assert result.stderr.rstrip().endswith(f"verify: the scripts' output files are in {kept}")
 
     (tmp_path / "pyproject.toml").write_text(
         '[tool.reprolint.verify-args]\n"cli.py" = ["--steps", "2"]\n')
@@ -204,27 +197,19 @@ def _verify_with_own_runner(folder):
     return {pathlib.Path(f.path).name: f.extra["verification"] for f in run.findings}
 
 
-def test_a_script_that_signals_its_parent_is_refused_and_reported(tmp_path):
+def test_signals_to_the_parent_are_refused_and_a_killed_runner_is_reported_and_restarted(tmp_path):
     pytest.importorskip("diffusers")
     (tmp_path / "a_kills.py").write_text(KILLS_PARENT)
-    (tmp_path / "b_fine.py").write_text(UNSEEDED)
+    (tmp_path / "b_kills_from_a_shell.py").write_text(KILLS_PARENT_FROM_A_SHELL)
+    (tmp_path / "c_fine.py").write_text(UNSEEDED)
     verdicts = _verify_with_own_runner(tmp_path)
     assert verdicts["a_kills.py"]["status"] == "error"
     assert verdicts["a_kills.py"]["summary"] == (
         "error: the script sent SIGKILL to its parent process (reprolint's verify runner) at line 8; "
         "reprolint refused it: a script that signals its parent cannot be verified (stand-in model)")
-    assert verdicts["b_fine.py"]["status"] == "confirmed", verdicts["b_fine.py"]["summary"]
-
-
-def test_a_runner_killed_by_the_script_is_reported_and_started_again(tmp_path):
-    pytest.importorskip("diffusers")
-    (tmp_path / "a_kills.py").write_text(KILLS_PARENT_FROM_A_SHELL)
-    (tmp_path / "b_fine.py").write_text(UNSEEDED)
-    verdicts = _verify_with_own_runner(tmp_path)
-    assert verdicts["a_kills.py"]["status"] == "error"
-    assert verdicts["a_kills.py"]["summary"] == (
+    assert verdicts["b_kills_from_a_shell.py"]["status"] == "error"
+    assert verdicts["b_kills_from_a_shell.py"]["summary"] == (
         "error: reprolint's verify runner (the parent process of the run) died during the run with "
         "SIGKILL: something the script ran killed it (a script that signals its parent cannot be verified)")
-    assert "reap" not in verdicts["a_kills.py"]["summary"]
     # The runner is started again for the next file.
-    assert verdicts["b_fine.py"]["status"] == "confirmed", verdicts["b_fine.py"]["summary"]
+    assert verdicts["c_fine.py"]["status"] == "confirmed", verdicts["c_fine.py"]["summary"]
