@@ -111,6 +111,7 @@ class Cache:
         self.directory = directory
         self.fingerprint = fingerprint
         self.write_failed: Optional[str] = None  # the first write error, reported once by the CLI
+        self._base_fingerprint: Optional[str] = None  # before key_by_project
         self._prepared = False
 
     @classmethod
@@ -119,6 +120,17 @@ class Cache:
 
     def key(self, path: str, data: bytes) -> str:
         return entry_key(self.fingerprint, path, data)
+
+    def summaries(self) -> "SummaryStore":
+        """The project index's module summaries (``reprolint.semantic.project``) in this folder,
+        keyed by content and reprolint's code, not by the settings or the rest of the project."""
+        return SummaryStore(self, self._base_fingerprint or self.fingerprint)
+
+    def key_by_project(self, project_digest: str) -> None:
+        """Findings depend on the other modules' summaries too: key every entry by them."""
+        self._base_fingerprint = self._base_fingerprint or self.fingerprint
+        self.fingerprint = hashlib.blake2b(f"{self._base_fingerprint}:{project_digest}".encode(),
+                                           digest_size=16).hexdigest()
 
     def _entry_path(self, key: str) -> str:
         return os.path.join(self.directory, SCHEMA, key[:2], key + ".json")
@@ -153,6 +165,23 @@ class Cache:
             if not os.path.exists(marker):
                 _write_atomically(marker, text)
         self._prepared = True
+
+
+class SummaryStore:
+    """``get``/``put`` of module summaries through a ``Cache``'s entries."""
+
+    def __init__(self, cache: "Cache", fingerprint: str) -> None:
+        self.cache = cache
+        self.prefix = f"summary:{fingerprint}:"
+
+    def _key(self, content_key: str) -> str:
+        return hashlib.blake2b((self.prefix + content_key).encode(), digest_size=20).hexdigest()
+
+    def get(self, content_key: str) -> Optional[dict]:
+        return self.cache.get(self._key(content_key))
+
+    def put(self, content_key: str, summary: dict) -> None:
+        self.cache.put(self._key(content_key), summary)
 
 
 def clean(directory: str) -> bool:

@@ -18,6 +18,7 @@ from reprolint.findings import FileError, FileReport, Finding, Position
 from reprolint.noqa import NoqaIndex, unused_directives
 from reprolint.registry import select_rules
 from reprolint.semantic.analyzer import analyse
+from reprolint.semantic.project import ProjectIndex, build as build_project_index
 from reprolint.rules import RULES_BY_CODE
 from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
 from reprolint.settings import Settings
@@ -101,17 +102,23 @@ class Linter:
         self.triggers = tuple({t for rule in self.rules for t in rule.triggers})
         self.per_file_ignores = PerFileIgnores(self.settings)
         self.reports_unused_noqa = any(isinstance(rule, UnusedNoqa) for rule in self.rules)
+        # The project's module summaries (``reprolint.semantic.project``), set by ``lint_paths``
+        # before any file is analysed; a file outside it knows only itself.
+        self.project: Optional[ProjectIndex] = None
 
     def could_match(self, source: str, tree=None) -> bool:
         """The prefilter (``reprolint.prefilter``): a file no enabled rule could report on is
         never parsed by libcst. ``tree``: the file's stdlib ast, when already parsed."""
-        return not self.prefilter or prefilter.could_match(self.rules, source, tree)
+        return not self.prefilter or prefilter.could_match(self.rules, source, tree, self._project_names())
+
+    def _project_names(self) -> frozenset:
+        return self.project.pipeline_names if self.project is not None else frozenset()
 
     def lint_source(self, source: str, path: str) -> FileReport:
         report = FileReport(path)
         if not self.rules:
             return report
-        candidates = prefilter.candidates(self.rules, source) if self.prefilter else self.rules
+        candidates = prefilter.candidates(self.rules, source, self._project_names()) if self.prefilter else self.rules
         if not candidates:
             # No rule can match, but a broken file is still an error: the stdlib parser, much
             # cheaper than libcst's, says so.
@@ -126,13 +133,13 @@ class Linter:
         tree = self._check_syntax_cheaply(source, report)
         if tree is None:
             return report
-        if self.prefilter and not prefilter.facts_allow(candidates, source, tree):
+        if self.prefilter and not prefilter.facts_allow(candidates, source, tree, self._project_names()):
             report.prefiltered = True
             return report
         module = self.parse(source, report, syntax_checked=True)
         if module is None:
             return report
-        return self.lint_module(module, source, report)
+        return self.lint_module(module, source, report, tree)
 
     def parse(self, source: str, report: FileReport, syntax_checked: bool = False) -> Optional[cst.Module]:
         """The module's tree, or None with the reason added to ``report.errors``."""
@@ -156,17 +163,26 @@ class Linter:
             report.errors.append(FileError(path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
         return None
 
-    def lint_module(self, module: cst.Module, source: str, report: FileReport) -> FileReport:
-        """Run the rules over a parsed module; the fixer calls this to keep the tree it edits."""
+    def lint_module(self, module: cst.Module, source: str, report: FileReport, tree=None) -> FileReport:
+        """Run the rules over a parsed module; the fixer calls this to keep the tree it edits.
+        ``tree``: the module's stdlib ast, when already parsed."""
         with quiet_python_warnings():
-            return self._lint_module(module, source, report)
+            return self._lint_module(module, source, report, tree)
 
-    def _lint_module(self, module: cst.Module, source: str, report: FileReport) -> FileReport:
+    def project_for(self, path: str, source: str, tree=None) -> ProjectIndex:
+        """The index a file is analysed with: the project's when the file belongs to it, else
+        one of the file alone (its own helpers and classes still count)."""
+        if self.project is not None and self.project.module_name(path) is not None:
+            return self.project
+        return ProjectIndex.for_module(source, path, tree)
+
+    def _lint_module(self, module: cst.Module, source: str, report: FileReport, tree=None) -> FileReport:
         path = report.path
         try:
             model = analyse(module, source, path,
                             determinism_helpers=self.settings.determinism_helpers,
-                            seeding_helpers=self.settings.seeding_helpers)
+                            seeding_helpers=self.settings.seeding_helpers,
+                            project=self.project_for(path, source, tree))
         except RecursionError:
             report.errors.append(FileError(path, "could not analyse: nesting too deep"))
             return report
@@ -267,6 +283,10 @@ class Linter:
         (a ``reprolint.cache.Cache``) answers unchanged files from disk. With either, findings
         are detached (``reprolint.parallel``): their fixes are summaries without node edits."""
         found = discover(list(paths), self.settings)
+        if self.project is None:
+            self.project = self.index_project(found.files, paths, cache)
+        if cache is not None:
+            cache.key_by_project(self.project.digest)
         run = RunReport()
         for missing in found.missing:
             report = FileReport(missing)
@@ -276,9 +296,15 @@ class Linter:
             from reprolint.parallel import lint_files
 
             run.files.extend(lint_files(found.files, self.settings, self.explicit_rules, jobs, cache, progress,
-                                        self.prefilter))
+                                        self.prefilter, self.project))
         else:
             run.files.extend(self.lint_file(path) for path in found.files)
         run.checked += len(found.files)
         run.files.sort(key=lambda r: r.path)
         return run
+
+    def index_project(self, files: list, roots, cache=None) -> ProjectIndex:
+        """Pass 1: summarise every Python module of the run, so each file is linted knowing the
+        project modules it imports. Summaries are cached beside lint results."""
+        store = cache.summaries() if cache is not None else None
+        return build_project_index(files, [str(r) for r in roots if str(r) != "-"], cache=store)

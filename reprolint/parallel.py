@@ -75,10 +75,11 @@ def attach(data: dict, path: str) -> FileReport:
 _worker_state: dict = {}
 
 
-def _init_worker(settings, rules, prefilter, cache_directory, fingerprint) -> None:
+def _init_worker(settings, rules, prefilter, cache_directory, fingerprint, project=None) -> None:
     from reprolint.engine import Linter
 
     _worker_state["linter"] = Linter(settings, rules, prefilter=prefilter)
+    _worker_state["linter"].project = project
     _worker_state["cache"] = Cache(cache_directory, fingerprint) if cache_directory else None
 
 
@@ -143,7 +144,8 @@ class Progress:
 # ---------------------------------------------------------------------- many files
 
 def lint_files(files: list, settings, rules: Optional[list] = None, jobs: int = 1,
-               cache: Optional[Cache] = None, progress: bool = False, prefilter: bool = True) -> list:
+               cache: Optional[Cache] = None, progress: bool = False, prefilter: bool = True,
+               project=None) -> list:
     """Detached-and-reattached FileReports for ``files``, in the order given. ``rules``: rule
     classes, or None for those the settings select."""
     results: list = [None] * len(files)
@@ -167,7 +169,7 @@ def lint_files(files: list, settings, rules: Optional[list] = None, jobs: int = 
                     pass  # a well-formed file holding a corrupt report: lint again, rewrite it
             misses.append((index, path))
         init_args = (settings, rules, prefilter, cache.directory if cache else None,
-                     cache.fingerprint if cache else None)
+                     cache.fingerprint if cache else None, project)
         for index, detached, write_error in _run_jobs(misses, jobs, init_args):
             results[index] = attach(detached, files[index])
             if write_error and cache.write_failed is None:

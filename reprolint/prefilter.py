@@ -24,6 +24,8 @@ from __future__ import annotations
 import functools
 import re
 
+from reprolint.semantic.catalog import PIPELINE_PACKAGES
+
 
 @functools.lru_cache(maxsize=None)
 def _import_pattern(package: str) -> "re.Pattern":
@@ -55,7 +57,9 @@ def imports_any(source: str, packages) -> bool:
     return any(_import_pattern(p).search(text) for p in candidates)
 
 
-def rule_could_match(rule, source: str, import_memo: dict) -> bool:
+def rule_could_match(rule, source: str, import_memo: dict, project_names=()) -> bool:
+    if project_names and _stands_for_pipelines(rule) and any(name in source for name in project_names):
+        return True
     if not any(trigger in source for trigger in rule.triggers):
         return False
     packages = tuple(rule.requires_imports)
@@ -66,10 +70,17 @@ def rule_could_match(rule, source: str, import_memo: dict) -> bool:
     return import_memo[packages]
 
 
-def candidates(rules, source: str) -> list:
-    """The first stage: the rules whose text checks pass."""
+def _stands_for_pipelines(rule) -> bool:
+    """Rules gated on a diffusers import: a project's own pipeline classes and helpers (the
+    project index's ``pipeline_names``) stand for that import in the files that use them."""
+    return bool(set(rule.requires_imports) & set(PIPELINE_PACKAGES)) or "Pipeline" in rule.triggers
+
+
+def candidates(rules, source: str, project_names=()) -> list:
+    """The first stage: the rules whose text checks pass. ``project_names``: names the
+    project defines that make pipelines or pass generators to them."""
     memo: dict = {}
-    return [rule for rule in rules if rule_could_match(rule, source, memo)]
+    return [rule for rule in rules if rule_could_match(rule, source, memo, project_names)]
 
 
 def needs_facts(candidate_rules) -> bool:
@@ -77,7 +88,7 @@ def needs_facts(candidate_rules) -> bool:
     return bool(candidate_rules) and all(has_fact_check(rule) for rule in candidate_rules)
 
 
-def facts_allow(candidate_rules, source: str, tree=None) -> bool:
+def facts_allow(candidate_rules, source: str, tree=None, project_names=()) -> bool:
     """The second stage, for the rules the first left: when every one has a fact check, ask the
     module's stdlib ``ast`` (``tree`` when already parsed) whether it could report: the import
     the rule requires is really there (not only in a docstring), and ``could_report`` agrees."""
@@ -86,18 +97,23 @@ def facts_allow(candidate_rules, source: str, tree=None) -> bool:
     if not needs_facts(candidate_rules):
         return True
     facts = ModuleFacts.from_tree(tree) if tree is not None else ModuleFacts.from_source(source)
-    return facts is None or any(_rule_allows(rule, facts) for rule in candidate_rules)
+    if facts is None:
+        return True
+    uses_project = bool(project_names) and not facts.words.isdisjoint(project_names)
+    return any(_rule_allows(rule, facts, uses_project) for rule in candidate_rules)
 
 
-def _rule_allows(rule, facts) -> bool:
+def _rule_allows(rule, facts, uses_project_pipelines: bool = False) -> bool:
+    if uses_project_pipelines and _stands_for_pipelines(rule):
+        return True
     if rule.requires_imports and not facts.imported_roots & set(rule.requires_imports):
         return False
     return rule.could_report is None or rule.could_report(facts)
 
 
-def could_match(rules, source: str, tree=None) -> bool:
+def could_match(rules, source: str, tree=None, project_names=()) -> bool:
     """Whether any of ``rules`` could report something in ``source``."""
-    return facts_allow(candidates(rules, source), source, tree)
+    return facts_allow(candidates(rules, source, project_names), source, tree, project_names)
 
 
 # ---------------------------------------------------------------------- second stage: stdlib ast

@@ -101,6 +101,8 @@ def run_fixes(linter, paths, unsafe: bool, diff_only: bool, quiet: bool, exit_ze
         entries = [(stdin_filename, sys.stdin.buffer.read())]
     else:
         found = discover(list(paths), linter.settings)
+        # Fixes see the project the way linting does (``reprolint.semantic.project``).
+        linter.project = linter.index_project(found.files, paths)
         for missing in found.missing:
             run.files.append(FileReport(missing, errors=[FileError(missing, "no such file or directory")]))
         entries = [(path, None) for path in found.files]

@@ -10,6 +10,14 @@ class PipelineCallWithoutGenerator(Rule):
     """
     ## What it does
     Flags a call of a diffusers pipeline object that passes no `generator=` (and no `latents=`).
+    Pipeline objects include those of classes the project derives from a diffusers pipeline, in
+    any module (`from pipeline_custom import MyPipeline`), and those returned by project helpers
+    (`pipe = load_pipeline()` where `load_pipeline` returns `XPipeline.from_pretrained(...)`).
+    Silent where torch's global generator was seeded on every path before the call
+    (`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the
+    `seeding-helpers` setting, also in the function's callers): the draw is then the same from run
+    to run. A seeding call on some paths only (`if args.seed is not None: set_seed(args.seed)`)
+    does not count. RPL101, RPL109, RPL110 and RPL111 share this one notion.
 
     ## Why is this bad?
     Without a generator the pipeline draws its initial noise from torch's global random state.
@@ -67,7 +75,7 @@ class PipelineCallWithoutGenerator(Rule):
                 continue
             if call.passes("generator") is not False or call.passes("latents") is not False:
                 continue
-            if call.star_args:
+            if call.star_args or model.draws_from_seeded_global_rng(call.node):
                 continue
             yield self.report(
                 model,

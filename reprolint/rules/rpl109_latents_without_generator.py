@@ -15,6 +15,11 @@ class LatentsWithoutGenerator(Rule):
     Flags the random draw behind a pipeline's `latents=` argument when it was made by
     `torch.randn`/`rand`/`randn_like`/`randint`/`normal` (or diffusers' `randn_tensor`) without a
     `generator=`: `latents = torch.randn(shape)` followed by `pipe(..., latents=latents)`.
+    Silent where torch's global generator was seeded on every path before the call
+    (`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the
+    `seeding-helpers` setting, also in the function's callers): the draw is then the same from run
+    to run. A seeding call on some paths only (`if args.seed is not None: set_seed(args.seed)`)
+    does not count. RPL101, RPL109, RPL110 and RPL111 share this one notion.
 
     ## Why is this bad?
     A pipeline given `latents` does not draw its initial noise, so its own `generator` no longer
@@ -59,6 +64,8 @@ class LatentsWithoutGenerator(Rule):
         for call in model.pipeline_calls:
             tensor = model.unseeded_tensor(call.passed_value("latents"))
             if tensor is None or id(tensor.drawn_at) in reported:
+                continue
+            if model.draws_from_seeded_global_rng(tensor.drawn_at):
                 continue
             reported.add(id(tensor.drawn_at))
             yield self.report(

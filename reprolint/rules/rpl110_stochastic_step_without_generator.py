@@ -23,6 +23,11 @@ class StochasticStepWithoutGenerator(Rule):
     `.from_pretrained(...)` (also `pipe.scheduler = X.from_config(pipe.scheduler.config)`), or a
     parameter annotated with its class, with the settings that decide it passed as literals or
     left at their class defaults (a setting that may come in through `**kwargs` keeps it silent).
+    Silent where torch's global generator was seeded on every path before the call
+    (`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the
+    `seeding-helpers` setting, also in the function's callers): the draw is then the same from run
+    to run. A seeding call on some paths only (`if args.seed is not None: set_seed(args.seed)`)
+    does not count. RPL101, RPL109, RPL110 and RPL111 share this one notion.
 
     ## Why is this bad?
     Without a generator the scheduler draws its step noise from torch's global random state, so
@@ -64,6 +69,8 @@ class StochasticStepWithoutGenerator(Rule):
     def check(self, model):
         for call in model.calls:
             if call.method != "step" or call.passes("generator") is not False:
+                continue
+            if model.draws_from_seeded_global_rng(call.node):
                 continue
             reason = model.step_noise(call)
             if reason is None:

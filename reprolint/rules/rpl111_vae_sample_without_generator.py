@@ -8,6 +8,11 @@ class VaeSampleWithoutGenerator(Rule):
     ## What it does
     Flags `<x>.latent_dist.sample()` (and `DiagonalGaussianDistribution(...).sample()`) called
     without a generator.
+    Silent where torch's global generator was seeded on every path before the call
+    (`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the
+    `seeding-helpers` setting, also in the function's callers): the draw is then the same from run
+    to run. A seeding call on some paths only (`if args.seed is not None: set_seed(args.seed)`)
+    does not count. RPL101, RPL109, RPL110 and RPL111 share this one notion.
 
     ## Why is this bad?
     Sampling the VAE's latent distribution adds Gaussian noise. Without a generator that noise
@@ -45,6 +50,8 @@ class VaeSampleWithoutGenerator(Rule):
     def check(self, model):
         for call in model.distribution_samples:
             if call.passes("generator") is not False or call.positional(0) is not None or call.star_args:
+                continue
+            if model.draws_from_seeded_global_rng(call.node):
                 continue
             yield self.report(
                 model, call.node,

@@ -23,9 +23,16 @@ class SeedTruthiness(Rule):
     ## What it does
     Flags a seed tested for truth: `... if seed else ...`, `if args.seed:`, `if not self.seed:`,
     `seed or default`, where the tested name or attribute contains `seed` (`seed`,
-    `args.seed`, `cfg.train.seed`, `random_seed`, `seed_value`). Names of flags, collections,
-    functions and other numbers (`use_seed`, `seeds`, `seed_indices`, `seed_worker`,
-    `seed_offset`) and names known to hold something other than an int are not flagged.
+    `args.seed`, `cfg.train.seed`, `random_seed`, `seed_value`) **and the module shows that it
+    holds a seed**: the name reaches a seeding sink (`torch.manual_seed(seed)`,
+    `generator.manual_seed(seed + i)`, `set_seed(args.seed)`, `random.seed`, `np.random.seed`,
+    `seed_everything`, `np.random.default_rng(seed)`, a `seed=` keyword, a seeding helper), or it
+    is int-typed (annotated `int` / `Optional[int]`, an int default or assignment,
+    `add_argument("--seed", type=int)`, `seed or 1234`). A bool is never a seed: a name annotated
+    `bool`, defaulting to `True`/`False`, assigned a bool or declared `action="store_true"` (a
+    gradio app's `randomize_seed` checkbox) is not flagged, and neither is a seed-named name with
+    no evidence either way. Names of flags, collections, functions and other numbers (`use_seed`,
+    `seeds`, `seed_indices`, `seed_worker`, `seed_offset`) are not flagged.
 
     ## Why is this bad?
     `0` is a valid seed and a false value: `generator = make(seed) if seed else None` treats
@@ -108,6 +115,19 @@ class SeedTruthiness(Rule):
                 print(seeds)
             """,
             note="flags and collections are not seeds",
+        ),
+        Example(
+            """
+            import random
+
+            import gradio as gr
+
+            def randomize_seed_fn(seed: int, randomize_seed: bool) -> int:
+                if randomize_seed:
+                    seed = random.randint(0, 2**31 - 1)
+                return seed
+            """,
+            note="a checkbox value is a bool, not a seed: `if randomize_seed:` is correct",
         ),
     ]
     INVALID = [

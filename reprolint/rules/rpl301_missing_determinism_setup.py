@@ -11,15 +11,25 @@ ENABLE_FULL_DETERMINISM = "diffusers.utils.torch_utils.enable_full_determinism"
 class MissingDeterminismSetup(Rule):
     """
     ## What it does
-    Flags a module that places a pipeline or model on a GPU and runs it, with no determinism
-    setup anywhere in the module. GPU placements are `.to("cuda")`, `.to("cuda:0")`,
+    Flags an entry point that places a pipeline or model on a GPU and runs it, with no
+    determinism setup anywhere in the module. An entry point is a module that is run, not only
+    imported: a notebook, a module with an `if __name__ == "__main__":` guard, an app script (a
+    gradio or streamlit app that launches, a cog predictor), or one that calls a pipeline or a
+    GPU-placed model, or runs a training loop, at its top level. Library modules (a model class
+    that calls `.to("cuda")` in a method, an annotator's `__init__.py`, a `def cuda(self)` method)
+    are not reported: the fix, a process-wide call at import time, does not belong there. The
+    placement that counts is that of an object the module then runs; a project helper that returns
+    a pipeline it placed on the GPU (`pipe = load_pipeline()`) places it too. GPU placements are `.to("cuda")`, `.to("cuda:0")`,
     `.to(f"cuda:{rank}")`, `.to(torch.device("cuda"))`, `.cuda()`, `device="cuda"` or
     `device_map="cuda"/"auto"/"balanced"` in `from_pretrained`, `enable_model_cpu_offload()`,
     `enable_sequential_cpu_offload()` and `enable_group_offload(onload_device=<cuda>)`.
     Determinism setup is any of `torch.use_deterministic_algorithms(True)`,
     `enable_full_determinism()` (diffusers or transformers), `set_seed(..., deterministic=True)`
     (accelerate or transformers), Lightning's `Trainer(deterministic=True)`, or a helper named in
-    the `determinism-helpers` setting. Reported once per module, at the first GPU placement.
+    the `determinism-helpers` setting, or a function of the project that (directly or through
+    other project functions) makes one of these calls: `from utils import make_deterministic`
+    counts when `utils.py` is linted with the entry point. Reported once per module, at the first
+    GPU placement.
 
     ## Why is this bad?
     Even with every generator seeded, CUDA picks kernels that are not bit-for-bit deterministic
@@ -74,7 +84,7 @@ class MissingDeterminismSetup(Rule):
         )
 
     def check(self, model):
-        if model.determinism_setups:
+        if model.determinism_setups or not model.is_entry_point():
             return
         for placement in model.placements:
             if not (placement.pipeline and model.pipeline_calls) and not (placement.keys & model.called_keys):

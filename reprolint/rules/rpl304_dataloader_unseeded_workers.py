@@ -10,7 +10,9 @@ class DataloaderUnseededWorkers(Rule):
     ## What it does
     Flags `DataLoader(...)` with `shuffle=True` or a `sampler=`, and `num_workers` given and not
     literally `0`, but neither `generator=` nor `worker_init_fn=`. Silent where the module calls
-    Lightning's `seed_everything(..., workers=True)`, which seeds workers itself.
+    Lightning's `seed_everything(..., workers=True)`, which seeds workers itself. Seeding the
+    global generator first (`set_seed`) does not silence it: the order and the worker seeds then
+    still shift whenever code before the loop draws one more number.
 
     ## Why is this bad?
     Without `generator=`, the shuffling order and the base seed of every worker (from which each

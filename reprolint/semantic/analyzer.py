@@ -22,6 +22,8 @@ import libcst as cst
 
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import ImportTable, dotted_name
+from reprolint.semantic.project import ProjectIndex
+from reprolint.semantic.seeds import SeedEvidence
 from reprolint.semantic.model import (
     Argument,
     AttributeAssignment,
@@ -74,9 +76,12 @@ class FlowState:
     # of functions must not copy its namespace once per function.
     outer: Mapping = field(default_factory=lambda: _NO_OUTER)
     has_dotted_keys: bool = False
+    # torch's global generator was seeded on every path reaching this point.
+    seeded: bool = False
 
     def copy(self) -> "FlowState":
-        return FlowState(dict(self.env), dict(self.gens), dict(self.opaque), self.outer, self.has_dotted_keys)
+        return FlowState(dict(self.env), dict(self.gens), dict(self.opaque), self.outer, self.has_dotted_keys,
+                         self.seeded)
 
     def has(self, key: str) -> bool:
         return key in self.env or key in self.outer
@@ -127,7 +132,7 @@ def join_states(*states: Optional[FlowState]) -> Optional[FlowState]:
             if a is None or b is None or a is b:
                 opaque[key] = a or b
         result = FlowState(env, gens, opaque, result.outer,
-                           result.has_dotted_keys or other.has_dotted_keys)
+                           result.has_dotted_keys or other.has_dotted_keys, result.seeded and other.seeded)
     return result
 
 
@@ -149,14 +154,19 @@ class _Unresolvable(Exception):
 
 class Analyzer:
     def __init__(self, module: cst.Module, source: str, path: str,
-                 determinism_helpers: Iterable[str] = (), seeding_helpers: Iterable[str] = ()):
+                 determinism_helpers: Iterable[str] = (), seeding_helpers: Iterable[str] = (),
+                 project: Optional[ProjectIndex] = None):
         self.module = module
         self.source = source
         self.path = path
         self.imports = ImportTable.from_module(module)
+        # What the other modules of the project (and this one's own summary) tell.
+        self.project = (project if project is not None else ProjectIndex.for_module(source, path)).view_from(path)
+        self.module_name = self.project.module_name(path)
         # Interprocedural facts, refined over rounds.
         self.param_bindings: dict = {}  # FunctionDef -> {param: Value}
         self.consuming_params: dict = {}  # FunctionDef -> {param names passed as generator=}
+        self.seeded_entries: set = set()  # FunctionDefs whose every call site follows global seeding
         self.determinism_helpers = tuple(determinism_helpers)
         self.seeding_helpers = tuple(seeding_helpers)
         self._opaque_cache: dict = {}
@@ -170,11 +180,27 @@ class Analyzer:
         for _ in range(MAX_ROUNDS):
             model = self._analyse_once()
             bindings, consuming = self._summaries(model)
-            if bindings == self.param_bindings and consuming == self.consuming_params:
+            seeded_entries = {func for func, seeded in self._callsite_seeded.items() if seeded}
+            if (bindings == self.param_bindings and consuming == self.consuming_params
+                    and seeded_entries == self.seeded_entries):
                 break
             self.param_bindings, self.consuming_params = bindings, consuming
+            self.seeded_entries = seeded_entries
         self._classify_setup_calls(model)
+        self._keep_seed_tests_with_evidence(model)
+        own = self.project.summary_for(self.path)
+        model.runs_as_app = bool(own and own["entry_point"])
         return model
+
+    def _keep_seed_tests_with_evidence(self, model: SemanticModel) -> None:
+        """Only names shown to hold a seed count (``reprolint.semantic.seeds``)."""
+        if not model.seed_truth_tests:
+            return
+        evidence = self.seed_evidence
+        seeding = {id(c) for c in model.seeding_calls}
+        for call in model.calls:
+            evidence.note_call(call, seeding_helper=id(call) in seeding)
+        model.seed_truth_tests = [t for t in model.seed_truth_tests if evidence.is_seed(t.label, t)]
 
     def _classify_setup_calls(self, model: SemanticModel) -> None:
         """Which calls are determinism setup, and which seed a random number generator."""
@@ -184,8 +210,22 @@ class Analyzer:
             if self._is_seeding_call(call):
                 model.seeding_calls.append(call)
 
+    def _project_name(self, call: CallFact, callee=None) -> Optional[str]:
+        """The absolute qualified name of what a call calls, for questions to the project index:
+        an import (relative ones made absolute) or a function of this module."""
+        if call.qualname:
+            return self.project.absolute(call.qualname, self.path)
+        if isinstance(callee, (LocalFunction, LocalClass)) and self.module_name:
+            return f"{self.module_name}.{callee.name}"
+        written = dotted_name(call.node.func)
+        if written and "." not in written and self.module_name and written in self._functions:
+            return f"{self.module_name}.{written}"
+        return None
+
     def _is_determinism_setup(self, call: CallFact) -> bool:
         q = call.qualname
+        if self.project.sets_up_determinism(self._project_name(call)):
+            return True
         if q in catalog.ENABLE_FULL_DETERMINISM:
             return True
         if q in catalog.USE_DETERMINISTIC_ALGORITHMS:
@@ -198,7 +238,8 @@ class Analyzer:
 
     def _is_seeding_call(self, call: CallFact) -> bool:
         return call.qualname in catalog.SEEDING_CALLS or self._names_helper(
-            call, self.seeding_helpers + self.determinism_helpers)
+            call, self.seeding_helpers + self.determinism_helpers) or self.project.seeds_global_rng(
+            self._project_name(call))
 
     def _names_helper(self, call: CallFact, helpers: tuple) -> bool:
         if not helpers:
@@ -217,9 +258,11 @@ class Analyzer:
 
     def _analyse_once(self) -> SemanticModel:
         self.model = SemanticModel(self.module, self.source, self.path, self.imports)
+        self.seed_evidence = SeedEvidence()
         self._call_index: dict = {}
         self._use_index: dict = {}
         self._callsites: dict = {}  # FunctionDef -> {param: [values]}
+        self._callsite_seeded: dict = {}  # FunctionDef -> every call site seen so far is seeded
         self._functions: dict = {}  # name -> FunctionDef (module level)
         self._pending: deque = deque()
         self._pending_placements: list = []
@@ -258,7 +301,8 @@ class Analyzer:
     # ------------------------------------------------------------------ scopes
 
     def _analyse_function(self, func: cst.FunctionDef, outer: FlowState, class_info) -> Optional[FlowState]:
-        state = FlowState({}, dict(outer.gens), {}, outer.scope_view())
+        state = FlowState({}, dict(outer.gens), {}, outer.scope_view(),
+                          seeded=outer.seeded or func in self.seeded_entries)
         params = []
         all_params = list(func.params.posonly_params) + list(func.params.params) + list(
             func.params.kwonly_params)
@@ -270,6 +314,7 @@ class Analyzer:
         bound = self.param_bindings.get(func, {})
         for index, param in enumerate(all_params):
             name = param.name.value
+            self.seed_evidence.note_parameter(param, None)
             value = self._annotation_value(param.annotation) if param.annotation else None
             if value is None:
                 value = bound.get(name)
@@ -299,6 +344,9 @@ class Analyzer:
         qualified = self.imports.resolve(expr)
         if qualified and catalog.is_pipeline_class_name(qualified):
             return Pipeline(qualified, annotation)
+        project_base = self.project.pipeline_base(self.project.absolute(qualified, self.path)) if qualified else None
+        if project_base:
+            return Pipeline(project_base, annotation)
         if qualified and catalog.is_scheduler_class_name(qualified):
             # Its class is known, its settings are not: only what holds for every setting counts.
             return Scheduler(qualified, annotation, (), "annotation", open_kwargs=True)
@@ -310,6 +358,8 @@ class Analyzer:
             qualified = self.imports.resolve(base.value)
             if qualified and catalog.is_pipeline_class_name(qualified):
                 pipeline_base = qualified
+            elif qualified and self.project.pipeline_base(self.project.absolute(qualified, self.path)):
+                pipeline_base = self.project.pipeline_base(self.project.absolute(qualified, self.path))
             else:
                 local = state.get(dotted_name(base.value) or "")
                 if isinstance(local, LocalClass) and local.pipeline_base:
@@ -552,6 +602,7 @@ class Analyzer:
         if key is None:
             return
         state.bind(key, value)
+        self.seed_evidence.note_value(key, value)
         for placement in self._pending_placements:
             placement.keys.add(key)
         if isinstance(target, cst.Attribute):
@@ -807,8 +858,8 @@ class Analyzer:
                 position += 1
         qualname = callee.name if isinstance(callee, QualifiedRef) else None
         fact = CallFact(node, frame.scope, qualname, method, receiver, arguments, star_kwargs,
-                        star_args, frame.loop_depth)
-        self._record_call(fact)
+                        star_args, frame.loop_depth, global_seeded=state.seeded)
+        fact = self._record_call(fact)
         callee_key = dotted_name(func)
         if callee_key is not None:
             self.model.called_keys.add(callee_key)
@@ -816,17 +867,31 @@ class Analyzer:
                 owner = dotted_name(func.value)
                 if owner:
                     self.model.called_keys.add(owner)
-        return self._call_result(fact, callee, state, frame)
+        result = self._call_result(fact, callee, state, frame)
+        if self._seeds_global_rng(fact, callee):
+            state.seeded = True
+        return result
 
-    def _record_call(self, fact: CallFact) -> None:
+    def _record_call(self, fact: CallFact) -> CallFact:
         existing = self._call_index.get(fact.node)
         if existing is None:
             self._call_index[fact.node] = fact
             self.model.calls.append(fact)
-        else:
-            # Second pass over a loop body: keep one fact; values seen on either pass join.
-            for old, new in zip(existing.arguments, fact.arguments):
-                old.value = join(old.value, new.value) if old.value != new.value else old.value
+            return fact
+        # Second pass over a loop body: keep one fact; values seen on either pass join.
+        for old, new in zip(existing.arguments, fact.arguments):
+            old.value = join(old.value, new.value) if old.value != new.value else old.value
+        existing.global_seeded = existing.global_seeded and fact.global_seeded
+        fact.global_seeded = existing.global_seeded
+        return fact
+
+    def _seeds_global_rng(self, call: CallFact, callee=None) -> bool:
+        if call.qualname in catalog.TORCH_GLOBAL_SEEDING_CALLS or self._names_helper(
+                call, self.seeding_helpers + self.determinism_helpers):
+            return True
+        if call.qualname is None and not isinstance(callee, LocalFunction):
+            return False
+        return self.project.seeds_global_rng(self._project_name(call, callee))
 
     def _call_result(self, fact: CallFact, callee, state: FlowState, frame: _Frame) -> Optional[Value]:
         q = fact.qualname
@@ -876,6 +941,13 @@ class Analyzer:
             return Pipeline(receiver.pipeline_base, fact.node)
         if isinstance(callee, LocalClass) and callee.pipeline_base:
             return Pipeline(callee.pipeline_base, fact.node)
+        project_pipeline = self._project_pipeline(fact, callee)
+        if project_pipeline is not None:
+            self._note_loading_placement(fact, project_pipeline)
+            if self.project.places_on_gpu(self._project_name(fact, callee)):
+                written = dotted_name(fact.node.func) or "the helper"
+                self._add_placement(fact.node, None, f"{written}(), which places the pipeline on the GPU", True)
+            return project_pipeline
         if isinstance(callee, Pipeline) or (isinstance(receiver, Pipeline) and method == "__call__"):
             pipeline = callee if isinstance(callee, Pipeline) else receiver
             fact.pipeline = pipeline
@@ -933,6 +1005,10 @@ class Analyzer:
             self._note_to_placement(fact, receiver, pipeline=False)
         if q is not None and q.endswith((".from_pretrained", ".from_single_file")):
             self._note_loading_placement(fact, None)
+        # -- functions of other project modules that pass a parameter on as ``generator=``
+        if q is not None and self.project.generator_params(self.project.absolute(q, self.path))[1]:
+            self._on_generator_consumer(fact, state, frame, pipeline_call=False)
+            return None
         # -- local functions: remember what the module passes to them
         if isinstance(callee, LocalFunction):
             func = self._functions.get(callee.name)
@@ -943,6 +1019,26 @@ class Analyzer:
         if fact.keyword("generator") is not None or fact.star_kwargs:
             self._on_generator_consumer(fact, state, frame, pipeline_call=False)
         return None
+
+    def _project_pipeline(self, fact: CallFact, callee) -> Optional[Pipeline]:
+        """A pipeline made through the project: ``MyPipeline(...)`` or
+        ``MyPipeline.from_pretrained(...)`` of a class derived from a diffusers pipeline, or
+        ``load_pipeline()`` of a function that returns one (in this module or another)."""
+        if fact.qualname is None and not isinstance(callee, LocalFunction):
+            return None
+        name = self._project_name(fact, callee)
+        if not name:
+            return None
+        owner, _, last = name.rpartition(".")
+        if last in catalog.PIPELINE_CONSTRUCTORS and owner:
+            base = self.project.pipeline_base(owner)
+            if base:
+                return Pipeline(base, fact.node)
+        base = None if catalog.is_pipeline_class_name(name) else self.project.pipeline_base(name)
+        if base:
+            return Pipeline(base, fact.node)
+        returned = self.project.returned_pipeline(name)
+        return Pipeline(returned, fact.node) if returned else None
 
     def _scheduler_made_by(self, fact: CallFact) -> Optional[Scheduler]:
         q = fact.qualname
@@ -1047,17 +1143,22 @@ class Analyzer:
                 if isinstance(star_value, DictValue) and star_value.has("generator"):
                     expr, value = star_node.value, star_value.get("generator")
         if expr is None and not pipeline_call:
-            # A local function that passes one of its parameters on to a pipeline as generator.
+            # A local function that passes one of its parameters on to a pipeline as generator,
+            # or a function of another project module that does.
             func = self._functions.get(dotted_name(fact.node.func) or "")
             consumed = self.consuming_params.get(func, set()) if func is not None else set()
+            if func is not None:
+                params, via = _positional_param_names(func), func.name.value
+            elif fact.qualname is not None:
+                params, consumed = self.project.generator_params(self.project.absolute(fact.qualname, self.path))
+                via = fact.qualname
             if not consumed:
                 return
-            params = _positional_param_names(func)
             for argument in fact.arguments:
                 name = argument.keyword or (params[argument.position] if argument.position < len(params) else None)
                 if name in consumed:
                     expr, value = argument.node.value, argument.value
-                    consumed_via = func.name.value
+                    consumed_via = via
                     break
             if expr is None:
                 return
@@ -1152,6 +1253,7 @@ class Analyzer:
     # ------------------------------------------------------------------ interprocedural
 
     def _note_callsite(self, func: cst.FunctionDef, fact: CallFact, state: FlowState, frame: _Frame) -> None:
+        self._callsite_seeded[func] = self._callsite_seeded.get(func, True) and state.seeded
         params = _positional_param_names(func)
         record = self._callsites.setdefault(func, {})
         for argument in fact.arguments:
@@ -1260,5 +1362,6 @@ def _fold(operator, left, right):
 
 
 def analyse(module: cst.Module, source: str, path: str, **settings) -> SemanticModel:
-    """Build the semantic model of one parsed module."""
+    """Build the semantic model of one parsed module; ``project=`` (a ``ProjectIndex``) brings
+    what the project's other modules tell."""
     return Analyzer(module, source, path, **settings).run()

@@ -68,6 +68,14 @@ LIGHTNING_TRAINERS = frozenset({
     "lightning.pytorch.trainer.Trainer",
 })
 
+SEED_EVERYTHING_CALLS = frozenset({
+    "lightning.seed_everything",
+    "lightning.pytorch.seed_everything",
+    "pytorch_lightning.seed_everything",
+    "lightning.fabric.utilities.seed.seed_everything",
+    "lightning.fabric.seed_everything",
+})
+
 SEEDING_CALLS = frozenset({
     "torch.manual_seed",
     "torch.random.manual_seed",
@@ -81,6 +89,16 @@ SEEDING_CALLS = frozenset({
     "pytorch_lightning.seed_everything",
     "lightning.fabric.utilities.seed.seed_everything",
 }) | SET_SEED_WITH_DETERMINISTIC | ENABLE_FULL_DETERMINISM
+
+# Calls that seed torch's global CPU generator, the one a draw without ``generator=`` uses
+# (``random.seed``, ``numpy.random.seed`` and ``torch.cuda.manual_seed`` do not).
+TORCH_GLOBAL_SEEDING_CALLS = frozenset({
+    "torch.manual_seed",
+    "torch.random.manual_seed",
+    "diffusers.training_utils.set_seed",
+    "transformers.enable_full_determinism",
+    "transformers.trainer_utils.enable_full_determinism",
+}) | SET_SEED_WITH_DETERMINISTIC | SEED_EVERYTHING_CALLS
 
 
 # Every pipeline value starts as a name under one of these packages (see is_pipeline_class_name);

@@ -8,7 +8,7 @@ from typing import NamedTuple, Optional
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from reprolint.semantic.imports import ImportTable
+from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.semantic import catalog
 from reprolint.semantic.values import (
     Const,
@@ -62,6 +62,9 @@ class CallFact:
     loop_depth: int = 0
     pipeline: Optional[Pipeline] = None  # set when this is a pipeline call
     via_function: Optional[str] = None  # a local function that calls a pipeline with our generator
+    # torch's global generator was seeded on every path reaching this call (``torch.manual_seed``,
+    # ``set_seed``, ``seed_everything`` or a seeding helper, also in the function's callers).
+    global_seeded: bool = False
 
     def keyword(self, name: str) -> Optional[Argument]:
         for arg in self.arguments:
@@ -184,6 +187,9 @@ class SemanticModel:
     scheduler_creations: list = field(default_factory=list)  # (CallFact, Scheduler)
     distribution_samples: list = field(default_factory=list)  # CallFact of ``latent_dist.sample()``
     main_guard: Optional[cst.CSTNode] = None  # the module's ``if __name__ == "__main__":``
+    # The project index says the module is run (a gradio/streamlit app that launches, a cog
+    # predictor), not only imported.
+    runs_as_app: bool = False
     generator_objects: list = field(default_factory=list)
     determinism_setups: list = field(default_factory=list)  # CallFact
     seeding_calls: list = field(default_factory=list)  # CallFact
@@ -255,6 +261,14 @@ class SemanticModel:
         return [c for c in self.determinism_setups
                 if not (c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS and c.scope in restoring_scopes)]
 
+    def draws_from_seeded_global_rng(self, node: cst.CSTNode) -> bool:
+        """Whether the call ``node`` runs where torch's global generator was seeded on every
+        path before it (also through the function's callers): a draw from it without a
+        ``generator=`` is then reproducible, if fragile. RPL101, RPL109, RPL110 and RPL111 share
+        this one answer."""
+        fact = self.call_fact(node)
+        return fact is not None and fact.global_seeded
+
     def global_rng_draws(self) -> list:
         """(node, description) of every draw from torch's global random state, in evaluation
         order: sampling pipeline calls, ``torch.randn``-style calls and ``latent_dist.sample()``
@@ -277,13 +291,22 @@ class SemanticModel:
         return draws
 
     def is_entry_point(self) -> bool:
-        """A module meant to be run: it has ``if __name__ == "__main__":``, or calls a pipeline or
-        runs a training loop at its top level (a script or an exported notebook). Top-level random
-        draws alone do not make one: library modules build example inputs that way."""
-        if self.main_guard is not None:
+        """A module meant to be run: a notebook, a module with ``if __name__ == "__main__":``,
+        an app script (gradio or streamlit that launches, a cog predictor), or one that calls a
+        pipeline or a GPU-placed model, or runs a training loop, at its top level. Top-level random
+        draws alone do not make one: library modules build example inputs that way. Library
+        modules (model classes, annotators, a package's ``__init__.py``) are not entry points."""
+        if self.main_guard is not None or self.runs_as_app or self.path.endswith(".ipynb"):
             return True
-        return any(c.scope == "<module>" and (c.pipeline is not None or (c.method == "backward" and c.loop_depth))
-                   for c in self.calls)
+        placed = set().union(*(p.keys for p in self.placements)) if self.placements else set()
+        for call in self.calls:
+            if call.scope != "<module>":
+                continue
+            if call.pipeline is not None or (call.method == "backward" and call.loop_depth):
+                return True
+            if placed and _callee_key(call) in placed:
+                return True
+        return False
 
     def may_seed_globally(self) -> bool:
         """Whether the module makes a seeding call, or a call that may well be one: a function of
@@ -368,6 +391,13 @@ class SemanticModel:
 
     def unseeded_tensor(self, value: Optional[Value]) -> Optional[Tensor]:
         return value if isinstance(value, Tensor) and not value.seeded else None
+
+
+def _callee_key(call: CallFact) -> Optional[str]:
+    func = call.node.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("forward", "generate", "__call__", "sample"):
+        func = func.value
+    return dotted_name(func)
 
 
 # Methods with "seed" in their name that do not seed the global random state.

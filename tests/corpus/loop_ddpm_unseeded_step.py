@@ -2,13 +2,13 @@
 import torch
 from diffusers import DDPMScheduler, UNet2DModel
 
-torch.manual_seed(0)
+# No global seed either: the step noise below comes from an unseeded global RNG.
 scheduler = DDPMScheduler.from_pretrained("google/ddpm-cat-256")
 model = UNet2DModel.from_pretrained("google/ddpm-cat-256", use_safetensors=True).to("cuda")  # expect: RPL301
 scheduler.set_timesteps(50)
 
 sample_size = model.config.sample_size
-noise = torch.randn((1, 3, sample_size, sample_size), device="cuda")
+noise = torch.randn((1, 3, sample_size, sample_size), device="cuda")  # expect: RPL202
 input = noise
 
 for t in scheduler.timesteps:
