@@ -23,7 +23,8 @@ from reprolint.parallel import lint_paths_fast, speed_options
 from reprolint.registry import resolve_rule
 from reprolint.reporters.text import fix_summary
 from reprolint.rules import ALL_RULES
-from reprolint.verify.cli import EXIT_INTERRUPTED, pop_verify_options, run_verify, verify_options
+from reprolint.verify.cli import (EXIT_INTERRUPTED, ScriptArgumentsCommand, pop_verify_options, run_verify,
+                                  verify_options)
 
 
 class DefaultCommandGroup(click.Group):
@@ -54,7 +55,7 @@ def main() -> None:
     """reprolint: find the code that makes PyTorch and diffusers results irreproducible."""
 
 
-@main.command(context_settings={"help_option_names": ["-h", "--help"]})
+@main.command(cls=ScriptArgumentsCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--select", multiple=True, metavar="CODES",
               help="Only these rules: codes (RPL101), prefixes (RPL1), names (generator-reused) or "
@@ -89,6 +90,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
       reprolint . --fix                   apply the safe fixes ([*] in the output)
       reprolint . --diff --unsafe-fixes   show every fix as a diff, write nothing
       reprolint check clean               lint a path named like a subcommand
+      reprolint --verify gen.py -- --prompt "a barn"   run gen.py (with these arguments) to measure the drift
 
     \b
     Settings come from [tool.reprolint] in the nearest pyproject.toml (or a reprolint.toml);

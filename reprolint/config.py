@@ -91,6 +91,18 @@ def _per_file_ignores(value) -> tuple:
     return tuple(entries)
 
 
+def _verify_args(value) -> tuple:
+    if not isinstance(value, dict):
+        raise InvalidValue(f"expected a table of glob = [arguments], got {_show(value)}")
+    entries = []
+    for pattern, arguments in value.items():
+        if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
+            raise InvalidValue(f"entry {pattern!r}: expected a list of strings (one per argument, "
+                               f"as in [\"--steps\", \"2\"]), got {_show(arguments)}")
+        entries.append((pattern, tuple(arguments)))
+    return tuple(entries)
+
+
 def _seed(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
         raise InvalidValue(f"expected an integer seed from 0 to 2**63 - 1, got {_show(value)}")
@@ -128,6 +140,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "determinism-helpers": ("determinism_helpers", _helper_names),
     "seeding-helpers": ("seeding_helpers", _helper_names),
     "fix-seed": ("fix_seed", _seed),
+    "verify-args": ("verify_args", _verify_args),
     "target-version": ("target_version", _torch_version),
 }
 

@@ -34,6 +34,7 @@ class Settings:
     include: tuple = DEFAULT_INCLUDE  # globs of the files found by walking folders
     respect_gitignore: bool = True
     force_exclude: bool = False  # apply excludes to paths given explicitly too (pre-commit)
+    verify_args: tuple = ()  # ((glob, (argument, ...)), ...): the scripts' arguments under --verify
     target_version: str = ""  # the torch version the code targets ("2.1"); "" = unknown
     project_root: str = ""  # the folder globs are relative to: the config file's, else the cwd
     config_path: str = ""  # the configuration file these settings came from, if any

@@ -19,7 +19,7 @@ from typing import Optional
 import reprolint
 
 CACHE_ENV = "REPROLINT_CACHE_DIR"
-FORMAT = 1  # bump when verdicts change meaning
+FORMAT = 2  # bump when verdicts change meaning (2: mean_abs, psnr, arguments)
 
 
 def cache_folder(folder: Optional[str] = None) -> str:

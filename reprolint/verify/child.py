@@ -26,6 +26,14 @@ PERTURB = "__reprolint_perturb__"
 MAX_OCCURRENCES = 16  # captures kept per call (a call in a loop); enough to show drift
 
 
+LOSS_CAPTURE, WEIGHTS_CAPTURE = -1, -2  # as reprolint.verify.instrument numbers them
+
+
+class TrainingStepLimit(BaseException):
+    """The run made its optimizer steps: stop the script there (a BaseException, so that the
+    script's own ``except Exception`` does not catch it)."""
+
+
 class StandInUnavailable(Exception):
     """The checkpoint is not here and no stand-in exists for its class: a skip, not an error."""
 
@@ -220,6 +228,38 @@ def _install_hooks(request: dict) -> None:
     setattr(builtins, PERTURB, perturb)
 
 
+def _install_training_limit(steps: int) -> None:
+    """Record each step's loss (what ``.backward()`` is called on) and, after ``steps``
+    optimizer steps, the weights of every parameter the optimizers hold; then stop the run."""
+    import torch
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    capture = getattr(builtins, CAPTURE)
+    real_backward = torch.Tensor.backward
+    optimizers: list = []
+    done = [0]
+
+    def backward(self, *args, **kwargs):
+        if self.numel() == 1 and done[0] < steps:
+            capture(LOSS_CAPTURE, self.detach())
+        return real_backward(self, *args, **kwargs)
+
+    def after_step(optimizer, args, kwargs):
+        if optimizer not in optimizers:
+            optimizers.append(optimizer)
+        done[0] += 1
+        if done[0] < steps:
+            return
+        weights = {f"optimizer{o}.group{g}.param{p}": parameter.detach()
+                   for o, opt in enumerate(optimizers) for g, group in enumerate(opt.param_groups)
+                   for p, parameter in enumerate(group["params"])}
+        capture(WEIGHTS_CAPTURE, weights)
+        raise TrainingStepLimit(steps)
+
+    torch.Tensor.backward = backward
+    register_optimizer_step_post_hook(after_step)
+
+
 def _uses_diffusers(source: str) -> bool:
     # In a fresh interpreter, importing diffusers only to patch it would cost seconds.
     return "diffusers" in sys.modules or "diffusers" in source
@@ -257,9 +297,9 @@ def _install_loader_patches(request: dict, used: list, source: str) -> None:
     device = request["device"]
     stand_in = request["stand_in"] == "auto"
 
-    def wrap(owner, real_loader):
-        def from_pretrained(cls, *args, **kwargs):
-            checkpoint = args[0] if args else kwargs.get("pretrained_model_name_or_path")
+    def wrap(owner, real_loader, name_keyword):
+        def load(cls, *args, **kwargs):
+            checkpoint = args[0] if args else kwargs.get(name_keyword)
             try:
                 pipe = real_loader.__get__(None, cls)(*args, **kwargs)
             except Exception as exc:
@@ -268,7 +308,11 @@ def _install_loader_patches(request: dict, used: list, source: str) -> None:
                 from reprolint.verify import standins
 
                 try:
-                    pipe = standins.build(cls.__name__, checkpoint if isinstance(checkpoint, str) else None)
+                    if issubclass(cls, diffusers.ModelMixin):
+                        pipe = standins.build_model(cls.__name__)
+                    else:
+                        pipe = standins.build(cls.__name__, checkpoint if isinstance(checkpoint, str) else None,
+                                              components=kwargs)
                 except standins.NoStandIn as missing:
                     raise StandInUnavailable(
                         f"no stand-in for {missing}; run with the model available locally or "
@@ -277,12 +321,13 @@ def _install_loader_patches(request: dict, used: list, source: str) -> None:
             if device != "cpu" and hasattr(pipe, "to"):
                 pipe = pipe.to(device)
             return pipe
-        return classmethod(from_pretrained)
+        return classmethod(load)
 
-    owners = [diffusers.DiffusionPipeline]
+    owners = [diffusers.DiffusionPipeline, diffusers.ModelMixin]
     # diffusers' auto_pipeline module imports every pipeline (seconds): touch it only for a
     # script that uses it.
-    auto_names = [n for n in ("AutoPipelineForText2Image", "AutoPipelineForImage2Image") if n in source]
+    auto_names = [n for n in ("AutoPipelineForText2Image", "AutoPipelineForImage2Image",
+                              "AutoPipelineForInpainting") if n in source]
     for name in auto_names:
         owner = getattr(diffusers, name, None)
         if owner is not None:
@@ -290,7 +335,16 @@ def _install_loader_patches(request: dict, used: list, source: str) -> None:
     for owner in owners:
         real = owner.__dict__.get("from_pretrained")
         if isinstance(real, classmethod):
-            setattr(owner, "from_pretrained", wrap(owner, real))
+            setattr(owner, "from_pretrained", wrap(owner, real, "pretrained_model_name_or_path"))
+    if "from_single_file" in source:
+        try:
+            from diffusers.loaders.single_file import FromSingleFileMixin
+        except Exception:
+            return
+        real = FromSingleFileMixin.__dict__.get("from_single_file")
+        if isinstance(real, classmethod):
+            setattr(FromSingleFileMixin, "from_single_file", wrap(FromSingleFileMixin, real,
+                                                                  "pretrained_model_link_or_path"))
 
 
 def _seed_process(seed: int) -> None:
@@ -308,6 +362,57 @@ def _seed_process(seed: int) -> None:
         torch.manual_seed(seed)
     except Exception:
         pass
+
+
+class SignalToParent(BaseException):
+    """The script tried to signal its parent process; a BaseException, so that the script's own
+    ``except Exception`` does not swallow it."""
+
+
+def _guard_parent(script: str) -> None:
+    """Refuse the signals a script sends to its parent process or to every process: under
+    --verify the parent is reprolint's runner (or reprolint itself), not whatever launcher the
+    script expects, and killing it would lose the run. The refusal says which line tried."""
+    parent = os.getppid()
+    try:
+        parent_group = os.getpgid(parent)
+    except OSError:
+        parent_group = None
+
+    def hook(event, arguments):
+        if event not in ("os.kill", "os.killpg") or len(arguments) < 2:
+            return
+        target, number = arguments[0], arguments[1]
+        if not isinstance(target, int) or not number:
+            return  # signal 0 only asks whether a process exists
+        if event == "os.kill":
+            aimed = target in (parent, -1) or (target < -1 and -target == parent_group)
+        else:
+            aimed = target == parent_group
+        if not aimed:
+            return
+        frame, line = sys._getframe(1), None
+        while frame is not None:
+            if frame.f_code.co_filename == script:
+                line = frame.f_lineno
+                break
+            frame = frame.f_back
+        whom = "every process it may signal" if target == -1 else "its parent process"
+        where = f" at line {line}" if line else ""
+        raise SignalToParent(
+            f"the script sent {_signal_name(number)} to {whom} (reprolint's verify runner){where}; "
+            "reprolint refused it: a script that signals its parent cannot be verified")
+
+    sys.addaudithook(hook)
+
+
+def _signal_name(number) -> str:
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except (ValueError, TypeError):
+        return f"signal {number}"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -348,22 +453,28 @@ def _run(request: dict) -> None:
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     result = {"status": "ok", "stand_ins": []}
     script = request["script"]
+    # The run's view of the script: its copy in the scratch folder that mirrors the script's
+    # folder. Paths built from the working folder, `__file__` or `sys.argv[0]` all land there.
+    copy = request["argv"][0]
     try:
-        os.chdir(os.path.dirname(script) or ".")
-        sys.argv = [script]
+        os.chdir(request["workdir"])
+        sys.argv = list(request["argv"])
         # As `python script.py` would: the script's folder first; reprolint's own root last.
         reprolint_root = sys.path[0]
-        sys.path[:] = [os.path.dirname(script)] + [p for p in sys.path if p not in ("", reprolint_root)]
+        sys.path[:] = [request["workdir"]] + [p for p in sys.path if p not in ("", reprolint_root)]
         sys.path.append(reprolint_root)
+        _guard_parent(script)
         _seed_process(request["seed"])
         _install_hooks(request)
         with open(request["source_path"], encoding="utf-8") as handle:
             source = handle.read()
         _install_device_patches(request["device"], source)
+        if request.get("train_steps"):
+            _install_training_limit(request["train_steps"])
         _install_loader_patches(request, result["stand_ins"], source)
         code = compile(source, script, "exec")
         main = types.ModuleType("__main__")
-        main.__file__ = script
+        main.__file__ = copy
         main.__builtins__ = builtins
         sys.modules["__main__"] = main
         exec(code, main.__dict__)
@@ -372,6 +483,10 @@ def _run(request: dict) -> None:
             result = {**result, "status": "error", "error": f"the script exited with sys.exit({exc.code!r})"}
     except StandInUnavailable as exc:
         result = {**result, "status": "skipped", "error": str(exc)}
+    except TrainingStepLimit as exc:
+        result = {**result, "training_steps": exc.args[0]}
+    except SignalToParent as exc:
+        result = {**result, "status": "error", "error": str(exc)}
     except BaseException as exc:  # noqa: BLE001 - every failure of the user's script is a verdict
         # The traceback from the script's first frame on: reprolint's own frame says nothing.
         frames = exc.__traceback__.tb_next if exc.__traceback__ is not None else None

@@ -28,6 +28,16 @@ def verify_options(command):
         click.option("--allow-download", is_flag=True,
                      help="With --verify: let the script download models (default: "
                           "HF_HUB_OFFLINE=1 and TRANSFORMERS_OFFLINE=1)."),
+        click.option("--keep-outputs", "keep_outputs", metavar="DIR",
+                     type=click.Path(file_okay=False, writable=True),
+                     help="With --verify: keep the files each run wrote (images it saved, say) in "
+                          "DIR/<script>/<device>-<copy>-run<N>/. Without it they are removed: runs "
+                          "work in a scratch copy of the script's folder and never write into it."),
+        click.option("--verify-report", "verify_report", metavar="DIR",
+                     type=click.Path(file_okay=False, writable=True),
+                     help="With --verify: write an HTML report to DIR/index.html: per finding, the "
+                          "flagged line, run A and run B side by side, a heat map of their "
+                          "difference, the fixed run and the figures. Self-contained (no network)."),
         click.option("--verify-timeout", type=click.FloatRange(min=0, min_open=True), default=300,
                      show_default=True, metavar="SECONDS",
                      help="With --verify: kill a run (and everything it started) after this long."),
@@ -52,8 +62,24 @@ def _option_name(decorator) -> str:
     return probe.__click_params__[-1].name
 
 
-VERIFY_PARAMETERS = ("verify", "verify_device", "stand_in", "allow_download", "verify_timeout", "no_cache",
-                     "verbose")
+VERIFY_PARAMETERS = ("verify", "verify_device", "stand_in", "allow_download", "keep_outputs", "verify_report",
+                     "verify_timeout", "no_cache", "verbose")
+
+# Where ScriptArgumentsCommand leaves the arguments after `--` for the scripts.
+SCRIPT_ARGUMENTS = "reprolint.verify.script_arguments"
+
+
+class ScriptArgumentsCommand(click.Command):
+    """``reprolint --verify script.py -- --prompt x``: with ``--verify``, what follows ``--`` is
+    the scripts' command line, not more paths. Without ``--verify``, ``--`` keeps its usual
+    meaning (everything after it is a path, even ``-odd.py``)."""
+
+    def parse_args(self, ctx, args):
+        if "--" in args and "--verify" in args[:args.index("--")]:
+            split = args.index("--")
+            ctx.meta[SCRIPT_ARGUMENTS] = tuple(args[split + 1:])
+            args = args[:split]
+        return super().parse_args(ctx, args)
 
 
 def pop_verify_options(parameters: dict) -> dict:
@@ -62,8 +88,8 @@ def pop_verify_options(parameters: dict) -> dict:
     return {name: parameters.pop(name, False) for name in VERIFY_PARAMETERS}
 
 
-def run_verify(run, settings, verify, verify_device, stand_in, allow_download, verify_timeout,
-               no_cache, verbose, cache_dir=None) -> bool:
+def run_verify(run, settings, verify, verify_device, stand_in, allow_download, keep_outputs, verify_report,
+               verify_timeout, no_cache, verbose, cache_dir=None) -> bool:
     """Verify ``run``'s findings in place; returns whether Ctrl-C stopped it (the caller still
     prints the report, then exits with EXIT_INTERRUPTED)."""
     from reprolint.verify import VerifyOptions, parse_devices, verify_run
@@ -72,14 +98,21 @@ def run_verify(run, settings, verify, verify_device, stand_in, allow_download, v
         devices = parse_devices(verify_device)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--device") from None
-    progress = _Progress() if sys.stderr.isatty() else None
+    progress = _ProgressBar() if sys.stderr.isatty() else None
     options = VerifyOptions(
         devices=devices, stand_in=stand_in, allow_download=allow_download, timeout=verify_timeout,
         verbose=verbose, use_cache=not no_cache, settings=settings, cache_dir=cache_dir,
-        progress=progress, log=lambda text: click.echo(text, err=True),
+        progress=progress, file_started=progress.file_started if progress else None,
+        log=lambda text: click.echo(text, err=True),
+        script_args=_script_arguments(), keep_outputs=keep_outputs, report_dir=verify_report,
     )
+    if keep_outputs:
+        # After the report (click closes the command's context once it has exited).
+        _at_exit(lambda: click.echo(f"verify: the scripts' output files are in {keep_outputs}", err=True))
     try:
-        verify_run(run, options)
+        report = verify_run(run, options)
+        if report:
+            _at_exit(lambda: click.echo(f"verify: report written to {report}", err=True))
     except KeyboardInterrupt:
         # verify_run's cleanup has already killed the runs and removed the temporary files.
         done, total = mark_unverified(run)
@@ -87,6 +120,19 @@ def run_verify(run, settings, verify, verify_device, stand_in, allow_download, v
                    "reported unverified", err=True)
         return True
     return False
+
+
+def _script_arguments():
+    context = click.get_current_context(silent=True)
+    return context.meta.get(SCRIPT_ARGUMENTS) if context is not None else None
+
+
+def _at_exit(callback) -> None:
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(callback)
+    else:
+        callback()
 
 
 # The exit status of a run stopped by Ctrl-C (SIGINT), as shells report it: 128 + 2.
@@ -109,14 +155,36 @@ def mark_unverified(run) -> tuple:
     return done, len(verifiable)
 
 
-class _Progress:
-    """One self-overwriting status line on a terminal."""
+class _ProgressBar:
+    """click's progress bar on a terminal: files verified of those to verify, and what runs now
+    (the file, its first finding, then the copy and run in progress)."""
 
     def __init__(self) -> None:
-        self.width = 0
+        self.bar = None
+        self.file = ""
+
+    def file_started(self, done: int, total: int, text: str) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="verify", file=sys.stderr, show_pos=True,
+                                         show_eta=False, item_show_func=lambda item: item)
+            self.bar.__enter__()
+        self.file = text
+        self.bar.update(done - self.bar.pos, current_item=text)
+        self.bar.current_item = text
+        self.bar.render_progress()
 
     def __call__(self, text: str) -> None:
-        text = text[:119]
-        sys.stderr.write("\r" + text.ljust(self.width) + ("\r" if not text else ""))
-        sys.stderr.flush()
-        self.width = len(text)
+        if self.bar is None:
+            if text:  # before the first file: a plain status line
+                sys.stderr.write("\r" + text[:119])
+                sys.stderr.flush()
+            return
+        if not text:  # the end: complete the bar and leave the line
+            self.bar.update(self.bar.length - self.bar.pos, current_item="done")
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+            return
+        # `verify path (codes) on cpu: original copy, run 1 of 2` -> `path ... run 1 of 2`
+        detail = text.split(": ", 1)[1] if ": " in text else text
+        self.bar.current_item = f"{self.file}: {detail}"[:80]
+        self.bar.render_progress()

@@ -1,9 +1,11 @@
 """Compare the outputs one flagged call produced in two runs.
 
 Numbers: the largest absolute difference of any element (``max|Δ|``, in the output's own units:
-images are on the 0-1 scale, PIL images included, and are also given on the 0-255 scale) and
-the fraction of elements that differ (of pixels, for images: a pixel differs when any of its
-channels does). "Identical" means bit-for-bit equal.
+images are on the 0-1 scale, PIL images included, and are also given on the 0-255 scale), the
+mean absolute difference over all elements (``mean|Δ|``), the fraction of elements that differ
+(of pixels, for images: a pixel differs when any of its channels does) and, for images, the
+peak signal-to-noise ratio in dB (``PSNR``, peak 1.0; none when identical, as it is infinite).
+"Identical" means bit-for-bit equal.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ class Difference:
     image: bool
     occurrences: int  # how many outputs of the call were compared (a call in a loop has several)
     note: Optional[str] = None
+    mean_abs: float = 0.0
+    psnr: Optional[float] = None  # images only; None when identical (infinite) or not an image
 
     @property
     def identical(self) -> bool:
@@ -84,6 +88,7 @@ def compare_outputs(first: list, second: list) -> Difference:
     if len(first) != len(second):
         notes.append(f"the call ran {len(first)} times in one run and {len(second)} in the other")
     max_abs, differing, total, image = 0.0, 0, 0, False
+    abs_sum, squared_sum, elements = 0.0, 0.0, 0
     for left, right in zip(first[:count], second[:count]):
         for name in sorted(set(left) | set(right)):
             if name not in left or name not in right:
@@ -99,6 +104,9 @@ def compare_outputs(first: list, second: list) -> Difference:
                 continue
             delta = _element_difference(a, b)
             max_abs = max(max_abs, float(delta.max()))
+            abs_sum += float(delta.sum())
+            squared_sum += float(np.square(delta).sum())
+            elements += delta.size
             if is_image and delta.ndim >= 3:
                 # Channels last (numpy/PIL) unless the first non-batch axis is small (tensors).
                 channel_axis = -1 if delta.shape[-1] in (1, 3, 4) else -3
@@ -109,4 +117,9 @@ def compare_outputs(first: list, second: list) -> Difference:
                 differing += int(np.count_nonzero(delta))
                 total += delta.size
     fraction = differing / total if total else 0.0
-    return Difference(max_abs, fraction, image, count, note="; ".join(notes) or None)
+    mean_abs = abs_sum / elements if elements else 0.0
+    psnr = None
+    if image and squared_sum > 0 and np.isfinite(squared_sum):
+        psnr = float(10 * np.log10(1.0 / (squared_sum / elements)))
+    return Difference(max_abs, fraction, image, count, note="; ".join(notes) or None, mean_abs=mean_abs,
+                      psnr=psnr)

@@ -23,10 +23,13 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from reprolint.semantic.analyzer import analyse
+from reprolint.verify import TRAINING_CODES
 
 CAPTURE = "__reprolint_capture__"
 RESEED = "__reprolint_reseed__"
 PERTURB = "__reprolint_perturb__"
+# What a training run records (reprolint.verify.child): each step's loss, the final weights.
+LOSS_CAPTURE, WEIGHTS_CAPTURE = -1, -2
 
 # Findings reported on the flagged call itself; the other codes are reported on an argument (or
 # on what an argument is built from) and point at the enclosing call.
@@ -43,6 +46,7 @@ class Targets:
     spans: list = field(default_factory=list)  # every span to capture, in source order
     by_finding: dict = field(default_factory=dict)  # id(finding) -> [span, ...]
     reasons: dict = field(default_factory=dict)  # id(finding) -> why no call could be found
+    training: set = field(default_factory=set)  # id(finding) of those checked on training steps
 
     def capture_id(self, span: Span) -> int:
         return self.spans.index(span)
@@ -77,10 +81,10 @@ def locate_targets(source: str, path: str, findings: Iterable, settings=None) ->
         start = (finding.start.line, finding.start.column - 1)
         end = (finding.end.line, finding.end.column - 1)
         here = (*start, *end)
-        if finding.code == "RPL301":
-            spans = [s for c, s in calls if c.pipeline is not None]
-            if not spans:
-                targets.reasons[id(finding)] = "the module has no pipeline call to observe"
+        if finding.code in TRAINING_CODES:
+            spans = [s for c, s in calls if c.pipeline is not None] if finding.code == "RPL301" else []
+            if not spans:  # no pipeline call shows it: a training loop may
+                targets.training.add(id(finding))
             add(finding, spans)
             continue
         found = None
@@ -226,6 +230,8 @@ def retarget_devices(source: str, device: str) -> str:
 
 
 def capture_ids_of(targets: Targets, finding) -> list:
+    if id(finding) in targets.training:
+        return [LOSS_CAPTURE, WEIGHTS_CAPTURE]
     return [targets.capture_id(span) for span in targets.by_finding.get(id(finding), [])]
 
 

@@ -5,8 +5,10 @@ once, and forks a fresh process for every run. Each run:
 
 - is its own process group; on timeout the whole group is killed with SIGKILL, and after a run
   ends the group is killed too, so that anything the script forked is not left behind;
-- runs with the script's folder as working directory, stdin from ``/dev/null``, and its stdout
-  and stderr captured to files (shown with ``--verbose``);
+- runs in a scratch working folder that mirrors the script's folder (see :func:`mirror_folder`),
+  so relative reads resolve while the files it writes land in the scratch folder, never in the
+  user's tree (``--keep-outputs`` copies them out); stdin is ``/dev/null``, stdout and stderr
+  are captured to files (shown with ``--verbose``);
 - inherits reprolint's environment, with ``HF_HUB_OFFLINE=1`` and ``TRANSFORMERS_OFFLINE=1``
   set unless downloads are allowed, and ``PYTHONHASHSEED`` left as it is.
 
@@ -94,6 +96,101 @@ def _read_file(path: str, limit: int = 200_000) -> str:
         return ""
 
 
+# Mirroring the script's folder: small files are copied (a run that overwrites one changes only
+# its copy), large ones (checkpoints, data sets) linked; folders are recreated down to a depth,
+# deeper ones and tool folders linked whole. The budgets bound the cost of each run's mirror.
+MIRROR_COPY_LIMIT = 1 << 20  # bytes per file
+MIRROR_COPY_BUDGET = 32 << 20  # bytes per mirror
+MIRROR_MAX_DEPTH = 3
+MIRROR_MAX_ENTRIES = 5000
+MIRROR_LINKED_FOLDERS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".reprolint_cache",
+                         "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox"}
+
+
+def mirror_folder(source: str, target: str) -> dict:
+    """Recreate ``source`` under ``target`` for a run; returns what the mirror holds, as
+    {relative path: (size, mtime_ns)} of its copied files, so that the run's outputs (new or
+    changed files) can be told apart afterwards."""
+    copied: dict = {}
+    budget = [MIRROR_COPY_BUDGET, MIRROR_MAX_ENTRIES]
+
+    def link(path: str, where: str) -> None:
+        try:
+            os.symlink(path, where)
+        except OSError:
+            pass
+
+    def walk(folder: str, into: str, depth: int) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            return
+        for entry in entries:
+            where = os.path.join(into, entry.name)
+            budget[1] -= 1
+            try:
+                if entry.is_symlink():
+                    # The same link where it stays inside the folder; else to the same target.
+                    target_path = os.readlink(entry.path)
+                    resolved = os.path.realpath(entry.path)
+                    inside = os.path.commonpath([resolved, root]) == root
+                    link(target_path if inside and not os.path.isabs(target_path) else resolved, where)
+                elif entry.is_dir():
+                    if depth >= MIRROR_MAX_DEPTH or budget[1] <= 0 or entry.name in MIRROR_LINKED_FOLDERS:
+                        link(entry.path, where)
+                    else:
+                        os.mkdir(where)
+                        walk(entry.path, where, depth + 1)
+                elif entry.is_file():
+                    size = entry.stat().st_size
+                    if size <= MIRROR_COPY_LIMIT and size <= budget[0] and budget[1] > 0:
+                        shutil.copy2(entry.path, where)
+                        budget[0] -= size
+                        stat = os.stat(where)
+                        copied[os.path.relpath(where, target)] = (stat.st_size, stat.st_mtime_ns)
+                    else:
+                        link(entry.path, where)
+            except OSError:
+                continue  # unreadable: the run meets it as missing, as it would meet it unreadable
+
+    root = os.path.realpath(source)
+    os.makedirs(target, exist_ok=True)
+    walk(source, target, 0)
+    return copied
+
+
+def collect_outputs(workdir: str, mirrored: dict, destination: str) -> list:
+    """Copy the files a run created or changed in its scratch folder to ``destination``."""
+    kept = []
+    for folder, dirs, files in os.walk(workdir):  # os.walk does not enter linked folders
+        for name in files:
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, workdir)
+            if os.path.islink(path):
+                continue
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            if mirrored.get(relative) == (stat.st_size, stat.st_mtime_ns):
+                continue
+            target = os.path.join(destination, relative)
+            try:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copy2(path, target)
+                kept.append(relative)
+            except OSError:
+                continue
+    return sorted(kept)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 def load_captures(folder: str) -> dict:
     import numpy as np
 
@@ -120,6 +217,7 @@ class Server:
         self.process: Optional[subprocess.Popen] = None
         self.info: dict = {}
         self._buffer = b""
+        self._ended = False  # the server closed its end of the protocol: it is gone
         self._runs = 0
         self._current_group: Optional[int] = None  # the process group of the run in progress
         # Devices whose runs start as fresh interpreters instead of forks of the server.
@@ -168,22 +266,36 @@ class Server:
                 continue
             chunk = os.read(fd, 65536)
             if not chunk:
+                self._ended = True
                 return None
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
 
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def run(self, script: str, source: str, device: str, seed: int, stand_in: str,
-            timeout: float) -> RunResult:
-        """Run ``source`` (an instrumented copy of ``script``) once in a fresh process."""
-        if self.process is None or self.process.poll() is not None:
+            timeout: float, arguments: tuple = (), keep_outputs: Optional[str] = None,
+            train_steps: int = 0) -> RunResult:
+        """Run ``source`` (an instrumented copy of ``script``) once in a fresh process, in a
+        scratch folder that mirrors the script's; ``arguments`` follow the script's name in
+        ``sys.argv``; ``keep_outputs``: a folder to copy the files the run wrote to;
+        ``train_steps``: stop the script after that many optimizer steps (0: never)."""
+        if not self.alive:
             raise ServerError("the verify server is not running: " + self._tail_log())
         self._runs += 1
         folder = os.path.join(self.folder, f"run{self._runs}")
         capture_dir = os.path.join(folder, "captures")
         os.makedirs(capture_dir)
+        script = os.path.abspath(script)
+        workdir = os.path.join(folder, "work")
+        mirrored = mirror_folder(os.path.dirname(script), workdir)
         request = {
-            "script": os.path.abspath(script),
+            "script": script,
+            "workdir": workdir,
+            "argv": [os.path.join(workdir, os.path.basename(script)), *arguments],
             "source_path": os.path.join(folder, "instrumented.py"),
             "capture_dir": capture_dir,
             "stdout_path": os.path.join(folder, "stdout"),
@@ -192,14 +304,19 @@ class Server:
             "device": device,
             "seed": seed,
             "stand_in": stand_in,
+            "train_steps": train_steps,
         }
         with open(request["source_path"], "w", encoding="utf-8") as handle:
             handle.write(source)
         started = time.monotonic()
-        if device in self.spawn_devices:
-            finished, timed_out = self._spawn(request, folder, timeout)
-        else:
-            finished, timed_out = self._fork(request, timeout)
+        try:
+            if device in self.spawn_devices:
+                finished, timed_out = self._spawn(request, folder, timeout)
+            else:
+                finished, timed_out = self._fork(request, timeout)
+        finally:
+            if keep_outputs:
+                collect_outputs(workdir, mirrored, keep_outputs)
         seconds = time.monotonic() - started
         result = RunResult(status="error", seconds=seconds,
                            stdout=_read_file(request["stdout_path"]),
@@ -247,11 +364,28 @@ class Server:
         # whatever the script started in the background goes with it.
         kill_group(pid)
         self._current_group = None
+        if finished is None and self._ended:
+            raise ServerError(self._death_during_run())
         if timed_out:
             finished = self._receive(time.monotonic() + 30)
+            if finished is None and self._ended:
+                raise ServerError(self._death_during_run())
             if finished is None:
                 raise ServerError("the verify server did not reap a timed-out run")
         return finished, timed_out
+
+    def _death_during_run(self) -> str:
+        """What to say when the server died while a run was in progress."""
+        try:
+            code = self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is None:
+            how = "(it closed its channel)"
+        else:
+            how = f"with {_signal_name(-code)}" if code < 0 else f"(it exited with status {code})"
+        return (f"reprolint's verify runner (the parent process of the run) died during the run {how}: "
+                "something the script ran killed it (a script that signals its parent cannot be verified)")
 
     def _spawn(self, request: dict, folder: str, timeout: float) -> tuple:
         """Start the run as a fresh interpreter (CUDA cannot be used in a forked process once
@@ -264,7 +398,7 @@ class Server:
         process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    env=child_environment(self.allow_download),
-                                   cwd=os.path.dirname(request["script"]), start_new_session=True)
+                                   cwd=request["workdir"], start_new_session=True)
         self._current_group = process.pid
         try:
             process.wait(timeout=timeout)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import random
 from typing import Optional
 
 from reprolint.sources import SourceError, read_source
+from reprolint.discovery import glob_spec, relative_to
 from reprolint.settings import Settings
-from reprolint.verify import VERIFIABLE_CODES, VerifyOptions
+from reprolint.verify import TRAINING_STEPS, VERIFIABLE_CODES, VerifyOptions
 from reprolint.verify.cache import VerdictCache, environment_fingerprint, source_hash, verdict_key
 from reprolint.verify.instrument import (PERTURB, RESEED, capture_ids_of, locate_targets,
                                          retarget_devices, wrap_captures, wrap_generator_arguments)
 from reprolint.verify.runner import Server, ServerError
-from reprolint.verify.verdict import judge, shows_drift
+from reprolint.verify.verdict import SAME_SEED_CODES, compared_runs, judge, shows_drift
+
+CACHED_NOTE = " (cached verdict; --no-cache runs it again)"
 
 
 def _fix_function():
@@ -41,6 +45,25 @@ def apply_fix(instrumented: str, path: str, settings: Settings) -> tuple:
     return outcome.source, {"available": True, "applies": applied}
 
 
+def _source_line(path: str, line: int) -> str:
+    try:
+        lines = read_source(path).splitlines()
+    except SourceError:
+        return ""
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def verify_args_for(settings: Settings, path: str) -> tuple:
+    """The ``verify-args`` of ``path``: those of the last glob that matches it (globs relative
+    to the project root, as ``per-file-ignores`` are)."""
+    arguments: tuple = ()
+    relative = relative_to(path, os.path.abspath(settings.project_root or os.getcwd()))
+    for pattern, values in settings.verify_args:
+        if glob_spec([pattern]).match_file(relative):
+            arguments = tuple(values)
+    return arguments
+
+
 class VerifySession:
     def __init__(self, options: VerifyOptions, server: Optional[Server] = None) -> None:
         self.options = options
@@ -51,6 +74,8 @@ class VerifySession:
         self.server_error: Optional[str] = None
         self.cache = VerdictCache(options.use_cache, options.cache_dir)
         self.fingerprint = environment_fingerprint()
+        self.sections: dict = {}  # id(finding) -> report.Section, for --verify-report
+        self.report_path: Optional[str] = None
 
     # -- output ---------------------------------------------------------------------------
 
@@ -66,18 +91,48 @@ class VerifySession:
 
     def verify(self, run) -> None:
         try:
-            for report in run.files:
-                findings = [f for f in report.findings if f.code in VERIFIABLE_CODES]
-                if findings:
-                    self.verify_file(report.path, findings)
+            planned = [(report.path, [f for f in report.findings if f.code in VERIFIABLE_CODES])
+                       for report in run.files]
+            planned = [(path, findings) for path, findings in planned if findings]
+            for done, (path, findings) in enumerate(planned):
+                if self.options.file_started:
+                    first = findings[0]
+                    more = f" and {len(findings) - 1} more" if len(findings) > 1 else ""
+                    self.options.file_started(done, len(planned),
+                                              f"{path}:{first.start.line} {first.code}{more}")
+                self.verify_file(path, findings)
         finally:
             if self.server is not None and self.owns_server:
                 self.server.close()
             self.progress("")
+        if self.options.report_dir:
+            self.report_path = self.write_report(run)
+
+    def write_report(self, run) -> str:
+        """The HTML report of every verified finding (those answered from the cache or that did
+        not run have their verdict and no pictures)."""
+        from reprolint.verify import report
+
+        sections = []
+        for finding in run.findings:
+            verdict = finding.extra.get("verification")
+            if verdict is None:
+                continue
+            section = self.sections.get(id(finding))
+            if section is None:
+                section = report.Section(finding, _source_line(finding.path, finding.start.line), verdict)
+            sections.append(section)
+        versions = ", ".join(f"{name} {value}" for name, value in self.fingerprint.items()
+                             if name in ("reprolint", "torch", "diffusers") and value)
+        return report.write(self.options.report_dir, sections, environment=f"Measured with {versions}.")
 
     def _ensure_server(self) -> Server:
         if self.server_error is not None:  # it failed once; do not wait for it again per file
             raise ServerError(self.server_error)
+        if self.server is not None and not self.server.alive and self.owns_server:
+            # A run took the server down (its verdict says so): the next file gets a fresh one.
+            self.server.close()
+            self.server = None
         if self.server is None:
             self.progress("verify: starting the runner (imports torch and diffusers)")
             server = Server(allow_download=self.options.allow_download)
@@ -94,6 +149,23 @@ class VerifySession:
             self.log(f"verify: runner started: {server.info}")
         return self.server
 
+    def script_arguments(self, path: str) -> tuple:
+        """The arguments ``path`` runs with: the command line's, else its ``verify-args``."""
+        if self.options.script_args is not None:
+            return tuple(self.options.script_args)
+        return verify_args_for(self.settings, path)
+
+    def outputs_folder(self, path: str, device: str, variant: str, index: int) -> Optional[str]:
+        """Where ``--keep-outputs`` puts the files of one run: DIR/<script>/<device>-<copy>-run<N>,
+        the script named by its path relative to the working folder, less `.py`."""
+        if not self.options.keep_outputs:
+            return None
+        relative = os.path.relpath(os.path.abspath(path))
+        if relative.startswith(os.pardir):
+            relative = os.path.basename(path)
+        return os.path.join(self.options.keep_outputs, os.path.splitext(relative)[0],
+                            f"{device}-{variant}-run{index}")
+
     def _cache_options(self) -> dict:
         return {"devices": list(self.options.devices), "stand_in": self.options.stand_in,
                 "allow_download": self.options.allow_download, "timeout": self.options.timeout,
@@ -101,6 +173,7 @@ class VerifySession:
                 "fixer": getattr(_fix_function(), "__module__", None)}
 
     def verify_file(self, path: str, findings: list) -> None:
+        arguments = self.script_arguments(path)
         if not path.endswith(".py"):
             for finding in findings:
                 finding.extra["verification"] = {
@@ -114,19 +187,21 @@ class VerifySession:
                 finding.extra["verification"] = {"status": "error", "summary": f"error: {exc}"}
             return
         content_hash = source_hash(source)
-        keys = {id(f): verdict_key(content_hash, f, self._cache_options(), self.fingerprint) for f in findings}
+        options = {**self._cache_options(), "arguments": list(arguments)}
+        keys = {id(f): verdict_key(content_hash, f, options, self.fingerprint) for f in findings}
         pending = []
         for finding in findings:
             cached = self.cache.get(keys[id(finding)])
             if cached is not None:
                 cached["cached"] = True
+                cached["summary"] += CACHED_NOTE
                 finding.extra["verification"] = cached
             else:
                 pending.append(finding)
         if not pending:
             return
         try:
-            verdicts = self._verify_source(path, source, pending)
+            verdicts = self._verify_source(path, source, pending, arguments)
         except ServerError as exc:
             for finding in pending:
                 finding.extra["verification"] = {"status": "error", "summary": f"error: {exc}"}
@@ -144,7 +219,7 @@ class VerifySession:
             if verdict["status"] in ("confirmed", "no-drift"):
                 self.cache.put(keys[id(finding)], verdict)
 
-    def _verify_source(self, path: str, source: str, findings: list) -> dict:
+    def _verify_source(self, path: str, source: str, findings: list, arguments: tuple) -> dict:
         targets = locate_targets(source, path, findings, self.settings)
         instrumented = wrap_captures(source, targets.spans)
         codes = {f.code for f in findings}
@@ -166,7 +241,8 @@ class VerifySession:
         seed_b = seed_a
         while seed_b == seed_a:
             seed_b = system.randrange(1, 2 ** 31)
-        same_seed_rerun = "RPL301" in codes
+        same_seed_rerun = bool(codes & SAME_SEED_CODES)
+        train_steps = TRAINING_STEPS if targets.training else 0
         plan = {}
         for variant in variants:
             if variant in ("original", "fixed"):
@@ -206,7 +282,9 @@ class VerifySession:
                     done += 1
                     self.progress(f"verify {path} ({label}) on {device}: {variant} copy, run {done} of {total}")
                     result = server.run(path, device_text, device, seed, self.options.stand_in,
-                                        self.options.timeout)
+                                        self.options.timeout, arguments,
+                                        self.outputs_folder(path, device, variant, len(results) + 1),
+                                        train_steps)
                     results.append(result)
                     self._log_run(path, device, variant, len(results), result)
                     if result.status != "ok" and variant == "original":
@@ -224,10 +302,20 @@ class VerifySession:
                         continue
                     break
         verdicts = {}
+        lines = source.splitlines()
         for finding in findings:
+            capture_ids = capture_ids_of(targets, finding)
             verdicts[id(finding)] = judge(
-                finding, capture_ids_of(targets, finding), runs, devices, skipped_devices, fix_state,
+                finding, capture_ids, runs, devices, skipped_devices, fix_state,
                 reason=targets.reasons.get(id(finding)), cuda_available=available)
+            if self.options.report_dir:
+                from reprolint.verify import report
+
+                line = lines[finding.start.line - 1] if finding.start.line <= len(lines) else ""
+                self.sections[id(finding)] = report.collect(
+                    finding, line, verdicts[id(finding)], capture_ids,
+                    lambda device, fixed, code=finding.code: compared_runs(code, runs, device, fixed),
+                    runs, devices)
         return verdicts
 
     def _log_run(self, path, device, variant, index, result) -> None:

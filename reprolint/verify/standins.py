@@ -28,11 +28,18 @@ SUPPORTED = (
     "DDIMPipeline",
     "StableDiffusionPipeline",
     "StableDiffusionImg2ImgPipeline",
+    "StableDiffusionInpaintPipeline",
+    "StableDiffusionControlNetPipeline",
     "StableDiffusionXLPipeline",
+    "PixArtAlphaPipeline",
 )
 # Generic entry points: the checkpoint name decides which supported class they stand for.
 GENERIC = ("DiffusionPipeline", "AutoPipelineForText2Image")
 GENERIC_IMG2IMG = ("AutoPipelineForImage2Image",)
+GENERIC_INPAINT = ("AutoPipelineForInpainting",)
+# Models loaded on their own (`UNet2DConditionModel.from_pretrained(...)`): the same tiny parts
+# the pipeline stand-ins are built from, so that they fit together.
+MODELS = ("UNet2DConditionModel", "UNet2DModel", "AutoencoderKL", "ControlNetModel", "PixArtTransformer2DModel")
 
 
 class NoStandIn(Exception):
@@ -48,6 +55,10 @@ def resolve_class_name(class_name: str, checkpoint: Optional[str]) -> str:
         if "xl" in name:
             raise NoStandIn("StableDiffusionXLImg2ImgPipeline")
         return "StableDiffusionImg2ImgPipeline"
+    if class_name in GENERIC_INPAINT:
+        if "xl" in name:
+            raise NoStandIn("StableDiffusionXLInpaintPipeline")
+        return "StableDiffusionInpaintPipeline"
     if class_name in GENERIC:
         if "xl" in name:
             return "StableDiffusionXLPipeline"
@@ -55,6 +66,10 @@ def resolve_class_name(class_name: str, checkpoint: Optional[str]) -> str:
             return "DDPMPipeline"
         if "ddim" in name:
             return "DDIMPipeline"
+        if "pixart" in name:
+            return "PixArtAlphaPipeline"
+        if "inpaint" in name:
+            return "StableDiffusionInpaintPipeline"
         return "StableDiffusionPipeline"
     raise NoStandIn(class_name)
 
@@ -134,7 +149,7 @@ def _vae():
     ), STAND_IN_SEED + 1)
 
 
-def _cond_unet(cross_attention_dim: int, xl: bool = False):
+def _cond_unet(cross_attention_dim: int, xl: bool = False, in_channels: int = 4):
     from diffusers import UNet2DConditionModel
 
     extra = {}
@@ -143,12 +158,57 @@ def _cond_unet(cross_attention_dim: int, xl: bool = False):
         extra = dict(addition_embed_type="text_time", addition_time_embed_dim=4,
                      projection_class_embeddings_input_dim=6 * 4 + 8, use_linear_projection=True)
     return _build(lambda: UNet2DConditionModel(
-        sample_size=8, in_channels=4, out_channels=4, layers_per_block=1,
+        sample_size=8, in_channels=in_channels, out_channels=4, layers_per_block=1,
         block_out_channels=(8, 16), norm_num_groups=4,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
         cross_attention_dim=cross_attention_dim, attention_head_dim=2, **extra,
     ), STAND_IN_SEED + 2)
+
+
+def _controlnet():
+    from diffusers import ControlNetModel
+
+    # The conditioning embedding halves the control image once: 16 x 16 pixels -> 8 x 8 latents.
+    return _build(lambda: ControlNetModel(
+        in_channels=4, block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), cross_attention_dim=8,
+        attention_head_dim=2, conditioning_embedding_out_channels=(4, 8),
+    ), STAND_IN_SEED + 6)
+
+
+# PixArt's resolution binning knows sample sizes 32, 64 and 128 only: 32 is its 256 px class.
+PIXART_SAMPLE_SIZE = 32
+
+
+def _pixart_transformer():
+    from diffusers import PixArtTransformer2DModel
+
+    return _build(lambda: PixArtTransformer2DModel(
+        sample_size=PIXART_SAMPLE_SIZE, in_channels=4, out_channels=8, num_layers=1, patch_size=4,
+        num_attention_heads=2, attention_head_dim=4, cross_attention_dim=8, caption_channels=8,
+        norm_type="ada_norm_single", use_additional_conditions=False,
+    ), STAND_IN_SEED + 7)
+
+
+def _t5_encoder():
+    from transformers import T5Config, T5EncoderModel
+
+    return _build(lambda: T5EncoderModel(T5Config(
+        d_model=8, d_ff=16, d_kv=4, num_layers=1, num_heads=2, vocab_size=600, pad_token_id=1,
+        eos_token_id=1, decoder_start_token_id=0,
+    )), STAND_IN_SEED + 8)
+
+
+def build_model(class_name: str):
+    """A stand-in model of ``class_name`` (one of MODELS), on the CPU."""
+    builders = {"UNet2DConditionModel": lambda: _cond_unet(8), "UNet2DModel": _unet2d, "AutoencoderKL": _vae,
+                "ControlNetModel": _controlnet, "PixArtTransformer2DModel": _pixart_transformer}
+    if class_name not in builders:
+        raise NoStandIn(class_name)
+    model = builders[class_name]()
+    model._reprolint_stand_in = class_name
+    return model
 
 
 def _unet2d():
@@ -161,11 +221,15 @@ def _unet2d():
     ), STAND_IN_SEED + 3)
 
 
-def build(class_name: str, checkpoint: Optional[str] = None):
-    """A stand-in pipeline of ``class_name`` (or of the class it resolves to), on the CPU."""
+def build(class_name: str, checkpoint: Optional[str] = None, components: Optional[dict] = None):
+    """A stand-in pipeline of ``class_name`` (or of the class it resolves to), on the CPU.
+    ``components``: the parts the script passed itself (``controlnet=``, ``unet=``,
+    ``scheduler=``), used instead of the stand-in's own."""
     import diffusers
 
     resolved = resolve_class_name(class_name, checkpoint)
+    given = {name: value for name, value in (components or {}).items()
+             if isinstance(value, (torch.nn.Module, diffusers.SchedulerMixin))}
     if resolved in ("DDPMPipeline", "DDIMPipeline"):
         scheduler_class = diffusers.DDPMScheduler if resolved == "DDPMPipeline" else diffusers.DDIMScheduler
         pipe = getattr(diffusers, resolved)(unet=_unet2d(), scheduler=scheduler_class())
@@ -179,14 +243,26 @@ def build(class_name: str, checkpoint: Optional[str] = None):
             tokenizer=_tokenizer(), tokenizer_2=_tokenizer(), unet=_cond_unet(16, xl=True),
             scheduler=diffusers.EulerDiscreteScheduler(),
         )
+    elif resolved == "PixArtAlphaPipeline":
+        # A CLIP tokenizer stands in for T5's (the pipeline only tokenizes and decodes with it).
+        pipe = diffusers.PixArtAlphaPipeline(
+            tokenizer=_tokenizer(), text_encoder=given.get("text_encoder") or _t5_encoder(),
+            vae=given.get("vae") or _vae(), transformer=given.get("transformer") or _pixart_transformer(),
+            scheduler=given.get("scheduler") or diffusers.DPMSolverMultistepScheduler(),
+        )
     else:
         from transformers import CLIPTextModel
 
         text_encoder = _build(lambda: CLIPTextModel(_text_config()), STAND_IN_SEED + 4)
+        extra = {}
+        if resolved == "StableDiffusionControlNetPipeline":
+            extra["controlnet"] = given.get("controlnet") or _controlnet()
+        in_channels = 9 if resolved == "StableDiffusionInpaintPipeline" else 4  # latents, mask, masked image
         pipe = getattr(diffusers, resolved)(
-            vae=_vae(), text_encoder=text_encoder, tokenizer=_tokenizer(), unet=_cond_unet(8),
-            scheduler=diffusers.PNDMScheduler(skip_prk_steps=True, steps_offset=1),
-            safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+            vae=given.get("vae") or _vae(), text_encoder=text_encoder, tokenizer=_tokenizer(),
+            unet=given.get("unet") or _cond_unet(8, in_channels=in_channels),
+            scheduler=given.get("scheduler") or diffusers.PNDMScheduler(skip_prk_steps=True, steps_offset=1),
+            safety_checker=None, feature_extractor=None, requires_safety_checker=False, **extra,
         )
     pipe.set_progress_bar_config(disable=True)
     pipe._reprolint_stand_in = resolved

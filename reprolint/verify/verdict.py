@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from typing import Optional
 
+from reprolint.verify import TRAINING_STEPS
 from reprolint.verify.compare import Difference, compare_outputs, format_number
+from reprolint.verify.instrument import LOSS_CAPTURE, WEIGHTS_CAPTURE
 
 # For RPL106: the CPU-vs-CUDA difference of the flagged code must exceed this, and ten times
 # that of the fixed code, to count as "a different image" rather than float error.
@@ -52,7 +54,30 @@ def _failure(results: list):
     return None
 
 
-def _pair(code: str, runs: dict, device: str, fixed: bool):
+# Determinism findings: what differs is the kernels, not the seeds, so runs with the same seeds
+# are compared.
+SAME_SEED_CODES = frozenset({"RPL301", "RPL302", "RPL303", "RPL305", "RPL306"})
+# Where that nondeterminism lives, for the "no drift on this device" verdict of a training run.
+GPU_SOURCE = {"RPL301": "cuDNN and cuBLAS kernels", "RPL302": "cuBLAS without CUBLAS_WORKSPACE_CONFIG",
+              "RPL303": "cuDNN's benchmarked algorithm choice", "RPL305": "xFormers / compiled / TF32 kernels",
+              "RPL306": "non-deterministic CUDA kernels"}
+
+
+def _training(capture_ids: list) -> bool:
+    return LOSS_CAPTURE in capture_ids
+
+
+def _training_drift(first, second, capture_ids: list) -> str:
+    losses = _compare(first, second, [LOSS_CAPTURE])
+    weights = _compare(first, second, [WEIGHTS_CAPTURE])
+    parts = []
+    for name, difference in (("losses", losses), ("final weights", weights)):
+        if difference is not None:
+            parts.append(f"{name} {'identical' if difference.identical else difference.describe()}")
+    return ", ".join(parts)
+
+
+def compared_runs(code: str, runs: dict, device: str, fixed: bool):
     """The two runs whose outputs the finding's check compares on one device."""
     prefix = "fixed" if fixed else "original"
     own = runs.get((device, prefix), [])
@@ -63,14 +88,14 @@ def _pair(code: str, runs: dict, device: str, fixed: bool):
     if code == "RPL104":
         perturbed = runs.get((device, prefix + "-perturb"), [])
         return first, (perturbed[0] if perturbed else None)
-    if code == "RPL301":
+    if code in SAME_SEED_CODES:
         return first, (own[2] if len(own) > 2 else None)
     return first, (own[1] if len(own) > 1 else None)
 
 
 def shows_drift(finding, capture_ids: list, runs: dict, device: str) -> bool:
     """Whether the runs of the unfixed script so far show this finding's drift on ``device``."""
-    first, second = _pair(finding.code, runs, device, fixed=False)
+    first, second = compared_runs(finding.code, runs, device, fixed=False)
     difference = _compare(first, second, capture_ids)
     if finding.code == "RPL104":
         original = runs.get((device, "original"), [])
@@ -141,7 +166,9 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             problems.append(("skipped", device, reason or "nothing to observe"))
             continue
         if not any(original[0].captures.get(cid) for cid in capture_ids):
-            why = f"the flagged call (line {finding.start.line}) never ran"
+            why = (f"no training step ran (the script made no optimizer step; {code} is checked on "
+                   "training loops)" if _training(capture_ids)
+                   else f"the flagged call (line {finding.start.line}) never ran")
             verdict["devices"][device] = {"status": "skipped", "reason": why}
             problems.append(("skipped", device, why))
             continue
@@ -151,7 +178,7 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             entry["status"] = "ran"
             verdict["devices"][device] = entry
             continue
-        first, second = _pair(code, runs, device, fixed=False)
+        first, second = compared_runs(code, runs, device, fixed=False)
         difference = _compare(first, second, capture_ids)
         if code == "RPL104":  # a difference between plain runs is drift too
             difference = _worst([difference, _compare(original[0], original[1] if len(original) > 1 else None,
@@ -163,6 +190,12 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             verdict["devices"][device] = entry
             continue
         entry["comparison"] = difference.as_dict()
+        if _training(capture_ids):
+            entry["training_steps"] = TRAINING_STEPS
+            entry["training"] = _training_drift(first, second, capture_ids)
+            for name, capture_id in (("losses", LOSS_CAPTURE), ("weights", WEIGHTS_CAPTURE)):
+                part = _compare(first, second, [capture_id])
+                entry[name] = part.as_dict() if part is not None else None
         if difference.identical:
             quiet.append(device)
         else:
@@ -190,13 +223,28 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
     parts = []
     if confirmed:
         verdict["status"] = "confirmed"
-        drift = "; ".join(f"on {device}: {_drift_phrase(code, d)}" for device, d in confirmed)
+        if _training(capture_ids):
+            same = "with the same seeds " if code in SAME_SEED_CODES else ""
+            drift = "; ".join(f"on {device}: {TRAINING_STEPS} training steps {same}differ: "
+                              f"{verdict['devices'][device]['training']}" for device, _ in confirmed)
+        else:
+            drift = "; ".join(f"on {device}: {_drift_phrase(code, d)}" for device, d in confirmed)
         parts.append(f"drift confirmed {drift}")
         parts.append(_fix_phrase(fix_parts, fix_state))
         verdict["fix"] = _combine_fix(fix_parts)
     elif quiet:
         verdict["status"] = "no-drift"
         phrase = _no_drift_phrase(code, 2)
+        if _training(capture_ids):
+            if code in SAME_SEED_CODES:
+                phrase = (f"no drift observed on this device ({TRAINING_STEPS} training steps, 2 runs with the "
+                          f"same seeds: identical losses and final weights)")
+                if "cuda" not in ran:
+                    phrase += (f"; what {code} is about ({GPU_SOURCE[code]}) varies on a GPU only: run "
+                               "--verify --device cuda on a machine with CUDA to check")
+            else:
+                phrase = (f"no drift observed ({TRAINING_STEPS} training steps, 2 runs with different process "
+                          "seeds: identical losses and final weights)")
         if code == "RPL107":
             phrase += ": an unseeded torch.Generator starts from torch's fixed default seed"
         parts.append(phrase if quiet == ran or len(ran) == 1 else f"{phrase} on {', '.join(quiet)}")
@@ -229,7 +277,7 @@ def _judge_fix(code: str, runs: dict, device: str, capture_ids: list, fix_state:
     failed = _failure(fixed)
     if failed is not None:
         return {"status": "error", "reason": failed.error}
-    first, second = _pair(code, runs, device, fixed=True)
+    first, second = compared_runs(code, runs, device, fixed=True)
     difference = _compare(first, second, capture_ids)
     if code == "RPL102" and difference is not None and len(fixed) > 1:
         difference = _worst([difference, _compare(fixed[0], fixed[1], capture_ids)])

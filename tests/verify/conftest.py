@@ -45,14 +45,17 @@ def verify_paths(paths, server, **options):
 
 @pytest.fixture(scope="session")
 def verified(tmp_path_factory, verify_server):
-    """Every shared script verified once on the CPU: (findings by file, folder, digests before)."""
+    """Every shared script verified once on the CPU: (findings by file, folder, digests before).
+    The files the runs wrote are kept in ``<folder>-outputs/``."""
     folder = tmp_path_factory.mktemp("verify_scripts")
     for script in SCRIPTS.glob("*.py"):
         if script.name not in SEPARATE:
             shutil.copy(script, folder / script.name)
     before = {p.name: _digest(p) for p in folder.glob("*.py")}
     progress: list = []
-    findings = verify_paths([folder], verify_server, timeout=120, devices=("cpu",), progress=progress.append)
+    # What the scripts write lands in a scratch folder; kept here for the tests that read it.
+    findings = verify_paths([folder], verify_server, timeout=120, devices=("cpu",), progress=progress.append,
+                            keep_outputs=str(folder.parent / (folder.name + "-outputs")))
     findings["progress"] = progress
     return findings, folder, before
 

@@ -70,8 +70,11 @@ def test_verify_prints_the_verdict_and_caches_it(tmp_path):
     assert json.loads(stored[0].read_text())["status"] == "confirmed"
 
     second = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
-    assert second.stdout == first.stdout
     assert "runner started" not in second.stderr  # answered from the cache: nothing ran
+    # The same verdict, and it says where it came from.
+    assert "cached" not in first.stdout
+    assert second.stdout == first.stdout.replace(
+        lines[index + 1], lines[index + 1] + " (cached verdict; --no-cache runs it again)")
 
 
 def test_verify_with_fix_is_a_usage_error(tmp_path):

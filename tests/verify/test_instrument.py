@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -144,21 +145,33 @@ def test_plain_lint_and_the_cli_never_import_torch_or_numpy(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
-def test_progress_overwrites_one_line_and_clears_it(monkeypatch):
+def test_a_progress_bar_over_the_files_shows_the_file_finding_and_run(monkeypatch):
     import io
 
     from reprolint.verify import cli as verify_cli
 
-    stream = io.StringIO()
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
     monkeypatch.setattr(sys, "stderr", stream)
-    progress = verify_cli._Progress()
+    progress = verify_cli._ProgressBar()
+    progress.file_started(0, 2, "a.py:6 RPL101")
     progress("verify a.py (RPL101) on cpu: original copy, run 1 of 2")
-    progress("verify a.py (RPL101) on cpu: original copy, run 2 of 2")
+    progress.file_started(1, 2, "b.py:3 RPL102 and 1 more")
+    progress("verify b.py (RPL102, RPL104) on cpu: reseed copy, run 3 of 4")
     progress("")
-    written = stream.getvalue()
-    assert written.count("\r") == 4
-    assert written.startswith("\rverify a.py (RPL101) on cpu: original copy, run 1 of 2")
-    assert written.endswith("\r" + " " * len("verify a.py (RPL101) on cpu: original copy, run 2 of 2") + "\r")
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", stream.getvalue())  # click hides the cursor meanwhile
+    frames = [frame.strip() for frame in plain.split("\r") if frame.strip()]
+    assert all(f.startswith("verify  [") for f in frames)
+    assert any(f.endswith("0/2  a.py:6 RPL101") for f in frames)
+    assert any(f.endswith("a.py:6 RPL101: original copy, run 1 of 2") and "0/2" in f for f in frames)
+    assert any(f.endswith("b.py:3 RPL102 and 1 more: reseed copy, run 3 of 4") and "1/2" in f for f in frames)
+    assert "2/2" in frames[-1] and "#" * 10 in frames[-1]
+    assert plain.endswith("\n")  # the finished bar keeps its line; the report follows
 
 
 def test_a_runner_that_cannot_start_gives_error_verdicts_not_a_crash(tmp_path, monkeypatch):
@@ -190,3 +203,34 @@ def test_notebooks_are_skipped_by_verify(tmp_path):
     assert run.findings
     verify_run(run, VerifyOptions(use_cache=False))
     assert {f.extra["verification"]["status"] for f in run.findings} == {"skipped"}
+
+
+def test_the_scratch_mirror_copies_small_files_links_the_rest_and_finds_what_a_run_wrote(tmp_path, monkeypatch):
+    from reprolint.verify import runner
+
+    source = tmp_path / "project"
+    (source / "data" / "deep" / "deeper" / "deepest").mkdir(parents=True)
+    (source / ".git").mkdir()
+    (source / "script.py").write_text("print(1)\n")
+    (source / "data" / "small.txt").write_text("small")
+    (source / "data" / "deep" / "deeper" / "deepest" / "far.txt").write_text("far")
+    (source / "weights.bin").write_bytes(b"0" * 64)
+    (tmp_path / "outside.txt").write_text("outside")
+    os.symlink("data/small.txt", source / "inside_link")
+    os.symlink("../outside.txt", source / "outside_link")
+    monkeypatch.setattr(runner, "MIRROR_COPY_LIMIT", 32)  # weights.bin counts as large
+    mirror = tmp_path / "mirror"
+    copied = runner.mirror_folder(str(source), str(mirror))
+    assert sorted(copied) == ["data/small.txt", "script.py"]
+    assert not (mirror / "data").is_symlink() and (mirror / "data" / "small.txt").read_text() == "small"
+    assert (mirror / "weights.bin").is_symlink() and (mirror / ".git").is_symlink()
+    deepest = mirror / "data" / "deep" / "deeper" / "deepest"  # three levels are recreated, then linked
+    assert not deepest.parent.is_symlink() and deepest.is_symlink() and (deepest / "far.txt").read_text() == "far"
+    assert (mirror / "inside_link").read_text() == "small" and os.readlink(mirror / "inside_link") == "data/small.txt"
+    assert (mirror / "outside_link").read_text() == "outside"
+    # A run overwrites a copied file and writes a new one: those are its outputs.
+    (mirror / "data" / "small.txt").write_text("changed by the run")
+    (mirror / "new.png").write_bytes(b"png")
+    kept = tmp_path / "kept"
+    assert runner.collect_outputs(str(mirror), copied, str(kept)) == ["data/small.txt", "new.png"]
+    assert (source / "data" / "small.txt").read_text() == "small"  # the user's file is untouched

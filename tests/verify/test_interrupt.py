@@ -22,7 +22,8 @@ import torch
 from diffusers import DDPMPipeline
 
 sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-with open("started.json", "w") as handle:
+# An absolute path: the run's working folder is a scratch copy of the script's.
+with open(os.environ["REPROLINT_TEST_STARTED"], "w") as handle:
     json.dump({"sleeper": sleeper.pid, "run": os.getpid(),
                "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE"),
                "TRANSFORMERS_OFFLINE": os.environ.get("TRANSFORMERS_OFFLINE")}, handle)
@@ -62,12 +63,13 @@ def test_ctrl_c_during_verify_kills_the_runs_removes_temp_files_and_exits_130(tm
     project.mkdir()
     temp.mkdir()
     (project / "sleeps.py").write_text(SLEEPING_SCRIPT)
-    environment = {**os.environ, "TMPDIR": str(temp), "HF_HUB_OFFLINE": "0", "TRANSFORMERS_OFFLINE": "0"}
+    started = project / "started.json"
+    environment = {**os.environ, "TMPDIR": str(temp), "HF_HUB_OFFLINE": "0", "TRANSFORMERS_OFFLINE": "0",
+                   "REPROLINT_TEST_STARTED": str(started)}
     command = reprolint_command() + ["--verify", "--device", "cpu", "--no-cache", "--output-format", "concise",
                                      "sleeps.py"]
     process = subprocess.Popen(command, cwd=project, env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    started = project / "started.json"
     try:
         deadline = time.monotonic() + 120
         while not started.exists() and process.poll() is None and time.monotonic() < deadline:

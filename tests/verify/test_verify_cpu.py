@@ -95,7 +95,8 @@ def test_an_unsupported_pipeline_class_is_skipped_by_name(verified):
 
 def test_a_background_process_the_script_starts_is_killed(verified):
     _, folder, _ = verified
-    pids = [int(line) for line in (folder / "worker.pids").read_text().split()]
+    kept = folder.parent / (folder.name + "-outputs")
+    pids = [int(line) for path in kept.rglob("worker.pids") for line in path.read_text().split()]
     assert len(pids) >= 2  # one per run
     for pid in pids:
         stat = pathlib.Path(f"/proc/{pid}/stat")
@@ -218,9 +219,69 @@ def test_a_run_sees_the_script_folder_and_the_offline_environment(tmp_path, veri
               "          open('probe.json', 'w'))\n"
               "print('hello from the script')\n")
     script.write_text(source)
-    result = verify_server.run(str(script), source, "cpu", 1, "auto", 60)
+    (tmp_path / "input.txt").write_text("read me")
+    kept = tmp_path.parent / (tmp_path.name + "-kept")
+    result = verify_server.run(str(script), source, "cpu", 1, "auto", 60, ("--flag", "x"), str(kept))
     assert result.status == "ok", result.error
     assert result.stdout == "hello from the script\n"  # captured, not printed
-    seen = json.loads((tmp_path / "probe.json").read_text())
-    assert seen == {"cwd": str(tmp_path), "argv": [str(script)], "path0": str(tmp_path), "name": "__main__",
-                    "offline": ["1", "1"]}
+    # The run worked in a scratch copy of the script's folder: the script's folder is untouched.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["env_probe.py", "input.txt"]
+    seen = json.loads((kept / "probe.json").read_text())
+    scratch = seen["cwd"]
+    assert scratch != str(tmp_path) and os.path.basename(scratch) == "work"
+    assert seen == {"cwd": scratch, "argv": [os.path.join(scratch, "env_probe.py"), "--flag", "x"],
+                    "path0": scratch, "name": "__main__", "offline": ["1", "1"]}
+    assert sorted(p.name for p in kept.iterdir()) == ["probe.json"]  # only what the run wrote
+
+
+@pytest.mark.parametrize("name, stand_ins", [
+    ("inpaint_unseeded.py", ["StableDiffusionInpaintPipeline"]),
+    ("controlnet_unseeded.py", ["ControlNetModel", "StableDiffusionControlNetPipeline"]),
+    ("pixart_unseeded.py", ["PixArtAlphaPipeline"]),
+    ("single_file_unseeded.py", ["StableDiffusionPipeline"]),
+    ("separate_models.py", ["AutoencoderKL", "StableDiffusionPipeline", "UNet2DConditionModel"]),
+])
+def test_more_pipelines_confirm_the_drift_and_the_fix_on_stand_ins(verified, name, stand_ins):
+    result = verdict(verified, name, "RPL101")
+    assert result["status"] == "confirmed", result["summary"]
+    assert result["stand_in_classes"] == stand_ins
+    comparison = result["devices"]["cpu"]["comparison"]
+    assert comparison["image"] and comparison["max_abs"] > 0 and comparison["psnr"] > 0
+    assert result["fix"]["status"] == "identical", result["summary"]
+
+
+def test_a_vae_loaded_on_its_own_drifts_when_sampled_without_a_generator(verified):
+    result = verdict(verified, "separate_models.py", "RPL111")
+    assert result["status"] == "confirmed", result["summary"]
+    comparison = result["devices"]["cpu"]["comparison"]
+    assert not comparison["image"] and comparison["max_abs"] > 0
+
+
+def test_a_training_script_is_stopped_after_two_steps_and_its_losses_and_weights_compared(verified):
+    shuffled = verdict(verified, "train_tiny.py", "RPL304")
+    assert shuffled["status"] == "confirmed", shuffled["summary"]
+    entry = shuffled["devices"]["cpu"]
+    assert entry["training_steps"] == 2
+    assert entry["losses"]["occurrences"] == 2  # one loss per step, then the run was stopped
+    assert entry["losses"]["max_abs"] > 0 and entry["weights"]["max_abs"] > 0
+    assert shuffled["summary"].startswith("drift confirmed on cpu: 2 training steps differ: losses max|Δ|=")
+    assert ", final weights max|Δ|=" in shuffled["summary"]
+    # cuDNN's choice of algorithm does not vary on the CPU: said so, and where it would.
+    for code, source in (("RPL303", "cuDNN's benchmarked algorithm choice"), ("RPL301", "cuDNN and cuBLAS kernels")):
+        kernels = verdict(verified, "train_tiny.py", code)
+        assert kernels["status"] == "no-drift", kernels["summary"]
+        assert kernels["devices"]["cpu"]["runs"] == 3  # A, B and A again: A vs A is compared
+        assert kernels["summary"] == (
+            "no drift observed on this device (2 training steps, 2 runs with the same seeds: identical losses "
+            f"and final weights); what {code} is about ({source}) varies on a GPU only: run --verify "
+            "--device cuda on a machine with CUDA to check")
+
+
+def test_a_determinism_finding_without_a_training_loop_says_so(tmp_path, verify_server):
+    (tmp_path / "setup_only.py").write_text(
+        "import torch\n\ntorch.backends.cudnn.benchmark = True\nx = torch.randn(3)\n")
+    findings = verify_paths([tmp_path], verify_server, timeout=60, devices=("cpu",))
+    result = findings["setup_only.py"][0].extra["verification"]
+    assert result["status"] == "skipped"
+    assert result["summary"] == ("skipped: no training step ran (the script made no optimizer step; RPL303 is "
+                                 "checked on training loops)")

@@ -1,0 +1,199 @@
+"""--verify-report: the HTML page, its pictures and figures, and the page in a real browser."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from reprolint.findings import Finding, Position
+from tests.conftest import reprolint_command
+from tests.verify.conftest import SCRIPTS
+
+np = pytest.importorskip("numpy")
+pytest.importorskip("PIL")
+
+from reprolint.verify import report  # noqa: E402  (needs numpy)
+from reprolint.verify.compare import compare_outputs  # noqa: E402
+
+
+def _finding(code="RPL101", line=6):
+    return Finding(code, "pipeline-call-without-generator", "pipeline call without `generator=`",
+                   "gen.py", Position(line, 9), Position(line, 40))
+
+
+def _images(pattern: str) -> list:
+    from PIL import Image
+
+    found = []
+    for uri in re.findall(r'src="data:image/png;base64,([^"]+)"', pattern):
+        found.append(Image.open(io.BytesIO(base64.b64decode(uri))))
+    return found
+
+
+def test_the_figures_are_measured():
+    a = np.zeros((1, 4, 4, 3))
+    b = a.copy()
+    b[0, 0, 0, :] = 0.5  # one pixel of 16 differs, by 0.5 in every channel
+    difference = compare_outputs([{"images": (a, True)}], [{"images": (b, True)}])
+    assert difference.max_abs == 0.5
+    assert difference.fraction == 1 / 16
+    assert difference.mean_abs == pytest.approx(0.5 * 3 / 48)
+    assert difference.psnr == pytest.approx(10 * np.log10(1 / (0.25 * 3 / 48)))
+    data = difference.as_dict()
+    assert {"max_abs", "mean_abs", "fraction", "psnr"} <= set(data)
+    same = compare_outputs([{"images": (a, True)}], [{"images": (a, True)}])
+    assert same.identical and same.psnr is None and same.mean_abs == 0.0
+    latents = compare_outputs([{"latents": (np.zeros(8), False)}], [{"latents": (np.ones(8), False)}])
+    assert latents.psnr is None and latents.mean_abs == 1.0
+
+
+def _section(first, second, fixed=None, cross=None, image=True, status="confirmed"):
+    comparison = compare_outputs([{"x": (first, image)}], [{"x": (second, image)}]).as_dict()
+    verdict = {"status": status, "summary": f"drift confirmed on cpu: {comparison['max_abs']}",
+               "devices": {"cpu": {"status": status, "comparison": comparison,
+                                   "fix": {"status": "identical", "comparison": compare_outputs(
+                                       [{"x": (first, image)}], [{"x": (first, image)}]).as_dict()}}},
+               "fix": None, "cross_device": None}
+    section = report.Section(_finding(), "image = pipe(prompt).images[0]", verdict, output_name="x",
+                             first=report.Shown("run A (cpu)", first, image),
+                             second=report.Shown("run B (cpu)", second, image))
+    if fixed is not None:
+        section.fixed = report.Shown("fixed run A (cpu)", fixed, image)
+        section.fixed_second = report.Shown("fixed run B (cpu)", fixed, image)
+    if cross is not None:
+        section.cross = [report.Shown("cpu, run A", first, image), report.Shown("cuda, run A", cross, image)]
+        verdict["cross_device"] = {"comparison": compare_outputs([{"x": (first, image)}],
+                                                                 [{"x": (cross, image)}]).as_dict(),
+                                   "fixed_comparison": None}
+    return section
+
+
+def test_an_image_finding_shows_both_runs_the_heat_map_and_the_fixed_run():
+    rng = np.random.default_rng(0)
+    first, second = rng.random((1, 8, 8, 3)), rng.random((1, 8, 8, 3))
+    page = report.render([_section(first, second, fixed=first)])
+    pictures = _images(page)
+    assert len(pictures) == 6  # A, B, heat map; fixed A, fixed B, their (black) heat map
+    assert all(p.width >= report.MIN_PICTURE for p in pictures)
+    heat = np.asarray(pictures[2].convert("RGB"))
+    assert heat.max() == 255  # the largest |Δ| is white
+    fixed_heat = np.asarray(pictures[5].convert("RGB"))
+    assert fixed_heat.max() == 0  # identical runs: all black
+    assert "image = pipe(prompt).images[0]" in page
+    assert "drift confirmed on cpu" in page
+    assert "with the fix: run A vs run B" in page and "∞ (identical)" in page
+    assert "http" not in page.replace('lang="en"', "")  # nothing to fetch
+
+
+def test_a_tensor_finding_gets_a_histogram_and_cross_device_gets_its_row():
+    first, second = np.zeros((1, 4, 8, 8)), np.linspace(0, 1, 256).reshape(1, 4, 8, 8)
+    page = report.render([_section(first, second, image=False),
+                          _section(np.zeros((8, 8, 3)), np.ones((8, 8, 3)) * 0.1, cross=np.ones((8, 8, 3)) * 0.2)])
+    assert "histogram of |Δ|" in page and "not an image" in page
+    assert "n/a (not an image)" in page  # no PSNR for latents
+    assert "Across devices" in page and "cpu vs cuda, the script as written" in page
+    assert "|Δ| heat map, cpu vs cuda" in page
+
+
+def test_pictures_from_every_layout_of_an_image_output():
+    assert report.as_picture(np.zeros((2, 3, 5, 7))).shape == (5, 7, 3)  # a batch of CHW tensors
+    assert report.as_picture(np.zeros((5, 7, 3))).shape == (5, 7, 3)  # numpy / PIL
+    assert report.as_picture(np.zeros((5, 7))).shape == (5, 7, 3)  # greyscale
+    assert report.as_picture(np.zeros(5)) is None
+
+
+# -- through the command line, and in a browser --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def report_run(tmp_path_factory):
+    pytest.importorskip("diffusers")
+    folder = tmp_path_factory.mktemp("report")
+    for name in ("sd_unseeded.py", "custom_loop_ddpm.py"):
+        shutil.copy(SCRIPTS / name, folder / name)
+    out = folder / "report"
+    result = subprocess.run(reprolint_command() + ["sd_unseeded.py", "custom_loop_ddpm.py", "--verify", "--device",
+                                                   "cpu", "--no-cache", "--output-format", "json",
+                                                   "--verify-report", str(out)],
+                            cwd=folder, capture_output=True, text=True, timeout=600)
+    return result, out
+
+
+@pytest.mark.slow
+def test_the_report_is_written_and_json_carries_its_figures(report_run):
+    result, out = report_run
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.rstrip().endswith(f"verify: report written to {out / 'index.html'}")
+    page = (out / "index.html").read_text()
+    findings = json.loads(result.stdout)
+    verified = [f for f in findings if "verification" in f]
+    assert {f["code"] for f in verified} >= {"RPL101", "RPL110"}
+    image = next(f for f in verified if f["code"] == "RPL101")["verification"]["devices"]["cpu"]["comparison"]
+    assert image["psnr"] > 0 and 0 < image["mean_abs"] <= image["max_abs"]
+    # The page shows the same figures.
+    assert f"{image['fraction'] * 100:.1f}%" in page and f"{image['psnr']:.1f} dB" in page
+    assert page.count('<section class="finding') == len(verified)
+    assert "histogram of |Δ|" in page  # RPL110: scheduler.step's tensor output
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+
+
+@pytest.mark.slow
+def test_the_report_renders_in_headless_chromium(report_run, tmp_path):
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)")
+    _, out = report_run
+    page = (out / "index.html").as_uri()
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+             f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000"]
+    dom = subprocess.run(flags + ["--dump-dom", page], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    images = re.search(r'data-images="(\d+)"', dom.stdout)
+    broken = re.search(r'data-images-broken="(\d+)"', dom.stdout)
+    assert images and broken, dom.stdout[:2000]
+    assert int(images.group(1)) >= 4 and broken.group(1) == "0"
+    assert "drift confirmed on cpu" in dom.stdout
+    screenshot = tmp_path / "report.png"
+    shot = subprocess.run(flags + ["--window-size=1200,1600", f"--screenshot={screenshot}", page],
+                          capture_output=True, text=True, timeout=120)
+    assert shot.returncode == 0 and screenshot.exists(), shot.stderr[-2000:]
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(screenshot).convert("RGB"))
+    assert pixels.shape[:2] == (1600, 1200)
+    # Not a blank page: the red verdict, the heat maps and the images give many colours.
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200
+    if os.environ.get("REPROLINT_REPORT_SCREENSHOT"):
+        shutil.copy(screenshot, os.environ["REPROLINT_REPORT_SCREENSHOT"])
+
+
+def test_the_output_shown_is_where_the_runs_differ_most():
+    class Run:
+        def __init__(self, captures):
+            self.captures = captures
+
+    same = np.zeros((1, 3, 4, 4))
+    first = Run({0: [{"pred_original_sample": (same, False), "prev_sample": (same, False)},
+                     {"pred_original_sample": (same, False), "prev_sample": (same, False)}]})
+    second = Run({0: [{"pred_original_sample": (same, False), "prev_sample": (same, False)},
+                      {"pred_original_sample": (same, False), "prev_sample": (same + 0.5, False)}]})
+    section = report.collect(_finding("RPL110"), "x", {"devices": {"cpu": {"comparison": {"max_abs": 0.5}}}},
+                             [0], lambda device, fixed: (None, None) if fixed else (first, second),
+                             {("cpu", "original"): [first, second]}, ["cpu"])
+    assert section.output_name == "prev_sample (occurrence 2 of the call)"
+    assert section.second.array.max() == 0.5
