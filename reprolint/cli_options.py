@@ -9,7 +9,7 @@ from typing import Optional
 
 import click
 
-from reprolint.config import KEYS, ConfigError, InvalidValue, resolve_settings
+from reprolint.config import KEYS, ConfigError, InvalidValue, resolve_settings, validated_like_the_config
 from reprolint.discovery import FileSelector
 from reprolint.findings import RunReport
 from reprolint.registry import UnknownSelector, expand_selector
@@ -77,21 +77,6 @@ def output_options(command):
 def _fail(message: str) -> None:
     click.echo(f"reprolint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
-
-
-def validated_like_the_config(key: str):
-    """A click callback checking an option's value as the configuration key ``key`` is checked,
-    so ``--fix-seed -1`` fails on the command line as ``fix-seed = -1`` fails in the file."""
-
-    def callback(ctx, param, value):
-        if value is None:
-            return None
-        try:
-            return KEYS[key][1](value)
-        except InvalidValue as exc:
-            raise click.BadParameter(str(exc)) from None
-
-    return callback
 
 
 def reads_stdin(paths, options: dict) -> bool:

@@ -277,3 +277,20 @@ def validate_cli_selectors(cli: dict) -> None:
     for key in ("select", "ignore", "extend_select"):
         for selector in cli.get(key) or ():
             expand_selector(selector)
+
+
+def validated_like_the_config(key: str):
+    """A click callback checking an option's value as the configuration key ``key`` is checked,
+    so ``--fix-seed -1`` fails on the command line as ``fix-seed = -1`` fails in the file."""
+
+    def callback(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return KEYS[key][1](value)
+        except InvalidValue as exc:
+            import click
+
+            raise click.BadParameter(str(exc)) from None
+
+    return callback

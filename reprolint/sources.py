@@ -418,8 +418,6 @@ def _automagic(line: str) -> Optional[re.Match]:
     match = _AUTOMAGIC_LINE.match(line)
     if match is None:
         return None
-    from reprolint.engine import quiet_python_warnings
-
     try:
         with quiet_python_warnings():
             ast.parse(line.strip())

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import click
 
-from reprolint.cli_options import validated_like_the_config
+from reprolint.config import validated_like_the_config
 from reprolint.engine import internal_error
 from reprolint.findings import FileError, FileReport
 from reprolint.fix.apply import fix_source
