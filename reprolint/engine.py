@@ -22,7 +22,7 @@ from reprolint.semantic.project import ProjectIndex, build as build_project_inde
 from reprolint.rules import RULES_BY_CODE
 from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
 from reprolint.settings import DEFAULT_INCLUDE, Settings
-from reprolint.sources import SourceDocument, SourceError, document_from_bytes, quiet_python_warnings, read_document
+from reprolint.sources import SourceDocument, SourceError, document_from_bytes, quiet_python_warnings, read_bytes, read_document
 
 PARSE_ERROR = "could not parse"
 INTERNAL_ERROR = "internal error"

@@ -312,6 +312,17 @@ class SeededGeneratorIgnored(Rule):
                     return image + self.strength * torch.randn(image.shape)
             """,
             expect=[(9, 40)],
+            fixed="""
+            import torch
+
+            class NoiseAugment:
+                def __init__(self, strength, seed=0):
+                    self.strength = strength
+                    self.generator = torch.Generator().manual_seed(seed)
+
+                def __call__(self, image):
+                    return image + self.strength * torch.randn(image.shape, generator=self.generator)
+            """,
         ),
     ]
 

@@ -167,6 +167,14 @@ class GeneratorDefaultArgument(Rule):
                 return x + torch.randn(x.shape, generator=generator)
             """,
             expect=[(3, 28)],
+            fixed="""
+            import torch
+
+            def add_noise(x, generator=None):
+                if generator is None:
+                    generator = torch.Generator().manual_seed(0)
+                return x + torch.randn(x.shape, generator=generator)
+            """,
         ),
         Example(
             """

@@ -309,6 +309,13 @@ class SetIterationOrder(Rule):
                 image = pipe(prompt, generator=generator).images[0]
             """,
             expect=[(4, 15)],
+            fixed="""
+            import torch
+
+            generator = torch.Generator("cpu").manual_seed(0)
+            for prompt in sorted({"a cat", "a dog", "a fox"}):
+                image = pipe(prompt, generator=generator).images[0]
+            """,
         ),
         Example(
             """
