@@ -27,6 +27,7 @@ import os
 import warnings
 from typing import Iterable, Optional
 
+from reprolint.prefilter import dotted_name as _dotted
 from reprolint.semantic import catalog
 
 # A module whose text has none of these cannot hold a fact another module asks about.
@@ -307,17 +308,6 @@ def _is_main_guard(test) -> bool:
             and {_dotted(test.left), _dotted(test.comparators[0])} & {"__name__"}
             and any(isinstance(side, ast.Constant) and side.value == "__main__"
                     for side in (test.left, test.comparators[0])))
-
-
-def _dotted(node) -> Optional[str]:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 # ---------------------------------------------------------------------- module names
