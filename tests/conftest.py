@@ -11,7 +11,9 @@ from hypothesis import settings as hypothesis_settings
 
 # Property tests (tests/test_fuzz.py and others): a fixed example count and a per-example deadline
 # keep CI fast and bound how long one input may take; `--hypothesis-profile=long` explores more.
-hypothesis_settings.register_profile("ci", max_examples=40, deadline=5000, print_blob=True)
+# derandomize: CI runs the same examples every time, so a red run is reproducible and a green one
+# is not luck; the long profile (and local runs with --hypothesis-seed) hunt further.
+hypothesis_settings.register_profile("ci", max_examples=40, deadline=5000, print_blob=True, derandomize=True)
 hypothesis_settings.register_profile("long", max_examples=3000, deadline=20000, print_blob=True)
 hypothesis_settings.load_profile("ci")
 
