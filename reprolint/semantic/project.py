@@ -435,7 +435,6 @@ class ProjectIndex:
         own = self.primary_name.get(from_path)
         if own is None:
             return None
-        summary = self.summaries.get(from_path)
         is_package = os.path.basename(from_path) == "__init__.py"
         parts = own.split(".") if is_package else own.split(".")[:-1]
         level = len(qualname) - len(qualname.lstrip("."))
@@ -443,7 +442,6 @@ class ProjectIndex:
             return None
         base = parts[:len(parts) - (level - 1)]
         rest = qualname[level:]
-        del summary
         return ".".join(base + ([rest] if rest else []))
 
     # -- resolution
