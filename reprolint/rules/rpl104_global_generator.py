@@ -57,6 +57,11 @@ class GlobalGenerator(Rule):
     triggers = ("manual_seed", "default_generator")
     requires_imports = catalog.GENERATOR_PACKAGES  # findings need torch's global generator
 
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        # Code must name it (a docstring's `generator=torch.manual_seed(0)` example does not).
+        return not facts.words.isdisjoint(("manual_seed", "default_generator"))
+
     def check(self, model):
         for use in model.generator_uses:
             if not use.may_reach_pipeline:

@@ -66,6 +66,10 @@ class StochasticStepWithoutGenerator(Rule):
     triggers = ("Scheduler",)
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a diffusers scheduler
 
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        return "step" in facts.ungenerated_calls  # every finding is a `.step(...)` without `generator=`
+
     def check(self, model):
         for call in model.calls:
             if call.method != "step" or call.passes("generator") is not False:

@@ -12,6 +12,7 @@ from reprolint.semantic import catalog
 from reprolint.semantic.definitions import bound_in, free_names, parameters
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Generator
+from reprolint.semantic.tree import child_nodes
 
 
 def generator_creation(model, expr: cst.BaseExpression) -> Optional[cst.Call]:
@@ -196,7 +197,7 @@ def _definitions(module: cst.Module):
         node = stack.pop()
         if isinstance(node, (cst.FunctionDef, cst.Lambda)):
             yield node
-        stack.extend(reversed(node.children))
+        stack.extend(reversed(child_nodes(node)))
 
 
 def _may_pass_none(model, func: cst.FunctionDef, param: cst.Param) -> bool:

@@ -5,9 +5,11 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
+from reprolint.prefilter import ORDER_KEEPING_WRAPPERS
 from reprolint.rules.edits import parents_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic.definitions import enclosing_definitions
+from reprolint.semantic.tree import child_nodes
 
 STRING_LITERALS = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
 # Methods that return a str when called on one (what a set comprehension's element is built with).
@@ -18,8 +20,6 @@ STRING_METHODS = frozenset({
 # Calls that return a list of str.
 SPLITTING_METHODS = frozenset({"split", "rsplit", "splitlines"})
 SET_OPERATORS = (cst.BitOr, cst.BitAnd, cst.Subtract, cst.BitXor)
-# Wrappers that iterate what they are given in its own order.
-ORDER_KEEPING_WRAPPERS = frozenset({"enumerate", "list", "tuple", "iter"})
 
 
 def _is_string(node) -> bool:
@@ -108,7 +108,7 @@ class NameLookup:
         if isinstance(scope, cst.FunctionDef):
             for param in [*scope.params.params, *scope.params.posonly_params, *scope.params.kwonly_params]:
                 found.setdefault(param.name.value, []).append(None)
-        stack = list(scope.body.children) if isinstance(scope, cst.FunctionDef) else list(scope.children)
+        stack = list(child_nodes(scope.body)) if isinstance(scope, cst.FunctionDef) else list(child_nodes(scope))
         while stack:
             node = stack.pop()
             if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
@@ -134,7 +134,7 @@ class NameLookup:
                     node.func.value, cst.Name) and node.func.attr.value in ("add", "update", "append", "extend"):
                 # ``names.add(x)``: its elements are no longer only those it was bound to.
                 found.setdefault(node.func.value.value, []).append(None)
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))
         self._bindings[id(scope)] = found
         return found
 
@@ -145,7 +145,7 @@ def _names_in(target) -> list:
     if isinstance(target, cst.Name):
         return [target.value]
     names = []
-    for child in target.children:
+    for child in child_nodes(target):
         names.extend(_names_in(child))
     return names
 
@@ -169,7 +169,7 @@ def _loops(module: cst.Module) -> Iterator[tuple]:
             yield node.iter, node.body
         elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             yield node.for_in.iter, node
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
 
 
 def _calls_in(node) -> Iterator[cst.Call]:
@@ -178,7 +178,7 @@ def _calls_in(node) -> Iterator[cst.Call]:
         current = stack.pop()
         if isinstance(current, cst.Call):
             yield current
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
 
 
 class SetIterationOrder(Rule):
@@ -234,7 +234,8 @@ class SetIterationOrder(Rule):
 
     @classmethod
     def could_report(cls, facts) -> bool:
-        return "generator" in facts.keywords or any("seed" in word.lower() for word in facts.words)
+        return facts.iterates_set_like and (
+            "generator" in facts.keywords or any("seed" in word.lower() for word in facts.words))
 
     def check(self, model):
         parents = None
