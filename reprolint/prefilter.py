@@ -105,6 +105,23 @@ def facts_allow(candidate_rules, source: str, tree=None, project_names=()) -> bo
     return any(_rule_allows(rule, facts, uses_project) for rule in candidate_rules)
 
 
+def rules_allowed(candidate_rules, source: str, tree=None, project_names=()) -> list:
+    """The rules of ``candidate_rules`` (those the first stage left) whose own checks all pass:
+    the only ones that can report on the module. Each rule's checks are sound on their own (the
+    test suite checks every rule alone), so the others need not run even when the module is
+    analysed for some rule."""
+    if not candidate_rules:
+        return []
+    if not any(has_fact_check(rule) for rule in candidate_rules):
+        return list(candidate_rules)
+    facts = ModuleFacts.from_tree(tree) if tree is not None else ModuleFacts.from_source(source)
+    if facts is None:
+        return list(candidate_rules)
+    uses_project = bool(project_names) and not facts.words.isdisjoint(project_names)
+    return [rule for rule in candidate_rules
+            if not has_fact_check(rule) or _rule_allows(rule, facts, uses_project)]
+
+
 def _rule_allows(rule, facts, uses_project_pipelines: bool = False) -> bool:
     if uses_project_pipelines and _stands_for_pipelines(rule):
         return True

@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Optional
 import libcst as cst
 
 from reprolint.semantic.imports import ImportTable
-from reprolint.semantic.tree import child_nodes, parent_map
+from reprolint.semantic.tree import SyntaxIndex, child_nodes
 
 LOOPS = (cst.For, cst.While)
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -138,7 +138,12 @@ def keyword_appender(keyword: str, value: cst.BaseExpression) -> Callable[[cst.C
 
 def parents_of(model) -> dict:
     """The model's parent map, computed once per model and only when a fix needs it."""
-    return model.memo("parent_map", parent_map)
+    return syntax_of(model).parents
+
+
+def syntax_of(model) -> SyntaxIndex:
+    """The module's one shared walk (``reprolint.semantic.tree.SyntaxIndex``), built on first use."""
+    return model.memo("syntax", SyntaxIndex)
 
 
 def ancestors(parents: dict, node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -93,3 +93,41 @@ def parent_map(module: cst.Module) -> dict:
             parents[child] = node
             stack.append(child)
     return parents
+
+
+class SyntaxIndex:
+    """One walk of a module, shared by every rule that needs more than the semantic model: each
+    node's parent, and the nodes of each type in source order."""
+
+    def __init__(self, module: cst.Module) -> None:
+        parents: dict = {}
+        by_type: dict = {}
+        stack = [module]
+        order = 0
+        while stack:
+            node = stack.pop()
+            by_type.setdefault(type(node), []).append((order, node))
+            order += 1
+            children = child_nodes(node)
+            for child in children:
+                parents[child] = node
+            stack.extend(reversed(children))  # popped in source order
+        self.parents = parents
+        self._by_type = by_type
+
+    def nodes(self, *kinds: type) -> list:
+        """The nodes of exactly these classes, in source order (a parent before its children)."""
+        if len(kinds) == 1:
+            return [node for _, node in self._by_type.get(kinds[0], ())]
+        found = [entry for kind in kinds for entry in self._by_type.get(kind, ())]
+        found.sort(key=lambda entry: entry[0])
+        return [node for _, node in found]
+
+    def encloses(self, outer: cst.CSTNode, node: cst.CSTNode) -> bool:
+        """Whether ``node`` is ``outer`` or lies inside it."""
+        parents = self.parents
+        while node is not None:
+            if node is outer:
+                return True
+            node = parents.get(node)
+        return False
