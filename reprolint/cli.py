@@ -16,13 +16,11 @@ from reprolint import __version__
 from reprolint import cli_options
 from reprolint.cache import CacheError, clean as remove_cache, default_cache_dir
 from reprolint.cli_options import EXIT_CLEAN, EXIT_ERROR, split_values
-from reprolint.docs import rule_markdown
 from reprolint.engine import Linter
 from reprolint.fix.command import Fixer, fix_options
 from reprolint.parallel import lint_paths_fast, speed_options
 from reprolint.registry import resolve_rule
 from reprolint.reporters.text import fix_summary
-from reprolint.rules import ALL_RULES
 from reprolint.verify.cli import (EXIT_INTERRUPTED, ScriptArgumentsCommand, pop_verify_options, run_verify,
                                   verify_options)
 
@@ -184,6 +182,9 @@ def server():
 @click.option("--all", "show_all", is_flag=True, help="List every rule with its code, name and default.")
 def rule(selector, show_all):
     """Explain a rule: `reprolint rule RPL101` or `reprolint rule generator-reused`."""
+    from reprolint.docs import rule_markdown
+    from reprolint.rules import ALL_RULES
+
     if show_all or selector is None:
         for rule_class in ALL_RULES:
             default = "on " if rule_class.default else "off"

@@ -20,8 +20,7 @@ import sys
 from dataclasses import replace
 from typing import Any, Callable, Optional
 
-from reprolint.registry import UnknownSelector, expand_selector
-from reprolint.rules import ALL_RULES
+from reprolint.registry import ALL_RULES, UnknownSelector, expand_selector
 from reprolint.settings import Settings
 
 if sys.version_info >= (3, 11):

@@ -9,21 +9,25 @@ import warnings
 from dataclasses import replace
 from typing import Iterable, Optional
 
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from reprolint import parallel, prefilter
 from reprolint.dependencies import DEPENDENCY_FILE_PATTERNS, is_dependency_file, read_dependency_file
 from reprolint.discovery import PerFileIgnores
 from reprolint.findings import FileError, FileReport, Finding, Position, RunReport
 from reprolint.noqa import NoqaIndex, unused_directives
-from reprolint.registry import select_rules
-from reprolint.semantic.analyzer import analyse
+from reprolint.registry import RULES_BY_CODE, select_rules
 from reprolint.semantic.project import ProjectIndex, build as build_project_index
-from reprolint.rules import RULES_BY_CODE
-from reprolint.rules.rpl900_unused_noqa import UnusedNoqa
 from reprolint.settings import DEFAULT_INCLUDE, Settings
 from reprolint.sources import SourceDocument, SourceError, document_from_bytes, quiet_python_warnings, read_bytes, read_document
 
+if TYPE_CHECKING:
+    import libcst as cst
+
+# libcst, the semantic layer and the rules are imported where a file is first analysed, not with
+# this module: a run answered from the cache never loads them (about half of the start-up).
+
+UNUSED_NOQA = "RPL900"
 PARSE_ERROR = "could not parse"
 INTERNAL_ERROR = "internal error"
 # libcst's tree, its positions and the analysis cost about 50 s and 700 MB per MB of source
@@ -67,26 +71,39 @@ class Linter:
         self.settings = settings or Settings()
         self.prefilter = prefilter  # off only to prove the prefilter drops no finding
         self.explicit_rules = list(rules) if rules is not None else None
-        rule_classes = self.explicit_rules if rules is not None else select_rules(
+        # Catalogue entries (or the explicit classes): what a run needs before it lints a file.
+        self.selected = self.explicit_rules if rules is not None else select_rules(
             self.settings.select, self.settings.ignore, self.settings.extend_select)
-        self.rules = [rule_class(self.settings) for rule_class in rule_classes]
-        self.triggers = tuple({t for rule in self.rules for t in rule.triggers})
+        self._rules: Optional[list] = None
         self.per_file_ignores = PerFileIgnores(self.settings)
-        self.reports_unused_noqa = any(isinstance(rule, UnusedNoqa) for rule in self.rules)
+        self.reports_unused_noqa = any(rule.code == UNUSED_NOQA for rule in self.selected)
         # The project's module summaries (``reprolint.semantic.project``), set by ``lint_paths``
         # before any file is analysed; a file outside it knows only itself.
         self.project: Optional[ProjectIndex] = None
-        # Rules that read requirements files, pyproject.toml and environment.yml (RPL401). Only
-        # with one enabled are those files discovered and read as dependency files.
-        self.dependency_rules = [rule for rule in self.rules if "dependencies" in rule.file_kinds]
+        # Whether a rule reads requirements files, pyproject.toml and environment.yml (RPL401).
+        # Only then are those files discovered and read as dependency files.
+        self.reads_dependencies = any("dependencies" in rule.file_kinds for rule in self.selected)
+
+    @property
+    def rules(self) -> list:
+        """The enabled rule instances. Their classes (and libcst) load on first use: a run
+        answered from the cache never needs them."""
+        if self._rules is None:
+            classes = [rule if isinstance(rule, type) else rule.load() for rule in self.selected]
+            self._rules = [rule_class(self.settings) for rule_class in classes]
+        return self._rules
+
+    @property
+    def dependency_rules(self) -> list:
+        return [rule for rule in self.rules if "dependencies" in rule.file_kinds]
 
     def reads_as_dependency_file(self, path: str) -> bool:
-        return bool(self.dependency_rules) and is_dependency_file(path)
+        return self.reads_dependencies and is_dependency_file(path)
 
     def discovery_settings(self) -> Settings:
         """The settings discovery walks folders with: dependency files are included too when a
         rule reads them."""
-        if not self.dependency_rules:
+        if not self.reads_dependencies:
             return self.settings
         include = tuple(self.settings.include or DEFAULT_INCLUDE)
         return replace(self.settings, include=include + tuple(p for p in DEPENDENCY_FILE_PATTERNS if p not in include))
@@ -128,9 +145,13 @@ class Linter:
 
     def lint_source(self, source: str, path: str) -> FileReport:
         report = FileReport(path)
-        if not self.rules:
+        if not self.selected:
             return report
-        candidates = prefilter.candidates(self.rules, source, self._project_names()) if self.prefilter else self.rules
+        if self.prefilter:  # the text checks, on the catalogue: no rule is imported for a file they skip
+            passed = {rule.code for rule in prefilter.candidates(self.selected, source, self._project_names())}
+            candidates = [rule for rule in self.rules if rule.code in passed] if passed else []
+        else:
+            candidates = self.rules
         if not candidates:
             # No rule can match, but a broken file is still an error: the stdlib parser, much
             # cheaper than libcst's, says so.
@@ -166,6 +187,8 @@ class Linter:
         # libcst's parser (which would kill the whole run).
         if not syntax_checked and self._check_syntax_cheaply(source, report) is None:
             return None
+        import libcst as cst
+
         try:
             return cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
@@ -193,6 +216,8 @@ class Linter:
         return ProjectIndex.for_module(source, path, tree)
 
     def _lint_module(self, module: cst.Module, source: str, report: FileReport, tree, rules: list) -> FileReport:
+        from reprolint.semantic.analyzer import analyse
+
         path = report.path
         try:
             model = analyse(module, source, path,
@@ -218,7 +243,7 @@ class Linter:
                 report.errors.append(FileError(path, f"{rule.code} could not analyse: nesting too deep"))
             except Exception as exc:  # one broken rule must not cost the other rules' findings
                 report.errors.append(internal_error(path, rule.code, exc))
-        if self.reports_unused_noqa and UnusedNoqa.code not in ignored_here:
+        if self.reports_unused_noqa and UNUSED_NOQA not in ignored_here:
             report.findings.extend(self._unused_noqa(noqa, source, path, ignored_here))
         report.findings.sort(key=lambda f: f.sort_key)
         if report.findings:  # the `full` output format shows the line under each finding
@@ -248,9 +273,10 @@ class Linter:
         known = {code: rule.name for code, rule in RULES_BY_CODE.items()}
         lines = source.splitlines()
         findings = []
-        for unused in unused_directives(noqa, enabled, known, (UnusedNoqa.code, UnusedNoqa.name)):
+        unused_noqa = RULES_BY_CODE[UNUSED_NOQA]
+        for unused in unused_directives(noqa, enabled, known, (unused_noqa.code, unused_noqa.name)):
             line, column = unused.directive.line, unused.directive.column
-            findings.append(Finding(UnusedNoqa.code, UnusedNoqa.name, unused.describe(), path,
+            findings.append(Finding(unused_noqa.code, unused_noqa.name, unused.describe(), path,
                                     Position(line, column), Position(line, len(lines[line - 1]) + 1)))
         return findings
 

@@ -1,8 +1,16 @@
-"""Rule selection: ``--select``/``--ignore`` take codes, prefixes, kebab-case names or ``ALL``."""
+"""Rule selection: ``--select``/``--ignore`` take codes, prefixes, kebab-case names or ``ALL``.
+
+Selection works on the catalogue (``reprolint.rules.catalogue.RuleInfo``: code, name, defaults),
+so that it imports no rule; ``RuleInfo.load()`` gives a rule's class.
+"""
 
 from __future__ import annotations
 
-from reprolint.rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME
+from reprolint.rules.catalogue import current_rules
+
+ALL_RULES = current_rules()
+RULES_BY_CODE = {rule.code: rule for rule in ALL_RULES}
+RULES_BY_NAME = {rule.name: rule for rule in ALL_RULES}
 
 
 class UnknownSelector(ValueError):
@@ -29,14 +37,13 @@ def expand_selector(selector: str) -> list:
 
 
 def resolve_rule(selector: str):
-    """One rule by code or name, case-insensitively for codes."""
-    if selector in RULES_BY_NAME:
-        return RULES_BY_NAME[selector]
-    return RULES_BY_CODE.get(selector.upper())
+    """One rule's class by code or name, case-insensitively for codes; None if there is none."""
+    info = RULES_BY_NAME.get(selector) or RULES_BY_CODE.get(selector.upper())
+    return info.load() if info is not None else None
 
 
 def select_rules(select=(), ignore=(), extend_select=()) -> list:
-    """The enabled rule classes, in code order."""
+    """The enabled rules' catalogue entries, in code order."""
     if select:
         chosen = {rule for selector in select for rule in expand_selector(selector)}
     else:

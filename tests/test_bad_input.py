@@ -340,9 +340,9 @@ def test_a_crashing_rule_is_a_per_file_internal_error_and_other_rules_still_repo
 
 
 def test_a_crashing_analyzer_is_a_per_file_internal_error(tmp_path, monkeypatch):
-    import reprolint.engine
+    import reprolint.semantic.analyzer
 
-    monkeypatch.setattr(reprolint.engine, "analyse", _explode)
+    monkeypatch.setattr(reprolint.semantic.analyzer, "analyse", _explode)
     report = Linter().lint_source(GOOD_WITH_FINDING.decode(), "x.py")
     (error,) = report.errors
     assert error.message.startswith(f"{INTERNAL_ERROR} in the analyzer: _Boom")

@@ -63,3 +63,36 @@ def test_default_off_rules_stay_off_by_default():
     enabled = {rule.code for rule in select_rules()}
     assert {"RPL108", "RPL202", "RPL306"}.isdisjoint(enabled)
     assert {"RPL109", "RPL110", "RPL111", "RPL112", "RPL201", "RPL302", "RPL303", "RPL304", "RPL305"} <= enabled
+
+
+def test_the_rule_table_is_generated_from_the_rule_classes():
+    # If this fails after adding or changing a rule: python -m reprolint.rules.catalogue
+    from reprolint.rules import rules_in_package
+    from reprolint.rules.catalogue import RULES, generated_table
+
+    namespace: dict = {}
+    exec(generated_table(rules_in_package("reprolint.rules")), vars(__import__("reprolint.rules.catalogue",
+                                                                               fromlist=["RuleInfo"])), namespace)
+    assert namespace["RULES"] == RULES
+    assert [info.load().code for info in RULES] == [info.code for info in RULES]
+
+
+def test_a_cached_run_and_the_help_import_neither_libcst_nor_a_rule(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "pipe.py").write_text("from diffusers import DDPMPipeline\nDDPMPipeline.from_pretrained('m')()\n")
+    probe = ("import sys\nfrom reprolint.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'libcst' or m.startswith('reprolint.rules.rpl'))\n"
+             "print('LOADED', loaded[:3], file=sys.stderr)\n")
+
+    def loaded(*args):
+        run = subprocess.run([sys.executable, "-c", probe, *args], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=120)
+        return run.stderr.rsplit("LOADED", 1)[-1].strip()
+
+    assert loaded("check", "pipe.py", "--cache-dir", "cache") != "[]"  # a miss: the file is analysed
+    assert loaded("check", "pipe.py", "--cache-dir", "cache") == "[]"  # every file a cache hit
+    assert loaded("--help") == "[]"
+    assert loaded("--version") == "[]"

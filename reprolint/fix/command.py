@@ -12,9 +12,7 @@ import click
 from reprolint.config import validated_like_the_config
 from reprolint.engine import internal_error
 from reprolint.findings import FileError, FileReport
-from reprolint.fix.apply import fix_source
 from reprolint.fix.diff import unified_diff
-from reprolint.fix.notebook import fix_notebook
 from reprolint.fix import write
 from reprolint.fix.write import encode_like
 from reprolint.sources import SourceError, decode_source, kind_of
@@ -63,11 +61,15 @@ def fix_content(linter, path: str, data: bytes, unsafe: bool) -> FileFix:
     try:
         if kind == "python":
             text = decode_source(data)
+            from reprolint.fix.apply import fix_source  # libcst: only once a file is fixed
+
             outcome = fix_source(text, path, linter.settings, unsafe=unsafe, linter=linter)
             report = FileReport(path, findings=outcome.remaining, errors=list(outcome.errors))
             return FileFix(report, text, outcome.source, len(outcome.applied), outcome.errors)
         if kind == "notebook":
             text = data.decode("utf-8-sig")
+            from reprolint.fix.notebook import fix_notebook
+
             outcome = fix_notebook(text, path, linter, unsafe)
             report = linter.lint_bytes(outcome.source.encode("utf-8"), path)
             report.errors.extend(outcome.errors)

@@ -8,14 +8,14 @@ import importlib
 import inspect
 import pkgutil
 
-from reprolint.rules.base import Example, Rule
-
 RULE_MODULE_PREFIX = "rpl"
 
 
 def rules_in_package(package_name: str) -> tuple:
     """The rule classes defined by the ``rpl*`` modules of the package ``package_name``, in code
     order. A module defining no rule, or two rules sharing a code or a name, is an error."""
+    from reprolint.rules.base import Rule
+
     package = importlib.import_module(package_name)  # this package itself: already in sys.modules
     found = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name):
@@ -37,8 +37,20 @@ def rules_in_package(package_name: str) -> tuple:
     return tuple(sorted(found, key=lambda rule: rule.code))
 
 
-ALL_RULES: tuple = rules_in_package(__name__)
-RULES_BY_CODE = {rule.code: rule for rule in ALL_RULES}
-RULES_BY_NAME = {rule.name: rule for rule in ALL_RULES}
+def __getattr__(name: str):
+    # The rule classes import libcst: they load on first use, not with the package, so that a
+    # run answered from the cache never imports them (``reprolint.rules.catalogue`` tells the
+    # codes and names meanwhile).
+    if name in ("Example", "Rule"):
+        from reprolint.rules import base
+
+        return getattr(base, name)
+    if name in ("ALL_RULES", "RULES_BY_CODE", "RULES_BY_NAME"):
+        rules = rules_in_package(__name__)
+        globals().update(ALL_RULES=rules, RULES_BY_CODE={rule.code: rule for rule in rules},
+                         RULES_BY_NAME={rule.name: rule for rule in rules})
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["ALL_RULES", "RULES_BY_CODE", "RULES_BY_NAME", "Example", "Rule", "rules_in_package"]
