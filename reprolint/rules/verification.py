@@ -73,6 +73,14 @@ class Verification:
             found.append("observes no call and runs no training steps")
         if "{difference}" not in self.drift:
             found.append("the drift phrase does not say what differed ({difference})")
+        # A cross-device verdict has no count of agreeing runs, only the difference.
+        no_drift_keys = ("difference",) if self.compare is Compare.DEVICES else ("runs",)
+        for name, template, keys in (("drift", self.drift, ("difference",)),
+                                     ("no_drift", self.no_drift, no_drift_keys)):
+            try:
+                template.format(**dict.fromkeys(keys, ""))
+            except (KeyError, IndexError, ValueError):
+                found.append(f"the {name} phrase takes other placeholders than {', '.join(keys)}")
         if self.compare is Compare.SAME_SEED and self.training and not self.gpu_only:
             found.append("a same-seed training check names no GPU source (gpu_only)")
         if self.compare is Compare.DEVICES and not self.needs_both_devices:

@@ -26,8 +26,8 @@ from reprolint.verify.compare import Difference, compare_outputs, format_number
 from reprolint.verify.declarations import verification_of
 from reprolint.verify.instrument import LOSS_CAPTURE, TRAINING_STEPS, WEIGHTS_CAPTURE
 
-# For a cross-device check: the CPU-vs-CUDA difference of the flagged code must exceed this, and ten times
-# that of the fixed code, to count as "a different image" rather than float error.
+# For a cross-device check: the CPU-vs-CUDA difference of the flagged code must exceed this, and
+# ten times that of the fixed code, to count as "a different image" rather than float error.
 CROSS_DEVICE_DRIFT = 0.05
 
 

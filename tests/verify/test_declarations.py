@@ -50,6 +50,7 @@ def test_a_verifiable_rule_declares_a_complete_verification(rule):
     (Verification(observe=Observe.FLAGGED_CALL, drift="it differs"), "{difference}"),
     (Verification(observe=None, compare=Compare.SAME_SEED, training=True), "gpu_only"),
     (Verification(observe=Observe.RECEIVING_CALL, compare=Compare.DEVICES), "both devices"),
+    (Verification(observe=Observe.FLAGGED_CALL, no_drift="identical: {difference}"), "placeholders"),
 ])
 def test_an_incomplete_declaration_says_what_it_lacks(declaration, problem):
     assert any(problem in text for text in declaration.problems())
