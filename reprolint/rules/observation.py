@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Optional
 
+import libcst as cst
+
+from reprolint.rules.edits import ancestors, parents_of
 from reprolint.rules.verification import Observe
 from reprolint.semantic.model import SemanticModel
 
@@ -19,23 +22,16 @@ def _span(model: SemanticModel, node) -> Span:
     return (r.start.line, r.start.column, r.end.line, r.end.column)
 
 
-def _contains(outer: Span, inner: Span) -> bool:
-    return (outer[0], outer[1]) <= (inner[0], inner[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
-
-
-def _receiving_call(model: SemanticModel, here: Span) -> Optional[Span]:
-    """The innermost call one of whose arguments holds the span ``here``."""
-    best = None
-    for call in model.calls:
-        span = _span(model, call.node)
-        if not _contains(span, here):
-            continue
-        # The whole argument: a finding may cover `seed=1234`, keyword included, or sit on the
-        # `**kwargs` that carry a generator.
-        if any(_contains(_span(model, argument), here) for argument in call.node.args):
-            if best is None or _contains(best, span):
-                best = span
-    return best
+def _receiving_call(model: SemanticModel, node):
+    """The innermost call one of whose arguments is ``node`` or holds it: the whole argument, as a
+    finding may cover `seed=1234`, keyword included, or sit on the `**kwargs` that carry a
+    generator. Walking up the tree costs a finding its depth, not the module's number of calls."""
+    child = node
+    for parent in ancestors(parents_of(model), node):
+        if isinstance(child, cst.Arg) and isinstance(parent, cst.Call) and model.call_fact(parent) is not None:
+            return parent
+        child = parent
+    return None
 
 
 def observed_spans(model: SemanticModel, node, observe: Optional[Observe]) -> list:
@@ -44,10 +40,7 @@ def observed_spans(model: SemanticModel, node, observe: Optional[Observe]) -> li
         return []
     if observe is Observe.PIPELINE_CALLS:
         return [_span(model, call.node) for call in model.pipeline_calls]
-    here = _span(model, node)
-    found = None
-    if observe is Observe.FLAGGED_CALL:
-        found = next((span for span in (_span(model, call.node) for call in model.calls) if span == here), None)
-    if found is None:
-        found = _receiving_call(model, here)
-    return [found] if found is not None else []
+    call = node if observe is Observe.FLAGGED_CALL and model.call_fact(node) is not None else None
+    if call is None:
+        call = _receiving_call(model, node)
+    return [_span(model, call)] if call is not None else []
