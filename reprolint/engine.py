@@ -145,13 +145,15 @@ class Linter:
         tree = self._check_syntax_cheaply(source, report)
         if tree is None:
             return report
-        if self.prefilter and not prefilter.facts_allow(candidates, source, tree, self._project_names()):
-            report.prefiltered = True
-            return report
+        if self.prefilter:
+            candidates = prefilter.rules_allowed(candidates, source, tree, self._project_names())
+            if not candidates:
+                report.prefiltered = True
+                return report
         module = self.parse(source, report, syntax_checked=True)
         if module is None:
             return report
-        return self.lint_module(module, source, report, tree)
+        return self.lint_module(module, source, report, tree, rules=candidates)
 
     def parse(self, source: str, report: FileReport, syntax_checked: bool = False) -> Optional[cst.Module]:
         """The module's tree, or None with the reason added to ``report.errors``."""
@@ -175,11 +177,13 @@ class Linter:
             report.errors.append(FileError(path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
         return None
 
-    def lint_module(self, module: cst.Module, source: str, report: FileReport, tree=None) -> FileReport:
+    def lint_module(self, module: cst.Module, source: str, report: FileReport, tree=None,
+                    rules: Optional[list] = None) -> FileReport:
         """Run the rules over a parsed module; the fixer calls this to keep the tree it edits.
-        ``tree``: the module's stdlib ast, when already parsed."""
+        ``tree``: the module's stdlib ast, when already parsed; ``rules``: the enabled rules the
+        prefilter left for this module (default: every enabled rule)."""
         with quiet_python_warnings():
-            return self._lint_module(module, source, report, tree)
+            return self._lint_module(module, source, report, tree, self.rules if rules is None else rules)
 
     def project_for(self, path: str, source: str, tree=None) -> ProjectIndex:
         """The index a file is analysed with: the project's when the file belongs to it, else
@@ -188,7 +192,7 @@ class Linter:
             return self.project
         return ProjectIndex.for_module(source, path, tree)
 
-    def _lint_module(self, module: cst.Module, source: str, report: FileReport, tree=None) -> FileReport:
+    def _lint_module(self, module: cst.Module, source: str, report: FileReport, tree, rules: list) -> FileReport:
         path = report.path
         try:
             model = analyse(module, source, path,
@@ -203,7 +207,7 @@ class Linter:
             return report
         noqa = NoqaIndex.from_source(source)
         ignored_here = self.per_file_ignores.codes_for(path)
-        for rule in self.rules:
+        for rule in rules:
             if rule.code in ignored_here:
                 continue
             try:

@@ -105,6 +105,23 @@ def facts_allow(candidate_rules, source: str, tree=None, project_names=()) -> bo
     return any(_rule_allows(rule, facts, uses_project) for rule in candidate_rules)
 
 
+def rules_allowed(candidate_rules, source: str, tree=None, project_names=()) -> list:
+    """The rules of ``candidate_rules`` (those the first stage left) whose own checks all pass:
+    the only ones that can report on the module. Each rule's checks are sound on their own (the
+    test suite checks every rule alone), so the others need not run even when the module is
+    analysed for some rule."""
+    if not candidate_rules:
+        return []
+    if not any(has_fact_check(rule) for rule in candidate_rules):
+        return list(candidate_rules)
+    facts = ModuleFacts.from_tree(tree) if tree is not None else ModuleFacts.from_source(source)
+    if facts is None:
+        return list(candidate_rules)
+    uses_project = bool(project_names) and not facts.words.isdisjoint(project_names)
+    return [rule for rule in candidate_rules
+            if not has_fact_check(rule) or _rule_allows(rule, facts, uses_project)]
+
+
 def _rule_allows(rule, facts, uses_project_pipelines: bool = False) -> bool:
     if uses_project_pipelines and _stands_for_pipelines(rule):
         return True
@@ -137,6 +154,16 @@ class ModuleFacts:
         self.stored_names: set = set()  # last component of every assigned name or attribute
         self.string_prefixes: list = []  # leading text of string constants that may be values
         self.imported_roots: set = set()  # top-level packages of absolute imports
+        # Called names (``f`` of ``f(...)``, ``m`` of ``x.m(...)``, and what an import aliased
+        # to them) of calls with no ``generator=`` keyword; ``bare_calls`` also pass nothing
+        # positionally. A rule about a draw "without a generator" can only fire on these.
+        self.ungenerated_calls: set = set()
+        self.bare_calls: set = set()
+        self.iterates_set_like = False  # a loop or comprehension iterates a set (or may: a name bound to one)
+        self._imported_as: dict = {}
+        self._iterated_names: set = set()
+        self._set_bound_names: set = set()
+        self._name_copies: dict = {}  # name -> the names assigned from it (``b = a``)
 
     @classmethod
     def from_source(cls, source: str) -> "ModuleFacts | None":
@@ -161,6 +188,7 @@ class ModuleFacts:
         annotated = (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign)
         named = (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)
         roots = facts.imported_roots
+        ungenerated, bare, imported_as = facts.ungenerated_calls, facts.bare_calls, facts._imported_as
         stack = [tree]
         pop, push = stack.pop, stack.append
         while stack:
@@ -182,12 +210,23 @@ class ModuleFacts:
                     strings.append(node.value[:16])
                 continue
             if kind is Call:
-                if type(node.func) is Attribute:
-                    methods.add(node.func.attr)
+                func = node.func
+                called = None
+                if type(func) is Attribute:
+                    called = func.attr
+                    methods.add(called)
+                elif type(func) is Name:
+                    called = func.id
+                passes_generator = False
                 for keyword in node.keywords:
                     if keyword.arg is not None:
                         keywords.add(keyword.arg)
                         keyword_values.setdefault(keyword.arg, []).append(keyword.value)
+                        passes_generator = passes_generator or keyword.arg == "generator"
+                if called is not None and not passes_generator:
+                    ungenerated.add(called)
+                    if not node.args:
+                        bare.add(called)
                 if _is_type_test(node):
                     # ``isinstance(g, torch.Generator)``: a type named only to test against is
                     # evaluated and dropped; it creates and binds nothing.
@@ -198,7 +237,20 @@ class ModuleFacts:
                 words.add(node.name.rsplit(".", 1)[-1])
                 if node.asname:
                     words.add(node.asname)
+                    imported_as[node.asname] = node.name.rsplit(".", 1)[-1]
                 continue
+            elif kind is ast.For or kind is ast.AsyncFor or kind is ast.comprehension:
+                direct, names = _set_sources(_unwrapped_iterable(node.iter))
+                facts.iterates_set_like = facts.iterates_set_like or direct
+                facts._iterated_names.update(names)
+            elif kind is ast.Assign or kind is ast.AnnAssign:
+                direct, names = _set_sources(node.value) if node.value is not None else (False, ())
+                if direct or names:
+                    targets = [t.id for t in (node.targets if kind is ast.Assign else (node.target,)) if type(t) is Name]
+                    if direct:
+                        facts._set_bound_names.update(targets)
+                    for name in names:
+                        facts._name_copies.setdefault(name, set()).update(targets)
             elif kind in named and node.name:
                 stored.add(node.name)
             elif kind is ast.Import:
@@ -226,6 +278,12 @@ class ModuleFacts:
                             push(item)
                 elif isinstance(value, AST):
                     push(value)
+        for called in [c for c in ungenerated if c in imported_as]:
+            ungenerated.add(imported_as[called])
+        for called in [c for c in bare if c in imported_as]:
+            bare.add(imported_as[called])
+        if facts._iterated_names and facts._set_bound_names:
+            facts.iterates_set_like = _reaches(facts._set_bound_names, facts._name_copies, facts._iterated_names)
         return facts
 
     def has_string_starting(self, prefix: str) -> bool:
@@ -233,6 +291,52 @@ class ModuleFacts:
 
     def keyword_arguments(self, name: str) -> list:
         return self.keyword_values.get(name, [])
+
+
+# Calls that iterate their argument in its own order (``enumerate(s)`` iterates ``s``'s order).
+ORDER_KEEPING_WRAPPERS = frozenset({"enumerate", "list", "tuple", "iter"})
+SET_OPERATORS = (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)
+
+
+def _unwrapped_iterable(node):
+    while (type(node) is ast.Call and type(node.func) is ast.Name and node.func.id in ORDER_KEEPING_WRAPPERS
+           and node.args and type(node.args[0]) is not ast.Starred):
+        node = node.args[0]
+    return node
+
+
+def _set_sources(node) -> tuple:
+    """(whether ``node`` may be a set by itself, the names it is a set if they are): a set
+    display or comprehension, ``set(...)`` and ``frozenset(...)`` are; ``a | b`` is one if ``a`` or
+    ``b`` is, ``a - b`` if ``a`` is (what RPL307's ``string_set`` accepts)."""
+    kind = type(node)
+    if kind is ast.Set or kind is ast.SetComp:
+        return True, ()
+    if kind is ast.Call:
+        return type(node.func) is ast.Name and node.func.id in ("set", "frozenset"), ()
+    if kind is ast.Name:
+        return False, (node.id,)
+    if kind is ast.BinOp and type(node.op) in SET_OPERATORS:
+        direct, names = _set_sources(node.left)
+        if type(node.op) is ast.Sub:
+            return direct, names
+        right_direct, right_names = _set_sources(node.right)
+        return direct or right_direct, names + right_names
+    return False, ()
+
+
+def _reaches(starts: set, edges: dict, goals: set) -> bool:
+    """Whether a name of ``goals`` is one of ``starts`` or copied from one, through ``edges``."""
+    seen, stack = set(starts), list(starts)
+    while stack:
+        name = stack.pop()
+        if name in goals:
+            return True
+        for copy in edges.get(name, ()):
+            if copy not in seen:
+                seen.add(copy)
+                stack.append(copy)
+    return False
 
 
 def _is_type_test(call) -> bool:

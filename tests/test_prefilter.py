@@ -48,6 +48,17 @@ EDGE_CASES = {
     "isinstance-only": ('import torch\ndef f(generator=None):\n'
                         '    if isinstance(generator, (torch.Generator, list)):\n        return sample(generator=generator)\n'),
     "isinstance-with-call": 'import torch\nif isinstance(x, type(g := torch.Generator())):\n    y = torch.randn(1, generator=g)\n',
+    # The sharper facts: a draw without generator= (RPL113, RPL111, RPL110), a set iterated
+    # by way of copies and operators (RPL307), the global generator named in code (RPL104).
+    "draw-aliased": ('import torch\nfrom torch import randn as noise\n'
+                     'def add_noise(x, generator):\n    return x + noise(x.shape)\n'),
+    "sample-bare": ('from diffusers import AutoencoderKL\nvae = AutoencoderKL()\n'
+                    'latents = vae.encode(x).latent_dist.sample()\n'),
+    "set-through-copies": ('import torch\nprompts = {"a cat", "a dog"}\nchosen = prompts\n'
+                           'ordered = chosen - {"a dog"} | {"a fox"}\ng = torch.Generator().manual_seed(0)\n'
+                           'for i, prompt in enumerate(ordered):\n    pipe(prompt, generator=g)\n'),
+    "set-in-comprehension": ('import torch\nnames = set("a b".split())\ng = torch.Generator().manual_seed(0)\n'
+                             'images = [pipe(n, generator=g) for n in list(names)]\n'),
     "annotation-only": ('import torch\nfrom typing import Optional\n'
                         'def f(generator: Optional[torch.Generator] = None, seed: int = 0):\n'
                         '    return sample(generator=generator)\n'),
@@ -192,3 +203,31 @@ def test_a_settings_dependent_check_follows_the_settings():
     assert on.could_match(code)
     assert _findings(on, code) == _findings(off, code) != []
     assert not Linter(Settings(select=("RPL305",))).could_match(code)
+
+
+# What the stdlib-ast stage now rules out, each next to the near miss it must keep.
+SHARPER_FACTS = [
+    ("RPL113",
+     'import torch\ndef prepare(shape, generator):\n    return torch.randn(shape, generator=generator)\n',
+     EDGE_CASES["draw-aliased"]),
+    ("RPL111",
+     'latents = vae.encode(x).latent_dist.sample(generator)\n',
+     'latents = vae.encode(x).latent_dist.sample()\n'),
+    ("RPL110",
+     'from diffusers import DDPMScheduler\ns = DDPMScheduler()\nx = s.step(e, t, x, generator=g).prev_sample\n',
+     'from diffusers import DDPMScheduler\ns = DDPMScheduler()\nx = s.step(e, t, x).prev_sample\n'),
+    ("RPL307",
+     'import torch\nsteps = t - 1\ng = torch.Generator().manual_seed(0)\nfor p in steps:\n    pipe(p, generator=g)\n',
+     EDGE_CASES["set-through-copies"]),
+    ("RPL104",
+     'import torch\n"""\n>>> pipe(generator=torch.manual_seed(0))\n"""\nx = torch.randn(2)\n',
+     EDGE_CASES["global-generator"]),
+]
+
+
+@pytest.mark.parametrize("code_name, skipped, kept", SHARPER_FACTS, ids=[row[0] for row in SHARPER_FACTS])
+def test_the_ast_stage_skips_what_the_rule_cannot_flag_and_keeps_what_it_can(code_name, skipped, kept):
+    settings = Settings(select=(code_name,))
+    assert not Linter(settings).could_match(skipped)
+    assert Linter(settings).could_match(kept)
+    assert [f for f in _findings(Linter(settings, prefilter=False), kept) if f[0] == code_name]

@@ -17,8 +17,9 @@ import libcst as cst
 from reprolint.engine import Linter
 from reprolint.findings import Applicability, FileError, FileReport, Finding
 from reprolint.fix.write import match_line_endings
-from reprolint.rules.edits import enclosing_statement, is_docstring, module_level_imports, parent_map
+from reprolint.rules.edits import enclosing_statement, is_docstring, module_level_imports
 from reprolint.semantic.imports import ImportTable, dotted_name
+from reprolint.semantic.tree import child_nodes, parent_map
 from reprolint.settings import Settings
 from reprolint.sources import quiet_python_warnings
 
@@ -160,7 +161,7 @@ def _overlaps(node: cst.CSTNode, claimed: set, parents: dict) -> bool:
         current = stack.pop()
         if current in claimed:
             return True
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
     return False
 
 

@@ -13,6 +13,7 @@ from typing import Callable, Iterator, Optional
 import libcst as cst
 
 from reprolint.semantic.imports import ImportTable
+from reprolint.semantic.tree import SyntaxIndex, child_nodes
 
 LOOPS = (cst.For, cst.While)
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -135,21 +136,14 @@ def keyword_appender(keyword: str, value: cst.BaseExpression) -> Callable[[cst.C
 # -- where a node sits ------------------------------------------------------------------------
 
 
-def parent_map(module: cst.Module) -> dict:
-    """Child node -> parent node, for the whole module (identity keys)."""
-    parents: dict = {}
-    stack = [module]
-    while stack:
-        node = stack.pop()
-        for child in node.children:
-            parents[child] = node
-            stack.append(child)
-    return parents
-
-
 def parents_of(model) -> dict:
     """The model's parent map, computed once per model and only when a fix needs it."""
-    return model.memo("parent_map", parent_map)
+    return syntax_of(model).parents
+
+
+def syntax_of(model) -> SyntaxIndex:
+    """The module's one shared walk (``reprolint.semantic.tree.SyntaxIndex``), built on first use."""
+    return model.memo("syntax", SyntaxIndex)
 
 
 def ancestors(parents: dict, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -176,7 +170,7 @@ def bound_names(module: cst.Module) -> set:
         node = stack.pop()
         if isinstance(node, cst.Name):
             names.add(node.value)
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return names
 
 

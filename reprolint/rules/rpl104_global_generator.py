@@ -62,6 +62,11 @@ class GlobalGenerator(Rule):
         drift="one other draw from the global generator changes the output: {difference}",
         no_drift="no drift observed (an extra draw from the global generator changed nothing)")
 
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        # Code must name it (a docstring's `generator=torch.manual_seed(0)` example does not).
+        return not facts.words.isdisjoint(("manual_seed", "default_generator"))
+
     def check(self, model):
         for use in model.generator_uses:
             if not use.may_reach_pipeline:

@@ -68,6 +68,10 @@ class StochasticStepWithoutGenerator(Rule):
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a diffusers scheduler
     verification = Verification(observe=Observe.FLAGGED_CALL)
 
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        return "step" in facts.ungenerated_calls  # every finding is a `.step(...)` without `generator=`
+
     def check(self, model):
         for call in model.calls:
             if call.method != "step" or call.passes("generator") is not False:

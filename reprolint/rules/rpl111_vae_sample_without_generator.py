@@ -46,7 +46,8 @@ class VaeSampleWithoutGenerator(Rule):
     verification = Verification(observe=Observe.FLAGGED_CALL)
 
     def could_report(self, facts) -> bool:
-        return "sample" in facts.call_methods  # every finding is a `<distribution>.sample(...)` call
+        # Every finding is a `<distribution>.sample()` call passing no generator, by keyword or position.
+        return "sample" in facts.bare_calls
 
     def check(self, model):
         for call in model.distribution_samples:

@@ -12,6 +12,7 @@ from reprolint.rules.rpl114_generator_default_argument import generator_creation
 from reprolint.semantic import catalog
 from reprolint.semantic.definitions import enclosing_definitions, parameters
 from reprolint.semantic.imports import dotted_name
+from reprolint.semantic.tree import child_nodes
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def _annotation_names_generator(model, annotation: Optional[cst.Annotation]) -> 
         if isinstance(node, cst.SimpleString):
             return "Generator" in node.value and "torch" in node.value
         if not isinstance(node, cst.Attribute):
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))
     return False
 
 
@@ -81,7 +82,7 @@ def _seeded_names(model, func: cst.FunctionDef) -> dict:
         elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
               and node.func.attr.value == "manual_seed" and isinstance(node.func.value, cst.Name)):
             reseeded.add(node.func.value.value)
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return {name: (statement, _on_cpu(creation)) for name, (statement, creation, seeded) in created.items()
             if seeded or name in reseeded}
 
@@ -114,7 +115,7 @@ def _class_generators(model, cls: cst.ClassDef) -> dict:
                         held.setdefault(target.attr.value, (_on_cpu(creation), method, node))
                     elif isinstance(value, cst.Name) and value.value in generator_params:
                         held.setdefault(target.attr.value, (False, method, node))
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))
     return held
 
 
@@ -182,7 +183,7 @@ class SeededGeneratorIgnored(Rule):
     @classmethod
     def could_report(cls, facts) -> bool:
         drawn = {name.rsplit(".", 1)[-1] for name in catalog.TORCH_RANDOM_FUNCTIONS} | catalog.TENSOR_RANDOM_METHODS
-        return bool(facts.words & drawn)
+        return bool(facts.ungenerated_calls & drawn)  # a draw that passes `generator=` is never flagged
 
     def check(self, model):
         parents = None

@@ -5,8 +5,7 @@ from typing import Optional
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.rules.edits import is_docstring
-from reprolint.rules.edits import imports_of, parents_of
+from reprolint.rules.edits import imports_of, is_docstring, parents_of, syntax_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic import catalog
 from reprolint.semantic.definitions import bound_in, free_names, parameters
@@ -104,7 +103,7 @@ class GeneratorDefaultArgument(Rule):
         return bool(facts.words & catalog.GENERATOR_VALUE_NAMES)
 
     def check(self, model):
-        for node in _definitions(model.module):
+        for node in syntax_of(model).nodes(cst.FunctionDef, cst.Lambda):
             for param in parameters(node):
                 if param.default is None or generator_creation(model, param.default) is None:
                     continue
@@ -190,13 +189,6 @@ class GeneratorDefaultArgument(Rule):
     ]
 
 
-def _definitions(module: cst.Module):
-    stack = [module]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
-            yield node
-        stack.extend(reversed(node.children))
 
 
 def _may_pass_none(model, func: cst.FunctionDef, param: cst.Param) -> bool:

@@ -5,9 +5,11 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.rules.edits import parents_of
+from reprolint.prefilter import ORDER_KEEPING_WRAPPERS
+from reprolint.rules.edits import syntax_of
 from reprolint.rules.base import Example, Rule
 from reprolint.semantic.definitions import enclosing_definitions
+from reprolint.semantic.tree import SyntaxIndex, child_nodes
 
 STRING_LITERALS = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
 # Methods that return a str when called on one (what a set comprehension's element is built with).
@@ -18,8 +20,6 @@ STRING_METHODS = frozenset({
 # Calls that return a list of str.
 SPLITTING_METHODS = frozenset({"split", "rsplit", "splitlines"})
 SET_OPERATORS = (cst.BitOr, cst.BitAnd, cst.Subtract, cst.BitXor)
-# Wrappers that iterate what they are given in its own order.
-ORDER_KEEPING_WRAPPERS = frozenset({"enumerate", "list", "tuple", "iter"})
 
 
 def _is_string(node) -> bool:
@@ -108,7 +108,7 @@ class NameLookup:
         if isinstance(scope, cst.FunctionDef):
             for param in [*scope.params.params, *scope.params.posonly_params, *scope.params.kwonly_params]:
                 found.setdefault(param.name.value, []).append(None)
-        stack = list(scope.body.children) if isinstance(scope, cst.FunctionDef) else list(scope.children)
+        stack = list(child_nodes(scope.body)) if isinstance(scope, cst.FunctionDef) else list(child_nodes(scope))
         while stack:
             node = stack.pop()
             if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
@@ -134,7 +134,7 @@ class NameLookup:
                     node.func.value, cst.Name) and node.func.attr.value in ("add", "update", "append", "extend"):
                 # ``names.add(x)``: its elements are no longer only those it was bound to.
                 found.setdefault(node.func.value.value, []).append(None)
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))
         self._bindings[id(scope)] = found
         return found
 
@@ -145,7 +145,7 @@ def _names_in(target) -> list:
     if isinstance(target, cst.Name):
         return [target.value]
     names = []
-    for child in target.children:
+    for child in child_nodes(target):
         names.extend(_names_in(child))
     return names
 
@@ -159,17 +159,44 @@ def _iterated(iterable) -> cst.BaseExpression:
     return iterable
 
 
-def _loops(module: cst.Module) -> Iterator[tuple]:
-    """(iterable, body) of every ``for`` loop and comprehension: the body is what runs once per
-    element (a comprehension's element expression and its later clauses)."""
-    stack = [module]
-    while stack:
-        node = stack.pop()
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+
+
+def _loops(syntax: SyntaxIndex) -> Iterator[tuple]:
+    """(loop, iterable, body) of every ``for`` loop and comprehension: the body is what runs once
+    per element (a comprehension's element expression and its later clauses)."""
+    for node in syntax.nodes(cst.For, *COMPREHENSIONS):
         if isinstance(node, cst.For):
-            yield node.iter, node.body
-        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            yield node.for_in.iter, node
-        stack.extend(node.children)
+            yield node, node.iter, node.body
+        else:
+            yield node, node.for_in.iter, node
+
+
+def _feeding_call(call: cst.Call, seeding: set) -> Optional[str]:
+    if id(call) in seeding:
+        return "a seeding call"
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value == "manual_seed":
+        return "`manual_seed`"
+    if any(arg.keyword is not None and arg.keyword.value == "generator" for arg in call.args):
+        return "a call with `generator=`"
+    return None
+
+
+def _loops_feeding_generation(model, syntax: SyntaxIndex) -> set:
+    """The loops whose body holds a call that feeds generation: found from the calls up, so a
+    module's many loops that feed nothing cost no walk of their own."""
+    seeding = {id(c.node) for c in model.seeding_calls}
+    loops: set = set()
+    parents = syntax.parents
+    for call in syntax.nodes(cst.Call):
+        if _feeding_call(call, seeding) is None:
+            continue
+        child, parent = call, parents.get(call)
+        while parent is not None:
+            if (isinstance(parent, cst.For) and child is parent.body) or isinstance(parent, COMPREHENSIONS):
+                loops.add(parent)
+            child, parent = parent, parents.get(parent)
+    return loops
 
 
 def _calls_in(node) -> Iterator[cst.Call]:
@@ -178,7 +205,7 @@ def _calls_in(node) -> Iterator[cst.Call]:
         current = stack.pop()
         if isinstance(current, cst.Call):
             yield current
-        stack.extend(current.children)
+        stack.extend(child_nodes(current))
 
 
 class SetIterationOrder(Rule):
@@ -234,23 +261,24 @@ class SetIterationOrder(Rule):
 
     @classmethod
     def could_report(cls, facts) -> bool:
-        return "generator" in facts.keywords or any("seed" in word.lower() for word in facts.words)
+        return facts.iterates_set_like and (
+            "generator" in facts.keywords or any("seed" in word.lower() for word in facts.words))
 
     def check(self, model):
-        parents = None
-        lookup = None
-        for iterable, body in _loops(model.module):
+        syntax = syntax_of(model)
+        feeding_loops = _loops_feeding_generation(model, syntax)
+        if not feeding_loops:
+            return
+        lookup = NameLookup(model.module, syntax.parents)
+        for loop, iterable, body in _loops(syntax):
+            if loop not in feeding_loops:
+                continue
             candidate = _iterated(iterable)
             if not isinstance(candidate, (cst.Set, cst.SetComp, cst.Call, cst.BinaryOperation, cst.Name)):
                 continue
-            if parents is None:
-                parents = parents_of(model)
-                lookup = NameLookup(model.module, parents)
             if not string_set(candidate, lookup):
                 continue
             feeding = self._feeds_generation(model, body)
-            if feeding is None:
-                continue
             yield self.report(
                 model, candidate,
                 f"`{model.code(candidate)}` is a set of strings, iterated in hash order, which changes from "
@@ -263,12 +291,9 @@ class SetIterationOrder(Rule):
     def _feeds_generation(model, body) -> Optional[str]:
         seeding = {id(c.node) for c in model.seeding_calls}
         for call in _calls_in(body):
-            if id(call) in seeding:
-                return "a seeding call"
-            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "manual_seed":
-                return "`manual_seed`"
-            if any(arg.keyword is not None and arg.keyword.value == "generator" for arg in call.args):
-                return "a call with `generator=`"
+            feeding = _feeding_call(call, seeding)
+            if feeding is not None:
+                return feeding
         return None
 
     VALID = [

@@ -24,6 +24,7 @@ from reprolint.semantic import catalog
 from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.semantic.project import ProjectIndex
 from reprolint.semantic.seeds import SeedEvidence
+from reprolint.semantic.tree import child_nodes
 from reprolint.semantic.model import (
     Argument,
     AttributeAssignment,
@@ -767,7 +768,7 @@ class Analyzer:
         return None
 
     def _eval_children(self, node, state: FlowState, frame: _Frame) -> None:
-        for child in node.children:
+        for child in child_nodes(node):
             if isinstance(child, cst.BaseExpression):
                 self._eval(child, state, frame)
             elif isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
@@ -1382,7 +1383,7 @@ def _kwargs_of(fact: CallFact) -> tuple:
 def _contains(root: cst.CSTNode, target: cst.CSTNode) -> bool:
     if root is target:
         return True
-    return any(_contains(child, target) for child in root.children)
+    return any(_contains(child, target) for child in child_nodes(root))
 
 
 def _fold(operator, left, right):

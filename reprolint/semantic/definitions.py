@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterator
 
 import libcst as cst
+from reprolint.semantic.tree import child_nodes
 
 DEFINITIONS = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
@@ -59,7 +60,7 @@ def bound_in(func) -> set:
             names |= {item.name.value for item in node.names}
         elif isinstance(node, cst.Param):
             names.add(node.name.value)
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return names
 
 
@@ -77,7 +78,7 @@ def _target_names(target) -> set:
         elif isinstance(node, (cst.Attribute, cst.Subscript)):
             continue  # ``a.b = ...`` / ``a[i] = ...`` bind no name
         else:
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))
     return found
 
 
@@ -95,5 +96,5 @@ def free_names(expr: cst.CSTNode) -> set:
         elif isinstance(node, cst.Arg):
             stack.append(node.value)
         else:
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))
     return found

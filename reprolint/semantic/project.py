@@ -417,7 +417,10 @@ class ProjectIndex:
                 for function in summary["functions"]:
                     qualname = f"{module}.{function}"
                     if self.returned_pipeline(qualname) or self.generator_params(qualname)[1]:
-                        names.add(function.rsplit(".", 1)[-1])
+                        # A method is reached through its class's name (a constructor call, an
+                        # annotation): the method's own name (``step``, ``forward``) is in
+                        # every file and would let the whole tree past the prefilter.
+                        names.add(function.split(".", 1)[0])
             self._pipeline_names = frozenset(names)
         return self._pipeline_names
 

@@ -23,6 +23,7 @@ import libcst as cst
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Const, possible_values
+from reprolint.semantic.tree import child_nodes
 
 # Calls (by qualified name) whose arguments are seeds, besides catalog.SEEDING_CALLS.
 _SEED_TAKING_CALLS = frozenset({
@@ -170,5 +171,5 @@ def _names_in(node) -> list:
             continue
         if isinstance(current, (cst.Lambda, cst.FunctionDef)):
             continue
-        stack.extend(child for child in current.children if isinstance(child, cst.CSTNode))
+        stack.extend(child for child in child_nodes(current) if isinstance(child, cst.CSTNode))
     return labels

@@ -1,0 +1,71 @@
+"""``reprolint.semantic.tree.child_nodes`` must be libcst's ``node.children``: the same nodes in
+the same order, for every node of real code (the rules' walks and fixes rely on it)."""
+
+from __future__ import annotations
+
+import pathlib
+
+import libcst as cst
+import pytest
+
+from reprolint.semantic.tree import child_nodes, parent_map, walk
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+# Shapes whose children depend on what the node holds: a field libcst visits only when set.
+SHAPES = '''
+x = f"{value!r:>{width}} {other=} {plain}"
+async def f(a, /, b=1, *args, c, d: int = 2, **kw) -> "T":
+    async with a as (b, c), d:
+        async for e in f(*args, **kw):
+            yield e
+    return [i async for i in g() if i] or {k: v for k, v in h()} or (lambda *, q=1: q)
+@decorator(1)
+class C(Base, metaclass=M):
+    x: int = 3
+    def m(self): del self.x; global y; nonlocal_ = 1
+try:
+    pass
+except* (E, F) as err:
+    raise X from err
+else:
+    pass
+finally:
+    pass
+match p:
+    case [1, *rest] | {"k": v, **others} | Point(x=0) as pt if pt:
+        pass
+type Alias[T] = list[T]
+a[1:2, ::3] = b if c else not d; e @= f ** -g
+'''
+
+
+def _sources() -> list:
+    paths = sorted((ROOT / "reprolint").rglob("*.py"))[::3] + sorted((ROOT / "tests" / "corpus").rglob("*.py"))
+    texts = [path.read_text("utf-8") for path in paths]
+    return [SHAPES] + [text for text in texts if len(text) > 2000]
+
+
+@pytest.mark.parametrize("index", range(len(_sources())))
+def test_child_nodes_are_libcsts_children_in_order(index):
+    module = cst.parse_module(_sources()[index])
+    stack, seen = [module], 0
+    while stack:
+        node = stack.pop()
+        expected = list(node.children)
+        found = child_nodes(node)
+        assert len(found) == len(expected), type(node).__name__
+        assert all(a is b for a, b in zip(found, expected)), type(node).__name__
+        stack.extend(expected)
+        seen += 1
+    assert seen > 50
+
+
+def test_parent_map_and_walk_cover_every_node_once():
+    module = cst.parse_module(SHAPES)
+    nodes = list(walk(module))
+    assert len({id(node) for node in nodes}) == len(nodes)
+    parents = parent_map(module)
+    assert len(parents) == len(nodes) - 1  # every node but the module has one parent
+    for node in nodes[1:]:
+        assert any(child is node for child in parents[node].children)
