@@ -94,7 +94,7 @@ class DeviceGenerator(Rule):
         observe=Observe.RECEIVING_CALL, compare=Compare.DEVICES,
         drift="between cpu and cuda: {difference}",
         no_drift="no drift beyond float error between cpu and cuda: {difference}",
-        fixed="the fix (cpu generator)",
+        cross_device_fix="the fix (cpu generator)",
         needs_both_devices="a device generator shows its drift between cpu and cuda")
 
     @classmethod

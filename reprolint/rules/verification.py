@@ -51,20 +51,20 @@ class Verification:
     # None: no call shows the effect, only the training steps below do.
     observe: Optional[Observe]
     compare: Compare = Compare.OTHER_SEED
-    # Where no observed call ran, run a few optimizer steps of the script's training loop and
-    # compare their losses and final weights.
+    # Where the rule finds no call to observe, run a few optimizer steps of the script's training
+    # loop and compare their losses and final weights.
     training: bool = False
     # The verdict's words; "{difference}" is what the comparison found, "{runs}" how many runs
     # agreed.
     drift: str = "{difference}"
     no_drift: str = "no drift observed ({runs} runs identical)"
-    # How the verdict names the fixed copy.
-    fixed: str = "the fix"
     # For a same-seed check: where the nondeterminism lives, named when only the CPU ran, since
     # it varies on a GPU only.
     gpu_only: str = ""
-    # For a cross-device check: why a run on one device alone says nothing.
+    # For a cross-device check: why a run on one device alone says nothing, and how its verdict
+    # names the fix (what the fix changes is what brings the devices together).
     needs_both_devices: str = ""
+    cross_device_fix: str = "the fix"
 
     def problems(self) -> list:
         """What keeps this declaration from being carried out; empty when it is complete."""

@@ -137,7 +137,7 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             verdict["devices"][device] = entry
             why = failed.error
             if status == "error" and runs.get((device, "fixed")):
-                fix = _judge_fix_of_failure(code, verification, runs, device, capture_ids, fix_state)
+                fix = _judge_fix_of_failure(code, runs, device, capture_ids, fix_state)
                 if fix is not None:
                     entry["fix"] = fix
                     why += "; " + fix["phrase"]
@@ -210,7 +210,7 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             drift = "; ".join(f"on {device}: {verification.drift.format(difference=d.describe())}"
                               for device, d in confirmed)
         parts.append(f"drift confirmed {drift}")
-        parts.append(_fix_phrase(fix_parts, verification))
+        parts.append(_fix_phrase(fix_parts))
         verdict["fix"] = _combine_fix(fix_parts)
     elif quiet:
         verdict["status"] = "no-drift"
@@ -266,8 +266,7 @@ def _judge_fix(code: str, verification: Verification, runs: dict, device: str, c
     return {"status": "identical" if difference.identical else "differs", "comparison": difference.as_dict()}
 
 
-def _judge_fix_of_failure(code: str, verification: Verification, runs: dict, device: str, capture_ids: list,
-                          fix_state: dict) -> Optional[dict]:
+def _judge_fix_of_failure(code: str, runs: dict, device: str, capture_ids: list, fix_state: dict) -> Optional[dict]:
     """The script failed; did the fixed copy run, and did its runs agree?"""
     if not fix_state.get("applies", {}).get(code):
         return None
@@ -277,10 +276,10 @@ def _judge_fix_of_failure(code: str, verification: Verification, runs: dict, dev
         return None  # the fix did not help; the script's own error says enough
     difference = _compare(fixed[0], fixed[1] if len(fixed) > 1 else None, capture_ids)
     if difference is None or not any(fixed[0].captures.get(cid) for cid in capture_ids):
-        return {"status": "ran", "phrase": f"with {verification.fixed}: runs"}
+        return {"status": "ran", "phrase": "with the fix: runs"}
     status = "identical" if difference.identical else "differs"
-    phrase = (f"with {verification.fixed}: runs, 2 runs identical" if difference.identical
-              else f"with {verification.fixed}: runs, but still differs: {difference.describe()}")
+    phrase = ("with the fix: runs, 2 runs identical" if difference.identical
+              else f"with the fix: runs, but still differs: {difference.describe()}")
     return {"status": status, "comparison": difference.as_dict(), "phrase": phrase}
 
 
@@ -294,17 +293,17 @@ def _combine_fix(fixes: list) -> Optional[dict]:
     return fixes[0]
 
 
-def _fix_phrase(fixes: list, verification: Verification) -> str:
+def _fix_phrase(fixes: list) -> str:
     fix = _combine_fix(fixes)
     if fix is None:
         return ""
     if fix["status"] == "identical":
-        return f"with {verification.fixed}: identical"
+        return "with the fix: identical"
     if fix["status"] == "differs":
-        return f"with {verification.fixed}: still differs, " + Difference(**{k: fix["comparison"][k] for k in (
+        return "with the fix: still differs, " + Difference(**{k: fix["comparison"][k] for k in (
             "max_abs", "fraction", "image", "occurrences", "note")}).describe()
     if fix["status"] == "error":
-        return f"with {verification.fixed}: error: {fix['reason']}"
+        return f"with the fix: error: {fix['reason']}"
     return f"no automatic fix ({fix['reason']})" if "has no automatic fix" not in fix["reason"] else "no automatic fix"
 
 
@@ -329,7 +328,7 @@ def _finish_cross_device(verdict, verification: Verification, cross, cross_entry
         parts.append("drift confirmed " + verification.drift.format(difference=cross.describe()) if drift
                      else verification.no_drift.format(difference=cross.describe()))
         if fixed:
-            parts.append(f"with {verification.fixed}: "
+            parts.append(f"with {verification.cross_device_fix}: "
                          + (f"max|Δ|={format_number(fixed_max)}, float error" if fixed_max else "identical"))
             verdict["fix"] = {"status": "identical" if fixed_max == 0 else "float-error", "comparison": fixed}
     verdict["summary"] = "; ".join(parts)
