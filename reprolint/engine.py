@@ -328,8 +328,9 @@ class Linter:
         are detached (``reprolint.parallel``): their fixes are summaries without node edits."""
         return parallel.run_paths(self, paths, jobs=jobs, cache=cache, progress=progress)
 
-    def index_project(self, files: list, roots, cache=None) -> ProjectIndex:
+    def index_project(self, files: list, roots, cache=None, mapper=map) -> ProjectIndex:
         """Pass 1: summarise every Python module of the run, so each file is linted knowing the
-        project modules it imports. Summaries are cached beside lint results."""
+        project modules it imports. Summaries are cached beside lint results. ``mapper``: see
+        ``reprolint.semantic.project.build``."""
         store = cache.summaries() if cache is not None else None
-        return build_project_index(files, [str(r) for r in roots if str(r) != "-"], cache=store)
+        return build_project_index(files, [str(r) for r in roots if str(r) != "-"], cache=store, mapper=mapper)

@@ -163,7 +163,7 @@ def run_paths(linter, paths: Iterable[str], jobs: int = 1, cache: Optional[Cache
     """
     found = discover(list(paths), linter.discovery_settings())
     if linter.project is None:
-        linter.project = linter.index_project(found.files, paths, cache)
+        linter.project = linter.index_project(found.files, paths, cache, mapper=pool_map(jobs))
     if cache is not None:
         cache.key_by_project(linter.project.digest)
     run = RunReport(files=found.error_reports())
@@ -221,6 +221,32 @@ def lint_files(files: list, linter, jobs: int = 1, cache: Optional[Cache] = None
     return results
 
 
+# Below this many jobs a pool costs more to start than it saves.
+POOL_THRESHOLD = 64
+
+
+def _start_method():
+    # fork shares the already-imported parser and rules with the workers for free; elsewhere
+    # (macOS, Windows) spawn re-imports them once per worker.
+    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+
+
+def pool_map(jobs: int) -> Callable:
+    """A ``map(function, items)`` that runs in ``jobs`` processes when there are enough items
+    (results in order). For pass 1's summaries, which the linting pool's workers then inherit."""
+    def mapper(function, items):
+        items = list(items)
+        if jobs <= 1 or len(items) < POOL_THRESHOLD:
+            return list(map(function, items))
+        chunksize = max(1, min(32, len(items) // (jobs * 8)))
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=_start_method()) as pool:
+                return list(pool.map(function, items, chunksize=chunksize))
+        except BrokenProcessPool:  # a worker died: this process does it alone
+            return list(map(function, items))
+    return mapper
+
+
 def _run_jobs(misses: list, jobs: int, init_args: tuple):
     workers = min(jobs, len(misses))
     if workers <= 1:
@@ -231,10 +257,7 @@ def _run_jobs(misses: list, jobs: int, init_args: tuple):
         finally:
             _worker_state.clear()
         return
-    # fork shares the already-imported parser and rules with the workers for free; elsewhere
-    # (macOS, Windows) spawn re-imports them once per worker.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
+    context = _start_method()
     chunksize = max(1, min(8, len(misses) // (workers * 16)))
     done = 0
     try:

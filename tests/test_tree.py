@@ -1,5 +1,6 @@
-"""``reprolint.semantic.tree.child_nodes`` must be libcst's ``node.children``: the same nodes in
-the same order, for every node of real code (the rules' walks and fixes rely on it)."""
+"""``child_nodes`` must be libcst's ``node.children`` (the same nodes in the same order) and
+``Positions`` its ``PositionProvider``, for every node of real code: the rules' walks, the fixes
+and the reported positions rely on both."""
 
 from __future__ import annotations
 
@@ -69,3 +70,29 @@ def test_parent_map_and_walk_cover_every_node_once():
     assert len(parents) == len(nodes) - 1  # every node but the module has one parent
     for node in nodes[1:]:
         assert any(child is node for child in parents[node].children)
+
+
+@pytest.mark.parametrize("index", range(len(_sources())))
+def test_positions_are_libcsts_position_provider(index):
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from reprolint.semantic.positions import Positions
+
+    module = cst.parse_module(_sources()[index])
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    found = Positions(module)
+    assert len(expected) > 10
+    for node, code_range in expected.items():
+        assert found[node] == code_range, type(node).__name__
+
+
+def test_positions_follow_every_line_ending():
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from reprolint.semantic.positions import Positions
+
+    for newline in ("\n", "\r\n", "\r"):
+        module = cst.parse_module(newline.join(["x = (1,", "     2)", "def f():", "    return '''a", "b'''", ""]))
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        found = Positions(module)
+        assert all(found[node] == code_range for node, code_range in expected.items()), repr(newline)

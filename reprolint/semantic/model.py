@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Optional
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
+from reprolint.semantic.positions import Positions
 from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.semantic import catalog
 from reprolint.semantic.values import (
@@ -256,8 +257,7 @@ class SemanticModel:
         Positions cost a second pass over the tree, so files without findings never pay it.
         """
         if self._positions is None:
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
+            self._positions = Positions(self.module)
         return self._positions[node]
 
     def line(self, node: cst.CSTNode) -> int:

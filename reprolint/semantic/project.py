@@ -547,11 +547,29 @@ class ProjectIndex:
         return bool(summary and summary["entry_point"])
 
 
-def build(files: Iterable[str], roots: Iterable[str], cache=None) -> ProjectIndex:
+UNREADABLE = "unreadable"  # what summarise_file returns for a file it cannot read
+
+
+def summarise_file(job: tuple):
+    """(path, module name, is package) -> the module's summary, None, or UNREADABLE. A top-level
+    function, so that a process pool can run it."""
+    path, name, is_package = job
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return UNREADABLE
+    return summarise(source, name, is_package) if could_have_summary(source) else None
+
+
+def build(files: Iterable[str], roots: Iterable[str], cache=None, mapper=map) -> ProjectIndex:
     """Pass 1 over ``files`` (Python sources only). ``cache``: a store of summaries by path and
-    file stamp (``reprolint.cache.SummaryStore``: ``get(path, stamp)``, ``put``, ``save``)."""
+    file stamp (``reprolint.cache.SummaryStore``: ``get(path, stamp)``, ``put``, ``save``).
+    ``mapper(function, jobs)``: how the files the cache does not answer are summarised (the file
+    loop passes a process pool's map), results in the order of the jobs."""
     roots = tuple(roots)
     index = ProjectIndex()
+    jobs, stamps = [], []
     for path in files:
         if not path.endswith((".py", ".pyi")):
             continue
@@ -571,12 +589,11 @@ def build(files: Iterable[str], roots: Iterable[str], cache=None) -> ProjectInde
                 if summary is not None:
                     index.summaries[path] = summary
                 continue
-        try:
-            with open(path, "rb") as handle:
-                source = handle.read().decode("utf-8", errors="replace")
-        except OSError:
+        jobs.append((path, names[0], is_package))
+        stamps.append(stamp)
+    for (path, _, _), stamp, summary in zip(jobs, stamps, mapper(summarise_file, jobs)):
+        if summary == UNREADABLE:
             continue
-        summary = summarise(source, names[0], is_package) if could_have_summary(source) else None
         if summary is not None:
             index.summaries[path] = summary
         if cache is not None:
