@@ -4,6 +4,7 @@ and the reported positions rely on both."""
 
 from __future__ import annotations
 
+import ast
 import pathlib
 
 import libcst as cst
@@ -96,3 +97,44 @@ def test_positions_follow_every_line_ending():
         expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         found = Positions(module)
         assert all(found[node] == code_range for node, code_range in expected.items()), repr(newline)
+
+
+def _partial_positions(source: str):
+    from reprolint.semantic.positions import Positions
+    from reprolint.semantic.tree import SyntaxIndex
+
+    module = cst.parse_module(source)
+    index = SyntaxIndex(module)
+    return module, index, Positions(module, source, parents=lambda: index.parents)
+
+
+@pytest.mark.parametrize("index", range(len(_sources())))
+def test_positions_of_one_statement_at_a_time_are_the_whole_modules(index):
+    from reprolint.semantic.positions import Positions
+
+    source = _sources()[index]
+    module, syntax, partial = _partial_positions(source)
+    full = Positions(module)
+    nodes = [node for node in syntax.parents if not isinstance(node, cst.Module)]
+    for node in reversed(nodes):  # the last statements first: no earlier one is generated for them
+        assert partial[node] == full[node], type(node).__name__
+    try:
+        ast.parse(source)
+    except SyntaxError:  # newer syntax than this Python's (``type X = ...``): the whole module
+        return
+    assert partial._ranges is None  # every node came from its own statement's generation
+
+
+@pytest.mark.parametrize("source", [
+    "x = [\n    1,\n]\ny = f(x)",  # no newline at the end: the last statement's text differs
+    "# a\n\n@dec\n# b\n@dec2(\n  1)\ndef f():\n    pass\nx = 1; y = g(2)\n",
+    "if a:\r\n    b = 1\r\nelse:\r\n    c = h(\r\n 2)\r\n",
+    "\ufeffx = 1\n",
+])
+def test_positions_of_one_statement_fall_back_when_the_text_disagrees(source):
+    from reprolint.semantic.positions import Positions
+
+    module, syntax, partial = _partial_positions(source.lstrip("\ufeff"))
+    full = Positions(module)
+    for node in reversed([n for n in syntax.parents if not isinstance(n, cst.Module)]):
+        assert partial[node] == full[node], type(node).__name__

@@ -143,7 +143,7 @@ def parents_of(model) -> dict:
 
 def syntax_of(model) -> SyntaxIndex:
     """The module's one shared walk (``reprolint.semantic.tree.SyntaxIndex``), built on first use."""
-    return model.memo("syntax", SyntaxIndex)
+    return model.syntax
 
 
 def ancestors(parents: dict, node: cst.CSTNode) -> Iterator[cst.CSTNode]:

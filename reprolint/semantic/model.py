@@ -9,6 +9,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from reprolint.semantic.positions import Positions
+from reprolint.semantic.tree import SyntaxIndex
 from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.semantic import catalog
 from reprolint.semantic.values import (
@@ -257,8 +258,13 @@ class SemanticModel:
         Positions cost a second pass over the tree, so files without findings never pay it.
         """
         if self._positions is None:
-            self._positions = Positions(self.module)
+            self._positions = Positions(self.module, self.source, parents=lambda: self.syntax.parents)
         return self._positions[node]
+
+    @property
+    def syntax(self) -> SyntaxIndex:
+        """The module's one shared walk (parents, nodes by type), built on first use."""
+        return self.memo("syntax", SyntaxIndex)
 
     def line(self, node: cst.CSTNode) -> int:
         return self.position(node).start.line

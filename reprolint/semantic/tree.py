@@ -62,15 +62,31 @@ def _visited_fields(node: cst.CSTNode) -> tuple:
     return tuple(dict.fromkeys(fields))
 
 
+def _is_node_type(kind: type) -> bool:
+    # CSTNode is an ABC, whose isinstance() is slow on the hot path: ask once per type.
+    answer = _NODE_TYPES.get(kind)
+    if answer is None:
+        answer = _NODE_TYPES[kind] = issubclass(kind, _CSTNode)
+    return answer
+
+
+_NODE_TYPES: dict = {}
+
+
 def child_nodes(node: cst.CSTNode) -> list:
     """``node.children``, without rebuilding ``node``: the same nodes in the same order."""
     found = []
-    for name in _fields_of(node):
+    fields = _FIELDS.get(type(node)) or _fields_of(node)
+    is_node = _NODE_TYPES.get
+    for name in fields:
         value = getattr(node, name)
-        if isinstance(value, _CSTNode):
+        kind = type(value)
+        if kind is tuple or kind is list:
+            for item in value:
+                if is_node(type(item)) or _is_node_type(type(item)):
+                    found.append(item)
+        elif is_node(kind) or _is_node_type(kind):
             found.append(value)
-        elif type(value) is tuple or type(value) is list:
-            found.extend(item for item in value if isinstance(item, _CSTNode))
     return found
 
 
@@ -95,20 +111,30 @@ def parent_map(module: cst.Module) -> dict:
     return parents
 
 
+# Layout and punctuation: no rule asks about them, and in a long literal they are most of the
+# nodes, so the shared index neither records nor enters them.
+LAYOUT = (cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.EmptyLine, cst.TrailingWhitespace,
+          cst.Newline, cst.Comment, cst.Comma, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket,
+          cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Dot, cst.Colon,
+          cst.Semicolon, cst.AssignEqual)
+
+
 class SyntaxIndex:
     """One walk of a module, shared by every rule that needs more than the semantic model: each
-    node's parent, and the nodes of each type in source order."""
+    node's parent, and the nodes of each type in source order (layout and punctuation nodes,
+    ``LAYOUT``, left out)."""
 
     def __init__(self, module: cst.Module) -> None:
         parents: dict = {}
         by_type: dict = {}
         stack = [module]
         order = 0
+        layout = frozenset(LAYOUT)
         while stack:
             node = stack.pop()
             by_type.setdefault(type(node), []).append((order, node))
             order += 1
-            children = child_nodes(node)
+            children = [child for child in child_nodes(node) if type(child) not in layout]
             for child in children:
                 parents[child] = node
             stack.extend(reversed(children))  # popped in source order
