@@ -51,6 +51,9 @@ class Fix:
         return list(self.replacements)
 
 
+VERIFY_TARGETS = "verify_targets"  # the key of ``Finding.verify_targets`` in ``Finding.extra``
+
+
 @dataclass
 class Finding:
     code: str
@@ -66,6 +69,22 @@ class Finding:
     @property
     def sort_key(self) -> tuple:
         return (self.path, self.start.line, self.start.column, self.code)
+
+    @property
+    def verify_targets(self) -> list:
+        """The calls whose outputs ``--verify`` records for this finding, as the rule found them:
+        spans (start line, start column, end line, end column) in libcst's numbering (1-based
+        lines, 0-based columns) of the Python source the rule analysed. Kept in ``extra``, as
+        JSON lists, so that worker processes and the lint cache carry them; no reporter prints
+        them."""
+        return [tuple(span) for span in self.extra.get(VERIFY_TARGETS, ())]
+
+    @verify_targets.setter
+    def verify_targets(self, spans) -> None:
+        if spans:
+            self.extra[VERIFY_TARGETS] = [list(span) for span in spans]
+        else:
+            self.extra.pop(VERIFY_TARGETS, None)
 
 
 @dataclass

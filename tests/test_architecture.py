@@ -30,11 +30,7 @@ LAYERS = (
 )
 
 # Cycles inside a package that another change is taking apart; each entry must name who.
-# verify/__init__ imports verify.session inside verify_run, and session imports VerifyOptions
-# from verify/__init__: issue 14's "verify asks the rules" item reworks both.
-# verify round two (issue 16) made verify.instrument and verify.verdict read VerifyOptions too.
-PENDING_CYCLES = ({"reprolint.verify", "reprolint.verify.session", "reprolint.verify.instrument",
-                   "reprolint.verify.verdict"},)
+PENDING_CYCLES: tuple = ()
 
 
 def module_names() -> dict:

@@ -13,6 +13,8 @@ from typing import Callable, ClassVar, Iterator, Optional
 import libcst as cst
 
 from reprolint.findings import Applicability, Finding, Fix, Position
+from reprolint.rules.observation import observed_spans
+from reprolint.rules.verification import Verification
 from reprolint.semantic.model import SemanticModel
 from reprolint.settings import Settings
 
@@ -40,6 +42,9 @@ class Rule:
     # through ``check_dependencies``; see ``reprolint.dependencies``). Dependency files are
     # discovered and read only in runs that enable such a rule.
     file_kinds: ClassVar[tuple] = ("python",)
+    # How ``--verify`` shows the rule's effect (``reprolint.rules.verification``); None: a pair
+    # of runs cannot reveal it, and its findings are not verified.
+    verification: ClassVar[Optional[Verification]] = None
     VALID: ClassVar[list] = []
     INVALID: ClassVar[list] = []
 
@@ -61,7 +66,7 @@ class Rule:
     def report(self, model: SemanticModel, node: cst.CSTNode, message: str,
                fix: Optional[Fix] = None) -> Finding:
         span = model.position(node)
-        return Finding(
+        finding = Finding(
             code=self.code,
             name=self.name,
             message=message,
@@ -70,6 +75,9 @@ class Rule:
             end=Position(span.end.line, span.end.column + 1),
             fix=fix,
         )
+        if self.verification is not None:
+            finding.verify_targets = observed_spans(model, node, self.verification.observe)
+        return finding
 
 
 class Example:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import cpu_generator, imports_of, keyword_appender, per_iteration_seed
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Observe, Verification
 from reprolint.semantic import catalog
 
 
@@ -68,6 +69,7 @@ class PipelineCallWithoutGenerator(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = ("Pipeline",)
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
+    verification = Verification(observe=Observe.FLAGGED_CALL)
 
     def check(self, model):
         for call in model.pipeline_calls:

@@ -5,6 +5,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import COMPREHENSIONS, ancestors, enclosing_statement, integer, parents_of
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Generator
@@ -95,6 +96,10 @@ class GeneratorReused(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = ("Pipeline",)
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
+    verification = Verification(
+        observe=Observe.RECEIVING_CALL, compare=Compare.RESEEDED,
+        drift="the reused generator vs a freshly seeded one: {difference}",
+        no_drift="no drift observed (the reused generator gives what a freshly seeded one gives)")
 
     def check(self, model):
         for use in model.generator_uses:

@@ -8,6 +8,7 @@ from reprolint import prefilter
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import cpu_generator, imports_of
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Observe, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Generator, GeneratorList, is_int_value
@@ -67,6 +68,7 @@ class SeedNotGenerator(Rule):
     summary = "an int seed passed where a generator belongs"
     fix_safety = Applicability.SAFE
     triggers = ("generator", "Generator", "seed")
+    verification = Verification(observe=Observe.RECEIVING_CALL)
 
     def could_report(self, facts) -> bool:
         # torch.Generator(...) needs its name; a pipeline's seed= needs the keyword.

@@ -5,6 +5,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import cpu_generator, imports_of
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Generator
 
@@ -56,6 +57,10 @@ class GlobalGenerator(Rule):
     fix_safety = Applicability.SAFE
     triggers = ("manual_seed", "default_generator")
     requires_imports = catalog.GENERATOR_PACKAGES  # findings need torch's global generator
+    verification = Verification(
+        observe=Observe.RECEIVING_CALL, compare=Compare.PERTURBED,
+        drift="one other draw from the global generator changes the output: {difference}",
+        no_drift="no drift observed (an extra draw from the global generator changed nothing)")
 
     @classmethod
     def could_report(cls, facts) -> bool:

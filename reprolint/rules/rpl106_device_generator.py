@@ -4,6 +4,7 @@ import libcst as cst
 
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Generator, device_kinds
 
@@ -89,6 +90,12 @@ class DeviceGenerator(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = ("Generator",)
     requires_imports = catalog.GENERATOR_PACKAGES  # findings need a torch.Generator created here
+    verification = Verification(
+        observe=Observe.RECEIVING_CALL, compare=Compare.DEVICES,
+        drift="between cpu and cuda: {difference}",
+        no_drift="no drift beyond float error between cpu and cuda: {difference}",
+        cross_device_fix="the fix (cpu generator)",
+        needs_both_devices="a device generator shows its drift between cpu and cuda")
 
     @classmethod
     def could_report(cls, facts) -> bool:

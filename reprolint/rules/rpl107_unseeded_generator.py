@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Observe, Verification
 from reprolint.semantic import catalog
 
 
@@ -42,6 +43,10 @@ class UnseededGenerator(Rule):
     summary = "generator used without manual_seed"
     triggers = ("Generator",)
     requires_imports = catalog.GENERATOR_PACKAGES  # findings need a generator created here
+    verification = Verification(
+        observe=Observe.RECEIVING_CALL,
+        no_drift="no drift observed ({runs} runs identical): an unseeded torch.Generator starts from torch's "
+                 "fixed default seed")
 
     def could_report(self, facts) -> bool:
         return bool(facts.words & catalog.GENERATOR_VALUE_NAMES)

@@ -5,6 +5,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import cpu_generator, imports_of, keyword_setter, per_iteration_seed
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Observe, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
 
@@ -66,6 +67,7 @@ class LatentsWithoutGenerator(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = ("latents",)
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a pipeline call
+    verification = Verification(observe=Observe.RECEIVING_CALL)
 
     def check(self, model):
         fixes: dict = {}  # draw node -> the one Fix every finding about it shares

@@ -3,6 +3,7 @@ from __future__ import annotations
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import generator_before_loops, keyword_appender
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Observe, Verification
 from reprolint.semantic import catalog
 
 
@@ -65,6 +66,7 @@ class StochasticStepWithoutGenerator(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = ("Scheduler",)
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a diffusers scheduler
+    verification = Verification(observe=Observe.FLAGGED_CALL)
 
     @classmethod
     def could_report(cls, facts) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Observe, Verification
 
 
 class VaeSampleWithoutGenerator(Rule):
@@ -42,6 +43,7 @@ class VaeSampleWithoutGenerator(Rule):
     name = "vae-sample-without-generator"
     summary = "VAE `latent_dist.sample()` without a generator"
     triggers = ("latent_dist", "DiagonalGaussianDistribution")
+    verification = Verification(observe=Observe.FLAGGED_CALL)
 
     def could_report(self, facts) -> bool:
         # Every finding is a `<distribution>.sample()` call passing no generator, by keyword or position.

@@ -3,6 +3,7 @@ from __future__ import annotations
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import integer, keyword_appender
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Observe, Verification
 from reprolint.semantic import catalog
 
 
@@ -43,6 +44,7 @@ class SdeSchedulerWithoutNoiseSeed(Rule):
     fix_safety = Applicability.SAFE
     triggers = ("Scheduler",)
     requires_imports = catalog.PIPELINE_PACKAGES  # findings need a diffusers scheduler
+    verification = Verification(observe=Observe.FLAGGED_CALL)
 
     def check(self, model):
         for call, scheduler in model.scheduler_creations:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import imports_of, reference
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic import catalog
 
 ENABLE_FULL_DETERMINISM = "diffusers.utils.torch_utils.enable_full_determinism"
@@ -70,6 +71,12 @@ class MissingDeterminismSetup(Rule):
     # A placement is `.cuda()`, `.to(<a "cuda..." value>)`, an offload method, or a loading call
     # with `device_map=`/`device=` (`device="balanced"` names no "cuda").
     triggers = ("cuda", "offload", "from_pretrained", "from_single_file", "from_pipe")
+    # A pipeline call shows the kernels' nondeterminism; without one, a training loop may.
+    verification = Verification(
+        observe=Observe.PIPELINE_CALLS, compare=Compare.SAME_SEED, training=True,
+        drift="2 runs with the same seeds differ: {difference}",
+        no_drift="no drift observed (2 runs with the same seeds identical)",
+        gpu_only="cuDNN and cuBLAS kernels")
 
     def could_report(self, facts) -> bool:
         # Every finding needs a placement (reprolint.semantic.analyzer._add_placement's callers).

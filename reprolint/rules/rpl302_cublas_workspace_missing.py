@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const, possible_values
 
@@ -60,6 +61,8 @@ class CublasWorkspaceMissing(Rule):
     summary = "deterministic algorithms without `CUBLAS_WORKSPACE_CONFIG`"
     fix_safety = Applicability.SAFE
     triggers = ("use_deterministic_algorithms",)
+    verification = Verification(observe=None, compare=Compare.SAME_SEED, training=True,
+                                gpu_only="cuBLAS without CUBLAS_WORKSPACE_CONFIG")
 
     def check(self, model):
         switches = [c for c in model.lasting_determinism_setups if c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS]

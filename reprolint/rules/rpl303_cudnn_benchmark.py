@@ -4,6 +4,7 @@ import libcst as cst
 
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const
 
@@ -41,6 +42,8 @@ class CudnnBenchmark(Rule):
     summary = "`cudnn.benchmark = True`"
     fix_safety = Applicability.UNSAFE
     triggers = ("benchmark",)
+    verification = Verification(observe=None, compare=Compare.SAME_SEED, training=True,
+                                gpu_only="cuDNN's benchmarked algorithm choice")
 
     def check(self, model):
         for assignment in model.assignments_to(catalog.CUDNN_BENCHMARK):

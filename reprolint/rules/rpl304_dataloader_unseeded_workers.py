@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const
 
@@ -52,6 +53,8 @@ class DataloaderUnseededWorkers(Rule):
     name = "dataloader-unseeded-workers"
     summary = "shuffling DataLoader with workers but no generator/worker_init_fn"
     triggers = ("DataLoader",)
+    # Workers draw from unseeded streams: runs with different process seeds show it.
+    verification = Verification(observe=None, training=True)
 
     def check(self, model):
         if any(_seeds_workers(c) for c in model.calls_to(*catalog.SEED_EVERYTHING)):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const
 
@@ -46,6 +47,8 @@ class NondeterministicBackend(Rule):
     name = "nondeterministic-backend"
     summary = "a nondeterministic backend in a module that asks for determinism"
     triggers = ("xformers", "compile", "allow_tf32", "set_float32_matmul_precision")
+    verification = Verification(observe=None, compare=Compare.SAME_SEED, training=True,
+                                gpu_only="xFormers / compiled / TF32 kernels")
 
     def could_report(self, facts) -> bool:
         # Findings need a determinism setup call: a catalogue function or one of the user's

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const
 
@@ -40,6 +41,8 @@ class DeterminismUndone(Rule):
     summary = "a determinism switch turned off"
     default = False
     triggers = ("use_deterministic_algorithms", "deterministic")
+    verification = Verification(observe=None, compare=Compare.SAME_SEED, training=True,
+                                gpu_only="non-deterministic CUDA kernels")
 
     def check(self, model):
         for call in model.calls_to(*catalog.USE_DETERMINISTIC_ALGORITHMS):

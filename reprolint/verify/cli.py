@@ -142,17 +142,17 @@ EXIT_INTERRUPTED = 130
 def mark_unverified(run) -> tuple:
     """Give every verifiable finding without a verdict an ``interrupted`` one; return (verified,
     verifiable)."""
-    from reprolint.verify import VERIFIABLE_CODES
+    from reprolint.verify.declarations import verifiable
 
-    verifiable = [f for f in run.findings if f.code in VERIFIABLE_CODES]
+    findings = verifiable(run.findings)
     done = 0
-    for finding in verifiable:
+    for finding in findings:
         if "verification" in finding.extra:
             done += 1
         else:
             finding.extra["verification"] = {"status": "interrupted",
                                              "summary": "not verified: interrupted (Ctrl-C)"}
-    return done, len(verifiable)
+    return done, len(findings)
 
 
 class _ProgressBar:

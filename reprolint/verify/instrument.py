@@ -3,11 +3,12 @@
 Every transform keeps each statement on its original line, so a traceback from the instrumented
 copy points at the user's own line numbers. The user's file is only read, never written.
 
-- :func:`locate_targets` maps each finding to the call(s) whose output shows its effect.
+- :func:`locate_targets` gathers the call(s) whose output shows each finding's effect, as the rule
+  found them when it reported (``Finding.verify_targets``).
 - :func:`wrap_captures` wraps those calls: ``pipe(p)`` becomes
   ``__reprolint_capture__(3, pipe(p))``, which records the output and returns it unchanged.
 - :func:`wrap_generator_arguments` wraps the ``generator=`` argument of captured calls, for the
-  RPL102 (re-seed) and RPL104 (foreign draw) variants.
+  copies that re-seed the generator or draw once more from the global one before the call.
 - :func:`retarget_devices` rewrites the script's own device choices to the device under test.
 
 This module imports no torch; the parent process uses it.
@@ -22,18 +23,14 @@ from typing import Iterable, Optional
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from reprolint.semantic.analyzer import analyse
-from reprolint.verify import TRAINING_CODES
+from reprolint.verify.declarations import verification_of
 
 CAPTURE = "__reprolint_capture__"
 RESEED = "__reprolint_reseed__"
 PERTURB = "__reprolint_perturb__"
 # What a training run records (reprolint.verify.child): each step's loss, the final weights.
 LOSS_CAPTURE, WEIGHTS_CAPTURE = -1, -2
-
-# Findings reported on the flagged call itself; the other codes are reported on an argument (or
-# on what an argument is built from) and point at the enclosing call.
-_CALL_ITSELF = {"RPL101", "RPL110", "RPL111", "RPL112"}
+TRAINING_STEPS = 2  # optimizer steps each training run is stopped after
 _ACCELERATOR = re.compile(r"^(cuda|mps|xpu|npu)(:\d+)?$")
 
 Span = tuple  # (start line, start column, end line, end column), 1-based lines, 0-based columns
@@ -52,62 +49,21 @@ class Targets:
         return self.spans.index(span)
 
 
-def _span(model, node) -> Span:
-    r = model.position(node)
-    return (r.start.line, r.start.column, r.end.line, r.end.column)
-
-
-def _contains(outer: Span, inner: Span) -> bool:
-    return (outer[0], outer[1]) <= (inner[0], inner[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
-
-
-def locate_targets(source: str, path: str, findings: Iterable, settings=None) -> Targets:
-    """Find, for each finding, the call whose output the finding is about."""
-    module = cst.parse_module(source)
-    options = {}
-    if settings is not None:
-        options = dict(determinism_helpers=settings.determinism_helpers,
-                       seeding_helpers=settings.seeding_helpers)
-    model = analyse(module, source, path, **options)
-    calls = [(call, _span(model, call.node)) for call in model.calls]
+def locate_targets(findings: Iterable) -> Targets:
+    """The calls to capture for each finding: those its rule found its effect shows in. A finding
+    with none is checked on training steps where its rule says so, else not at all."""
     targets = Targets()
     chosen: set = set()
-
-    def add(finding, spans):
+    for finding in findings:
+        spans = finding.verify_targets
         targets.by_finding[id(finding)] = spans
         chosen.update(spans)
-
-    for finding in findings:
-        start = (finding.start.line, finding.start.column - 1)
-        end = (finding.end.line, finding.end.column - 1)
-        here = (*start, *end)
-        if finding.code in TRAINING_CODES:
-            spans = [s for c, s in calls if c.pipeline is not None] if finding.code == "RPL301" else []
-            if not spans:  # no pipeline call shows it: a training loop may
-                targets.training.add(id(finding))
-            add(finding, spans)
+        if spans:
             continue
-        found = None
-        if finding.code in _CALL_ITSELF:
-            found = next((s for c, s in calls if s == here), None)
-        if found is None:
-            # The innermost call one of whose arguments holds the flagged expression.
-            best = None
-            for call, span in calls:
-                if not _contains(span, here):
-                    continue
-                for argument in call.node.args:
-                    # The whole argument: a finding may cover `seed=1234`, keyword included, or
-                    # sit on the `**kwargs` that carry a generator.
-                    if _contains(_span(model, argument), here):
-                        if best is None or _contains(best, span):
-                            best = span
-            found = best
-        if found is None:
-            targets.reasons[id(finding)] = "no call to observe at the reported position"
-            add(finding, [])
+        if verification_of(finding).training:
+            targets.training.add(id(finding))
         else:
-            add(finding, [found])
+            targets.reasons[id(finding)] = "no call to observe at the reported position"
     targets.spans = sorted(chosen)
     return targets
 

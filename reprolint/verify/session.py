@@ -9,12 +9,14 @@ from typing import Optional
 from reprolint.sources import SourceError, read_source
 from reprolint.discovery import glob_spec, relative_to
 from reprolint.settings import Settings
-from reprolint.verify import TRAINING_STEPS, VERIFIABLE_CODES, VerifyOptions
+from reprolint.rules.verification import Compare
 from reprolint.verify.cache import VerdictCache, environment_fingerprint, source_hash, verdict_key
-from reprolint.verify.instrument import (PERTURB, RESEED, capture_ids_of, locate_targets,
+from reprolint.verify.declarations import verifiable, verification_of
+from reprolint.verify.instrument import (PERTURB, RESEED, TRAINING_STEPS, capture_ids_of, locate_targets,
                                          retarget_devices, wrap_captures, wrap_generator_arguments)
+from reprolint.verify.options import VerifyOptions
 from reprolint.verify.runner import Server, ServerError
-from reprolint.verify.verdict import SAME_SEED_CODES, compared_runs, judge, shows_drift
+from reprolint.verify.verdict import compared_runs, judge, shows_drift
 
 CACHED_NOTE = " (cached verdict; --no-cache runs it again)"
 
@@ -91,8 +93,7 @@ class VerifySession:
 
     def verify(self, run) -> None:
         try:
-            planned = [(report.path, [f for f in report.findings if f.code in VERIFIABLE_CODES])
-                       for report in run.files]
+            planned = [(report.path, verifiable(report.findings)) for report in run.files]
             planned = [(path, findings) for path, findings in planned if findings]
             for done, (path, findings) in enumerate(planned):
                 if self.options.file_started:
@@ -220,18 +221,22 @@ class VerifySession:
                 self.cache.put(keys[id(finding)], verdict)
 
     def _verify_source(self, path: str, source: str, findings: list, arguments: tuple) -> dict:
-        targets = locate_targets(source, path, findings, self.settings)
+        targets = locate_targets(findings)
         instrumented = wrap_captures(source, targets.spans)
-        codes = {f.code for f in findings}
+        comparisons = {verification_of(f).compare for f in findings}
+
+        def captured_for(comparison):
+            return {cid for f in findings if verification_of(f).compare is comparison
+                    for cid in capture_ids_of(targets, f)}
+
         variants = {"original": instrumented}
         fixed, fix_state = apply_fix(instrumented, path, self.settings)
         if fixed is not None:
             variants["fixed"] = fixed
-        if "RPL102" in codes:
-            ids = {cid for f in findings if f.code == "RPL102" for cid in capture_ids_of(targets, f)}
-            variants["reseed"], _ = wrap_generator_arguments(instrumented, RESEED, ids)
-        if "RPL104" in codes:
-            ids = {cid for f in findings if f.code == "RPL104" for cid in capture_ids_of(targets, f)}
+        if Compare.RESEEDED in comparisons:
+            variants["reseed"], _ = wrap_generator_arguments(instrumented, RESEED, captured_for(Compare.RESEEDED))
+        if Compare.PERTURBED in comparisons:
+            ids = captured_for(Compare.PERTURBED)
             variants["original-perturb"], _ = wrap_generator_arguments(instrumented, PERTURB, ids)
             if fixed is not None:
                 variants["fixed-perturb"], _ = wrap_generator_arguments(fixed, PERTURB, ids)
@@ -241,7 +246,7 @@ class VerifySession:
         seed_b = seed_a
         while seed_b == seed_a:
             seed_b = system.randrange(1, 2 ** 31)
-        same_seed_rerun = bool(codes & SAME_SEED_CODES)
+        same_seed_rerun = Compare.SAME_SEED in comparisons
         train_steps = TRAINING_STEPS if targets.training else 0
         plan = {}
         for variant in variants:
@@ -257,9 +262,9 @@ class VerifySession:
         if "cuda" in devices and not available:
             skipped_devices["cuda"] = "cuda not available"
         runs: dict = {}
-        label = ", ".join(sorted(codes))
+        label = ", ".join(sorted({f.code for f in findings}))
         unfixed_total = sum(len(seeds) for variant, seeds in plan.items() if not variant.startswith("fixed"))
-        cross_device = "RPL106" in codes and len([d for d in devices if d not in skipped_devices]) > 1
+        cross_device = Compare.DEVICES in comparisons and len([d for d in devices if d not in skipped_devices]) > 1
         for device in devices:
             if device in skipped_devices:
                 continue
@@ -314,7 +319,8 @@ class VerifySession:
                 line = lines[finding.start.line - 1] if finding.start.line <= len(lines) else ""
                 self.sections[id(finding)] = report.collect(
                     finding, line, verdicts[id(finding)], capture_ids,
-                    lambda device, fixed, code=finding.code: compared_runs(code, runs, device, fixed),
+                    lambda device, fixed, verification=verification_of(finding):
+                        compared_runs(verification, runs, device, fixed),
                     runs, devices)
         return verdicts
 

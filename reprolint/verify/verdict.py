@@ -1,31 +1,33 @@
 """Turn the runs of one file into a verdict per finding.
 
-What each finding's check compares (A and B are two different process-level seeds; the same
-letter means the same seed):
+What each finding's check compares is its rule's ``verification.compare``
+(``reprolint.rules.verification.Compare``; A and B are two different process-level seeds, the
+same letter means the same seed):
 
-- default (RPL101, RPL103, RPL107, RPL109, RPL110, RPL111, ...): the flagged call's output in
-  run A vs run B of the script as written. Different = drift confirmed.
-- RPL102: the flagged call with the reused generator (run A) vs the same call with the
-  generator freshly re-seeded just before it (run A of the "reseed" copy).
-- RPL104: run A vs run A of a copy in which one other value is drawn from torch's global
+- OTHER_SEED: the observed call's output in run A vs run B of the script as written. Different
+  = drift confirmed.
+- RESEEDED: the call with the generator as the script leaves it (run A) vs the same call with
+  the generator freshly re-seeded just before it (run A of the "reseed" copy).
+- PERTURBED: run A vs run A of a copy in which one other value is drawn from torch's global
   generator between seeding and the call (as any library code may do); also A vs B.
-- RPL301: two runs with the *same* seeds (A vs A): what differs is the kernels, not the seeds.
-- RPL106: the CPU run vs the CUDA run with the same seeds (needs both devices).
+- SAME_SEED: two runs with the *same* seeds (A vs A): what differs is the kernels, not the seeds.
+- DEVICES: the CPU run vs the CUDA run with the same seeds (needs both devices).
 
-"With the fix": the same comparison on the copy with reprolint's fix applied (for RPL102: the
-fixed call vs the freshly re-seeded one).
+"With the fix": the same comparison on the copy with reprolint's fix applied (for RESEEDED: the
+fixed call vs the freshly re-seeded one, and two fixed runs with different seeds).
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
-from reprolint.verify import TRAINING_STEPS
+from reprolint.rules.verification import Compare, Verification
 from reprolint.verify.compare import Difference, compare_outputs, format_number
-from reprolint.verify.instrument import LOSS_CAPTURE, WEIGHTS_CAPTURE
+from reprolint.verify.declarations import verification_of
+from reprolint.verify.instrument import LOSS_CAPTURE, TRAINING_STEPS, WEIGHTS_CAPTURE
 
-# For RPL106: the CPU-vs-CUDA difference of the flagged code must exceed this, and ten times
-# that of the fixed code, to count as "a different image" rather than float error.
+# For a cross-device check: the CPU-vs-CUDA difference of the flagged code must exceed this, and
+# ten times that of the fixed code, to count as "a different image" rather than float error.
 CROSS_DEVICE_DRIFT = 0.05
 
 
@@ -54,15 +56,6 @@ def _failure(results: list):
     return None
 
 
-# Determinism findings: what differs is the kernels, not the seeds, so runs with the same seeds
-# are compared.
-SAME_SEED_CODES = frozenset({"RPL301", "RPL302", "RPL303", "RPL305", "RPL306"})
-# Where that nondeterminism lives, for the "no drift on this device" verdict of a training run.
-GPU_SOURCE = {"RPL301": "cuDNN and cuBLAS kernels", "RPL302": "cuBLAS without CUBLAS_WORKSPACE_CONFIG",
-              "RPL303": "cuDNN's benchmarked algorithm choice", "RPL305": "xFormers / compiled / TF32 kernels",
-              "RPL306": "non-deterministic CUDA kernels"}
-
-
 def _training(capture_ids: list) -> bool:
     return LOSS_CAPTURE in capture_ids
 
@@ -77,51 +70,39 @@ def _training_drift(first, second, capture_ids: list) -> str:
     return ", ".join(parts)
 
 
-def compared_runs(code: str, runs: dict, device: str, fixed: bool):
+def _first_two(results: list) -> tuple:
+    return (results[0] if results else None), (results[1] if len(results) > 1 else None)
+
+
+def compared_runs(verification: Verification, runs: dict, device: str, fixed: bool):
     """The two runs whose outputs the finding's check compares on one device."""
     prefix = "fixed" if fixed else "original"
     own = runs.get((device, prefix), [])
     first = own[0] if own else None
-    if code == "RPL102":
+    if verification.compare is Compare.RESEEDED:
         reseeded = runs.get((device, "reseed"), [])
         return first, (reseeded[0] if reseeded else None)
-    if code == "RPL104":
+    if verification.compare is Compare.PERTURBED:
         perturbed = runs.get((device, prefix + "-perturb"), [])
         return first, (perturbed[0] if perturbed else None)
-    if code in SAME_SEED_CODES:
+    if verification.compare is Compare.SAME_SEED:
         return first, (own[2] if len(own) > 2 else None)
-    return first, (own[1] if len(own) > 1 else None)
+    return _first_two(own)
+
+
+def _script_drift(verification: Verification, runs: dict, device: str, capture_ids: list) -> tuple:
+    """(first run, second run, their difference) of the unfixed script's check on ``device``."""
+    first, second = compared_runs(verification, runs, device, fixed=False)
+    difference = _compare(first, second, capture_ids)
+    if verification.compare is Compare.PERTURBED:  # a difference between plain runs is drift too
+        difference = _worst([difference, _compare(*_first_two(runs.get((device, "original"), [])), capture_ids)])
+    return first, second, difference
 
 
 def shows_drift(finding, capture_ids: list, runs: dict, device: str) -> bool:
     """Whether the runs of the unfixed script so far show this finding's drift on ``device``."""
-    first, second = compared_runs(finding.code, runs, device, fixed=False)
-    difference = _compare(first, second, capture_ids)
-    if finding.code == "RPL104":
-        original = runs.get((device, "original"), [])
-        if len(original) > 1:
-            difference = _worst([difference, _compare(original[0], original[1], capture_ids)])
+    difference = _script_drift(verification_of(finding), runs, device, capture_ids)[2]
     return difference is not None and not difference.identical
-
-
-def _drift_phrase(code: str, difference: Difference) -> str:
-    if code == "RPL102":
-        return f"the reused generator vs a freshly seeded one: {difference.describe()}"
-    if code == "RPL104":
-        return f"one other draw from the global generator changes the output: {difference.describe()}"
-    if code == "RPL301":
-        return f"2 runs with the same seeds differ: {difference.describe()}"
-    return difference.describe()
-
-
-def _no_drift_phrase(code: str, runs_compared: int) -> str:
-    if code == "RPL102":
-        return "no drift observed (the reused generator gives what a freshly seeded one gives)"
-    if code == "RPL104":
-        return "no drift observed (an extra draw from the global generator changed nothing)"
-    if code == "RPL301":
-        return "no drift observed (2 runs with the same seeds identical)"
-    return f"no drift observed ({runs_compared} runs identical)"
 
 
 def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices: dict,
@@ -132,6 +113,7 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
     maps a device to why it did not run; ``fix_state`` says whether and how the fix applied.
     """
     code = finding.code
+    verification = verification_of(finding)
     verdict: dict = {"status": None, "summary": "", "devices": {}, "cross_device": None,
                      "fix": None, "stand_in": False, "stand_in_classes": []}
     stand_ins = sorted({name for results in runs.values() for r in results for name in r.stand_ins})
@@ -174,15 +156,11 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             continue
         ran.append(device)
         entry = {"status": "no-drift", "runs": len(original)}
-        if code == "RPL106":
+        if verification.compare is Compare.DEVICES:  # judged on the runs of both devices, below
             entry["status"] = "ran"
             verdict["devices"][device] = entry
             continue
-        first, second = compared_runs(code, runs, device, fixed=False)
-        difference = _compare(first, second, capture_ids)
-        if code == "RPL104":  # a difference between plain runs is drift too
-            difference = _worst([difference, _compare(original[0], original[1] if len(original) > 1 else None,
-                                                      capture_ids)])
+        first, second, difference = _script_drift(verification, runs, device, capture_ids)
         if difference is None:
             entry["status"] = "skipped"
             entry["reason"] = "the comparison run is missing"
@@ -201,7 +179,7 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         else:
             entry["status"] = "confirmed"
             confirmed.append((device, difference))
-            fix = _judge_fix(code, runs, device, capture_ids, fix_state)
+            fix = _judge_fix(code, verification, runs, device, capture_ids, fix_state)
             entry["fix"] = fix
             fix_parts.append(fix)
         verdict["devices"][device] = entry
@@ -215,38 +193,38 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         verdict["cross_device"] = {"comparison": cross.as_dict() if cross else None,
                                    "fixed_comparison": fixed_cross.as_dict() if fixed_cross else None}
 
-    if code == "RPL106":
+    if verification.compare is Compare.DEVICES:
         if not cuda_available and "cuda" not in skipped_devices:
             skipped_devices = {**skipped_devices, "cuda": "cuda not available"}
-        return _finish_rpl106(verdict, cross, verdict.get("cross_device"), problems, skipped_devices, fix_state)
+        return _finish_cross_device(verdict, verification, cross, verdict.get("cross_device"), problems,
+                                    skipped_devices)
 
     parts = []
     if confirmed:
         verdict["status"] = "confirmed"
         if _training(capture_ids):
-            same = "with the same seeds " if code in SAME_SEED_CODES else ""
+            same = "with the same seeds " if verification.compare is Compare.SAME_SEED else ""
             drift = "; ".join(f"on {device}: {TRAINING_STEPS} training steps {same}differ: "
                               f"{verdict['devices'][device]['training']}" for device, _ in confirmed)
         else:
-            drift = "; ".join(f"on {device}: {_drift_phrase(code, d)}" for device, d in confirmed)
+            drift = "; ".join(f"on {device}: {verification.drift.format(difference=d.describe())}"
+                              for device, d in confirmed)
         parts.append(f"drift confirmed {drift}")
-        parts.append(_fix_phrase(fix_parts, fix_state))
+        parts.append(_fix_phrase(fix_parts))
         verdict["fix"] = _combine_fix(fix_parts)
     elif quiet:
         verdict["status"] = "no-drift"
-        phrase = _no_drift_phrase(code, 2)
+        phrase = verification.no_drift.format(runs=2)
         if _training(capture_ids):
-            if code in SAME_SEED_CODES:
+            if verification.compare is Compare.SAME_SEED:
                 phrase = (f"no drift observed on this device ({TRAINING_STEPS} training steps, 2 runs with the "
                           f"same seeds: identical losses and final weights)")
                 if "cuda" not in ran:
-                    phrase += (f"; what {code} is about ({GPU_SOURCE[code]}) varies on a GPU only: run "
+                    phrase += (f"; what {code} is about ({verification.gpu_only}) varies on a GPU only: run "
                                "--verify --device cuda on a machine with CUDA to check")
             else:
                 phrase = (f"no drift observed ({TRAINING_STEPS} training steps, 2 runs with different process "
                           "seeds: identical losses and final weights)")
-        if code == "RPL107":
-            phrase += ": an unseeded torch.Generator starts from torch's fixed default seed"
         parts.append(phrase if quiet == ran or len(ran) == 1 else f"{phrase} on {', '.join(quiet)}")
     if cross is not None:
         parts.append(f"cpu vs cuda: {cross.describe()}")
@@ -268,7 +246,8 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
     return verdict
 
 
-def _judge_fix(code: str, runs: dict, device: str, capture_ids: list, fix_state: dict) -> dict:
+def _judge_fix(code: str, verification: Verification, runs: dict, device: str, capture_ids: list,
+               fix_state: dict) -> dict:
     if not fix_state.get("available"):
         return {"status": "none", "reason": fix_state.get("reason", "no fix")}
     if not fix_state.get("applies", {}).get(code):
@@ -277,9 +256,10 @@ def _judge_fix(code: str, runs: dict, device: str, capture_ids: list, fix_state:
     failed = _failure(fixed)
     if failed is not None:
         return {"status": "error", "reason": failed.error}
-    first, second = compared_runs(code, runs, device, fixed=True)
+    first, second = compared_runs(verification, runs, device, fixed=True)
     difference = _compare(first, second, capture_ids)
-    if code == "RPL102" and difference is not None and len(fixed) > 1:
+    if verification.compare is Compare.RESEEDED and difference is not None and len(fixed) > 1:
+        # A fix that seeds once per call must also give the same output for any process seed.
         difference = _worst([difference, _compare(fixed[0], fixed[1], capture_ids)])
     if difference is None:
         return {"status": "error", "reason": "the fixed copy was not run"}
@@ -313,7 +293,7 @@ def _combine_fix(fixes: list) -> Optional[dict]:
     return fixes[0]
 
 
-def _fix_phrase(fixes: list, fix_state: dict) -> str:
+def _fix_phrase(fixes: list) -> str:
     fix = _combine_fix(fixes)
     if fix is None:
         return ""
@@ -327,7 +307,8 @@ def _fix_phrase(fixes: list, fix_state: dict) -> str:
     return f"no automatic fix ({fix['reason']})" if "has no automatic fix" not in fix["reason"] else "no automatic fix"
 
 
-def _finish_rpl106(verdict, cross, cross_entry, problems, skipped_devices, fix_state) -> dict:
+def _finish_cross_device(verdict, verification: Verification, cross, cross_entry, problems,
+                         skipped_devices) -> dict:
     parts = []
     if cross is None:
         for status, device, why in problems:
@@ -337,17 +318,17 @@ def _finish_rpl106(verdict, cross, cross_entry, problems, skipped_devices, fix_s
             verdict["status"] = verdict["status"] or status
         reasons = [why for why in skipped_devices.values()]
         parts.append("skipped: " + ("; ".join(reasons) if reasons else "needs runs on both cpu and cuda")
-                     + " (a device generator shows its drift between cpu and cuda)")
+                     + f" ({verification.needs_both_devices})")
         verdict["status"] = verdict["status"] or "skipped"
     else:
         fixed = cross_entry.get("fixed_comparison")
         fixed_max = fixed["max_abs"] if fixed else 0.0
         drift = cross.max_abs > max(CROSS_DEVICE_DRIFT, 10 * fixed_max)
         verdict["status"] = "confirmed" if drift else "no-drift"
-        head = "drift confirmed" if drift else "no drift beyond float error"
-        parts.append(f"{head} between cpu and cuda: {cross.describe()}")
+        parts.append("drift confirmed " + verification.drift.format(difference=cross.describe()) if drift
+                     else verification.no_drift.format(difference=cross.describe()))
         if fixed:
-            parts.append("with the fix (cpu generator): "
+            parts.append(f"with {verification.cross_device_fix}: "
                          + (f"max|Δ|={format_number(fixed_max)}, float error" if fixed_max else "identical"))
             verdict["fix"] = {"status": "identical" if fixed_max == 0 else "float-error", "comparison": fixed}
     verdict["summary"] = "; ".join(parts)

@@ -39,7 +39,7 @@ def _lint(source):
 
 def _instrument(source):
     findings = _lint(source)
-    targets = locate_targets(source, "script.py", findings)
+    targets = locate_targets(findings)
     return findings, targets, wrap_captures(source, targets.spans)
 
 
