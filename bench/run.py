@@ -10,6 +10,10 @@ mid-run slows every tool alike; the table reports medians over rounds. Measured:
 - ``ruff check --select ALL --no-cache --isolated`` on the same tree;
 - TorchFix and Fixit when their commands are installed;
 - scaling: reprolint cold and ruff on 1/4, 1/2 and the whole corpus (every 4th / 2nd file);
+- how many files each rule sends to the full parse;
+- one small file in a cold process, and ``python -X importtime`` of the command line;
+- generated files of 100k, 200k and 400k characters (linear cost, under 5 s and 1 GB);
+- every target of the speed issue, met or not;
 - ``reprolint server``: didChange to diagnostics on a 1,000-line pipeline script (``bench/lsp.py``).
 
 Peak memory is the largest total RSS of the command's whole process tree (the pool's workers
@@ -48,9 +52,13 @@ def python_files(root: str) -> list:
 
 
 def copy_subset(files: list, root: str, target: str, step: int) -> list:
+    """Every ``step``-th file, copied under ``target/<the corpus folder's name>/``: a package keeps
+    its name (``diffusers/...``), as when a checkout's ``src/`` is linted, so the project index
+    sees the same module names."""
     copied = []
+    package = os.path.basename(os.path.normpath(root))
     for path in files[::step]:
-        destination = os.path.join(target, os.path.relpath(path, root))
+        destination = os.path.join(target, package, os.path.relpath(path, root))
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         shutil.copyfile(path, destination)
         copied.append(destination)
@@ -203,9 +211,155 @@ def main() -> None:
     index_cpu = project_index_cpu(trees["all"][0], trees["all"][1])
     print(f"\nproject index (pass 1, included in every reprolint row): {index_cpu:.1f} s CPU, "
           f"{index_cpu / median_of(cold_name, 2):.0%} of the cold run's CPU (target: at most 15%)")
+
+    print("\nFiles each rule sends to the full parse (the prefilter's per-rule verdict; a file is parsed")
+    print("once when any rule needs it, and only the rules that need it run on it):\n")
+    parsed, per_rule = files_sent_to_parse(full)
+    print(f"| rule | files | share of {len(full_files)} |")
+    print("| --- | ---: | ---: |")
+    for code, count in sorted(per_rule.items(), key=lambda item: -item[1]):
+        print(f"| {code} | {count} | {count / len(full_files):.1%} |")
+    print(f"| any rule (parsed by libcst) | {parsed} | {parsed / len(full_files):.1%} |")
+
+    startup = startup_rows(reprolint, work, args.rounds)
+    generated = generated_rows(reprolint, work, args.rounds)
     shutil.rmtree(work, ignore_errors=True)
+
+    ruff_wall = median_of("ruff")
+    peak_tree = max(run[1] for name, _ in plan if name.startswith("reprolint") for run in results[name])
+    t100, t200, t400 = (generated[size][0] for size in (100, 200, 400))
+    targets = [
+        ("cold <= 2.0x ruff (wall)", f"{median_of(cold_name) / ruff_wall:.2f}x wall, "
+         f"{median_of(cold_name, 2) / median_of('ruff', 2):.2f}x CPU", median_of(cold_name) <= 2.0 * ruff_wall),
+        ("warm <= 0.05x ruff", f"{median_of('reprolint warm') / ruff_wall:.3f}x ({median_of('reprolint warm'):.2f} s)",
+         median_of("reprolint warm") <= 0.05 * ruff_wall),
+        ("one changed file <= 0.1x ruff", f"{median_of('reprolint 1 changed') / ruff_wall:.3f}x "
+         f"({median_of('reprolint 1 changed'):.2f} s)", median_of("reprolint 1 changed") <= 0.1 * ruff_wall),
+        ("single small file, cold process < 0.3 s", f"{startup['trivial']:.2f} s (a file no rule can match); "
+         f"{startup['pipeline']:.2f} s (a 7-line pipeline script, analysed)", startup["trivial"] < 0.3),
+        ("no libcst imported at start-up", "yes" if not startup["libcst"] else "no",  not startup["libcst"]),
+        ("peak memory < 1 GB (tree)", f"{peak_tree:.0f} MB", peak_tree < 1024),
+        ("400k-character file < 5 s and < 1 GB", f"{t400:.2f} s, {generated[400][1]:.0f} MB",
+         t400 < 5 and generated[400][1] < 1024),
+        ("cost linear in file size", f"100k -> 200k -> 400k: {t100:.2f} -> {t200:.2f} -> {t400:.2f} s "
+         f"({t400 / t100:.1f}x for 4x the size)", t400 / t100 <= 4.6),
+        ("project index <= 15% of the cold CPU", f"{index_cpu / median_of(cold_name, 2):.0%}",
+         index_cpu <= 0.15 * median_of(cold_name, 2)),
+    ]
+    print("\n| target | measured (median) | met? |")
+    print("| --- | --- | --- |")
+    for target, measured, met in targets:
+        print(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
     if not args.no_lsp:
         lsp_row()
+
+
+def files_sent_to_parse(tree: str) -> tuple:
+    """(files libcst parses, {rule code: files whose checks that rule passes}) for a default run
+    over ``tree``, in this process, with the project index the command line builds."""
+    sys.path.insert(0, os.path.dirname(HERE))
+    import ast as stdlib_ast
+
+    from reprolint import prefilter
+    from reprolint.engine import Linter
+
+    linter = Linter()
+    files = python_files(tree)
+    linter.project = linter.index_project(files, [tree])
+    names = linter.project.pipeline_names
+    per_rule: dict = {}
+    parsed = 0
+    for path in files:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            source = handle.read()
+        passed = {rule.code for rule in prefilter.candidates(linter.selected, source, names)}
+        candidates = [rule for rule in linter.rules if rule.code in passed]
+        if not candidates:
+            continue
+        try:
+            tree_ = stdlib_ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        allowed = prefilter.rules_allowed(candidates, source, tree_, names)
+        parsed += bool(allowed)
+        for rule in allowed:
+            per_rule[rule.code] = per_rule.get(rule.code, 0) + 1
+    return parsed, per_rule
+
+
+SMALL_PIPELINE = """import torch
+from diffusers import StableDiffusionPipeline
+
+pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+pipe = pipe.to("cuda")
+image = pipe("an astronaut riding a horse").images[0]
+image.save("astronaut.png")
+"""
+
+
+def startup_rows(reprolint: str, work: str, rounds: int) -> dict:
+    """A cold process on one small file (what pre-commit runs per hook call, and an editor on
+    save): a file no rule can match, and a short pipeline script that is analysed; plus the
+    import cost of the command line (``python -X importtime``)."""
+    folder = os.path.join(work, "single")
+    os.makedirs(folder, exist_ok=True)
+    samples = {"trivial": "import os\n\nprint(os.getcwd())\n", "pipeline": SMALL_PIPELINE}
+    timings = {}
+    for name, text in samples.items():
+        path = os.path.join(folder, f"{name}.py")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        runs = [measure([reprolint, "check", path, "--no-cache", "--exit-zero", "-q"], folder)[0]
+                for _ in range(max(5, rounds))]
+        timings[name] = statistics.median(runs)
+    imports = subprocess.run([sys.executable, "-X", "importtime", "-c", "import reprolint.cli"],
+                             capture_output=True, text=True).stderr.splitlines()
+    cli_line = next((line for line in reversed(imports) if line.rstrip().endswith("| reprolint.cli")), "")
+    cumulative_ms = int(cli_line.split("|")[1]) / 1000 if cli_line else float("nan")
+    timings["libcst"] = any(line.rstrip().endswith("| libcst") for line in imports)
+    heaviest = sorted((line for line in imports if "|" in line and "import time:" in line and "self" not in line),
+                      key=lambda line: -int(line.split("|")[1]))[1:6]
+    print("\n| single file, cold process | median wall (s) |")
+    print("| --- | ---: |")
+    print(f"| `reprolint check trivial.py` (no rule can match) | {timings['trivial']:.2f} |")
+    print(f"| `reprolint check pipeline.py` (7 lines, analysed: loads libcst and the rules) | {timings['pipeline']:.2f} |")
+    print(f"\n`python -X importtime -c 'import reprolint.cli'`: {cumulative_ms:.0f} ms cumulative, libcst "
+          f"{'imported' if timings['libcst'] else 'not imported'}; heaviest: "
+          + ", ".join(f"{line.split('|')[2].strip()} {int(line.split('|')[1]) / 1000:.0f} ms" for line in heaviest))
+    return timings
+
+
+def generated_file(characters: int) -> str:
+    """Generated code as real projects carry it: one long literal table, then a pipeline call."""
+    lines = ["import torch", "from diffusers import DiffusionPipeline", "", "TABLE = ["]
+    size, index = sum(map(len, lines)), 0
+    while size < characters - 200:
+        line = f"    ({index}, 'token_{index}', {index * 0.5}),"
+        lines.append(line)
+        size += len(line) + 1
+        index += 1
+    lines += ["]", "", "pipe = DiffusionPipeline.from_pretrained('m')", "image = pipe('a cat').images[0]", ""]
+    return "\n".join(lines)
+
+
+def generated_rows(reprolint: str, work: str, rounds: int) -> dict:
+    """A generated file of 100k, 200k and 400k characters: time and peak memory must grow
+    linearly, and the largest stay under 5 s and 1 GB."""
+    folder = os.path.join(work, "generated")
+    os.makedirs(folder, exist_ok=True)
+    found = {}
+    print("\n| generated file | median wall (s) | CPU (s) | peak RSS (MB) |")
+    print("| --- | ---: | ---: | ---: |")
+    for size in (100, 200, 400):
+        path = os.path.join(folder, f"table_{size}k.py")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(generated_file(size * 1000))
+        runs = [measure([reprolint, "check", path, "--no-cache", "--exit-zero", "-q"], folder) for _ in range(rounds)]
+        wall = statistics.median(run[0] for run in runs)
+        peak = max(run[1] for run in runs)
+        found[size] = (wall, peak)
+        print(f"| {size}k characters | {wall:.2f} | {statistics.median(run[2] for run in runs):.2f} | {peak:.0f} |")
+    return found
 
 
 def lsp_row() -> None:

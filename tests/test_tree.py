@@ -138,3 +138,34 @@ def test_positions_of_one_statement_fall_back_when_the_text_disagrees(source):
     full = Positions(module)
     for node in reversed([n for n in syntax.parents if not isinstance(n, cst.Module)]):
         assert partial[node] == full[node], type(node).__name__
+
+
+LITERALS = ["0", "10", "0x1F", "0o17", "0b101", "1_000", "0_0", "1.5", "1e5", ".5", "1_0.0_1", "5.", "'a'", '"b"',
+            "'''c\nd'''", '"""e"""', "''''''", "r'x\\y'", "b'z'", "'\\n'", "u'q'", "'a' 'b'", '"\'"', "'\\''"]
+
+
+@pytest.mark.parametrize("text", LITERALS)
+def test_literal_value_is_libcsts_evaluated_value(text):
+    from reprolint.semantic.tree import literal_value
+
+    node = cst.parse_expression(text)
+    expected = node.evaluated_value
+    found = literal_value(node)
+    assert found == expected and type(found) is type(expected)
+
+
+def test_literal_value_agrees_on_every_literal_of_real_code():
+    from reprolint.semantic.tree import literal_value
+
+    kinds = (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)
+    checked = 0
+    for source in _sources():
+        for node in walk(cst.parse_module(source)):
+            if isinstance(node, kinds):
+                try:
+                    expected = node.evaluated_value
+                except Exception:
+                    continue
+                assert literal_value(node) == expected, node
+                checked += 1
+    assert checked > 500

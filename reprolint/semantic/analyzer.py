@@ -24,7 +24,7 @@ from reprolint.semantic import catalog
 from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.semantic.project import ProjectIndex
 from reprolint.semantic.seeds import SeedEvidence
-from reprolint.semantic.tree import child_nodes
+from reprolint.semantic.tree import child_nodes, literal_value
 from reprolint.semantic.model import (
     Argument,
     AttributeAssignment,
@@ -662,14 +662,14 @@ class Analyzer:
             return self._eval_call(node, state, frame)
         if isinstance(node, cst.Integer):
             try:
-                return Const(int(node.evaluated_value))
+                return Const(int(literal_value(node)))
             except Exception:
                 return None
         if isinstance(node, cst.Float):
-            return Const(float(node.evaluated_value))
+            return Const(float(literal_value(node)))
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             try:
-                text = node.evaluated_value
+                text = literal_value(node)
             except Exception:
                 return None
             return Const(text) if isinstance(text, str) else None

@@ -231,6 +231,8 @@ class SemanticModel:
     generator_objects: list = field(default_factory=list)
     determinism_setups: list = field(default_factory=list)  # CallFact
     seeding_calls: list = field(default_factory=list)  # CallFact
+    # The module's stdlib ast when the engine has it (positions read statement lines from it).
+    stdlib_tree: Optional[object] = field(default=None, repr=False)
     _positions: Optional[dict] = None
     _memo: dict = field(default_factory=dict, repr=False)
     _call_order: Optional[dict] = None
@@ -258,7 +260,8 @@ class SemanticModel:
         Positions cost a second pass over the tree, so files without findings never pay it.
         """
         if self._positions is None:
-            self._positions = Positions(self.module, self.source, parents=lambda: self.syntax.parents)
+            self._positions = Positions(self.module, self.source, parents=lambda: self.syntax.parents,
+                                        stdlib_tree=self.stdlib_tree)
         return self._positions[node]
 
     @property

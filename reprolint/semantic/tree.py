@@ -119,10 +119,44 @@ LAYOUT = (cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.EmptyLine, cst.
           cst.Semicolon, cst.AssignEqual)
 
 
+_CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)
+_DISPLAYS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
+# Below this many elements a display is walked like any node: checking it would save nothing.
+LONG_DISPLAY = 64
+
+
+def _is_constant(node) -> bool:
+    kind = type(node)
+    if kind in _CONSTANTS:
+        return True
+    if kind is cst.Name:
+        return node.value in ("True", "False", "None")
+    if kind is cst.UnaryOperation:
+        return type(node.operator) is cst.Minus and type(node.expression) in _CONSTANTS
+    if kind is cst.ConcatenatedString:
+        return _is_constant(node.left) and _is_constant(node.right)
+    if kind in _DISPLAYS:
+        return _constant_display(node)
+    return False
+
+
+def _constant_display(node) -> bool:
+    """A list, tuple, set or dict display of constants only (nested displays included): a
+    generated table, in which no rule has anything to find."""
+    for element in node.elements:
+        if type(element) is cst.DictElement:
+            if not (_is_constant(element.key) and _is_constant(element.value)):
+                return False
+        elif type(element) is not cst.Element or not _is_constant(element.value):
+            return False
+    return True
+
+
 class SyntaxIndex:
     """One walk of a module, shared by every rule that needs more than the semantic model: each
-    node's parent, and the nodes of each type in source order (layout and punctuation nodes,
-    ``LAYOUT``, left out)."""
+    node's parent, and the nodes of each type in source order. Left out: layout and punctuation
+    nodes (``LAYOUT``), and what lies inside a long display of constants (a generated table):
+    the display itself is indexed, not its elements."""
 
     def __init__(self, module: cst.Module) -> None:
         parents: dict = {}
@@ -130,10 +164,14 @@ class SyntaxIndex:
         stack = [module]
         order = 0
         layout = frozenset(LAYOUT)
+        displays = frozenset(_DISPLAYS)
         while stack:
             node = stack.pop()
-            by_type.setdefault(type(node), []).append((order, node))
+            kind = type(node)
+            by_type.setdefault(kind, []).append((order, node))
             order += 1
+            if kind in displays and len(node.elements) >= LONG_DISPLAY and _constant_display(node):
+                continue
             children = [child for child in child_nodes(node) if type(child) not in layout]
             for child in children:
                 parents[child] = node
@@ -157,3 +195,21 @@ class SyntaxIndex:
                 return True
             node = parents.get(node)
         return False
+
+
+def literal_value(node):
+    """The value of an ``Integer``, ``Float``, ``SimpleString`` or ``ConcatenatedString`` node,
+    as its ``evaluated_value`` gives it, without its cost where the text is plain: libcst runs
+    ``ast.literal_eval`` (a whole parse) per literal, a second per element of a generated table.
+    Raises what ``evaluated_value`` raises on a literal it cannot evaluate."""
+    kind = type(node)
+    text = getattr(node, "value", None)
+    if kind is cst.Integer:
+        return int(text.replace("_", ""), 0)
+    if kind is cst.Float:
+        return float(text.replace("_", ""))
+    if kind is cst.SimpleString and len(text) >= 2 and text[0] in "\"'" and "\\" not in text:
+        quote = text[:3] if text[:3] in ('"""', "'''") else text[0]
+        if len(text) >= 2 * len(quote) and text.endswith(quote):
+            return text[len(quote):-len(quote)]
+    return node.evaluated_value
