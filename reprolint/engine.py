@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import gc
+import hashlib
 import traceback
 import warnings
 from dataclasses import replace
@@ -79,6 +80,39 @@ def _compiles(source: str, path: str) -> bool:
         return False
 
 
+def make_rules(selected, settings: Settings) -> list:
+    """Rule instances for catalogue entries (``RuleInfo``) or rule classes."""
+    return [(rule if isinstance(rule, type) else rule.load())(settings) for rule in selected]
+
+
+def source_fingerprint(source: str) -> bytes:
+    return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class PrefilterVerdict:
+    """``(source, tree) -> (the source's fingerprint, the codes of the rules that can report on
+    it)``, decided from the stdlib tree pass 1 already built, for a run whose project defines no
+    pipeline names the source mentions (``Linter.lint_source`` checks that). It travels to pass
+    1's workers and makes its rules there on first use: a run whose pass 1 is all cache hits
+    never imports a rule."""
+
+    def __init__(self, selected, settings: Settings) -> None:
+        self.selected = selected
+        self.settings = settings
+        self._rules: Optional[list] = None
+
+    def __getstate__(self) -> dict:
+        return {"selected": self.selected, "settings": self.settings, "_rules": None}
+
+    def __call__(self, source: str, tree) -> tuple:
+        passed = {rule.code for rule in prefilter.candidates(self.selected, source)}
+        if passed and self._rules is None:
+            self._rules = make_rules(self.selected, self.settings)
+        candidates = [rule for rule in self._rules or () if rule.code in passed]
+        allowed = prefilter.rules_allowed(candidates, source, tree) if candidates else []
+        return source_fingerprint(source), tuple(rule.code for rule in allowed)
+
+
 class Linter:
     """Lints sources with one fixed set of rules and settings."""
 
@@ -105,8 +139,7 @@ class Linter:
         """The enabled rule instances. Their classes (and libcst) load on first use: a run
         answered from the cache never needs them."""
         if self._rules is None:
-            classes = [rule if isinstance(rule, type) else rule.load() for rule in self.selected]
-            self._rules = [rule_class(self.settings) for rule_class in classes]
+            self._rules = make_rules(self.selected, self.settings)
         return self._rules
 
     @property
@@ -163,6 +196,9 @@ class Linter:
         report = FileReport(path)
         if not self.selected:
             return report
+        verdict = self._pass_one_verdict(source, path)
+        if verdict is not None:
+            return self._lint_with_verdict(source, report, verdict)
         if self.prefilter:  # the text checks, on the catalogue: no rule is imported for a file they skip
             passed = {rule.code for rule in prefilter.candidates(self.selected, source, self._project_names())}
             candidates = [rule for rule in self.rules if rule.code in passed] if passed else []
@@ -191,6 +227,36 @@ class Linter:
         if module is None:
             return report
         return self.lint_module(module, source, report, tree, rules=candidates)
+
+    def _pass_one_verdict(self, source: str, path: str) -> Optional[tuple]:
+        """The rule codes pass 1 found could report on this very source, when it decided that
+        (``prefilter_verdict``); None where the prefilter must decide here."""
+        if not self.prefilter or self.project is None:
+            return None
+        hint = self.project.hints.get(path)
+        if hint is None or hint[0] != source_fingerprint(source):
+            return None
+        # Pass 1 decided without the project's pipeline names, which only a file naming one
+        # could be affected by.
+        names = self._project_names()
+        if names and any(name in source for name in names):
+            return None
+        return hint[1]
+
+    def _lint_with_verdict(self, source: str, report: FileReport, codes: tuple) -> FileReport:
+        """``lint_source`` for a file pass 1 has parsed: it compiled, and the rules that can
+        report on it are known, so the stdlib parser need not run again."""
+        candidates = [rule for rule in self.rules if rule.code in codes] if codes else []
+        if not candidates:
+            report.prefiltered = True
+            return report
+        if len(source) > MAX_ANALYSED_CHARS:
+            report.errors.append(FileError(report.path, too_large_message(len(source))))
+            return report
+        module = self.parse(source, report, syntax_checked=True)
+        if module is None:
+            return report
+        return self.lint_module(module, source, report, None, rules=candidates)
 
     def parse(self, source: str, report: FileReport, syntax_checked: bool = False) -> Optional[cst.Module]:
         """The module's tree, or None with the reason added to ``report.errors``."""
@@ -377,4 +443,8 @@ class Linter:
         project modules it imports. Summaries are cached beside lint results. ``mapper``: see
         ``reprolint.semantic.project.build``."""
         store = cache.summaries() if cache is not None else None
-        return build_project_index(files, [str(r) for r in roots if str(r) != "-"], cache=store, mapper=mapper)
+        # Pass 1 parses most modules with the stdlib parser anyway: it also gives the prefilter's
+        # verdict on each, so the linting pass parses them only with libcst.
+        verdict = PrefilterVerdict(self.selected, self.settings) if self.prefilter else None
+        return build_project_index(files, [str(r) for r in roots if str(r) != "-"], cache=store, mapper=mapper,
+                                   on_tree=verdict)

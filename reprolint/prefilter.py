@@ -185,7 +185,7 @@ class ModuleFacts:
         keywords, keyword_values, strings = facts.keywords, facts.keyword_values, facts.string_prefixes
         Name, Attribute, Constant, Call, Load = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Load
         AST = ast.AST
-        annotated = (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign)
+        child_fields = _CHILD_FIELDS
         named = (ast.MatchAs, ast.MatchStar, ast.ExceptHandler)
         roots = facts.imported_roots
         ungenerated, bare, imported_as = facts.ungenerated_calls, facts.bare_calls, facts._imported_as
@@ -263,14 +263,12 @@ class ModuleFacts:
                     if type(operand) is not Constant:
                         push(operand)
                 continue
-            skip = None
-            if kind in annotated:  # the analyzer reads annotations only for pipeline types
-                if kind is ast.arg:
-                    continue
-                skip = "returns" if kind is not ast.AnnAssign else "annotation"
-            for field in node._fields:
-                if field == skip:
-                    continue
+            if kind is ast.arg:  # the analyzer reads annotations only for pipeline types
+                continue
+            fields = child_fields.get(kind)
+            if fields is None:
+                fields = child_fields[kind] = _child_fields(kind)
+            for field in fields:
                 value = getattr(node, field, None)
                 if type(value) is list:
                     for item in value:
@@ -296,6 +294,17 @@ class ModuleFacts:
 # Calls that iterate their argument in its own order (``enumerate(s)`` iterates ``s``'s order).
 ORDER_KEEPING_WRAPPERS = frozenset({"enumerate", "list", "tuple", "iter"})
 SET_OPERATORS = (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)
+
+
+# Fields that never hold a node (names, contexts, numbers, flags), and annotations, which the
+# analyzer reads only for pipeline types (gated by import instead).
+_LEAF_FIELDS = frozenset({"ctx", "id", "name", "asname", "arg", "attr", "module", "level", "kind", "n", "s",
+                          "type_comment", "is_async", "conversion", "simple", "returns", "annotation"})
+_CHILD_FIELDS: dict = {}  # node class -> the fields that may hold nodes
+
+
+def _child_fields(kind: type) -> tuple:
+    return tuple(field for field in kind._fields if field not in _LEAF_FIELDS)
 
 
 def _unwrapped_iterable(node):

@@ -231,3 +231,47 @@ def test_the_ast_stage_skips_what_the_rule_cannot_flag_and_keeps_what_it_can(cod
     assert not Linter(settings).could_match(skipped)
     assert Linter(settings).could_match(kept)
     assert [f for f in _findings(Linter(settings, prefilter=False), kept) if f[0] == code_name]
+
+
+PROJECT = {
+    "pkg/__init__.py": "",
+    "pkg/pipes.py": ("from diffusers import DiffusionPipeline\n\n"
+                     "class MyPipeline(DiffusionPipeline):\n    pass\n"),
+    "app.py": ("from pkg.pipes import MyPipeline\n\n"
+               "pipe = MyPipeline.from_pretrained('m')\nimage = pipe('a cat').images[0]\n"),
+    "train.py": ("import torch\nfrom torch.utils.data import DataLoader\n\n"
+                 "loader = DataLoader(data, shuffle=True, num_workers=4)\n"),
+    "plain.py": "import os\n\nif __name__ == '__main__':\n    print(os.getcwd())\n",
+}
+
+
+def test_pass_one_verdicts_give_the_findings_the_prefilter_gives(tmp_path):
+    # Pass 1 decides the prefilter from its own stdlib tree; a file naming the project's own
+    # pipelines (app.py) is decided again, knowing them; a file edited after pass 1 too.
+    for relative, text in PROJECT.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+
+    def findings(prefilter: bool, edit_after_pass_one: bool = False):
+        linter = Linter(Settings(select=("ALL",)), prefilter=prefilter)
+        files = sorted(str(path) for path in tmp_path.rglob("*.py"))
+        linter.project = linter.index_project(files, [str(tmp_path)])
+        if edit_after_pass_one:
+            (tmp_path / "plain.py").write_text("import torch\n\nif __name__ == '__main__':\n"
+                                               "    torch.backends.cudnn.benchmark = True\n")
+        run = linter.lint_paths([str(tmp_path)])
+        return sorted((f.path.rsplit("/", 1)[-1], f.code, f.start.line) for r in run.files for f in r.findings)
+
+    with_verdicts = findings(True)
+    assert any(path == "app.py" and code == "RPL101" for path, code, _ in with_verdicts)
+    assert any(path == "train.py" for path, _, _ in with_verdicts)
+    assert with_verdicts == findings(False)
+    edited = findings(True, edit_after_pass_one=True)
+    assert ("plain.py", "RPL303", 4) in edited
+    assert _has_pass_one_verdict(tmp_path)
+
+
+def _has_pass_one_verdict(tmp_path) -> bool:
+    linter = Linter(Settings(select=("ALL",)))
+    linter.project = linter.index_project(sorted(str(p) for p in tmp_path.rglob("*.py")), [str(tmp_path)])
+    return str(tmp_path / "plain.py") in linter.project.hints

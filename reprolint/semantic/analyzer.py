@@ -24,7 +24,7 @@ from reprolint.semantic import catalog
 from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.semantic.project import ProjectIndex
 from reprolint.semantic.seeds import SeedEvidence
-from reprolint.semantic.tree import child_nodes, literal_value
+from reprolint.semantic.tree import child_nodes, is_subclass, literal_value
 from reprolint.semantic.model import (
     Argument,
     AttributeAssignment,
@@ -769,11 +769,12 @@ class Analyzer:
 
     def _eval_children(self, node, state: FlowState, frame: _Frame) -> None:
         for child in child_nodes(node):
-            if isinstance(child, cst.BaseExpression):
+            kind = type(child)
+            if is_subclass(kind, cst.BaseExpression):
                 self._eval(child, state, frame)
-            elif isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            elif kind is cst.FunctionDef or kind is cst.ClassDef:
                 continue
-            elif isinstance(child, cst.CSTNode):
+            else:
                 self._eval_children(child, state, frame)
 
     def _eval_sequence(self, node, state: FlowState, frame: _Frame) -> Optional[Value]:

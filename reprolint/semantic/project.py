@@ -357,6 +357,8 @@ class ProjectIndex:
         self.primary_name: dict = {}  # path -> its best dotted name
         for path, candidates in (names or {}).items():
             self.add_names(path, candidates)
+        # path -> what pass 1's ``on_tree`` said of the module (the engine's prefilter verdict)
+        self.hints: dict = {}
         self._digest: Optional[str] = None
         self._pipeline_names: Optional[frozenset] = None
         self._from_dir: Optional[str] = None
@@ -551,22 +553,33 @@ UNREADABLE = "unreadable"  # what summarise_file returns for a file it cannot re
 
 
 def summarise_file(job: tuple):
-    """(path, module name, is package) -> the module's summary, None, or UNREADABLE. A top-level
-    function, so that a process pool can run it."""
-    path, name, is_package = job
+    """(path, module name, is package, on_tree) -> (the module's summary or None, what
+    ``on_tree(source, tree)`` returned or None), or UNREADABLE. ``on_tree``, when given, sees the
+    stdlib tree of every module parsed here, so that the linting pass need not parse it again.
+    A top-level function, so that a process pool can run it."""
+    path, name, is_package, on_tree = job
     try:
         with open(path, "rb") as handle:
             source = handle.read().decode("utf-8", errors="replace")
     except OSError:
         return UNREADABLE
-    return summarise(source, name, is_package) if could_have_summary(source) else None
+    if not could_have_summary(source):
+        return None, None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _empty(name), None
+    return summarise(source, name, is_package, tree), (on_tree(source, tree) if on_tree is not None else None)
 
 
-def build(files: Iterable[str], roots: Iterable[str], cache=None, mapper=map) -> ProjectIndex:
+def build(files: Iterable[str], roots: Iterable[str], cache=None, mapper=map, on_tree=None) -> ProjectIndex:
     """Pass 1 over ``files`` (Python sources only). ``cache``: a store of summaries by path and
     file stamp (``reprolint.cache.SummaryStore``: ``get(path, stamp)``, ``put``, ``save``).
     ``mapper(function, jobs)``: how the files the cache does not answer are summarised (the file
-    loop passes a process pool's map), results in the order of the jobs."""
+    loop passes a process pool's map), results in the order of the jobs. ``on_tree(source,
+    tree)``: see ``summarise_file``; its results land in ``index.hints`` by path."""
     roots = tuple(roots)
     index = ProjectIndex()
     jobs, stamps = [], []
@@ -589,11 +602,14 @@ def build(files: Iterable[str], roots: Iterable[str], cache=None, mapper=map) ->
                 if summary is not None:
                     index.summaries[path] = summary
                 continue
-        jobs.append((path, names[0], is_package))
+        jobs.append((path, names[0], is_package, on_tree))
         stamps.append(stamp)
-    for (path, _, _), stamp, summary in zip(jobs, stamps, mapper(summarise_file, jobs)):
-        if summary == UNREADABLE:
+    for (path, _, _, _), stamp, result in zip(jobs, stamps, mapper(summarise_file, jobs)):
+        if result == UNREADABLE:
             continue
+        summary, hint = result
+        if hint is not None:
+            index.hints[path] = hint
         if summary is not None:
             index.summaries[path] = summary
         if cache is not None:

@@ -62,15 +62,26 @@ def _visited_fields(node: cst.CSTNode) -> tuple:
     return tuple(dict.fromkeys(fields))
 
 
+_SUBCLASS: dict = {}  # (class, base) -> issubclass(class, base)
+
+
+def is_subclass(kind: type, base: type) -> bool:
+    """``issubclass(kind, base)``, remembered: libcst's node bases are ABCs, whose isinstance()
+    and issubclass() are slow on a hot path."""
+    answer = _SUBCLASS.get((kind, base))
+    if answer is None:
+        answer = _SUBCLASS[(kind, base)] = issubclass(kind, base)
+    return answer
+
+
 def _is_node_type(kind: type) -> bool:
-    # CSTNode is an ABC, whose isinstance() is slow on the hot path: ask once per type.
     answer = _NODE_TYPES.get(kind)
     if answer is None:
         answer = _NODE_TYPES[kind] = issubclass(kind, _CSTNode)
     return answer
 
 
-_NODE_TYPES: dict = {}
+_NODE_TYPES: dict = {}  # class -> whether it is a libcst node (the hot path of child_nodes)
 
 
 def child_nodes(node: cst.CSTNode) -> list:
@@ -83,10 +94,13 @@ def child_nodes(node: cst.CSTNode) -> list:
         kind = type(value)
         if kind is tuple or kind is list:
             for item in value:
-                if is_node(type(item)) or _is_node_type(type(item)):
+                flag = is_node(type(item))
+                if flag or (flag is None and _is_node_type(type(item))):
                     found.append(item)
-        elif is_node(kind) or _is_node_type(kind):
-            found.append(value)
+        else:
+            flag = is_node(kind)
+            if flag or (flag is None and _is_node_type(kind)):
+                found.append(value)
     return found
 
 
