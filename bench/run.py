@@ -52,12 +52,14 @@ def python_files(root: str) -> list:
 
 
 def copy_subset(files: list, root: str, target: str, step: int) -> list:
-    """Every ``step``-th file, copied under ``target/<the corpus folder's name>/``: a package keeps
-    its name (``diffusers/...``), as when a checkout's ``src/`` is linted, so the project index
-    sees the same module names."""
+    """Every ``step``-th file, and every ``__init__.py``, copied under ``target/<the corpus folder's
+    name>/``: a package keeps its name (``diffusers/...``) and its structure, as when a checkout's
+    ``src/`` is linted, so the project index sees the same module names in every subset."""
     copied = []
     package = os.path.basename(os.path.normpath(root))
-    for path in files[::step]:
+    packages = [path for path in files if os.path.basename(path) == "__init__.py"]
+    rest = [path for path in files if os.path.basename(path) != "__init__.py"]
+    for path in sorted(packages + rest[::step]) if step > 1 else files:
         destination = os.path.join(target, package, os.path.relpath(path, root))
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         shutil.copyfile(path, destination)
