@@ -6,6 +6,7 @@ import copy
 import json
 import subprocess
 
+from reprolint.settings import Settings
 from tests.conftest import reprolint_command, run_cli
 
 NOTEBOOK = {
@@ -228,3 +229,29 @@ def test_fix_and_lint_report_a_missing_path_alike(tmp_path):
     assert linted.returncode == fixed.returncode == 2
     error = "missing.py:1:1: error: no such file or directory"
     assert error in linted.stdout and error in fixed.stdout
+
+
+# Found by the property test (a random mutation of tests/corpus): libcst drops a line that holds
+# only a backslash continuation, so printing its tree lost that line, and every position after it
+# was one line early.
+CONTINUATION_LINE = ('"""Render one seeded image."""\n\\\nimport torch\n\n\n'
+                     'def sample_noise(shape, generator=torch.Generator().manual_seed(0)):\n'
+                     '    return torch.randn(shape, generator=generator)\n')
+
+
+def test_a_file_libcst_cannot_print_back_is_left_unchanged_with_a_reason():
+    from reprolint.fix import fix_source
+    from reprolint.fix.apply import NOT_ROUND_TRIPPED
+
+    outcome = fix_source(CONTINUATION_LINE, "noise.py", Settings(select=("ALL",)), unsafe=True)
+    assert outcome.source == CONTINUATION_LINE
+    assert [error.message for error in outcome.errors] == [NOT_ROUND_TRIPPED]
+    assert outcome.applied == []
+
+
+def test_findings_after_a_continuation_line_are_on_their_physical_lines():
+    from reprolint.engine import Linter
+
+    (finding,) = Linter(Settings(select=("RPL114",))).lint_source(CONTINUATION_LINE, "noise.py").findings
+    assert finding.start.line == 6
+    assert CONTINUATION_LINE.splitlines()[5].startswith("def sample_noise")

@@ -65,6 +65,9 @@ def fix_source(source: str, path: str, settings: Optional[Settings] = None, unsa
         chosen = _choose(module, [f for f in report.findings if is_applicable(f, unsafe)])
         if not chosen:
             break
+        if module.code != current:
+            # A fixed file is printed from libcst's tree, which must then hold the whole text.
+            return _untouched(outcome, NOT_ROUND_TRIPPED)
         # Findings about one creation share one Fix (RPL106, RPL109): it is applied once.
         fixes = list({id(f.fix): f.fix for f in chosen}.values())
         fixed = match_line_endings(current, apply_fixes(module, fixes, linter.settings).code)
@@ -80,6 +83,10 @@ def fix_source(source: str, path: str, settings: Optional[Settings] = None, unsa
         return _untouched(outcome, f"fixes did not settle after {MAX_PASSES} passes; file left unchanged")
     outcome.source = current
     return outcome
+
+
+NOT_ROUND_TRIPPED = ("not fixed: libcst's tree of this file does not print back to the same text (a line "
+                     "holding only a `\\` continuation is dropped, for one); file left unchanged")
 
 
 def _untouched(outcome: FixOutcome, message: str) -> FixOutcome:
