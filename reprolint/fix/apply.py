@@ -65,8 +65,9 @@ def fix_source(source: str, path: str, settings: Optional[Settings] = None, unsa
         chosen = _choose(module, [f for f in report.findings if is_applicable(f, unsafe)])
         if not chosen:
             break
-        if module.code != current:
-            # A fixed file is printed from libcst's tree, which must then hold the whole text.
+        if match_line_endings(current, module.code) != current:
+            # A fixed file is printed from libcst's tree, which must then hold the whole text
+            # (line endings aside: those are put back as the file had them).
             return _untouched(outcome, NOT_ROUND_TRIPPED)
         # Findings about one creation share one Fix (RPL106, RPL109): it is applied once.
         fixes = list({id(f.fix): f.fix for f in chosen}.values())
