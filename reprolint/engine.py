@@ -109,8 +109,12 @@ class PrefilterVerdict:
         if passed and self._rules is None:
             self._rules = make_rules(self.selected, self.settings)
         candidates = [rule for rule in self._rules or () if rule.code in passed]
-        allowed = prefilter.rules_allowed(candidates, source, tree) if candidates else []
-        return source_fingerprint(source), tuple(rule.code for rule in allowed)
+        allowed = {rule.code for rule in prefilter.rules_allowed(candidates, source, tree)} if candidates else set()
+        # A project's own pipeline names can only add the rules that stand for a diffusers
+        # import: when those pass already, the names cannot change the verdict.
+        names_matter = any(prefilter.stands_for_pipelines(rule) and rule.code not in allowed
+                           for rule in self.selected)
+        return source_fingerprint(source), tuple(sorted(allowed)), names_matter
 
 
 class Linter:
@@ -237,11 +241,12 @@ class Linter:
         if hint is None or hint[0] != source_fingerprint(source):
             return None
         # Pass 1 decided without the project's pipeline names, which only a file naming one
-        # could be affected by.
+        # could be affected by, and only where they would add a rule.
+        fingerprint, codes, names_matter = hint
         names = self._project_names()
-        if names and any(name in source for name in names):
+        if names_matter and names and any(name in source for name in names):
             return None
-        return hint[1]
+        return codes
 
     def _lint_with_verdict(self, source: str, report: FileReport, codes: tuple) -> FileReport:
         """``lint_source`` for a file pass 1 has parsed: it compiled, and the rules that can

@@ -60,7 +60,7 @@ def imports_any(source: str, packages) -> bool:
 
 
 def rule_could_match(rule, source: str, import_memo: dict, project_names=()) -> bool:
-    if project_names and _stands_for_pipelines(rule) and any(name in source for name in project_names):
+    if project_names and stands_for_pipelines(rule) and any(name in source for name in project_names):
         return True
     if not any(trigger in source for trigger in rule.triggers):
         return False
@@ -72,7 +72,7 @@ def rule_could_match(rule, source: str, import_memo: dict, project_names=()) -> 
     return import_memo[packages]
 
 
-def _stands_for_pipelines(rule) -> bool:
+def stands_for_pipelines(rule) -> bool:
     """Rules gated on a diffusers import: a project's own pipeline classes and helpers (the
     project index's ``pipeline_names``) stand for that import in the files that use them."""
     return bool(set(rule.requires_imports) & set(PIPELINE_PACKAGES)) or "Pipeline" in rule.triggers
@@ -123,7 +123,7 @@ def rules_allowed(candidate_rules, source: str, tree=None, project_names=()) -> 
 
 
 def _rule_allows(rule, facts, uses_project_pipelines: bool = False) -> bool:
-    if uses_project_pipelines and _stands_for_pipelines(rule):
+    if uses_project_pipelines and stands_for_pipelines(rule):
         return True
     if rule.requires_imports and not facts.imported_roots & set(rule.requires_imports):
         return False
