@@ -91,10 +91,10 @@ def source_fingerprint(source: str) -> bytes:
 
 class PrefilterVerdict:
     """``(source, tree) -> (the source's fingerprint, the codes of the rules that can report on
-    it)``, decided from the stdlib tree pass 1 already built, for a run whose project defines no
-    pipeline names the source mentions (``Linter.lint_source`` checks that). It travels to pass
-    1's workers and makes its rules there on first use: a run whose pass 1 is all cache hits
-    never imports a rule."""
+    it, whether the project's own pipeline names could add a rule)``, decided from the stdlib
+    tree pass 1 already built, without those names (``Linter._pass_one_verdict`` checks when
+    they matter). It travels to pass 1's workers and makes its rules there on first use: a run
+    whose pass 1 is all cache hits never imports a rule."""
 
     def __init__(self, selected, settings: Settings) -> None:
         self.selected = selected
