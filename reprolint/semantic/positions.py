@@ -85,15 +85,52 @@ class _RecordingState(CodegenState):
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
+def _paired(statements, stdlib: list) -> list:
+    """(libcst statement, its first stdlib statement or None) for one body: a simple statement
+    line holds one stdlib statement per ``;``-separated part."""
+    pairs, position = [], 0
+    for statement in statements:
+        pairs.append((statement, stdlib[position] if position < len(stdlib) else None))
+        position += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+    return pairs
+
+
+def _inner_bodies(statement, stdlib) -> list:
+    """(libcst child, the stdlib statements of the same body) for a compound statement's
+    bodies that hold statements on lines of their own; an ``elif`` pairs with the stdlib ``If``
+    it is, as a one-element body."""
+    bodies = []
+
+    def block(node, stdlib_body) -> None:
+        if isinstance(node, cst.IndentedBlock) and isinstance(stdlib_body, list):
+            bodies.append((node, stdlib_body))
+
+    kind = type(statement)
+    if kind in (cst.FunctionDef, cst.ClassDef, cst.With, cst.For, cst.While, cst.If, cst.Try, cst.TryStar):
+        block(statement.body, getattr(stdlib, "body", None))
+    orelse = getattr(statement, "orelse", None)
+    if isinstance(orelse, cst.If) and isinstance(getattr(stdlib, "orelse", None), list) and stdlib.orelse:
+        bodies.append((orelse, [stdlib.orelse[0]]))
+    elif orelse is not None:
+        block(orelse.body, getattr(stdlib, "orelse", None))
+    if kind in (cst.Try, cst.TryStar):
+        for handler, stdlib_handler in zip(statement.handlers, getattr(stdlib, "handlers", ())):
+            block(handler.body, stdlib_handler.body)
+        if statement.finalbody is not None:
+            block(statement.finalbody.body, getattr(stdlib, "finalbody", None))
+    return bodies
+
+
 class Positions:
     """Every node's range in one module, computed on first use.
 
-    Given the module's source and a way to its parent map, a node inside a top-level statement
-    costs the code generation of that statement only: the statement's first line comes from the
-    stdlib parser, and the statement's generated text must then be the source's text at that
-    line, which proves every range inside it right. Anything else falls back to generating the
-    whole module once. So a finding at the end of a generated 400 kB table does not pay for
-    the table.
+    Given the module's source and a way to its parent map, a node costs the code generation of
+    the innermost statement around it that sits on lines of its own (a method's statement, not
+    the whole class): the statement's first line comes from the stdlib parser, and its
+    generated text must then be the source's text at that line, which proves every range inside
+    it right. Anything else falls back to generating the whole module once. So a finding at the
+    end of a generated 400 kB table does not pay for the table, nor one in a test method for the
+    rest of its class.
     """
 
     def __init__(self, module: cst.Module, source: Optional[str] = None, parents=None,
@@ -103,16 +140,15 @@ class Positions:
         self._parents = parents  # a callable returning the module's parent map
         self._stdlib_tree = stdlib_tree
         self._ranges: Optional[dict] = None  # every node's, once the whole module was generated
-        self._partial: dict = {}  # the nodes of the top-level statements generated so far
-        self._done: set = set()  # indexes of those statements
-        self._first_lines: Optional[list] = None
+        self._partial: dict = {}  # the nodes of the statements generated so far
+        self._done: set = set()  # ids of those statements
+        self._stdlib_of: Optional[dict] = None  # id(libcst statement) -> its first stdlib statement
         self._line_starts: Optional[list] = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         found = self._ranges.get(node) if self._ranges is not None else self._partial.get(node)
         if found is None and self._ranges is None:
-            index = self._statement_index(node)
-            if index is not None and index not in self._done and self._generate_statement(index):
+            if self._generate_around(node):
                 found = self._partial.get(node)
             if found is None:
                 self._ranges = self._generate_module()
@@ -127,71 +163,78 @@ class Positions:
         self.module._codegen(state)
         return state.ranges
 
-    def _statement_index(self, node: cst.CSTNode) -> Optional[int]:
+    def _generate_around(self, node: cst.CSTNode) -> bool:
+        """Generate the innermost statement around ``node`` that the stdlib tree places; False
+        where none is (the whole module is generated then)."""
         if self._source is None or self._parents is None:
-            return None
-        parents = self._parents()
-        module = self.module
-        while True:
-            parent = parents.get(node)
-            if parent is None:
-                return None
-            if parent is module:
-                break
-            node = parent
-        for index, statement in enumerate(module.body):
-            if statement is node:
-                return index
-        return None
-
-    def _generate_statement(self, index: int) -> bool:
-        line = self._codegen_start_line(index)
-        if line is None:
             return False
-        statement = self.module.body[index]
-        state = _RecordingState(self.module)
-        state.line = line
-        statement._codegen(state)
-        starts = self._line_starts
-        if line - 1 >= len(starts) or not self._source.startswith("".join(state.tokens), starts[line - 1]):
-            return False  # not where the stdlib parser put it: generate the whole module instead
-        self._partial.update(state.ranges)
-        self._done.add(index)
-        return True
+        parents = self._parents()
+        chain = [node]
+        while chain[-1] is not self.module:
+            parent = parents.get(chain[-1])
+            if parent is None:
+                return False
+            chain.append(parent)
+        chain.reverse()  # module, top-level statement, ..., node
+        if self._stdlib_of is None and not self._map_statements():
+            return False
+        indents: list = []
+        chosen, chosen_indents = None, None
+        for outer, inner in zip(chain, chain[1:]):
+            if isinstance(outer, cst.IndentedBlock):
+                indents = indents + [outer.indent if outer.indent is not None else self.module.default_indent]
+            if id(inner) in self._stdlib_of and isinstance(outer, (cst.Module, cst.IndentedBlock)):
+                chosen, chosen_indents = inner, indents
+        if chosen is None:
+            return False
+        if id(chosen) in self._done:
+            return False  # generated already, and the node is not in it: not a node we index
+        return self._generate_statement(chosen, chosen_indents)
 
-    def _codegen_start_line(self, index: int) -> Optional[int]:
-        """The line where the code generation of top-level statement ``index`` begins: its first
-        token's line (the stdlib parser's), less the comment and blank lines it owns before it."""
-        if self._first_lines is None:
-            self._first_lines = self._statement_first_lines()
-            self._line_starts = [0] + [match.end() for match in _NEWLINE.finditer(self._source)]
-        if index >= len(self._first_lines) or self._first_lines[index] is None:
-            return None
-        statement = self.module.body[index]
-        before = len(statement.leading_lines)
-        decorators = getattr(statement, "decorators", ())
-        if decorators:
-            before += len(decorators[0].leading_lines)
-        return self._first_lines[index] - before
-
-    def _statement_first_lines(self) -> list:
-        """The first token's line of each top-level libcst statement, from the stdlib tree: a
-        simple statement line holds one stdlib statement per ``;``-separated part."""
+    def _map_statements(self) -> bool:
+        """Pair each libcst statement on lines of its own with its first stdlib statement, the
+        top-level ones and, through compound statements, the nested ones."""
         tree = self._stdlib_tree
         if tree is None:
             try:
                 tree = ast.parse(self._source)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return []
-        stdlib = tree.body
-        lines: list = []
-        position = 0
-        for statement in self.module.body:
-            if position >= len(stdlib):
-                lines.append(None)
-                continue
-            first = stdlib[position]
-            decorators = getattr(first, "decorator_list", None)
-            lines.append(decorators[0].lineno if decorators else first.lineno)
-            position += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
-        return lines
+                return False
+        self._line_starts = [0] + [match.end() for match in _NEWLINE.finditer(self._source)]
+        mapping: dict = {}
+        stack = [(self.module.body, tree.body)]
+        while stack:
+            statements, stdlib = stack.pop()
+            for statement, first in _paired(statements, stdlib):
+                if first is None:
+                    continue
+                mapping[id(statement)] = first
+                for child, stdlib_body in _inner_bodies(statement, first):
+                    stack.append((child.body if isinstance(child, cst.IndentedBlock) else [child], stdlib_body))
+        self._stdlib_of = mapping
+        return True
+
+    def _generate_statement(self, statement, indents: list) -> bool:
+        line = self._codegen_start_line(statement)
+        starts = self._line_starts
+        state = _RecordingState(self.module)
+        state.line = line
+        state.indent_tokens = list(indents)
+        statement._codegen(state)
+        if line < 1 or line - 1 >= len(starts) or not self._source.startswith("".join(state.tokens), starts[line - 1]):
+            return False  # not where the stdlib parser put it: generate the whole module instead
+        self._partial.update(state.ranges)
+        self._done.add(id(statement))
+        return True
+
+    def _codegen_start_line(self, statement) -> int:
+        """The line where the code generation of ``statement`` begins: its first token's line
+        (the stdlib parser's), less the comment and blank lines it owns before it."""
+        first = self._stdlib_of[id(statement)]
+        decorators = getattr(first, "decorator_list", None)
+        line = decorators[0].lineno if decorators else first.lineno
+        before = len(statement.leading_lines)
+        libcst_decorators = getattr(statement, "decorators", ())
+        if libcst_decorators:
+            before += len(libcst_decorators[0].leading_lines)
+        return line - before
