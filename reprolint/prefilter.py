@@ -11,8 +11,10 @@ A file is parsed when at least one enabled rule passes all of its checks:
   that never imports them.
 
 - ``Rule.could_report(facts)``, where a rule defines it: a question about the module's stdlib
-  ``ast`` (``ModuleFacts``), asked only of files that pass the text checks, and only when every
-  rule still in the running has one (a rule without one needs the full analysis anyway).
+  ``ast`` (``ModuleFacts``), asked only of files that pass the text checks.
+
+The verdict is per rule (``rules_allowed``): only the rules that pass all their own checks run
+on a parsed file.
 
 All checks over-approximate (a match in a comment or a docstring still counts) and must never
 under-approximate: the test suite lints every rule example, example script and test fixture with
@@ -85,26 +87,6 @@ def candidates(rules, source: str, project_names=()) -> list:
     return [rule for rule in rules if rule_could_match(rule, source, memo, project_names)]
 
 
-def needs_facts(candidate_rules) -> bool:
-    """Whether the second stage can rule anything out: every candidate has a fact check."""
-    return bool(candidate_rules) and all(has_fact_check(rule) for rule in candidate_rules)
-
-
-def facts_allow(candidate_rules, source: str, tree=None, project_names=()) -> bool:
-    """The second stage, for the rules the first left: when every one has a fact check, ask the
-    module's stdlib ``ast`` (``tree`` when already parsed) whether it could report: the import
-    the rule requires is really there (not only in a docstring), and ``could_report`` agrees."""
-    if not candidate_rules:
-        return False
-    if not needs_facts(candidate_rules):
-        return True
-    facts = ModuleFacts.from_tree(tree) if tree is not None else ModuleFacts.from_source(source)
-    if facts is None:
-        return True
-    uses_project = bool(project_names) and not facts.words.isdisjoint(project_names)
-    return any(_rule_allows(rule, facts, uses_project) for rule in candidate_rules)
-
-
 def rules_allowed(candidate_rules, source: str, tree=None, project_names=()) -> list:
     """The rules of ``candidate_rules`` (those the first stage left) whose own checks all pass:
     the only ones that can report on the module. Each rule's checks are sound on their own (the
@@ -132,7 +114,7 @@ def _rule_allows(rule, facts, uses_project_pipelines: bool = False) -> bool:
 
 def could_match(rules, source: str, tree=None, project_names=()) -> bool:
     """Whether any of ``rules`` could report something in ``source``."""
-    return facts_allow(candidates(rules, source, project_names), source, tree, project_names)
+    return bool(rules_allowed(candidates(rules, source, project_names), source, tree, project_names))
 
 
 # ---------------------------------------------------------------------- second stage: stdlib ast

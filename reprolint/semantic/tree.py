@@ -201,15 +201,6 @@ class SyntaxIndex:
         found.sort(key=lambda entry: entry[0])
         return [node for _, node in found]
 
-    def encloses(self, outer: cst.CSTNode, node: cst.CSTNode) -> bool:
-        """Whether ``node`` is ``outer`` or lies inside it."""
-        parents = self.parents
-        while node is not None:
-            if node is outer:
-                return True
-            node = parents.get(node)
-        return False
-
 
 def literal_value(node):
     """The value of an ``Integer``, ``Float``, ``SimpleString`` or ``ConcatenatedString`` node,
