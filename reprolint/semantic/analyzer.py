@@ -193,6 +193,7 @@ class Analyzer:
         self._keep_seed_tests_with_evidence(model)
         own = self.project.summary_for(self.path)
         model.runs_as_app = bool(own and own["entry_point"])
+        model.imported_by_project = self.project.is_imported(self.path)
         return model
 
     def _keep_seed_tests_with_evidence(self, model: SemanticModel) -> None:
@@ -212,6 +213,12 @@ class Analyzer:
                 model.determinism_setups.append(call)
             if self._is_seeding_call(call):
                 model.seeding_calls.append(call)
+            if call.qualname is not None or call.method is None:
+                facts = self.project.facts_of(self._project_name(call))
+                if facts:
+                    model.project_call_facts[id(call)] = facts
+            if self._names_helper(call, self.determinism_helpers):
+                model.configured_determinism_helpers.add(id(call))
 
     def _project_name(self, call: CallFact, callee=None) -> Optional[str]:
         """The absolute qualified name of what a call calls, for questions to the project index:
@@ -889,6 +896,8 @@ class Analyzer:
         # it would let the fix reveal RPL101 findings the first lint did not show.
         if not self._generator_argument_depth and self._seeds_global_rng(fact, callee):
             state.seeded = True
+        elif fact.qualname in catalog.TORCH_RANDOM_RESEEDING:
+            state.seeded = False  # ``torch.seed()`` re-seeds at random: earlier seeding is gone
         return result
 
     def _record_call(self, fact: CallFact) -> CallFact:
