@@ -106,21 +106,26 @@ class TargetVersions:
         return self.lightning >= version
 
 
-def project_pins(root: str) -> dict:
-    """Package -> (lowest allowed version, the file saying so) from the dependency files at the
-    project's root (and a ``requirements/`` folder); the lowest over files wins."""
-    candidates = []
+def _dependency_files(root: str) -> list:
+    """The dependency files at the project's root and in its ``requirements/`` folder."""
     try:
         names = sorted(os.listdir(root))
     except OSError:
-        return {}
-    for name in names:
-        if re.fullmatch(r"requirements.*\.txt", name) or name in ("pyproject.toml", "environment.yml",
-                                                                   "environment.yaml"):
-            candidates.append(os.path.join(root, name))
+        return []
+    found = [os.path.join(root, name) for name in names
+             if re.fullmatch(r"requirements.*\.txt", name) or name in ("pyproject.toml", "environment.yml",
+                                                                       "environment.yaml")]
     folder = os.path.join(root, "requirements")
-    if os.path.isdir(folder):
-        candidates += [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".txt")]
+    if "requirements" in names and os.path.isdir(folder):
+        found += [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".txt")]
+    return found
+
+
+def project_pins(root: str, candidates: Optional[list] = None) -> dict:
+    """Package -> (lowest allowed version, the file saying so) from the dependency files at the
+    project's root (and a ``requirements/`` folder); the lowest over files wins."""
+    if candidates is None:
+        candidates = _dependency_files(root)
     pins: dict = {}
     for path in candidates:
         try:
@@ -136,19 +141,30 @@ def project_pins(root: str) -> dict:
     return pins
 
 
-_PINS_BY_ROOT: dict = {}
+_PINS_BY_ROOT: dict = {}  # root -> (the files' stamp, pins): read again when a file changes
+
+
+def _pins_for(path: str) -> dict:
+    root = project_root(path)
+    candidates = _dependency_files(root)
+    stamp = []
+    for candidate in candidates:
+        try:
+            info = os.stat(candidate)
+        except OSError:
+            continue
+        stamp.append((candidate, info.st_size, info.st_mtime_ns))
+    cached = _PINS_BY_ROOT.get(root)
+    if cached is None or cached[0] != stamp:
+        cached = _PINS_BY_ROOT[root] = (stamp, project_pins(root, candidates))
+    return cached[1]
 
 
 def target_versions(target_version: str, path: str) -> TargetVersions:
-    """The versions code at ``path`` targets (see the module docstring). Pins are read once per
-    project root and process."""
+    """The versions code at ``path`` targets (see the module docstring). The pins are read again
+    only when a dependency file at the project's root changes."""
     chosen = parse_target(target_version or "")
-    pins: dict = {}
-    if len(chosen) < len(PACKAGES) and path and path != "-":
-        root = project_root(path)
-        if root not in _PINS_BY_ROOT:
-            _PINS_BY_ROOT[root] = project_pins(root)
-        pins = _PINS_BY_ROOT[root]
+    pins = _pins_for(path) if len(chosen) < len(PACKAGES) and path and path != "-" else {}
     versions, source = {}, {}
     for package in PACKAGES:
         if package in chosen:

@@ -76,11 +76,11 @@ class CublasWorkspaceMissing(Rule):
                                 gpu_only="cuBLAS without CUBLAS_WORKSPACE_CONFIG")
 
     def check(self, model):
-        if target_versions(self.settings.target_version, model.path).torch_at_least(TORCH_WITHOUT_CUBLAS_CHECK):
-            return  # that torch no longer asks for the variable (pytorch#161749)
         switches = [c for c in model.lasting_determinism_setups if c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS]
         if not switches or _sets_variable_elsewhere(model):
             return
+        if target_versions(self.settings.target_version, model.path).torch_at_least(TORCH_WITHOUT_CUBLAS_CHECK):
+            return  # that torch no longer asks for the variable (pytorch#161749)
         writes = [w for w in model.env_writes if w.name == catalog.CUBLAS_WORKSPACE_CONFIG]
         if not writes:
             if catalog.CUBLAS_WORKSPACE_CONFIG in model.source:
@@ -171,11 +171,9 @@ def _sets_variable_elsewhere(model) -> bool:
     function that only switches deterministic algorithms on (``main()`` calling
     ``torch.use_deterministic_algorithms(True)``) do not."""
     for call in model.determinism_setups:
-        if (call.qualname in catalog.ENABLE_FULL_DETERMINISM
-                or id(call) in model.configured_determinism_helpers
-                or model.call_does(call, project_facts.SETS_CUBLAS_WORKSPACE)):
+        if call.qualname in catalog.ENABLE_FULL_DETERMINISM or id(call) in model.configured_determinism_helpers:
             return True
-    return False
+    return any(model.call_does(call, project_facts.SETS_CUBLAS_WORKSPACE) for call in model.calls)
 
 
 def _may_be_deterministic_workspace(value) -> bool:
