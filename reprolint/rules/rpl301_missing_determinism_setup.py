@@ -103,8 +103,8 @@ class MissingDeterminismSetup(Rule):
             return
         yield self.report(
             model, evidence.node,
-            f"this code {evidence.description} but never sets up determinism: GPU kernels are not "
-            "bit-for-bit repeatable; call torch.use_deterministic_algorithms(True) and set "
+            f"this code {evidence.description}, and reaches no determinism setup: GPU kernels are "
+            "not bit-for-bit repeatable; call torch.use_deterministic_algorithms(True) and set "
             "cudnn.deterministic = True where it starts",
             fix=determinism_fix(model, self.settings, evidence.node),
         )

@@ -96,10 +96,12 @@ def _training_step(model: SemanticModel):
             return call.node, f"`{dotted_name(call.node.func)}()`"
         if call.method == "fit" and trainer_made:
             return call.node, "a Lightning `fit`"
-    # Only then through the project: the module's own backward pass is the better place.
-    for call in model.calls:
-        if model.call_does(call, project_facts.RUNS_BACKWARD):
-            return call.node, f"`{dotted_name(call.node.func) or 'a project function'}(...)` runs a backward pass"
+    # Only then through the project: the module's own backward pass is the better place, and
+    # an imported launcher a better one than the module's own ``main()`` that calls it.
+    through = [call for call in model.calls if model.call_does(call, project_facts.RUNS_BACKWARD)]
+    through.sort(key=lambda call: call.qualname is None)
+    for call in through:
+        return call.node, f"`{dotted_name(call.node.func) or 'a project function'}(...)` runs a backward pass"
     return None
 
 
