@@ -111,6 +111,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         fix_seed=fix_seed,
     )
 
+    cli_options.refuse_report_over_input(ecosystem, paths)  # before any work: named files
     linter = Linter(settings)
     stdin = cli_options.reads_stdin(paths, ecosystem)
     if verify["verify"] and (fix or diff or stdin):
@@ -129,6 +130,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         # json and the rest still print `[]` etc.; --fix still says it fixed nothing.
         if fixer is None and not cli_options.machine_readable(ecosystem):
             sys.exit(EXIT_CLEAN)
+    cli_options.refuse_report_over_input(ecosystem, (report.path for report in run.files))  # found in folders
     interrupted = False
     if verify["verify"]:
         # One cache folder and one --no-cache for lint results and verify verdicts.

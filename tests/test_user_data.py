@@ -119,3 +119,66 @@ def test_claim_refuses_a_file(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(CacheError, match="not a folder"):
         claim_folder(str(tmp_path / "file"))
+
+
+# ------------------------------------------------------------------ -o over a linted file
+
+@pytest.mark.parametrize("named", [("script.py",), (".",)], ids=["named-file", "found-in-folder"])
+def test_the_report_never_overwrites_a_linted_file(project, named):
+    before = (project / "script.py").read_bytes()
+    result = run_cli(*named, "-o", "script.py", cwd=project)
+    assert result.returncode == 2
+    assert "script.py: is one of the files being linted" in result.stderr
+    assert (project / "script.py").read_bytes() == before
+
+
+def test_the_report_never_overwrites_a_hard_link_of_a_linted_file(project):
+    os.link(project / "script.py", project / "link.txt")
+    result = run_cli("script.py", "-o", "link.txt", cwd=project)
+    assert result.returncode == 2 and "link.txt: is one of the files being linted (script.py)" in result.stderr
+    assert (project / "link.txt").read_text() == SCRIPT
+
+
+def test_a_report_file_beside_the_sources_is_written(project):
+    result = run_cli("script.py", "-o", "report.txt", cwd=project)
+    assert result.returncode == 1 and "RPL101" in (project / "report.txt").read_text()
+
+
+# ------------------------------------------------------------------ --fix and hard links
+
+INT_SEED = ('import torch\nfrom diffusers import DDPMPipeline\n'
+            'pipe = DDPMPipeline.from_pretrained("m")\nimage = pipe(generator=torch.manual_seed(3)).images[0]\n')
+
+
+def test_fix_keeps_a_hard_link_pointing_at_the_fixed_file(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text(INT_SEED)
+    os.link(script, tmp_path / "other-name.py")
+    inode = script.stat().st_ino
+    result = run_cli("script.py", "--fix", "--select", "RPL104", cwd=tmp_path)
+    assert "Fixed 1" in result.stdout, result.stdout + result.stderr
+    assert script.stat().st_ino == inode and script.stat().st_nlink == 2
+    assert (tmp_path / "other-name.py").read_text() == script.read_text() != INT_SEED
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other-name.py", "script.py"]  # no backup left
+
+
+def test_a_failed_write_in_place_puts_the_original_back(tmp_path, monkeypatch):
+    from reprolint.fix import write
+
+    script = tmp_path / "script.py"
+    script.write_text(INT_SEED)
+    os.link(script, tmp_path / "link.py")
+    real_overwrite, calls = write._overwrite, []
+
+    def failing_once(target, data):
+        calls.append(data)
+        if len(calls) == 1:
+            real_overwrite(target, data[: len(data) // 2])  # half written, then the disk fills
+            raise OSError(28, "No space left on device")
+        real_overwrite(target, data)
+
+    monkeypatch.setattr(write, "_overwrite", failing_once)
+    with pytest.raises(OSError):
+        write.write_atomically(str(script), INT_SEED.replace("3", "4"))
+    assert script.read_text() == INT_SEED == (tmp_path / "link.py").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "script.py"]
