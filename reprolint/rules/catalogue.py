@@ -74,7 +74,7 @@ RULES = (
     RuleInfo('RPL203', 'trainer-without-seed', 'Lightning Trainer / accelerate training without a seed', True, ('python',), 'rpl203_trainer_without_seed',
              ('Trainer', 'Accelerator'), ('lightning', 'pytorch_lightning', 'accelerate')),
     RuleInfo('RPL301', 'missing-determinism-setup', 'seeded GPU training or a stored-value test without determinism setup', True, ('python',), 'rpl301_missing_determinism_setup',
-             ('cuda', 'torch_device', 'require_torch_gpu', 'require_torch_accelerator', 'Accelerator', 'Trainer'), ()),
+             ('cuda', 'torch_device', 'require_torch_gpu', 'require_torch_accelerator', 'ccelerator', 'Trainer'), ()),
     RuleInfo('RPL302', 'cublas-workspace-missing', 'deterministic algorithms without `CUBLAS_WORKSPACE_CONFIG`', True, ('python',), 'rpl302_cublas_workspace_missing',
              ('use_deterministic_algorithms',), ()),
     RuleInfo('RPL303', 'cudnn-benchmark', '`cudnn.benchmark = True`', True, ('python',), 'rpl303_cudnn_benchmark',

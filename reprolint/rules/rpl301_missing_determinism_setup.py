@@ -23,7 +23,12 @@ class MissingDeterminismSetup(Rule):
        np.array([...])`-style literal, or a reference image or tensor loaded from a file into a
        name such as `expected_image`. Reported at that assignment. A comparison of two results
        computed in the same run (compiled against eager, fp16 against fp32) is not one.
-    3. **Determinism asked for and not set up**: a `--deterministic` option that nothing reads.
+    3. **Determinism asked for and a piece missing**: a `--deterministic` option that nothing
+       reads, or a training entry point that sets `cudnn.deterministic = True` but never
+       switches deterministic algorithms on (reported at that assignment).
+
+    Timing benchmarks (a file named like `bench*.py` or `profile*.py`) promise speed, not
+    repeatable results, and are not reported as training.
 
     A module that another module of the linted project imports is a library, whatever its
     `__main__` block holds: the setup belongs to the entry point that runs it. Seeded,
@@ -89,8 +94,8 @@ class MissingDeterminismSetup(Rule):
     name = "missing-determinism-setup"
     summary = "seeded GPU training or a stored-value test without determinism setup"
     fix_safety = Applicability.UNSAFE
-    triggers = ("cuda", "torch_device", "require_torch_gpu", "require_torch_accelerator", "Accelerator",
-                "Trainer")
+    triggers = ("cuda", "torch_device", "require_torch_gpu", "require_torch_accelerator", "ccelerator",
+                "Trainer")  # "ccelerator": accelerate's Accelerator and accelerator, torch.accelerator
     # Two whole runs with the same seeds: the finding is about the module, not one call.
     verification = Verification(observe=None, compare=Compare.SAME_SEED, training=True,
                                 gpu_only="cuDNN and cuBLAS kernels")

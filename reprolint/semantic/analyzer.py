@@ -214,7 +214,11 @@ class Analyzer:
             if self._is_seeding_call(call):
                 model.seeding_calls.append(call)
             if call.qualname is not None or call.method is None:
-                facts = self.project.facts_of(self._project_name(call))
+                name = self._project_name(call)
+                written = dotted_name(call.node.func) if name is None else None
+                if written and "." not in written and self.module_name:
+                    name = f"{self.module_name}.{written}"  # a class of this module
+                facts = self.project.facts_of(name)
                 if facts:
                     model.project_call_facts[id(call)] = facts
             if self._names_helper(call, self.determinism_helpers):

@@ -11,6 +11,7 @@ entry point that runs it.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -20,6 +21,7 @@ import libcst as cst
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic import catalog, project_facts
 from reprolint.semantic.model import SemanticModel
+from reprolint.semantic.values import Const
 
 TRAINING = "training"
 REFERENCE = "reference"
@@ -35,6 +37,7 @@ _LOADERS = frozenset({"load_image", "load_numpy", "load_pt", "load", "open", "im
 _LITERAL_MAKERS = frozenset({"array", "tensor", "asarray", "as_tensor"})
 _GPU_TEST_WORDS = ("cuda", "torch_device", "require_torch_gpu", "require_torch_accelerator", "require_big_gpu")
 _COMPARISONS = ("assert", "allclose", "assert_close", "cosine_similarity", "max_diff", "isclose")
+_BENCHMARK_FILE = re.compile(r"bench|profil", re.I)
 _DETERMINISTIC_FLAG = re.compile(r"""["']--deterministic["']""")
 
 
@@ -72,8 +75,9 @@ def rpl308_placement(model: SemanticModel):
 # -- seeded training ---------------------------------------------------------------------------
 
 def _seeded_gpu_training(model: SemanticModel) -> Optional[Evidence]:
-    if not model.is_entry_point() or not (model.seeding_calls or model.may_seed_globally()
-                                          or _TAKES_SEED.search(model.source)):
+    if _BENCHMARK_FILE.search(os.path.basename(model.path)):
+        return None  # a timing benchmark promises speed, not repeatable results
+    if not model.is_entry_point() or not _seeds_or_takes_a_seed(model):
         return None
     step = _training_step(model)
     if step is None or not _uses_gpu(model):
@@ -81,8 +85,15 @@ def _seeded_gpu_training(model: SemanticModel) -> Optional[Evidence]:
     node, what = step
     placement = next((p for p in model.placements if p.keys & model.called_keys), None)
     if placement is not None:
-        return Evidence(TRAINING, placement.node, f"trains on the GPU ({what}; `{placement.description}`)")
-    return Evidence(TRAINING, node, f"trains on the GPU ({what})")
+        return Evidence(TRAINING, placement.node, f"is seeded and trains on the GPU ({what}; `{placement.description}`)")
+    return Evidence(TRAINING, node, f"is seeded and trains on the GPU ({what})")
+
+
+def _seeds_or_takes_a_seed(model: SemanticModel) -> bool:
+    """A seeding call (also inside a project function or class it calls: a trainer class that
+    seeds in its ``train`` method), or a seed it takes (an option, a parameter)."""
+    return bool(model.seeding_calls or model.may_seed_globally() or _TAKES_SEED.search(model.source)
+                or any(model.call_does(call, project_facts.SEEDS_TORCH) for call in model.calls))
 
 
 def _training_step(model: SemanticModel):
@@ -107,7 +118,10 @@ def _training_step(model: SemanticModel):
 
 def _uses_gpu(model: SemanticModel) -> bool:
     return bool(model.placements or model.calls_to(*catalog.ACCELERATOR_CLASSES)
-                or model.calls_to(*catalog.LIGHTNING_TRAINERS) or "cuda" in model.source)
+                or model.calls_to(*catalog.LIGHTNING_TRAINERS) or "cuda" in model.source
+                or "torch.accelerator" in model.source  # torch's device-generic API (2.6+)
+                or "accelerator.backward" in model.source  # accelerate's training: for GPUs
+                or "accelerator.device" in model.source)
 
 
 # -- comparisons with stored values ------------------------------------------------------------
@@ -163,7 +177,12 @@ def _numbers(display) -> bool:
 # -- asked for determinism, missed a piece -----------------------------------------------------
 
 def _asked_for_determinism(model: SemanticModel) -> Optional[Evidence]:
-    """A ``--deterministic`` option that nothing reads: the user asks, nothing is set up."""
+    """A ``--deterministic`` option that nothing reads, or cuDNN's deterministic flag set in a
+    GPU entry point that never switches deterministic algorithms on: the user asks, and a piece
+    is missing."""
+    cudnn_only = _cudnn_flag_only(model)
+    if cudnn_only is not None:
+        return cudnn_only
     source = model.source
     if not _DETERMINISTIC_FLAG.search(source) or re.search(r"\.deterministic\b|\bdeterministic\s*=", source):
         return None
@@ -176,3 +195,14 @@ def _asked_for_determinism(model: SemanticModel) -> Optional[Evidence]:
                     first.node.value.value.strip("'\"") == "--deterministic":
                 return Evidence(ASKED, call.node, "takes `--deterministic`, but nothing reads it")
     return None
+
+
+def _cudnn_flag_only(model: SemanticModel) -> Optional[Evidence]:
+    flags = [a for a in model.assignments_to(catalog.CUDNN_DETERMINISTIC)
+             if isinstance(a.value, Const) and a.value.value is True]
+    if not flags or not model.is_entry_point() or _training_step(model) is None or not _uses_gpu(model):
+        return None
+    return Evidence(ASKED, flags[0].statement,
+                    "sets `cudnn.deterministic = True` but never `torch.use_deterministic_algorithms(True)`, "
+                    "so other CUDA kernels of its training (atomic adds in backward passes, `index_add`, "
+                    "scatter) stay nondeterministic")

@@ -612,20 +612,34 @@ class ProjectIndex:
 
     def is_imported(self, path: str) -> bool:
         """Whether another module of the project imports the module at ``path``: a library,
-        whatever its ``__main__`` block holds."""
+        whatever its ``__main__`` block holds. Test modules do not count (a test that imports a
+        training script to test it leaves it a script)."""
         imported = self._shared.get("imported_paths")
         if imported is None:
-            importers: dict = {}  # module name -> paths of the modules importing it
-            for other, summary in self.summaries.items():
-                for name in summary.get("imports", ()):
-                    importers.setdefault(name, set()).add(other)
             imported = set()
-            for name, paths in self.by_name.items():
-                who = importers.get(name)
-                if who:
-                    imported.update(p for p in paths if who - {p})
+            for importer, summary in self.summaries.items():
+                if _is_test_module(importer, summary["name"]):
+                    continue  # a test importing a training script to test it leaves it a script
+                folder = os.path.dirname(os.path.abspath(importer))
+                for name in summary.get("imports", ()):
+                    paths = [p for p in self.by_name.get(name, ()) if p != importer]
+                    if len(paths) > 1:
+                        # Several ``main.py`` answer to ``main``: a script imports the one beside
+                        # it (``sys.path[0]``); any other reading is a guess.
+                        paths = [p for p in paths if os.path.dirname(os.path.abspath(p)) == folder]
+                        if len(paths) != 1:
+                            continue
+                    imported.update(paths)
             self._shared["imported_paths"] = imported
         return path in imported
+
+
+def _is_test_module(path: str, module_name: str) -> bool:
+    """A pytest module, or one in a ``tests``/``test`` package of the project (its dotted name
+    says so, not folders above the linted root)."""
+    name = os.path.basename(path)
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or bool({"tests", "test"} & set(module_name.split(".")[:-1])))
 
 
 UNREADABLE = "unreadable"  # what summarise_file returns for a file it cannot read
