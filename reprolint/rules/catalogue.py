@@ -60,7 +60,7 @@ RULES = (
     RuleInfo('RPL110', 'stochastic-step-without-generator', 'noise-drawing `scheduler.step` without a generator', True, ('python',), 'rpl110_stochastic_step_without_generator',
              ('Scheduler',), ('diffusers',)),
     RuleInfo('RPL111', 'vae-sample-without-generator', 'VAE `latent_dist.sample()` without a generator', True, ('python',), 'rpl111_vae_sample_without_generator',
-             ('latent_dist', 'DiagonalGaussianDistribution'), ()),
+             ('latent_dist', 'DiagonalGaussianDistribution', 'encode('), ()),
     RuleInfo('RPL112', 'sde-scheduler-without-noise-seed', 'SDE scheduler without `noise_sampler_seed=`', True, ('python',), 'rpl112_sde_scheduler_without_noise_seed',
              ('Scheduler',), ('diffusers',)),
     RuleInfo('RPL113', 'seeded-generator-ignored', 'a draw without the generator its function or class holds', True, ('python',), 'rpl113_seeded_generator_ignored',

@@ -1021,9 +1021,12 @@ class Analyzer:
                 self._note_env_write(name, value, fact.node, frame, "os.environ.update")
             return None
         # -- VAE latent distributions
-        if q in catalog.DIAGONAL_GAUSSIAN_CLASSES:
-            return Distribution(fact.node)
-        if isinstance(receiver, Distribution) and method == "sample":
+        if q in catalog.DIAGONAL_GAUSSIAN_CLASSES or (q or dotted_name(fact.node.func) or "").rpartition(".")[2] == catalog.DIAGONAL_GAUSSIAN_NAME:
+            return Distribution(fact.node)  # diffusers' class, or a project's copy of it
+        if method == "sample" and not fact.arguments and _samples_a_vae_encoding(fact.node):
+            if self._first_time("distribution-sample", fact.node):
+                self.model.distribution_samples.append(fact)
+        elif isinstance(receiver, Distribution) and method == "sample":
             if self._first_time("distribution-sample", fact.node):
                 self.model.distribution_samples.append(fact)
         # -- random tensors
@@ -1414,3 +1417,18 @@ def analyse(module: cst.Module, source: str, path: str, **settings) -> SemanticM
     """Build the semantic model of one parsed module; ``project=`` (a ``ProjectIndex``) brings
     what the project's other modules tell."""
     return Analyzer(module, source, path, **settings).run()
+
+
+def _samples_a_vae_encoding(node: cst.Call) -> bool:
+    """``vae.encode(x).sample()`` (a VAE whose ``encode`` returns the distribution) or
+    ``vae.encode(x)[0].sample()`` (diffusers' output tuple, whose first item is ``latent_dist``)."""
+    receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+    if isinstance(receiver, cst.Subscript) and len(receiver.slice) == 1 and isinstance(
+            receiver.slice[0].slice, cst.Index) and isinstance(receiver.slice[0].slice.value, cst.Integer) \
+            and receiver.slice[0].slice.value.value == "0":
+        receiver = receiver.value
+    if not (isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute)
+            and receiver.func.attr.value == "encode"):
+        return False
+    encoder = dotted_name(receiver.func.value) or ""
+    return "vae" in encoder.lower() or "autoencoder" in encoder.lower()

@@ -193,6 +193,8 @@ DIAGONAL_GAUSSIAN_CLASSES = frozenset({
     "diffusers.models.vae.DiagonalGaussianDistribution",
     "diffusers.models.autoencoder_kl.DiagonalGaussianDistribution",
 })
+# A class of this name in a project is a copy of diffusers' (kohya's, SGM's, LDM's VAEs).
+DIAGONAL_GAUSSIAN_NAME = "DiagonalGaussianDistribution"
 # ``AutoencoderKLOutput.latent_dist`` and the encoders that return one.
 LATENT_DISTRIBUTION_ATTRIBUTE = "latent_dist"
 
