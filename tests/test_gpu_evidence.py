@@ -175,9 +175,16 @@ def test_the_fix_uses_diffusers_helper_only_where_diffusers_is_imported():
     assert codes(fixed) == []
 
 
-def test_the_fix_says_so_where_the_module_also_compiles():
+def test_no_fix_but_a_message_where_the_module_also_compiles_or_uses_tf32():
     compiled = TRAINING.replace('model = torch.nn.Linear(8, 8).to("cuda")',
                                 'model = torch.compile(torch.nn.Linear(8, 8).to("cuda"))')
     report = Linter(Settings(select=("RPL301",), target_version="2.4")).lint_source(compiled, "train.py")
     (finding,) = report.findings
-    assert "`torch.compile`" in finding.fix.message and "RPL305" in finding.fix.message
+    assert finding.fix is None and "`torch.compile`" in finding.message and "RPL305" in finding.message
+    # From torch 2.10 compiling keeps determinism: the fix is offered.
+    (finding,) = Linter(Settings(select=("RPL301",), target_version="2.10")).lint_source(compiled, "train.py").findings
+    assert finding.fix is not None
+    tf32 = TRAINING.replace("def main():", "torch.backends.cuda.matmul.allow_tf32 = True\n\n\ndef main():")
+    (finding,) = Linter(Settings(select=("RPL301",), target_version="2.10")).lint_source(tf32, "train.py").findings
+    assert finding.fix is None and "TF32" in finding.message
+    assert _fixed(tf32, target="2.10") == tf32

@@ -5,10 +5,14 @@ where the target torch still needs it), so that a project without diffusers gain
 cannot satisfy; diffusers' ``enable_full_determinism()`` only in a module that imports diffusers
 already. Never ``CUDA_LAUNCH_BLOCKING``: it serialises every kernel launch and makes nothing more
 deterministic. The statements go at the start of the ``__main__`` block when the module's GPU work
-runs from there, else after the module's imports.
+runs from there, else after the module's imports. No fix where the module also uses what undoes
+the setup (xFormers, TF32, ``torch.compile`` before torch 2.10): the message says so instead of
+the fix trading one finding for RPL305's.
 """
 
 from __future__ import annotations
+
+from typing import Optional
 
 import libcst as cst
 
@@ -16,14 +20,26 @@ from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import imports_of, reference
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const
-from reprolint.versions import TORCH_WITHOUT_CUBLAS_CHECK, target_versions
+from reprolint.versions import TORCH_INDUCTOR_FOLLOWS_DETERMINISM, TORCH_WITHOUT_CUBLAS_CHECK, target_versions
 
 ENABLE_FULL_DETERMINISM = "diffusers.utils.torch_utils.enable_full_determinism"
 CUBLAS_SETUP = 'os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")'
 
 
-def determinism_fix(model, settings, at=None) -> Fix:
-    """``at``: the node the finding reports (its statement must run after the setup)."""
+def undoing_switches(model, settings) -> list:
+    """What in the module would undo the setup (RPL305 would report it once the setup is there):
+    xFormers, TF32, and ``torch.compile`` where the target torch is older than 2.10."""
+    compile_counts = not target_versions(settings.target_version, model.path).torch_at_least(
+        TORCH_INDUCTOR_FOLLOWS_DETERMINISM)
+    return [what for what in _undoing_switches(model) if what != "`torch.compile`" or compile_counts]
+
+
+def determinism_fix(model, settings, at=None) -> Optional[Fix]:
+    """``at``: the node the finding reports (its statement must run after the setup). None where
+    the module also uses what undoes the setup: the fix would only trade this finding for RPL305's,
+    and which to give up is the author's call."""
+    if undoing_switches(model, settings):
+        return None
     imports = imports_of(model)
     if imports.imports_module("diffusers"):
         function, needed = reference(imports, ENABLE_FULL_DETERMINISM, from_import=True)
@@ -41,12 +57,8 @@ def determinism_fix(model, settings, at=None) -> Fix:
                        f"{torch_ref}.backends.cudnn.deterministic = True",
                        f"{torch_ref}.backends.cudnn.benchmark = False"]
         what = "Switch deterministic algorithms and cuDNN's deterministic mode on"
-    undoing = _undoing_switches(model)
-    message = what + (" at the start of the `__main__` block" if _anchor(model, at) is not None
-                      else " after the imports")
-    if undoing:
-        message += f"; this module also uses {', '.join(undoing)}, which RPL305 then reports"
     anchor = _anchor(model, at)
+    message = what + (" at the start of the `__main__` block" if anchor is not None else " after the imports")
     if anchor is not None:
         return Fix(Applicability.UNSAFE, message, imports=tuple(needed),
                    statements_before=tuple((anchor, code) for code in statements))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
-from reprolint.rules.determinism_fix import determinism_fix
+from reprolint.rules.determinism_fix import determinism_fix, undoing_switches
 from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import gpu_evidence
 
@@ -81,8 +81,9 @@ class MissingDeterminismSetup(Rule):
     needs it (before 2.10, see RPL302), at the start of the `__main__` block when the GPU work
     runs from there, else after the module's imports. In a module that already imports
     diffusers it calls `enable_full_determinism()` (diffusers.utils.torch_utils) instead. It
-    never sets `CUDA_LAUNCH_BLOCKING`. Where the module also uses `torch.compile`, TF32 or
-    xFormers, the fix's message says so: RPL305 then reports them.
+    never sets `CUDA_LAUNCH_BLOCKING`. Where the module also uses xFormers, TF32 or (before
+    torch 2.10) `torch.compile`, there is no automatic fix and the message says why: the setup
+    would only trade this finding for RPL305's, and which to give up is the author's call.
 
     ## Evidence
     - PyTorch docs, `notes/randomness.rst`.
@@ -104,11 +105,16 @@ class MissingDeterminismSetup(Rule):
         evidence = gpu_evidence.rpl301_evidence(model)
         if evidence is None:
             return
+        undoing = undoing_switches(model, self.settings)
+        advice = ("call torch.use_deterministic_algorithms(True) and set cudnn.deterministic = True where it "
+                  "starts")
+        if undoing:
+            advice += (f"; it also uses {', '.join(undoing)}, which would undo that (RPL305), so there is no "
+                       "automatic fix: choose speed or repeatability")
         yield self.report(
             model, evidence.node,
             f"this code {evidence.description}, and reaches no determinism setup: GPU kernels are "
-            "not bit-for-bit repeatable; call torch.use_deterministic_algorithms(True) and set "
-            "cudnn.deterministic = True where it starts",
+            f"not bit-for-bit repeatable; {advice}",
             fix=determinism_fix(model, self.settings, evidence.node),
         )
 

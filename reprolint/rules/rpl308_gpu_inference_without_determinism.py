@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
-from reprolint.rules.determinism_fix import determinism_fix
+from reprolint.rules.determinism_fix import determinism_fix, undoing_switches
 from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import gpu_evidence
 
@@ -41,7 +41,8 @@ class GpuInferenceWithoutDeterminism(Rule):
     ```
 
     ## Fix safety
-    Unsafe, as RPL301's fix (the same statements, placed the same way).
+    Unsafe, as RPL301's fix (the same statements, placed the same way, and none where the module
+    also uses xFormers, TF32 or, before torch 2.10, `torch.compile`).
 
     ## Evidence
     - diffusers docs, `reusing_seeds.md`, "Deterministic algorithms".
@@ -64,10 +65,13 @@ class GpuInferenceWithoutDeterminism(Rule):
         placement = gpu_evidence.rpl308_placement(model)
         if placement is None:
             return
+        undoing = undoing_switches(model, self.settings)
+        also = (f"; it also uses {', '.join(undoing)}, which would undo a setup (RPL305), so there is no "
+                "automatic fix") if undoing else ""
         yield self.report(
             model, placement.node,
             f"this entry point runs work on the GPU (`{placement.description}`) without determinism "
-            "setup: some kernels are not bit-for-bit repeatable",
+            f"setup: some kernels are not bit-for-bit repeatable{also}",
             fix=determinism_fix(model, self.settings, placement.node),
         )
 
