@@ -188,3 +188,26 @@ def test_no_fix_but_a_message_where_the_module_also_compiles_or_uses_tf32():
     (finding,) = Linter(Settings(select=("RPL301",), target_version="2.10")).lint_source(tf32, "train.py").findings
     assert finding.fix is None and "TF32" in finding.message
     assert _fixed(tf32, target="2.10") == tf32
+
+
+def test_a_cpu_test_with_a_stored_slice_beside_gpu_tests_is_not_reported():
+    # diffusers' fast tests: "Run on CPU: the expected slice below is CPU-specific."
+    test = textwrap.dedent("""\
+        import numpy as np
+        from diffusers.utils.testing_utils import require_torch_accelerator, torch_device
+
+
+        def test_fast_on_cpu(pipe):
+            image = pipe("a cat").images
+            expected_slice = np.array([0.1, 0.2, 0.3])
+            assert np.abs(image[0, -3:, -1, -1] - expected_slice).max() < 1e-3
+
+
+        @require_torch_accelerator
+        class SlowTests:
+            def test_slow(self, pipe):
+                image = pipe.to(torch_device)("a cat").images
+                expected_slice = np.array([0.4, 0.5, 0.6])
+                assert np.abs(image[0, -3:, -1, -1] - expected_slice).max() < 1e-3
+        """)
+    assert codes(test, path="test_model.py") == [(15, "RPL301")]

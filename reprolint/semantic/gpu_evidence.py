@@ -140,9 +140,30 @@ def _stored_reference_comparison(model: SemanticModel) -> Optional[Evidence]:
         if name is None or not _EXPECTED_NAME.match(name):
             continue
         what = _stored_value(assign.value)
-        if what is not None:
+        if what is not None and _runs_on_gpu_where(model, assign):
             return Evidence(REFERENCE, assign, f"compares GPU outputs with {what} (`{name}`)")
     return None
+
+
+def _runs_on_gpu_where(model: SemanticModel, node) -> bool:
+    """Whether the test holding ``node`` runs on the GPU: its function mentions ``cuda`` or
+    ``torch_device``, or its class is marked as needing an accelerator. A fast test whose
+    expected slice is computed on the CPU ("the expected slice below is CPU-specific") is not."""
+    parents = model.syntax.parents
+    function = None
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, cst.FunctionDef) and function is None:
+            function = node
+            if any(word in model.code(node) for word in _GPU_TEST_WORDS):
+                return True
+        elif isinstance(node, cst.ClassDef):
+            decorators = "".join(model.code(d) for d in node.decorators)
+            if any(word in decorators for word in _GPU_TEST_WORDS):
+                return True
+    if function is None:  # a module-level script: the module's own GPU use counts
+        return True
+    return False
 
 
 def _stored_value(value) -> Optional[str]:
