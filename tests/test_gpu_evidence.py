@@ -211,3 +211,18 @@ def test_a_cpu_test_with_a_stored_slice_beside_gpu_tests_is_not_reported():
                 assert np.abs(image[0, -3:, -1, -1] - expected_slice).max() < 1e-3
         """)
     assert codes(test, path="test_model.py") == [(15, "RPL301")]
+
+
+def test_an_onnxruntime_test_is_not_reported():
+    test = textwrap.dedent("""\
+        import numpy as np
+        from diffusers import OnnxStableDiffusionPipeline
+
+
+        def test_onnx_on_gpu():
+            pipe = OnnxStableDiffusionPipeline.from_pretrained("x", provider="CUDAExecutionProvider")
+            image = pipe("a cat").images
+            expected_slice = np.array([0.1, 0.2, 0.3])
+            assert np.abs(image[0, -3:, -1, -1] - expected_slice).max() < 1e-3
+        """)
+    assert codes(test, path="test_onnx.py") == []
