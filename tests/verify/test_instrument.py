@@ -58,7 +58,9 @@ def test_each_finding_points_at_the_call_that_shows_it():
 
 def test_capture_wrapping_keeps_every_line_and_the_findings():
     findings, targets, instrumented = _instrument(SCRIPT)
-    assert instrumented.count(CAPTURE) == len(targets.spans) == 5
+    # Four: `fourth = pipe("an owl")` draws from the global generator seeded by line 11's
+    # `torch.manual_seed(1)` (no RPL101), and RPL308 (RPL301's former reading) verifies whole runs.
+    assert instrumented.count(CAPTURE) == len(targets.spans) == 4
     assert len(instrumented.splitlines()) == len(SCRIPT.splitlines())
     for before, after in zip(SCRIPT.splitlines(), instrumented.splitlines()):
         if CAPTURE not in after:
