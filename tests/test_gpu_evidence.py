@@ -5,6 +5,7 @@ their fix is torch-only where the module does not use diffusers (RULES.md, "Roun
 from __future__ import annotations
 
 import ast
+import pathlib
 import textwrap
 
 import pytest
@@ -226,3 +227,14 @@ def test_an_onnxruntime_test_is_not_reported():
             assert np.abs(image[0, -3:, -1, -1] - expected_slice).max() < 1e-3
         """)
     assert codes(test, path="test_onnx.py") == []
+
+
+def test_a_module_imported_by_its_neighbour_is_a_library_and_a_same_named_one_elsewhere_is_not(tmp_path):
+    # pytorch/examples: dozens of ``main.py``; ``a/launch.py``'s ``import main`` is ``a/main.py``.
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "main.py").write_text(TRAINING)
+    (tmp_path / "a" / "launch.py").write_text("import main\n\nmain.main()\n")
+    (tmp_path / "setup.cfg").write_text("")
+    report = Linter(Settings(select=("RPL301",), target_version="2.4")).lint_paths([str(tmp_path)])
+    assert sorted((pathlib.Path(f.path).parent.name, f.start.line) for f in report.findings) == [("b", 11)]
