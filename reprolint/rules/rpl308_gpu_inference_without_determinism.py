@@ -3,7 +3,7 @@ from __future__ import annotations
 from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.determinism_fix import determinism_fix, undoing_switches
-from reprolint.rules.verification import Compare, Verification
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic import gpu_evidence
 
 
@@ -55,9 +55,12 @@ class GpuInferenceWithoutDeterminism(Rule):
     default = False
     fix_safety = Applicability.UNSAFE
     triggers = ("cuda", "offload", "from_pretrained", "from_single_file", "from_pipe")
-    # Two whole runs with the same seeds: the finding is about the module, not one call.
-    verification = Verification(observe=None, compare=Compare.SAME_SEED, training=True,
-                                gpu_only="cuDNN and cuBLAS kernels")
+    # A pipeline call shows the kernels' nondeterminism; without one, a training loop may.
+    verification = Verification(
+        observe=Observe.PIPELINE_CALLS, compare=Compare.SAME_SEED, training=True,
+        drift="2 runs with the same seeds differ: {difference}",
+        no_drift="no drift observed (2 runs with the same seeds identical)",
+        gpu_only="cuDNN and cuBLAS kernels")
 
     def check(self, model):
         if gpu_evidence.rpl301_evidence(model) is not None:
@@ -119,31 +122,5 @@ class GpuInferenceWithoutDeterminism(Rule):
             pipe = pipe.to("cuda")
             image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
             """,
-        ),
-        Example(
-            """
-            import torch
-            from transformers import AutoModelForCausalLM
-
-            if __name__ == "__main__":
-                model = AutoModelForCausalLM.from_pretrained("gpt2").to("cuda")
-                print(model.generate(torch.tensor([[1, 2]], device="cuda")))
-            """,
-            expect=[(5, 13)],
-            fixed="""
-            import torch
-            from transformers import AutoModelForCausalLM
-            import os
-
-            if __name__ == "__main__":
-                os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-                torch.use_deterministic_algorithms(True)
-                torch.backends.cudnn.deterministic = True
-                torch.backends.cudnn.benchmark = False
-                model = AutoModelForCausalLM.from_pretrained("gpt2").to("cuda")
-                print(model.generate(torch.tensor([[1, 2]], device="cuda")))
-            """,
-            note="a project without diffusers, on torch 2.1, gets the torch-only fix at the start of `__main__`",
-            files={"requirements.txt": "torch>=2.1"},
         ),
     ]
