@@ -20,8 +20,8 @@ import torch
 from diffusers import StableDiffusionPipeline
 
 pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
-first = pipe("a cat", generator=torch.manual_seed(0)).images[0]
 second = pipe("a dog").images[0]
+first = pipe("a cat", generator=torch.manual_seed(0)).images[0]
 """
 
 
