@@ -86,9 +86,6 @@ class FrameReader:
             header = self._header()
             if header is None:
                 return None
-            if header[:1] in (b"{", b"["):  # a JSON body with no header at all before it
-                self.buffer[:0] = header + b"\r\n\r\n"
-                header = b""
             # The last one: junk before a header may hold an older one, even on the same line.
             last = header.lower().rfind(b"content-length:")
             match = LENGTH_FIELD.match(header, last) if last >= 0 else None
@@ -116,6 +113,8 @@ class FrameReader:
             # Line breaks between messages are not junk.
             stripped = len(self.buffer) - len(self.buffer.lstrip(b"\r\n \t"))
             del self.buffer[:stripped]
+            if self.buffer[:1] in (b"{", b"["):
+                return b""  # a JSON body with no header before it
             end = HEADER_END.search(self.buffer, 0, MAX_HEADER_BYTES + 4)
             if end is not None:
                 header = bytes(self.buffer[:end.start()])
