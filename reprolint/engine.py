@@ -443,13 +443,13 @@ class Linter:
         are detached (``reprolint.parallel``): their fixes are summaries without node edits."""
         return parallel.run_paths(self, paths, jobs=jobs, cache=cache, progress=progress)
 
-    def index_project(self, files: list, roots, cache=None, mapper=map) -> ProjectIndex:
+    def index_project(self, files: list, roots, cache=None, mapper=map, contents: Optional[dict] = None) -> ProjectIndex:
         """Pass 1: summarise every Python module of the run, so each file is linted knowing the
         project modules it imports. Summaries are cached beside lint results. ``mapper``: see
-        ``reprolint.semantic.project.build``."""
+        ``reprolint.semantic.project.build``; ``contents``: the bytes of files read already."""
         store = cache.summaries() if cache is not None else None
         # Pass 1 parses most modules with the stdlib parser anyway: it also gives the prefilter's
         # verdict on each, so the linting pass parses them only with libcst.
         verdict = PrefilterVerdict(self.selected, self.settings) if self.prefilter else None
         return build_project_index(files, [str(r) for r in roots if str(r) != "-"], cache=store, mapper=mapper,
-                                   on_tree=verdict)
+                                   on_tree=verdict, contents=contents)

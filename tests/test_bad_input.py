@@ -171,6 +171,67 @@ def test_a_fifo_in_a_folder_tree_is_skipped_not_waited_on(tmp_path):
     assert [os.path.basename(r.path) for r in runs[0].files] == ["ok.py"]
 
 
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cache"])
+def test_a_fifo_named_on_the_command_line_is_read_once(tmp_path, cache):
+    """The project index and the file loop share the FIFO's bytes: a second read would wait for
+    a writer that is gone."""
+    import subprocess
+    import threading
+
+    from tests.conftest import reprolint_command
+
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    (tmp_path / "ok.py").write_bytes(GOOD_WITH_FINDING)
+
+    def write_once():
+        with open(fifo, "wb") as handle:
+            handle.write(GOOD_WITH_FINDING)
+
+    writer = threading.Thread(target=write_once, daemon=True)
+    writer.start()
+    command = reprolint_command() + ["--output-format", "concise", "--cache-dir", str(tmp_path / "cache")]
+    try:
+        result = subprocess.run(command + ([] if cache else ["--no-cache"]) + ["pipe.py", "ok.py"], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # let the writer thread end
+        pytest.fail("a FIFO named on the command line was read twice (the run waited)")
+    assert "pipe.py:3:30: RPL107" in result.stdout and "ok.py:3:30: RPL107" in result.stdout, result.stderr
+    assert result.returncode == 1
+
+
+def test_unreadable_file_and_folder_named_on_the_command_line_are_per_file_errors(tmp_path, monkeypatch):
+    """pre-commit names files: one that cannot be read is its own error, not a usage error that
+    stops the others being linted (the refusal is simulated: root reads whatever the mode)."""
+    import builtins
+
+    real_open, real_scandir = builtins.open, os.scandir
+
+    def refusing_open(file, *args, **kwargs):
+        if str(file).endswith("secret.py"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    def refusing_scandir(path="."):
+        if os.fspath(path).rstrip("/").endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    (tmp_path / "secret.py").write_bytes(GOOD_WITH_FINDING)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "ok.py").write_bytes(GOOD_WITH_FINDING)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    monkeypatch.setattr(os, "scandir", refusing_scandir)
+    result = invoke("--no-cache", "--output-format", "concise", "secret.py", "locked", "ok.py")
+    assert result.exit_code == 2, result.output
+    assert "secret.py:1:1: error: could not read: Permission denied" in result.output
+    assert "locked:1:1: error: could not read folder: Permission denied" in result.output
+    assert "ok.py:3:30: RPL107" in result.output  # the other named file is still linted
+    assert "Usage:" not in result.output
+
+
 # -- notebooks ----------------------------------------------------------------------------------
 def _notebook(cells) -> bytes:
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
