@@ -502,3 +502,35 @@ def test_a_worker_process_that_dies_is_that_file_s_error_and_the_run_ends(tmp_pa
     reports = {os.path.basename(r.path): r for r in results[0]}
     assert reports["crash.py"].errors[0].message.startswith(f"{INTERNAL_ERROR}: the process linting this file died")
     assert all(len(reports[name].findings) == 1 and not reports[name].errors for name in names if name != "crash.py")
+
+
+# -- file names a report cannot print as they are ------------------------------------------------
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the file system must accept any bytes in a name")
+@pytest.mark.parametrize("output_format", ["full", "concise", "github", "junit"])
+def test_undecodable_and_escape_sequence_file_names_are_escaped_in_text_reports(tmp_path, output_format):
+    """A name that is not UTF-8 crashed the text writers (UnicodeEncodeError) and left a 0-byte
+    report; a name holding ESC [ 31 m coloured the terminal that showed the report."""
+    folder = os.fsencode(tmp_path)
+    with open(os.path.join(folder, b"caf\xe9.py"), "wb") as handle:
+        handle.write(GOOD_WITH_FINDING)
+    with open(os.path.join(folder, b"esc\x1b[31mred.py"), "wb") as handle:
+        handle.write(GOOD_WITH_FINDING)
+    report = tmp_path / f"report.{output_format}"
+    result = invoke("--no-cache", "--output-format", output_format, "-o", str(report), "caf\udce9.py",
+                    "esc\x1b[31mred.py", cwd=tmp_path)
+    assert result.exit_code == 1, result.output
+    data = report.read_bytes()
+    text = data.decode("utf-8")  # valid UTF-8, not empty
+    assert "caf\\xe9.py" in text and "esc\\x1b[31mred.py" in text
+    assert b"\x1b" not in data
+    if output_format == "junit":
+        import xml.dom.minidom
+
+        xml.dom.minidom.parseString(data)  # still well-formed XML
+
+
+def test_printable_escapes_only_what_cannot_be_shown():
+    from reprolint.findings import printable
+
+    assert printable("src/模型 train\tv2.py") == "src/模型 train\tv2.py"
+    assert printable("a\udcffb\x07\x1b[0m\u202e.py") == "a\\xffb\\x07\\x1b[0m\\u202e.py"
