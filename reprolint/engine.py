@@ -419,7 +419,7 @@ class Linter:
                 data = read_bytes(path)
             except SourceError as exc:
                 report = FileReport(path)
-                report.errors.append(FileError(path, str(exc)))
+                report.errors.append(FileError(path, str(exc), line=exc.line))
                 return report
             return self.lint_dependency_file(data, path)
         return self._lint_loaded(path, lambda: read_document(path))
@@ -429,7 +429,7 @@ class Linter:
             document = load()
         except SourceError as exc:
             report = FileReport(path)
-            report.errors.append(FileError(path, str(exc)))
+            report.errors.append(FileError(path, str(exc), line=exc.line))
             return report
         except Exception as exc:  # a bug in a source adapter must not end the run either
             report = FileReport(path)

@@ -92,8 +92,9 @@ def test_latin1_without_a_cookie_is_an_error_and_with_one_is_linted(tmp_path):
     run = Linter().lint_paths([str(tmp_path)])
     errors = {os.path.basename(e.path): e.message for e in run.errors}
     assert errors.keys() == {"no_cookie.py", "wrong_cookie.py", "unknown_cookie.py"}
-    assert "not valid UTF-8 and no PEP 263 coding declaration" in errors["no_cookie.py"]
-    assert "not valid utf-8 text" in errors["wrong_cookie.py"]
+    assert errors["no_cookie.py"].startswith("not valid UTF-8 at line 1 (byte offset 5: 0xe9, invalid continuation "
+                                             "byte) and no PEP 263 coding declaration")
+    assert errors["wrong_cookie.py"].startswith("not valid utf-8 text at line 2 ")
     assert "encoding" in errors["unknown_cookie.py"]
     assert [(os.path.basename(f.path), f.code, f.start.line) for f in run.findings] == [("cookie.py", "RPL107", 5)]
 
@@ -359,18 +360,34 @@ def test_a_real_unreadable_subfolder(tmp_path):
 BAD_INPUT_DOC = (__import__("pathlib").Path(__file__).parent.parent / "docs" / "bad-input.md").read_text()
 
 
+def test_a_latin1_byte_after_line_2_says_where_and_names_pep_263(tmp_path):
+    """Past line 2 Python's own encoding check does not look: the message used to be a bare
+    `not valid utf-8 text (invalid continuation byte)`, at line 1."""
+    data = b"import torch\nx = 1\ny = 2\n# caf\xe9\n"
+    (error,) = Linter().lint_bytes(data, "late.py").errors
+    assert error.message == ("not valid UTF-8 at line 4 (byte offset 30: 0xe9, invalid continuation byte) and no "
+                             "PEP 263 coding declaration (if the file is in another encoding, say which on line 1 "
+                             "or 2, e.g. `# -*- coding: latin-1 -*-`)")
+    assert (error.line, error.column) == (4, 1)
+    (declared,) = Linter().lint_bytes(b"# coding: utf-8\n" + data, "declared.py").errors
+    assert declared.message.startswith("not valid utf-8 text at line 5 (byte offset 46: 0xe9")
+    assert declared.message.endswith("although a PEP 263 coding declaration names utf-8")
+
+
 @pytest.mark.parametrize("data,message", [
     (b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "could not parse: too many nested parentheses"),
     (b"import torch\nx = " + b"-" * 5000 + b"1\n", "could not parse: nesting too deep"),
     (b"import torch\nx = " + b"torch.ones(1) + " * 5000 + b"1\n", "could not parse: nesting too deep"),
     (b"import torch\ng = torch.Generator()\nx = " + b"g + " * 1500 + b"g\n", "could not analyse: nesting too deep"),
-    ("# naïve\nimport torch\n".encode("latin-1"), "not valid UTF-8 and no PEP 263 coding declaration"),
+    ("# naïve\nimport torch\n".encode("latin-1"),
+     "not valid UTF-8 at line 1 (byte offset 4: 0xef, invalid continuation byte) and no PEP 263 coding declaration "
+     "(if the file is in another encoding, say which on line 1 or 2, e.g. `# -*- coding: latin-1 -*-`)"),
     (b"import torch\x00\n", "file contains NUL bytes (binary file?)"),
 ])
 def test_bad_input_doc_gives_the_exact_message(data, message):
     report = Linter().lint_bytes(data, "case.py")
     assert [e.message for e in report.errors] == [message]
-    assert f"`{message}`" in BAD_INPUT_DOC
+    assert f"`{message}`" in BAD_INPUT_DOC or f"``{message}``" in BAD_INPUT_DOC  # `` when it holds a `
 
 
 # -- bugs in reprolint itself -------------------------------------------------------------------

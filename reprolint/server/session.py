@@ -380,7 +380,7 @@ class Session:
         try:
             source = document_from_bytes(content.encode("utf-8"), document.path, document.kind)
         except SourceError as exc:
-            report.errors.append(FileError(document.path, str(exc)))
+            report.errors.append(FileError(document.path, str(exc), line=exc.line))
             return LintResult(report, config)
         linter.project = self.project.index()
         return LintResult(linter.lint_document(source), config)
