@@ -22,7 +22,8 @@ from reprolint.noqa import NoqaIndex, unused_directives
 from reprolint.registry import RULES_BY_CODE, select_rules
 from reprolint.semantic.project import ProjectIndex, build as build_project_index
 from reprolint.settings import DEFAULT_INCLUDE, Settings
-from reprolint.sources import SourceDocument, SourceError, document_from_bytes, quiet_python_warnings, read_bytes, read_document
+from reprolint.sources import (SourceDocument, SourceError, document_from_bytes, parser_gave_up, quiet_python_warnings,
+                               read_bytes, read_document)
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -284,6 +285,8 @@ class Linter:
                                            exc.raw_line, exc.raw_column + 1))
         except RecursionError:
             report.errors.append(FileError(path, f"{PARSE_ERROR}: nesting too deep"))
+        except MemoryError as exc:
+            report.errors.append(FileError(path, f"{PARSE_ERROR}: {parser_gave_up(exc)}"))
         except Exception as exc:  # libcst raises a few other types on exotic input
             report.errors.append(FileError(path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
         return None
@@ -353,7 +356,9 @@ class Linter:
                                            exc.lineno or 1, exc.offset or 1))
         except RecursionError:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: nesting too deep"))
-        except (MemoryError, ValueError) as exc:
+        except MemoryError as exc:
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {parser_gave_up(exc)}"))
+        except ValueError as exc:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
         return None
 

@@ -194,9 +194,18 @@ def _syntax_error(lines: list, block: Block) -> Optional[SyntaxError]:
             ast.parse(text)
     except SyntaxError as exc:
         return exc
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except MemoryError as exc:
+        return SyntaxError(parser_gave_up(exc))
+    except (ValueError, RecursionError) as exc:
         return SyntaxError(str(exc) or type(exc).__name__)
     return None
+
+
+def parser_gave_up(exc: MemoryError) -> str:
+    """Why a parser raised MemoryError: CPython's own parser raises it, without a message, when
+    its stack overflows on an expression nested tens of thousands deep (`- - - ... 1`)."""
+    said = f": {exc}" if str(exc) else ""
+    return f"too deeply nested for Python's parser, or too large for the memory available (MemoryError{said})"
 
 
 def _describe(problem: SyntaxError, what: str) -> str:

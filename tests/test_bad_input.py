@@ -374,6 +374,18 @@ def test_a_latin1_byte_after_line_2_says_where_and_names_pep_263(tmp_path):
     assert declared.message.endswith("although a PEP 263 coding declaration names utf-8")
 
 
+def test_a_memory_error_from_the_parser_gets_a_reason():
+    """CPython's parser raises a MemoryError with no message when its stack overflows: the error
+    used to read `could not parse: MemoryError: ` and stop there."""
+    from reprolint.sources import parser_gave_up
+
+    expected = "could not parse: " + parser_gave_up(MemoryError())
+    assert expected in BAD_INPUT_DOC
+    (error,) = Linter().lint_bytes(b"import torch\nx = " + b"-" * 100_000 + b"1\n", "deep.py").errors
+    assert error.message.startswith("could not parse: too deeply nested for Python's parser, or too large")
+    assert not error.message.endswith(": ")
+
+
 @pytest.mark.parametrize("data,message", [
     (b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "could not parse: too many nested parentheses"),
     (b"import torch\nx = " + b"-" * 5000 + b"1\n", "could not parse: nesting too deep"),
