@@ -563,3 +563,20 @@ def test_printable_escapes_only_what_cannot_be_shown():
 
     assert printable("src/模型 train\tv2.py") == "src/模型 train\tv2.py"
     assert printable("a\udcffb\x07\x1b[0m\u202e.py") == "a\\xffb\\x07\\x1b[0m\\u202e.py"
+
+
+# -- selections that check nothing ---------------------------------------------------------------
+@pytest.mark.parametrize("arguments,message", [
+    (["--select", "RPL101", "--ignore", "RPL1"],
+     "reprolint: error: no rules selected: ignore (RPL1) removes every rule selected (RPL101); nothing would be checked"),
+    (["--ignore", "RPL"],
+     "reprolint: error: no rules selected: ignore (RPL) removes every rule selected (the default rules); "
+     "nothing would be checked"),
+])
+def test_selecting_and_ignoring_the_same_rules_is_an_error_not_all_checks_passed(tmp_path, arguments, message):
+    (tmp_path / "bad.py").write_bytes(GOOD_WITH_FINDING)
+    result = invoke("--no-cache", *arguments, "bad.py", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "All checks passed" not in result.output
+    assert message.split("error: ", 1)[1].split(" (")[0] in BAD_INPUT_DOC
