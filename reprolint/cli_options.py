@@ -183,8 +183,10 @@ def emit(run, options: dict, quiet: bool, unsafe_fixes: bool = False, summary_li
     if options.get("statistics"):
         text = statistics.render(run, output_format)
     else:
+        # After --fix (a summary line says what it did and what it could not), "[*] N fixable
+        # with --fix" would point at fixes it just refused (a read-only file, say).
         text = render(run, output_format, ReportOptions(color=color, quiet=quiet, unsafe_fixes=unsafe_fixes,
-                                                        summary_line=summary_line))
+                                                        summary_line=summary_line, fix_hint=not summary_line))
     if not quiet:
         for report in run.files:
             for note in report.notes:
