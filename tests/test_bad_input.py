@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 
 import pytest
 
-from tests.conftest import BAD_PIPELINE, invoke
+from tests.conftest import BAD_PIPELINE, invoke, reprolint_command
 from reprolint.engine import INTERNAL_ERROR, MAX_ANALYSED_CHARS, TOO_LARGE, Linter
 
 GOOD_WITH_FINDING = b"import torch\ng = torch.Generator()\nx = torch.randn(2, generator=g)\n"
+# One safe fix: RPL103 turns `seed=` into a seeded generator.
+RPL103_SAFE_FIX = (b"import torch\nfrom diffusers import DiffusionPipeline\n\npipe = DiffusionPipeline.from_pretrained('x')\n"
+                   b"image = pipe('a cat', seed=3).images[0]\n")
+RPL103_FIXED = RPL103_SAFE_FIX.replace(b"seed=3", b'generator=torch.Generator("cpu").manual_seed(3)')
 
 
 def _run(tmp_path, name, data):
@@ -580,3 +585,27 @@ def test_selecting_and_ignoring_the_same_rules_is_an_error_not_all_checks_passed
     assert message in result.output
     assert "All checks passed" not in result.output
     assert message.split("error: ", 1)[1].split(" (")[0] in BAD_INPUT_DOC
+
+
+# -- --diff for names patch must read back ---------------------------------------------------------
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs GNU patch")
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the file system must accept any bytes in a name")
+def test_diff_of_files_with_spaces_quotes_and_odd_bytes_applies_with_patch_p0(tmp_path):
+    """The README promises `patch -p0 < fix.diff`; patch stopped a name at its first space."""
+    import subprocess
+
+    names = [b"my dir/a b.py", b'q"uo te.py', b"back\\slash.py", b"caf\xe9 x.py", b"plain.py"]
+    folder = os.fsencode(tmp_path)
+    os.mkdir(os.path.join(folder, b"my dir"))
+    for name in names:
+        with open(os.path.join(folder, name), "wb") as handle:
+            handle.write(RPL103_SAFE_FIX)
+    diff = subprocess.run(reprolint_command() + ["--no-cache", "--diff", "."], cwd=tmp_path, capture_output=True,
+                          timeout=120).stdout
+    assert diff.count(b"\n--- ") + diff.startswith(b"--- ") == len(names)
+    assert b"--- my dir/a b.py\t\n" in diff and b'--- "caf\\351 x.py"\n' in diff
+    applied = subprocess.run(["patch", "-p0", "--batch"], input=diff, cwd=tmp_path, capture_output=True, timeout=60)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    for name in names:
+        with open(os.path.join(folder, name), "rb") as handle:
+            assert handle.read() == RPL103_FIXED, name
