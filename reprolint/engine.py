@@ -10,7 +10,7 @@ import hashlib
 import traceback
 import warnings
 from dataclasses import replace
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from typing import TYPE_CHECKING
 
@@ -81,6 +81,15 @@ def _compiles(source: str, path: str) -> bool:
         return False
 
 
+class LintCancelled(BaseException):
+    """``Linter.cancelled`` said stop: the result is no longer wanted. A BaseException, so
+    that the per-rule ``except Exception`` does not report it as the rule's internal error."""
+
+
+def _never() -> bool:
+    return False
+
+
 def make_rules(selected, settings: Settings) -> list:
     """Rule instances for catalogue entries (``RuleInfo``) or rule classes."""
     return [(rule if isinstance(rule, type) else rule.load())(settings) for rule in selected]
@@ -138,6 +147,9 @@ class Linter:
         # Whether a rule reads requirements files, pyproject.toml and environment.yml (RPL401).
         # Only then are those files discovered and read as dependency files.
         self.reads_dependencies = any("dependencies" in rule.file_kinds for rule in self.selected)
+        # Asked between the steps of a lint (after the analysis, between rules and findings):
+        # True stops it with LintCancelled. The language server's, when the text changed.
+        self.cancelled: Optional[Callable[[], bool]] = None
 
     @property
     def rules(self) -> list:
@@ -310,6 +322,8 @@ class Linter:
         from reprolint.semantic.analyzer import analyse
 
         path = report.path
+        if self.cancelled is not None and self.cancelled():
+            raise LintCancelled()
         try:
             model = analyse(module, source, path,
                             determinism_helpers=self.settings.determinism_helpers,
@@ -324,11 +338,16 @@ class Linter:
             return report
         noqa = NoqaIndex.from_source(source)
         ignored_here = self.per_file_ignores.codes_for(path)
+        cancelled = self.cancelled or _never
         for rule in rules:
             if rule.code in ignored_here:
                 continue
+            if cancelled():
+                raise LintCancelled()
             try:
                 for finding in rule.check(model):
+                    if cancelled():
+                        raise LintCancelled()
                     if not noqa.suppresses(finding.start.line, finding.code, finding.name):
                         report.findings.append(finding)
             except RecursionError:

@@ -27,6 +27,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from reprolint import __version__
 from reprolint.config import validate_cli_selectors
+from reprolint.engine import LintCancelled
 from reprolint.docs import DOCS_URL, rule_markdown
 from reprolint.registry import UnknownSelector
 from reprolint.findings import FileError, Finding
@@ -62,6 +63,7 @@ class ReprolintServer(LanguageServer):
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
         self.live_lint_max_bytes = DEFAULT_LIVE_LINT_MAX_BYTES  # 0: no limit
         self.told_save_only: set = set()  # documents already said to be linted on save only
+        self.edits: dict = {}  # document uri -> how many times it changed: a running lint's cancel signal
         self.linting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reprolint-lint")
         self.pending: dict = {}  # document uri -> the debounced lint task
         self.logged: set = set()  # internal errors already logged, not repeated on every keystroke
@@ -240,9 +242,17 @@ class ReprolintServer(LanguageServer):
         if self.pending.get(document.uri) is asyncio.current_task():
             del self.pending[document.uri]
 
+    def edited(self, uri: str) -> None:
+        """The document changed (or closed): a lint of its older text stops at its next step."""
+        self.edits[uri] = self.edits.get(uri, 0) + 1
+
     def _safe_lint(self, document: OpenDocument, content: str) -> Optional[LintResult]:
+        generation = self.edits.get(document.uri, 0)
         try:
-            return self.session.lint(document, content)
+            return self.session.lint(document, content,
+                                     cancelled=lambda: self.edits.get(document.uri, 0) != generation)
+        except LintCancelled:
+            return None  # the text changed meanwhile: its own lint is coming
         except Exception as exc:  # never end the session; the engine catches its own errors
             self.log_error(f"reprolint: internal error linting {document.path}: {type(exc).__name__}: {exc}",
                            traceback.format_exc())
@@ -510,6 +520,7 @@ def did_change(ls: ReprolintServer, params: types.DidChangeTextDocumentParams) -
         return
     document.text = ls.workspace.get_text_document(params.text_document.uri).source
     document.version = params.text_document.version
+    ls.edited(document.uri)
     ls.schedule_live(document, ls.debounce)
 
 
@@ -532,6 +543,8 @@ def did_close(ls: ReprolintServer, params: types.DidCloseTextDocumentParams) -> 
     task = ls.pending.pop(uri, None)
     if task is not None:
         task.cancel()
+    ls.edited(uri)
+    ls.told_save_only.discard(uri)
     document = ls.session.close(uri)
     if document is not None:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
@@ -567,6 +580,7 @@ def notebook_did_change(ls: ReprolintServer, params: types.DidChangeNotebookDocu
         return
     removed = {cell.uri for cell in document.cells} - {cell.document for cell in notebook.cells}
     _sync_cells(ls, document, notebook)
+    ls.edited(document.uri)
     for cell_uri in removed:  # a deleted cell's diagnostics would otherwise stay on screen
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell_uri, diagnostics=[]))
     ls.schedule_live(document, ls.debounce)
