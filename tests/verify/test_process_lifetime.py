@@ -60,7 +60,7 @@ def _project(tmp_path):
     project.mkdir()
     temp.mkdir()
     (project / "sleeps.py").write_text(SLEEPING_SCRIPT)
-    started = project / "started.json"
+    started = tmp_path / "started.json"  # outside the script's folder, which runs may not write
     environment = {**os.environ, "TMPDIR": str(temp), "REPROLINT_TEST_STARTED": str(started),
                    "PYTHONPATH": str(ROOT)}
     return project, temp, started, environment
