@@ -467,7 +467,8 @@ class Linter:
         are detached (``reprolint.parallel``): their fixes are summaries without node edits."""
         return parallel.run_paths(self, paths, jobs=jobs, cache=cache, progress=progress)
 
-    def index_project(self, files: list, roots, cache=None, mapper=map, contents: Optional[dict] = None) -> ProjectIndex:
+    def index_project(self, files: list, roots, cache=None, mapper=map,
+                      contents: Optional[dict] = None) -> ProjectIndex:
         """Pass 1: summarise every Python module of the run, so each file is linted knowing the
         project modules it imports. Summaries are cached beside lint results. ``mapper``: see
         ``reprolint.semantic.project.build``; ``contents``: the bytes of files read already."""

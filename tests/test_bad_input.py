@@ -14,7 +14,8 @@ from reprolint.engine import INTERNAL_ERROR, MAX_ANALYSED_CHARS, TOO_LARGE, Lint
 
 GOOD_WITH_FINDING = b"import torch\ng = torch.Generator()\nx = torch.randn(2, generator=g)\n"
 # One safe fix: RPL103 turns `seed=` into a seeded generator.
-RPL103_SAFE_FIX = (b"import torch\nfrom diffusers import DiffusionPipeline\n\npipe = DiffusionPipeline.from_pretrained('x')\n"
+RPL103_SAFE_FIX = (b"import torch\nfrom diffusers import DiffusionPipeline\n\n"
+                   b"pipe = DiffusionPipeline.from_pretrained('x')\n"
                    b"image = pipe('a cat', seed=3).images[0]\n")
 RPL103_FIXED = RPL103_SAFE_FIX.replace(b"seed=3", b'generator=torch.Generator("cpu").manual_seed(3)')
 
@@ -573,7 +574,8 @@ def test_printable_escapes_only_what_cannot_be_shown():
 # -- selections that check nothing ---------------------------------------------------------------
 @pytest.mark.parametrize("arguments,message", [
     (["--select", "RPL101", "--ignore", "RPL1"],
-     "reprolint: error: no rules selected: ignore (RPL1) removes every rule selected (RPL101); nothing would be checked"),
+     "reprolint: error: no rules selected: ignore (RPL1) removes every rule selected (RPL101); "
+     "nothing would be checked"),
     (["--ignore", "RPL"],
      "reprolint: error: no rules selected: ignore (RPL) removes every rule selected (the default rules); "
      "nothing would be checked"),

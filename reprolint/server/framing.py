@@ -193,7 +193,8 @@ class FrameReader:
             end = _json_end(combined)
             if end is not None and end > length:
                 del self.buffer[:end - length]
-                return Frame(bytes(combined[:end]), f"Content-Length {length} is smaller than the message ({end} bytes)")
+                return Frame(bytes(combined[:end]),
+                             f"Content-Length {length} is smaller than the message ({end} bytes)")
             if found is not None or self._fill(STALL_SECONDS) is not True:
                 break
         return Frame(bytes(body))  # not JSON, however long: the server answers a parse error
