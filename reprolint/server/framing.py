@@ -56,6 +56,7 @@ class Frame:
     body: Optional[bytes]  # None: skipped (too large)
     problem: Optional[str] = None  # what was wrong with the framing; None: nothing
     request_id: object = None  # of a skipped body, read from its first bytes
+    data: object = None  # the body's JSON value, when the reader parsed it already (else None)
 
 
 class FrameReader:
@@ -175,8 +176,11 @@ class FrameReader:
                 start += take[:4096 - len(start)]
             if found is not None:
                 break
-        if keep and problem is None and not _complete_json(body):
-            return self._longer_body(body, length)
+        if keep and problem is None:
+            try:  # parsed once here, and handed on: a too small length shows as not JSON
+                return Frame(bytes(body), data=json.loads(body))
+            except (ValueError, RecursionError):
+                return self._longer_body(body, length)
         if not keep:
             limit = f"over the limit of {MAX_MESSAGE_BYTES} bytes"
             return Frame(None, f"the message (Content-Length {length}) is {limit}; it was skipped"

@@ -116,8 +116,8 @@ class ReprolintServer(LanguageServer):
 
     def take_frame(self, frame: Frame) -> None:
         """Handle one message; a request that cannot be handled gets a JSON-RPC error, always."""
-        data, parse_error = None, None
-        if frame.body is not None:
+        data, parse_error = frame.data, None
+        if frame.body is not None and data is None:
             try:
                 data = json.loads(frame.body)
             except (ValueError, RecursionError) as exc:

@@ -121,8 +121,10 @@ _current_run = 0  # the process group of the run in progress (its leader's pid),
 def _end_with_parent(parent: int, folder: str) -> None:
     """When reprolint dies (SIGKILL, a crash) without closing the server, the server must not
     outlive it with a run going: kill the run's process group, remove the scratch folder, exit.
-    On Linux the kernel tells us (PR_SET_PDEATHSIG sends SIGTERM when the parent dies);
-    elsewhere a watcher thread sees the parent process change."""
+    On Linux the kernel tells us (PR_SET_PDEATHSIG sends SIGTERM when the parent dies; strictly,
+    when the parent's thread that started the server ends, so start it from a thread that lives
+    as long as the session, as reprolint's main thread does); elsewhere a watcher thread sees
+    the parent process change."""
     import shutil
     import signal
 
