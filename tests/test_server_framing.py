@@ -234,3 +234,27 @@ def test_fuzzed_input_never_stops_the_next_valid_request_being_answered(server, 
     answers = [answer for answer in writer.answers() if answer.get("id") == PROBE_ID]
     assert answers and "error" in answers[-1]  # -32601 (no such method) or -32600 (its framing)
     assert answers[-1]["error"]["code"] in (-32601, -32600)
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    client = RawClient()
+    client.send(framed(request(0, "initialize", {"capabilities": {}})))
+    assert "result" in client.answer(0)
+    yield client
+    client.close()
+
+
+probe_ids = iter(range(10_000, 20_000))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(junk=st.lists(junk_piece, max_size=6).map(b"".join))
+def test_the_real_server_answers_the_next_valid_request_after_fuzzed_input(live_server, junk):
+    """The same property through the server process: its reader thread, real reads and the
+    stall timer. One process for every example: whatever an example leaves behind, the next
+    valid request is still answered."""
+    probe_id = next(probe_ids)
+    live_server.send(junk + b"\r\n" + framed(request(probe_id, params={})))
+    answer = live_server.answer(probe_id, timeout=30)
+    assert answer is not None and answer["error"]["code"] in (-32601, -32600), (junk, live_server.close())
