@@ -174,7 +174,11 @@ class ReprolintServer(LanguageServer):
     async def in_worker(self, function, *args):
         """Run ``function`` in the lint thread: every call that may lint goes through it."""
         self.loop = asyncio.get_running_loop()
-        return await self.loop.run_in_executor(self.linting, function, *args)
+        try:
+            pending = self.loop.run_in_executor(self.linting, function, *args)
+        except RuntimeError:  # after shutdown the worker takes no more lints: nothing to wait for
+            raise asyncio.CancelledError() from None
+        return await pending
 
     def save_only(self, document: OpenDocument) -> bool:
         """Whether ``document`` is over the live-lint limit: linted when saved, not as typed
