@@ -112,7 +112,13 @@ class ReprolintServer(LanguageServer):
                 sys.stderr.write(f"reprolint server: cannot read the client's messages: "
                                  f"{type(frame).__name__}: {frame}; exiting\n")
                 return
-            self.take_frame(frame)
+            try:
+                self.take_frame(frame)
+            except (BrokenPipeError, SystemExit):
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug here must not leave the client unanswered for good
+                self.log_error(f"reprolint server: internal error reading a message: {type(exc).__name__}: {exc}",
+                               traceback.format_exc())
 
     def take_frame(self, frame: Frame) -> None:
         """Handle one message; a request that cannot be handled gets a JSON-RPC error, always."""
