@@ -55,14 +55,13 @@ def test_each_finding_points_at_the_call_that_shows_it():
     assert lines["RPL102"] == [7]
     assert lines["RPL104"] == [13]  # the call that receives torch.manual_seed(1)
     assert lines["RPL106"] == [6, 7]  # the generator is created on line 5, used on lines 6 and 7
+    assert lines["RPL308"] == [6, 7, 11, 12, 13]  # every pipeline call
     assert lines["RPL106"] == [6, 7]
 
 
 def test_capture_wrapping_keeps_every_line_and_the_findings():
     findings, targets, instrumented = _instrument(SCRIPT)
-    # Four: `fourth = pipe("an owl")` draws from the global generator seeded by line 11's
-    # `torch.manual_seed(1)` (no RPL101), and RPL308 (RPL301's former reading) verifies whole runs.
-    assert instrumented.count(CAPTURE) == len(targets.spans) == 4
+    assert instrumented.count(CAPTURE) == len(targets.spans) == 5
     assert len(instrumented.splitlines()) == len(SCRIPT.splitlines())
     for before, after in zip(SCRIPT.splitlines(), instrumented.splitlines()):
         if CAPTURE not in after:
