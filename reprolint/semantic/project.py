@@ -576,7 +576,7 @@ class ProjectIndex:
     def facts_of(self, qualname: Optional[str]) -> frozenset:
         """What a project function does, through the project functions it calls; for a class,
         what its methods do. Empty when the name leaves the project."""
-        if not qualname:
+        if not qualname or qualname.startswith(_EXTERNAL_ROOTS):
             return frozenset()
         key = ("facts", qualname)
         cached = self._facts_cache.get(key)
