@@ -165,7 +165,7 @@ def server():
     Diagnostics as you type, quick fixes (the same fixes as --fix), `# noqa` actions and the rule
     page on hover, for Python files, notebooks and (when enabled) Markdown. Settings come from
     the workspace's pyproject.toml / reprolint.toml. Needs the `server` extra:
-      pip install "reprolint[server]"
+      pip install "reprolint-torch[server]"
     Editor setup (VS Code, Neovim, Helix, ...): docs/editors.md.
     """
     from reprolint.server import ServerUnavailable, start_io
