@@ -7,6 +7,7 @@ subcommand: ``reprolint check clean`` lints a folder of that name.
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 
@@ -19,10 +20,39 @@ from reprolint.cli_options import EXIT_CLEAN, EXIT_ERROR, split_values
 from reprolint.engine import Linter
 from reprolint.fix.command import Fixer, fix_options
 from reprolint.parallel import lint_paths_fast, speed_options
-from reprolint.registry import resolve_rule
+from reprolint.registry import did_you_mean, resolve_rule
 from reprolint.reporters.text import fix_summary
-from reprolint.verify.cli import (EXIT_INTERRUPTED, ScriptArgumentsCommand, pop_verify_options, run_verify,
-                                  verify_options)
+from reprolint.verify.cli import (EXIT_INTERRUPTED, ScriptArgumentsCommand, check_verify_usage, pop_verify_options,
+                                  run_verify, verify_options)
+
+
+# Set when `reprolint PATHS` stands for `reprolint check PATHS`: errors then show the command the
+# user typed (`Usage: reprolint [OPTIONS] [PATHS]...`), not a `check` they never wrote.
+IMPLICIT_CHECK = "reprolint.implicit_check"
+
+
+def _refuse_misspelt_subcommand(commands, args) -> None:
+    """`reprolint rules RPL101`: a first word that is no path but one letter off a subcommand is a
+    typo, not two files to lint (which would end in two "no such file" errors)."""
+    if not args or args[0].startswith("-") or os.path.lexists(args[0]):
+        return
+    close = difflib.get_close_matches(args[0], list(commands), n=1, cutoff=0.75)
+    if close:
+        raise click.UsageError(f"no such command or path `{args[0]}` (did you mean `reprolint {close[0]}`?)")
+
+
+class CheckContext(click.Context):
+    """The context of `check`; run implicitly, its command path is the group's (`reprolint`)."""
+
+    @property
+    def command_path(self) -> str:
+        if self.meta.get(IMPLICIT_CHECK) and self.parent is not None:
+            return self.parent.command_path
+        return super().command_path
+
+
+class CheckCommand(ScriptArgumentsCommand):
+    context_class = CheckContext
 
 
 class DefaultCommandGroup(click.Group):
@@ -31,7 +61,9 @@ class DefaultCommandGroup(click.Group):
     default_command = "check"
 
     def parse_args(self, ctx, args):
-        if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+        if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V"):
+            _refuse_misspelt_subcommand(self.commands, args)
+            ctx.meta[IMPLICIT_CHECK] = True
             args = [self.default_command, *args]
         elif args[0] in self.commands and args[0] != self.default_command and os.path.lexists(args[0]):
             # `reprolint clean` next to a folder named `clean`: the subcommand wins, as documented;
@@ -48,12 +80,12 @@ class DefaultCommandGroup(click.Group):
 
 
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="reprolint")
+@click.version_option(__version__, "-V", "--version", prog_name="reprolint")
 def main() -> None:
     """reprolint: find the code that makes PyTorch and diffusers results irreproducible."""
 
 
-@main.command(cls=ScriptArgumentsCommand, context_settings={"help_option_names": ["-h", "--help"]})
+@main.command(cls=CheckCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--select", multiple=True, metavar="CODES",
               help="Only these rules: codes (RPL101), prefixes (RPL1), names (generator-reused) or "
@@ -101,6 +133,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
       2  usage error, bad configuration, or a file that could not be read, parsed or safely fixed
     """
     verify = pop_verify_options(ecosystem)
+    check_verify_usage(verify)
     settings = cli_options.settings_from(
         paths, ecosystem,
         select=split_values(select),
@@ -193,5 +226,5 @@ def rule(selector, show_all):
         return
     rule_class = resolve_rule(selector)
     if rule_class is None:
-        raise click.UsageError(f"unknown rule `{selector}`; `reprolint rule --all` lists them")
+        raise click.UsageError(f"unknown rule `{selector}`{did_you_mean(selector)}; `reprolint rule --all` lists them")
     click.echo(rule_markdown(rule_class), nl=False)

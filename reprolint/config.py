@@ -20,7 +20,7 @@ import sys
 from dataclasses import replace
 from typing import Any, Callable, Optional
 
-from reprolint.registry import ALL_RULES, UnknownSelector, expand_selector
+from reprolint.registry import ALL_RULES, UnknownSelector, did_you_mean, expand_selector
 from reprolint.settings import Settings
 
 if sys.version_info >= (3, 11):
@@ -57,7 +57,7 @@ def _selectors(value) -> tuple:
         try:
             expand_selector(selector)
         except UnknownSelector:
-            raise InvalidValue(f"unknown rule selector {selector!r}: expected a code (RPL101), a prefix "
+            raise InvalidValue(f"unknown rule selector {selector!r}{did_you_mean(selector)}: expected a code (RPL101), a prefix "
                            "(RPL1), a rule name or ALL; see `reprolint rule --all`") from None
     return selectors
 
