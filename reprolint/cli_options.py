@@ -62,12 +62,13 @@ def output_options(command):
     options = [
         click.option("--output-format", type=click.Choice(FORMATS), default="full", show_default=True,
                      help="full: finding, source line and caret; concise: one line; json; sarif "
-                          "(2.1.0); github (Actions annotations); junit (XML)."),
+                          "(2.1.0); github (Actions annotations); junit (XML); gitlab (Code Quality); "
+                          "rdjson (reviewdog); pylint (path:line: [CODE] message)."),
         click.option("-o", "--output-file", type=click.Path(dir_okay=False), metavar="PATH",
                      help="Write the report to this file instead of standard output."),
         click.option("--statistics", is_flag=True,
                      help="Print a count of findings per rule instead of the findings (text; a JSON "
-                          "list with --output-format json; not with sarif, github or junit)."),
+                          "list with --output-format json; not with the other machine-read formats)."),
     ]
     for option in reversed(options):
         command = option(command)
