@@ -102,6 +102,7 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only, no summary line.")
 @cli_options.config_options
 @cli_options.output_options
+@cli_options.inspection_options
 @fix_options
 @verify_options
 @speed_options
@@ -147,6 +148,11 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     cli_options.refuse_report_over_input(ecosystem, paths)  # before any work: named files
     linter = Linter(settings)
     stdin = cli_options.reads_stdin(paths, ecosystem)
+    if ecosystem.pop("show_settings"):
+        cli_options.show_settings(settings, linter.selected, paths)
+        sys.exit(EXIT_CLEAN)
+    if ecosystem.pop("show_files"):
+        sys.exit(cli_options.show_files(linter, [ecosystem.get("stdin_filename") or "-"] if stdin else paths))
     if verify["verify"] and (fix or diff or stdin):
         raise click.UsageError("--verify runs files as they are: it cannot be combined with --fix, "
                                "--diff or standard input")
@@ -225,12 +231,20 @@ def server():
 @main.command()
 @click.argument("selector", required=False)
 @click.option("--all", "show_all", is_flag=True, help="List every rule with its code, name and default.")
-def rule(selector, show_all):
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: the rule's page (with --all: one line per rule); json: an object per rule "
+                   "(with --all: a list), with its code, name, summary, default, fix and explanation.")
+def rule(selector, show_all, output_format):
     """Explain a rule: `reprolint rule RPL101` or `reprolint rule generator-reused`."""
-    from reprolint.docs import rule_markdown
+    import json
+
+    from reprolint.docs import rule_markdown, rule_object
     from reprolint.rules import ALL_RULES
 
     if show_all or selector is None:
+        if output_format == "json":
+            click.echo(json.dumps([rule_object(rule_class) for rule_class in ALL_RULES], indent=2))
+            return
         for rule_class in ALL_RULES:
             default = "on " if rule_class.default else "off"
             fix = rule_class.fix_safety.value if rule_class.fix_safety else "none"
@@ -239,4 +253,7 @@ def rule(selector, show_all):
     rule_class = resolve_rule(selector)
     if rule_class is None:
         raise click.UsageError(f"unknown rule `{selector}`{did_you_mean(selector)}; `reprolint rule --all` lists them")
-    click.echo(rule_markdown(rule_class), nl=False)
+    if output_format == "json":
+        click.echo(json.dumps(rule_object(rule_class), indent=2))
+    else:
+        click.echo(rule_markdown(rule_class), nl=False)

@@ -3,6 +3,7 @@ code behind them; ``cli.py`` only applies the two decorators and calls these fun
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Optional
@@ -10,7 +11,7 @@ from typing import Optional
 import click
 
 from reprolint.config import KEYS, ConfigError, InvalidValue, resolve_settings, validated_like_the_config
-from reprolint.discovery import FileSelector
+from reprolint.discovery import FileSelector, discover
 from reprolint.findings import RunReport
 from reprolint.registry import UnknownSelector, expand_selector
 from reprolint.reporters import FORMATS, ReportOptions, render, statistics
@@ -73,6 +74,60 @@ def output_options(command):
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def inspection_options(command):
+    """--show-settings and --show-files: say what a run would use, and lint nothing."""
+    options = [
+        click.option("--show-settings", is_flag=True,
+                     help="Print the configuration file that applies, the resulting settings and the "
+                          "enabled rules, then exit."),
+        click.option("--show-files", is_flag=True,
+                     help="Print the files that would be linted, one per line, then exit."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _toml_value(value) -> str:
+    """A settings value as TOML (strings, numbers, booleans, lists, pairs as inline tables)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if value and all(isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) for item in value):
+        return "{ " + ", ".join(f"{json.dumps(key)} = {_toml_value(item)}" for key, item in value) + " }"
+    return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+
+
+def show_settings(settings: Settings, selected, paths) -> None:
+    """``--show-settings``: where the settings came from, each as its configuration key would set
+    it, and the rules they enable (as ruff's ``--show-settings`` shows its resolved settings)."""
+    lines = [f"Resolved settings for: {', '.join(paths or ('.',))}",
+             f"Settings path: {settings.config_path or 'none (defaults; no pyproject.toml with [tool.reprolint] or reprolint.toml found)'}",
+             f"Project root: {settings.project_root}", ""]
+    fields = {field_name: key for key, (field_name, _) in KEYS.items()}
+    for field_name, key in fields.items():
+        if hasattr(settings, field_name):
+            lines.append(f"{key} = {_toml_value(getattr(settings, field_name))}")
+    lines += ["", f"Enabled rules ({len(selected)}):"]
+    lines += [f"  {rule.code}  {rule.name}" for rule in selected]
+    click.echo("\n".join(lines))
+
+
+def show_files(linter, paths) -> int:
+    """``--show-files``: the files a run would lint, sorted, one per line; a path that is missing
+    or cannot be read is an error on standard error (exit 2), as in a run."""
+    found = discover(list(paths or (".",)), linter.discovery_settings())
+    for path in sorted(found.files):
+        click.echo(path)
+    for report in found.error_reports():
+        for error in report.errors:
+            click.echo(error.render(), err=True)
+    return EXIT_ERROR if found.missing or found.unreadable else EXIT_CLEAN
 
 
 def _fail(message: str) -> None:

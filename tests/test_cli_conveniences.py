@@ -1,0 +1,83 @@
+"""The conveniences ruff users reach for (issue 25): --show-settings, --show-files,
+`rule --output-format json`, shell completion, and the fix-reporting options."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from reprolint.rules import ALL_RULES
+from tests.conftest import BAD_PIPELINE, invoke, reprolint_command
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.reprolint]\nignore = ["RPL301"]\nfix-seed = 7\nextend-exclude = ["legacy"]\n'
+        '[tool.reprolint.per-file-ignores]\n"tests/**" = ["RPL101"]\n', encoding="utf-8")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "gen.py").write_text(BAD_PIPELINE, encoding="utf-8")
+    (tmp_path / "src" / "notes.txt").write_text("not python\n", encoding="utf-8")
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "old.py").write_text(BAD_PIPELINE, encoding="utf-8")
+    (tmp_path / "nb.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+                                       encoding="utf-8")
+    return tmp_path
+
+
+# -- --show-settings / --show-files ---------------------------------------------------------------
+def test_show_settings_names_the_file_and_the_resolved_values(project):
+    result = invoke("src", "--show-settings", "--extend-select", "RPL401", cwd=project)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"Settings path: {project / 'pyproject.toml'}" in lines
+    assert "fix-seed = 7" in lines
+    assert 'extend-exclude = ["legacy"]' in lines
+    assert 'per-file-ignores = { "tests/**" = ["RPL101"] }' in lines
+    # The selection is shown resolved: the file's ignore and the command line's extend-select merged.
+    (select,) = [line for line in lines if line.startswith("select = ")]
+    assert '"RPL401"' in select and '"RPL301"' not in select and '"RPL101"' in select
+    enabled = lines[next(i for i, line in enumerate(lines) if line.startswith("Enabled rules")) + 1:]
+    codes = [line.split()[0] for line in enabled]
+    assert "RPL101" in codes and "RPL401" in codes and "RPL301" not in codes
+
+
+def test_show_settings_without_a_configuration_file(tmp_path):
+    result = invoke("--show-settings", "--isolated", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert "Settings path: none" in result.stdout
+    assert "fix-seed = 0" in result.stdout.splitlines()
+
+
+def test_show_files_lists_what_a_run_would_lint_and_lints_nothing(project):
+    result = invoke("--show-files", cwd=project)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["nb.ipynb", os.path.join("src", "gen.py")]
+    assert "RPL101" not in result.stdout
+
+
+def test_show_files_reports_a_missing_path(project):
+    result = invoke("src", "nothere.py", "--show-files", cwd=project)
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [os.path.join("src", "gen.py")]
+    assert "nothere.py" in result.stderr
+
+
+# -- reprolint rule --output-format json ---------------------------------------------------------
+def test_rule_all_as_json_lists_every_rule():
+    result = invoke("rule", "--all", "--output-format", "json")
+    assert result.exit_code == 0
+    rules = json.loads(result.stdout)
+    assert [rule["code"] for rule in rules] == [rule.code for rule in ALL_RULES]
+    first = rules[0]
+    assert set(first) == {"code", "name", "summary", "default", "fix", "file_kinds", "url", "explanation"}
+    assert first["explanation"].startswith("## What it does")
+    assert first["fix"] in ("safe", "unsafe", "none")
+
+
+def test_one_rule_as_json():
+    rule = json.loads(invoke("rule", "generator-reused", "--output-format", "json").stdout)
+    assert rule["code"] == "RPL102" and rule["name"] == "generator-reused"
