@@ -156,6 +156,10 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     if verify["verify"] and (fix or diff or stdin):
         raise click.UsageError("--verify runs files as they are: it cannot be combined with --fix, "
                                "--diff or standard input")
+    add_noqa = ecosystem.pop("add_noqa")
+    if add_noqa and (fix or diff or stdin or verify["verify"]):
+        raise click.UsageError("--add-noqa writes `# noqa` comments into the files found: it cannot be "
+                               "combined with --fix, --diff, --verify or standard input")
     # --fix and --diff are the same run with another per-file step (fix, then write or diff).
     fixer = Fixer(linter, unsafe_fixes, diff, to_stdout=stdin, paths=paths or (".",)) if fix or diff else None
     if stdin:
@@ -170,6 +174,8 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         if fixer is None and not cli_options.machine_readable(ecosystem):
             sys.exit(EXIT_CLEAN)
     cli_options.refuse_report_over_input(ecosystem, (report.path for report in run.files))  # found in folders
+    if add_noqa:
+        sys.exit(_add_noqa(run, linter, paths or (".",), exit_zero))
     interrupted = False
     if verify["verify"]:
         # One cache folder and one --no-cache for lint results and verify verdicts.
@@ -182,6 +188,27 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     if interrupted:
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(cli_options.exit_status(run, exit_zero, would_change=bool(diff and fixer.changed_files)))
+
+
+def _add_noqa(run, linter, paths, exit_zero: bool) -> int:
+    """Write the directives, then report what could not be suppressed and the count, as ruff
+    does (`Added 3 noqa directives.`). Exit as a run would with what is left."""
+    from reprolint.findings import RunReport
+    from reprolint.fix.add_noqa import add_noqa
+
+    result = add_noqa(run, linter, paths)
+    for error in run.errors:
+        click.echo(error.render(), err=True)
+    for finding in result.remaining:
+        click.echo(f"{finding.path}:{finding.start.line}:{finding.start.column}: {finding.code} could not "
+                   "be suppressed here (a notebook, Markdown or dependency file, or a line that ends "
+                   "inside a string or with `\\`)", err=True)
+    noun = "directive" if result.added == 1 else "directives"
+    click.echo(f"Added {result.added} noqa {noun}.", err=True)
+    left = RunReport(files=[], checked=run.checked)
+    left.files = [type(report)(report.path, findings=[f for f in report.findings if f in result.remaining],
+                               errors=report.errors) for report in run.files]
+    return cli_options.exit_status(left, exit_zero)
 
 
 @main.command()

@@ -77,13 +77,17 @@ def output_options(command):
 
 
 def inspection_options(command):
-    """--show-settings and --show-files: say what a run would use, and lint nothing."""
+    """--show-settings and --show-files (say what a run would use, and lint nothing) and
+    --add-noqa (suppress what a run finds)."""
     options = [
         click.option("--show-settings", is_flag=True,
                      help="Print the configuration file that applies, the resulting settings and the "
                           "enabled rules, then exit."),
         click.option("--show-files", is_flag=True,
                      help="Print the files that would be linted, one per line, then exit."),
+        click.option("--add-noqa", is_flag=True,
+                     help="Add `# noqa: CODE` to every line with a finding (Python files), so that "
+                          "existing findings are grandfathered and new code is held to the rules."),
     ]
     for option in reversed(options):
         command = option(command)

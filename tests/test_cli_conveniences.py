@@ -81,3 +81,81 @@ def test_rule_all_as_json_lists_every_rule():
 def test_one_rule_as_json():
     rule = json.loads(invoke("rule", "generator-reused", "--output-format", "json").stdout)
     assert rule["code"] == "RPL102" and rule["name"] == "generator-reused"
+
+
+# -- --add-noqa -----------------------------------------------------------------------------------
+LEGACY = '''\
+import torch
+from diffusers import StableDiffusionPipeline
+
+pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+pipe = pipe.to("cuda")  # fp16 on the GPU
+image = pipe("a cat").images[0]  # noqa: E501
+image = pipe("a dog", seed=1234).images[0]
+image = pipe("""a long
+prompt""").images[0]
+'''
+
+
+def test_add_noqa_grandfathers_every_finding(tmp_path):
+    (tmp_path / "legacy.py").write_text(LEGACY, encoding="utf-8")
+    result = invoke(".", "--add-noqa", "--no-cache", cwd=tmp_path)
+    text = (tmp_path / "legacy.py").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[4] == 'pipe = pipe.to("cuda")  # fp16 on the GPU  # noqa: RPL301'
+    assert lines[5] == 'image = pipe("a cat").images[0]  # noqa: E501, RPL101'  # another linter's code kept
+    assert lines[6] == 'image = pipe("a dog", seed=1234).images[0]  # noqa: RPL101, RPL103'
+    # The call whose line ends inside a string cannot take a comment there: left, and said so.
+    assert lines[7] == 'image = pipe("""a long'
+    assert "legacy.py:8:9: RPL101 could not be suppressed here" in result.stderr
+    assert "Added 3 noqa directives." in result.stderr
+    assert result.exit_code == 1  # one finding is left
+    after = invoke(".", "--no-cache", "--extend-select", "RPL900", "--output-format", "concise", cwd=tmp_path)
+    # What is left is the one finding; no directive is unused (RPL900 is silent).
+    assert [line.split()[:2] for line in after.stdout.splitlines() if line.startswith("legacy.py")] == [
+        ["legacy.py:8:9:", "RPL101"]]
+    again = invoke(".", "--add-noqa", "--no-cache", cwd=tmp_path)
+    assert "Added 0 noqa directives." in again.stderr
+    assert (tmp_path / "legacy.py").read_text(encoding="utf-8") == text
+
+
+def test_add_noqa_keeps_crlf_and_exits_0_when_everything_is_suppressed(tmp_path):
+    source = 'import torch\r\nfrom diffusers import DiffusionPipeline\r\npipe = DiffusionPipeline.from_pretrained("x")\r\nimage = pipe("a cat").images[0]\r\n'
+    (tmp_path / "gen.py").write_bytes(source.encode())
+    result = invoke("gen.py", "--add-noqa", "--no-cache", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "gen.py").read_bytes() == source.replace(
+        'images[0]\r\n', 'images[0]  # noqa: RPL101\r\n').encode()
+    assert invoke("gen.py", "--no-cache", cwd=tmp_path).exit_code == 0
+
+
+def test_add_noqa_leaves_notebooks_alone_and_says_so(tmp_path):
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": BAD_PIPELINE.splitlines(keepends=True)}
+    notebook = json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    (tmp_path / "nb.ipynb").write_text(notebook, encoding="utf-8")
+    result = invoke(".", "--add-noqa", "--no-cache", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert (tmp_path / "nb.ipynb").read_text(encoding="utf-8") == notebook
+    assert "nb.ipynb:4:9: RPL101 could not be suppressed here" in result.stderr
+
+
+def test_add_noqa_does_not_write_a_read_only_file(tmp_path):
+    path = tmp_path / "gen.py"
+    path.write_text(BAD_PIPELINE, encoding="utf-8")
+    path.chmod(0o444)
+    try:
+        result = invoke(".", "--add-noqa", "--no-cache", cwd=tmp_path)
+    finally:
+        path.chmod(0o644)
+    assert result.exit_code == 2
+    assert "could not add noqa directives: read-only" in result.stderr
+    assert path.read_text(encoding="utf-8") == BAD_PIPELINE
+
+
+@pytest.mark.parametrize("other", [["--fix"], ["--diff"], ["--verify"]])
+def test_add_noqa_with_a_fix_or_verify_is_a_usage_error(tmp_path, other):
+    (tmp_path / "gen.py").write_text(BAD_PIPELINE, encoding="utf-8")
+    result = invoke(".", "--add-noqa", *other, cwd=tmp_path)
+    assert result.exit_code == 2 and "--add-noqa" in result.stderr
+    assert (tmp_path / "gen.py").read_text(encoding="utf-8") == BAD_PIPELINE
