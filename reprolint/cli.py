@@ -16,12 +16,12 @@ import click
 from reprolint import __version__
 from reprolint import cli_options
 from reprolint.cache import CacheError, clean as remove_cache, default_cache_dir
-from reprolint.cli_options import EXIT_CLEAN, EXIT_ERROR, split_values
+from reprolint.cli_options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, split_values
 from reprolint.engine import Linter
 from reprolint.fix.command import Fixer, fix_options
 from reprolint.parallel import lint_paths_fast, speed_options
 from reprolint.registry import did_you_mean, resolve_rule
-from reprolint.reporters.text import fix_summary
+from reprolint.reporters.text import fix_only_summary, fix_summary, fixes_listing, without_findings
 from reprolint.verify.cli import (EXIT_INTERRUPTED, ScriptArgumentsCommand, check_verify_usage, pop_verify_options,
                                   run_verify, verify_options)
 
@@ -143,6 +143,8 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         determinism_helpers=split_values(determinism_helpers) or None,
         seeding_helpers=split_values(seeding_helpers) or None,
         fix_seed=fix_seed,
+        fixable=split_values(ecosystem.pop("fixable")) or None,
+        unfixable=split_values(ecosystem.pop("unfixable")) or None,
     )
 
     cli_options.refuse_report_over_input(ecosystem, paths)  # before any work: named files
@@ -160,6 +162,13 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     if add_noqa and (fix or diff or stdin or verify["verify"]):
         raise click.UsageError("--add-noqa writes `# noqa` comments into the files found: it cannot be "
                                "combined with --fix, --diff, --verify or standard input")
+    fix_only, exit_non_zero_on_fix, show_fixes = (ecosystem.pop(name) for name in
+                                                  ("fix_only", "exit_non_zero_on_fix", "show_fixes"))
+    if exit_non_zero_on_fix and not (fix or fix_only):
+        raise click.UsageError("--exit-non-zero-on-fix only applies with --fix or --fix-only")
+    if show_fixes and not (fix or fix_only or diff):
+        raise click.UsageError("--show-fixes only applies with --fix, --fix-only or --diff")
+    fix = fix or fix_only
     # --fix and --diff are the same run with another per-file step (fix, then write or diff).
     fixer = Fixer(linter, unsafe_fixes, diff, to_stdout=stdin, paths=paths or (".",)) if fix or diff else None
     if stdin:
@@ -181,13 +190,23 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         # One cache folder and one --no-cache for lint results and verify verdicts.
         interrupted = run_verify(run, settings, **{**verify, "no_cache": no_cache}, cache_dir=cache_dir)
     summary_line = fix_summary(run, fixer.fixed, diff, unsafe_fixes) if fixer is not None else ""
-    cli_options.emit(run, ecosystem, quiet, unsafe_fixes, summary_line,
-                     to_stderr=fixer is not None and fixer.reports_to_stderr)
+    to_stderr = fixer is not None and fixer.reports_to_stderr
+    if show_fixes:
+        click.echo(fixes_listing(fixer.fixed_codes, diff), nl=False, err=to_stderr)
+    if fix_only:
+        # What is left is not reported (nor counted in the exit status); what could not be read,
+        # parsed or written still is.
+        run = without_findings(run)
+        summary_line = fix_only_summary(run, fixer.fixed, diff)
+    cli_options.emit(run, ecosystem, quiet, unsafe_fixes, summary_line, to_stderr=to_stderr)
     if verify["verbose"]:
         cli_options.echo_tracebacks(run)
     if interrupted:
         sys.exit(EXIT_INTERRUPTED)
-    sys.exit(cli_options.exit_status(run, exit_zero, would_change=bool(diff and fixer.changed_files)))
+    status = cli_options.exit_status(run, exit_zero, would_change=bool(diff and fixer.changed_files))
+    if status == EXIT_CLEAN and exit_non_zero_on_fix and fixer.changed_files and not exit_zero:
+        status = EXIT_FINDINGS
+    sys.exit(status)
 
 
 def _add_noqa(run, linter, paths, exit_zero: bool) -> int:

@@ -10,7 +10,8 @@ from typing import Optional
 
 import click
 
-from reprolint.config import KEYS, ConfigError, InvalidValue, resolve_settings, validated_like_the_config
+from reprolint.config import (KEYS, ConfigError, InvalidValue, is_override, parse_override, resolve_settings,
+                              validated_like_the_config)
 from reprolint.discovery import FileSelector, discover
 from reprolint.findings import RunReport
 from reprolint.registry import UnknownSelector, expand_selector
@@ -31,9 +32,11 @@ def split_values(values) -> tuple:
 def config_options(command):
     """--config, file selection and standard-input options."""
     options = [
-        click.option("--config", "config_file", metavar="PATH",
-                     help="Read settings from this file (a pyproject.toml with [tool.reprolint], or a "
-                          "reprolint.toml) instead of the one found by walking up from the first path."),
+        click.option("--config", "config_file", metavar="PATH | KEY=VALUE", multiple=True,
+                     help="A file: read settings from it (a pyproject.toml with [tool.reprolint], or a "
+                          "reprolint.toml) instead of the one found by walking up from the first path. "
+                          "KEY = VALUE (TOML, e.g. 'ignore = [\"RPL301\"]'): override that key of the "
+                          "configuration; repeatable."),
         click.option("--isolated", is_flag=True, help="Ignore every configuration file."),
         click.option("--exclude", "exclude", multiple=True, metavar="GLOBS",
                      help="Replace the default excludes (.gitignore-style globs, comma-separated)."),
@@ -170,7 +173,8 @@ def settings_from(paths, options: dict, **cli) -> Settings:
     if options.get("statistics") and options.get("output_format") not in STATISTICS_FORMATS:
         raise click.UsageError("--statistics prints a table (text, or JSON with --output-format json); it "
                                f"cannot be combined with --output-format {options['output_format']}")
-    for selector in cli.get("select", ()) + cli.get("ignore", ()) + cli.get("extend_select", ()):
+    for selector in (cli.get("select", ()) + cli.get("ignore", ()) + cli.get("extend_select", ())
+                     + (cli.get("fixable") or ()) + (cli.get("unfixable") or ())):
         try:
             expand_selector(selector)
         except UnknownSelector as exc:
@@ -184,10 +188,22 @@ def settings_from(paths, options: dict, **cli) -> Settings:
         respect_gitignore=False if options.get("no_respect_gitignore") else None,
         target_version=options.get("target_version"),
     )
+    config_values = options.get("config_file") or ()
+    config_files = [value for value in config_values if not is_override(value)]
+    if len(config_files) > 1:
+        raise click.UsageError(f"--config names {len(config_files)} files ({', '.join(config_files)}); give "
+                               "one file, and settings as --config KEY=VALUE")
+    try:
+        overrides = {}
+        for value in config_values:
+            if is_override(value):
+                overrides.update(parse_override(value))
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     search_from = [options["stdin_filename"]] if reads_stdin(paths, options) and options.get("stdin_filename") else paths
     try:
-        return resolve_settings(search_from or (".",), cli, config_path=options.get("config_file"),
-                                isolated=bool(options.get("isolated")))
+        return resolve_settings(search_from or (".",), cli, config_path=config_files[0] if config_files else None,
+                                isolated=bool(options.get("isolated")), overrides=overrides)
     except ConfigError as exc:
         _fail(str(exc))
 

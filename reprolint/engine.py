@@ -19,7 +19,7 @@ from reprolint.dependencies import DEPENDENCY_FILE_PATTERNS, is_dependency_file,
 from reprolint.discovery import PerFileIgnores
 from reprolint.findings import FileError, FileReport, Finding, Position, RunReport
 from reprolint.noqa import NoqaIndex, unused_directives
-from reprolint.registry import RULES_BY_CODE, select_rules
+from reprolint.registry import RULES_BY_CODE, select_fixable, select_rules
 from reprolint.semantic.project import ProjectIndex, build as build_project_index
 from reprolint.settings import DEFAULT_INCLUDE, Settings
 from reprolint.sources import SourceDocument, SourceError, document_from_bytes, quiet_python_warnings, read_bytes, read_document
@@ -137,6 +137,10 @@ class Linter:
         # Whether a rule reads requirements files, pyproject.toml and environment.yml (RPL401).
         # Only then are those files discovered and read as dependency files.
         self.reads_dependencies = any("dependencies" in rule.file_kinds for rule in self.selected)
+        # The rules whose fixes are offered (`fixable` minus `unfixable`, as ruff has them); the
+        # others' findings are reported without a fix: no [*], nothing for --fix to apply.
+        self.unfixable_codes = frozenset(RULES_BY_CODE) - select_fixable(
+            self.settings.fixable, self.settings.unfixable)
 
     @property
     def rules(self) -> list:
@@ -327,6 +331,8 @@ class Linter:
             try:
                 for finding in rule.check(model):
                     if not noqa.suppresses(finding.start.line, finding.code, finding.name):
+                        if finding.code in self.unfixable_codes:
+                            finding.fix = None
                         report.findings.append(finding)
             except RecursionError:
                 report.errors.append(FileError(path, f"{rule.code} could not analyse: nesting too deep"))

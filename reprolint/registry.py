@@ -80,3 +80,10 @@ def select_rules(select=(), ignore=(), extend_select=()) -> list:
     chosen |= {rule for selector in extend_select for rule in expand_selector(selector)}
     chosen -= {rule for selector in ignore for rule in expand_selector(selector)}
     return sorted(chosen, key=lambda rule: rule.code)
+
+
+def select_fixable(fixable=("ALL",), unfixable=()) -> frozenset:
+    """The codes of the rules whose fixes are offered: ``fixable`` less ``unfixable``."""
+    chosen = {rule.code for selector in fixable for rule in expand_selector(selector)}
+    chosen -= {rule.code for selector in unfixable for rule in expand_selector(selector)}
+    return frozenset(chosen)
