@@ -159,3 +159,128 @@ def test_add_noqa_with_a_fix_or_verify_is_a_usage_error(tmp_path, other):
     result = invoke(".", "--add-noqa", *other, cwd=tmp_path)
     assert result.exit_code == 2 and "--add-noqa" in result.stderr
     assert (tmp_path / "gen.py").read_text(encoding="utf-8") == BAD_PIPELINE
+
+
+# -- --fix-only, --show-fixes, --exit-non-zero-on-fix, fixable/unfixable --------------------------
+SEEDED_WRONG = '''\
+import torch
+from diffusers import StableDiffusionPipeline
+
+pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+image = pipe("a cat", seed=1234).images[0]
+'''
+
+
+@pytest.fixture
+def fixable(tmp_path):
+    (tmp_path / "gen.py").write_text(SEEDED_WRONG, encoding="utf-8")
+    (tmp_path / "left.py").write_text(BAD_PIPELINE, encoding="utf-8")  # RPL101: unsafe, not fixed
+    return tmp_path
+
+
+def test_fix_only_fixes_and_does_not_report_what_is_left(fixable):
+    result = invoke(".", "--fix-only", "--no-cache", cwd=fixable)
+    assert result.exit_code == 0, result.output
+    assert "seed=1234" not in (fixable / "gen.py").read_text(encoding="utf-8")
+    assert "RPL101" not in result.stdout  # left.py's finding is not reported
+    assert result.stdout.strip().splitlines()[-1] == "Fixed 1 finding (2 files checked)."
+
+
+def test_fix_only_still_reports_errors(fixable):
+    (fixable / "broken.py").write_text("import torch\ng = torch.Generator(\n", encoding="utf-8")
+    result = invoke(".", "--fix-only", "--no-cache", cwd=fixable)
+    assert result.exit_code == 2
+    assert "broken.py" in result.stdout
+
+
+def test_exit_non_zero_on_fix(fixable):
+    (fixable / "left.py").unlink()
+    result = invoke(".", "--fix", "--exit-non-zero-on-fix", "--no-cache", cwd=fixable)
+    assert result.exit_code == 1  # nothing is left, but a file was fixed
+    again = invoke(".", "--fix", "--exit-non-zero-on-fix", "--no-cache", cwd=fixable)
+    assert again.exit_code == 0  # nothing to fix the second time
+    assert invoke(".", "--fix-only", "--exit-non-zero-on-fix", "--exit-zero", cwd=fixable).exit_code == 0
+
+
+def test_show_fixes_lists_what_was_fixed_per_file_and_rule(fixable):
+    result = invoke(".", "--fix", "--show-fixes", "--unsafe-fixes", "--no-cache", cwd=fixable)
+    listing = result.stdout.split("\n\n")[0] if "\n\n" in result.stdout else result.stdout
+    assert "- gen.py:\n    1 \u00d7 RPL103 (seed-not-generator)\n" in listing
+    assert "- left.py:\n    1 \u00d7 RPL101 (pipeline-call-without-generator)\n" in listing
+    assert result.stdout.startswith("Fixed 2 findings:\n")
+
+
+def test_show_fixes_with_diff_goes_to_stderr_and_says_would(fixable):
+    result = invoke(".", "--diff", "--show-fixes", "--no-cache", cwd=fixable)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Would fix 1 finding:\n- gen.py:\n    1 \u00d7 RPL103")
+    assert result.stdout.startswith("--- gen.py")
+
+
+@pytest.mark.parametrize("arguments,message", [
+    (["--exit-non-zero-on-fix"], "--exit-non-zero-on-fix only applies with --fix or --fix-only"),
+    (["--show-fixes"], "--show-fixes only applies with --fix, --fix-only or --diff"),
+])
+def test_fix_reporting_options_alone_are_usage_errors(fixable, arguments, message):
+    result = invoke(".", *arguments, cwd=fixable)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_unfixable_rules_are_reported_without_a_fix_and_never_fixed(fixable):
+    (fixable / "pyproject.toml").write_text('[tool.reprolint]\nunfixable = ["seed-not-generator"]\n',
+                                            encoding="utf-8")
+    report = invoke("gen.py", "--no-cache", "--output-format", "json", cwd=fixable)
+    (rpl103,) = [f for f in json.loads(report.stdout) if f["code"] == "RPL103"]
+    assert rpl103["fix"] is None
+    result = invoke("gen.py", "--fix", "--no-cache", cwd=fixable)
+    assert result.exit_code == 1
+    assert (fixable / "gen.py").read_text(encoding="utf-8") == SEEDED_WRONG
+    # The command line can narrow it the other way: only RPL103's fixes are offered.
+    (fixable / "pyproject.toml").unlink()
+    only = invoke("left.py", "--fix", "--unsafe-fixes", "--fixable", "RPL103", "--no-cache", cwd=fixable)
+    assert (fixable / "left.py").read_text(encoding="utf-8") == BAD_PIPELINE
+    assert only.exit_code == 1
+
+
+def test_unfixable_selector_is_checked(fixable):
+    result = invoke(".", "--unfixable", "RPL1O3", cwd=fixable)
+    assert result.exit_code == 2 and "did you mean `RPL103`?" in result.stderr
+
+
+# -- --config KEY=VALUE -------------------------------------------------------------------------
+def test_config_override_sets_a_key_as_the_file_would(fixable):
+    (fixable / "pyproject.toml").write_text('[tool.reprolint]\nfix-seed = 3\n', encoding="utf-8")
+    result = invoke("left.py", "--config", 'ignore = ["RPL101"]', "--config", "fix-seed=9", "--show-settings",
+                    cwd=fixable)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "fix-seed = 9" in lines  # the override replaces the file's value
+    assert not any(line.strip().startswith("RPL101") for line in lines)
+    assert invoke("left.py", "--config", 'ignore = ["RPL101"]', "--no-cache", cwd=fixable).exit_code == 0
+
+
+def test_config_override_with_a_file(fixable, tmp_path_factory):
+    other = tmp_path_factory.mktemp("cfg") / "ci.toml"
+    other.write_text('ignore = ["RPL101"]\n', encoding="utf-8")
+    assert invoke("left.py", "--config", str(other), "--no-cache", cwd=fixable).exit_code == 0
+    # A key given inline wins over the named file's.
+    result = invoke("left.py", "--config", str(other), "--config", "ignore = []", "--no-cache", cwd=fixable)
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("value,message", [
+    ("fix_seed=1", "unknown key `fix_seed`; did you mean `fix-seed`?"),
+    ("fix-seed=-1", "bad value for `fix-seed`"),
+    ("ignore=RPL101", "not a TOML `KEY = VALUE`"),
+])
+def test_bad_config_overrides_are_usage_errors(fixable, value, message):
+    result = invoke("left.py", "--config", value, cwd=fixable)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_two_config_files_are_a_usage_error(fixable):
+    (fixable / "a.toml").write_text("", encoding="utf-8")
+    (fixable / "b.toml").write_text("", encoding="utf-8")
+    result = invoke("left.py", "--config", "a.toml", "--config", "b.toml", cwd=fixable)
+    assert result.exit_code == 2 and "give one file" in result.stderr
