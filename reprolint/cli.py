@@ -20,7 +20,7 @@ from reprolint.cli_options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, split_v
 from reprolint.engine import Linter
 from reprolint.fix.command import Fixer, fix_options
 from reprolint.parallel import lint_paths_fast, speed_options
-from reprolint.registry import did_you_mean, resolve_rule
+from reprolint.registry import complete_selectors, did_you_mean, resolve_rule
 from reprolint.reporters.text import fix_only_summary, fix_summary, fixes_listing, without_findings
 from reprolint.verify.cli import (EXIT_INTERRUPTED, ScriptArgumentsCommand, check_verify_usage, pop_verify_options,
                                   run_verify, verify_options)
@@ -61,8 +61,12 @@ class DefaultCommandGroup(click.Group):
     default_command = "check"
 
     def parse_args(self, ctx, args):
+        if ctx.resilient_parsing and not args:
+            # Shell completion of the first word: the group itself answers (``shell_complete``).
+            return super().parse_args(ctx, args)
         if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V"):
-            _refuse_misspelt_subcommand(self.commands, args)
+            if not ctx.resilient_parsing:
+                _refuse_misspelt_subcommand(self.commands, args)
             ctx.meta[IMPLICIT_CHECK] = True
             args = [self.default_command, *args]
         elif args[0] in self.commands and args[0] != self.default_command and os.path.lexists(args[0]):
@@ -71,6 +75,20 @@ class DefaultCommandGroup(click.Group):
             click.echo(f"note: `{args[0]}` is a reprolint subcommand and also a path here; to lint the "
                        f"path, run `reprolint check {args[0]}`", err=True)
         return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx, incomplete):
+        """`reprolint <TAB>`: the subcommands and files (paths for the implicit `check`), and for
+        `reprolint --<TAB>` check's options as well as the group's."""
+        from click.shell_completion import CompletionItem
+
+        items = super().shell_complete(ctx, incomplete)
+        if incomplete.startswith("-"):
+            known = {item.value for item in items}
+            check = self.commands[self.default_command]
+            items += [item for item in check.shell_complete(ctx, incomplete) if item.value not in known]
+        else:
+            items.append(CompletionItem(incomplete, type="file"))
+        return items
 
     def format_help(self, ctx, formatter):
         check = self.commands[self.default_command]
@@ -87,11 +105,11 @@ def main() -> None:
 
 @main.command(cls=CheckCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--select", multiple=True, metavar="CODES",
+@click.option("--select", multiple=True, metavar="CODES", shell_complete=complete_selectors,
               help="Only these rules: codes (RPL101), prefixes (RPL1), names (generator-reused) or "
                    "ALL, comma-separated. Default-off rules run only when selected.")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (same forms as --select).")
-@click.option("--extend-select", multiple=True, metavar="CODES",
+@click.option("--ignore", multiple=True, metavar="CODES", shell_complete=complete_selectors, help="Skip these rules (same forms as --select).")
+@click.option("--extend-select", multiple=True, metavar="CODES", shell_complete=complete_selectors,
               help="Add these rules to the default (or --select) set.")
 @click.option("--determinism-helpers", multiple=True, metavar="NAMES",
               help="Your own functions that set up determinism (e.g. myproj.utils.make_deterministic), "
@@ -275,7 +293,7 @@ def server():
 
 
 @main.command()
-@click.argument("selector", required=False)
+@click.argument("selector", required=False, shell_complete=complete_selectors)
 @click.option("--all", "show_all", is_flag=True, help="List every rule with its code, name and default.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: the rule's page (with --all: one line per rule); json: an object per rule "

@@ -87,3 +87,12 @@ def select_fixable(fixable=("ALL",), unfixable=()) -> frozenset:
     chosen = {rule.code for selector in fixable for rule in expand_selector(selector)}
     chosen -= {rule.code for selector in unfixable for rule in expand_selector(selector)}
     return frozenset(chosen)
+
+
+def complete_selectors(ctx, param, incomplete: str) -> list:
+    """Shell completion of a rule selector: codes and names (``ALL`` too); in a comma-separated
+    list (``--select RPL101,gen<TAB>``), of its last item."""
+    done, _, last = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    candidates = ["ALL", *RULES_BY_CODE, *RULES_BY_NAME]
+    return [prefix + candidate for candidate in candidates if candidate.lower().startswith(last.lower())]

@@ -284,3 +284,44 @@ def test_two_config_files_are_a_usage_error(fixable):
     (fixable / "b.toml").write_text("", encoding="utf-8")
     result = invoke("left.py", "--config", "a.toml", "--config", "b.toml", cwd=fixable)
     assert result.exit_code == 2 and "give one file" in result.stderr
+
+
+# -- shell completion (click's, through _REPROLINT_COMPLETE) --------------------------------------
+def _complete(words: list, incomplete: str) -> list:
+    from click.shell_completion import ShellComplete
+
+    from reprolint.cli import main
+
+    completion = ShellComplete(main, {}, "reprolint", "_REPROLINT_COMPLETE")
+    return [(item.type, item.value) for item in completion.get_completions(words, incomplete)]
+
+
+def test_completion_of_the_first_word_offers_subcommands_and_files():
+    items = _complete([], "")
+    assert {("plain", "check"), ("plain", "rule"), ("plain", "clean"), ("plain", "server")} <= set(items)
+    assert ("file", "") in items  # `reprolint <TAB>` also completes paths (the implicit check)
+    assert _complete([], "ru") == [("plain", "rule"), ("file", "ru")]
+
+
+def test_completion_of_check_options_and_their_values():
+    assert ("plain", "--select") in _complete([], "--sel")  # check's options without `check`
+    assert ("plain", "--fix-only") in _complete(["src"], "--fix")
+    formats = [value for _, value in _complete(["--output-format"], "")]
+    assert {"gitlab", "rdjson", "pylint", "sarif"} <= set(formats)
+
+
+def test_completion_of_rule_selectors():
+    assert ("plain", "RPL101") in _complete(["rule"], "RPL10")
+    assert ("plain", "RPL101,generator-reused") in _complete(["--select"], "RPL101,gen")
+    assert ("plain", "seed-not-generator") in _complete([".", "--ignore"], "se")
+
+
+def test_completion_never_raises_on_a_misspelt_subcommand():
+    assert _complete(["rules"], "R") == [("file", "R")]
+
+
+def test_bash_completion_script():
+    done = subprocess.run(reprolint_command(), env={**os.environ, "_REPROLINT_COMPLETE": "bash_source"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert "_reprolint_completion()" in done.stdout and "complete -o nosort -F _reprolint_completion reprolint" in done.stdout
