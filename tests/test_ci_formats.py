@@ -189,3 +189,38 @@ def test_a_line_number_in_a_message_does_not_enter_the_fingerprint():
 
     first, moved = finding(5), finding(9)
     assert fingerprints([first])[id(first)] == fingerprints([moved])[id(moved)]
+
+
+# -- JUnit names and SARIF descriptions ------------------------------------------------------------
+def test_junit_test_case_names_are_unique_within_a_file(tmp_path):
+    import xml.etree.ElementTree as ElementTree
+
+    (tmp_path / "bad.py").write_text(TWO_CALLS + 'image = pipe("a photo of a dog").images[0]\n')
+    root = ElementTree.fromstring(output(tmp_path, "junit", "bad.py"))
+    names = [case.get("name") for case in root.iter("testcase")]
+    assert len(names) == 3 and len(set(names)) == 3
+    assert names[0] == "RPL101 pipeline-call-without-generator (line 4, column 9)"
+
+
+def test_junit_repeats_at_one_place_are_numbered():
+    from reprolint.findings import FileReport, Finding, Position, RunReport
+    from reprolint.reporters import render
+    import xml.etree.ElementTree as ElementTree
+
+    same = [Finding("RPL101", "pipeline-call-without-generator", "m", "a.py", Position(2, 1), Position(2, 5))
+            for _ in range(2)]
+    root = ElementTree.fromstring(render(RunReport(files=[FileReport("a.py", findings=same)], checked=1), "junit"))
+    assert [case.get("name") for case in root.iter("testcase")] == [
+        "RPL101 pipeline-call-without-generator (line 2, column 1)",
+        "RPL101 pipeline-call-without-generator (line 2, column 1) #2"]
+
+
+def test_sarif_full_description_text_is_plain(tmp_path):
+    (tmp_path / "bad.py").write_text(BAD_PIPELINE)
+    rules = json.loads(output(tmp_path, "sarif", "bad.py"))["runs"][0]["tool"]["driver"]["rules"]
+    for rule in rules:
+        text = rule["fullDescription"]["text"]
+        assert text and "`" not in text, rule["id"]
+        assert not any(line.startswith("#") for line in text.splitlines()), rule["id"]
+        assert "## " not in rule["fullDescription"]["markdown"]  # the one section, not the page
+        assert rule["help"]["markdown"].startswith("## What it does")  # the whole page stays in help

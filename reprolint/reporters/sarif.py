@@ -30,12 +30,22 @@ def _uri(path: str) -> dict:
     return {"uri": Path(path).as_posix(), "uriBaseId": "%SRCROOT%"}
 
 
+def _what_it_does(documentation: str) -> tuple:
+    """The "What it does" section of a rule page, as (plain text, Markdown). SARIF's ``text`` is
+    plain: no headings, paragraphs unwrapped, inline code without its backticks."""
+    section = documentation.split("## What it does", 1)[-1].split("\n## ", 1)[0].strip()
+    paragraphs = [" ".join(line.strip() for line in block.splitlines()) for block in section.split("\n\n")]
+    plain = "\n\n".join(paragraph.replace("`", "") for paragraph in paragraphs if paragraph)
+    return plain, section
+
+
 def _descriptor(rule) -> dict:
+    plain, markdown = _what_it_does(rule.documentation())
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": rule.documentation()},
+        "fullDescription": {"text": plain, "markdown": markdown},
         "help": {"text": rule.summary, "markdown": rule.documentation()},
         "helpUri": DOCS_URL.format(code=rule.code),
         "defaultConfiguration": {"enabled": bool(rule.default), "level": "warning"},
