@@ -109,3 +109,15 @@ def test_every_install_line_names_this_project():
 def test_the_check_tells_this_project_from_the_other(line, ok):
     arguments = INSTALL.search(line).group(1)
     assert all(acceptable(kind, req, arguments) for kind, req in requirements(arguments)) is ok
+
+
+def test_the_package_parses_as_the_oldest_python_it_declares():
+    """requires-python says 3.9 (the README repeats it): no syntax newer than that in the package."""
+    import ast
+
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        declared = tomllib.load(handle)["project"]["requires-python"]
+    oldest = tuple(int(part) for part in re.fullmatch(r">=(\d+)\.(\d+)", declared).groups())
+    assert "Python {}.{} or later".format(*oldest) in (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in sorted((ROOT / "reprolint").rglob("*.py")):
+        ast.parse(path.read_text(encoding="utf-8"), str(path), feature_version=oldest)
