@@ -498,9 +498,7 @@ async def code_action(ls: ReprolintServer, params: types.CodeActionParams) -> Op
     if wants_quick_fixes:
         text = ClientText(document)
         here = _findings_at(text, uri, result, params.range)
-        for finding, _ in here:
-            if finding.fix is None or document.kind == "markdown":
-                continue
+        for finding in _offered_fixes(here, document):
             same = [f for f in result.findings if f.code == finding.code and f.fix is not None]
             ordinal = next(i for i, f in enumerate(same) if f is finding)
             safety = finding.fix.applicability.value
@@ -525,6 +523,25 @@ async def code_action(ls: ReprolintServer, params: types.CodeActionParams) -> Op
         if deferred or await _fill(ls, action):
             actions.append(action)
     return actions
+
+
+def _offered_fixes(here, document) -> list:
+    """The findings whose quick fixes are offered here, safe (preferred) ones first. A fix that
+    rewrites the very nodes a safer one already rewrites is the same edit under another title
+    (RPL101 on `pipe(p, seed=1234)` seeds the generator with 1234, as RPL103 does): only the
+    safer one is listed."""
+    if document.kind == "markdown":
+        return []
+    fixable = [finding for finding, _ in here if finding.fix is not None]
+    fixable.sort(key=lambda finding: finding.fix.applicability.value != "safe")  # stable: in place otherwise
+    offered, claimed = [], set()
+    for finding in fixable:
+        nodes = {id(node) for node in finding.fix.nodes}
+        if nodes & claimed:
+            continue
+        claimed |= nodes
+        offered.append(finding)
+    return offered
 
 
 async def _fill(ls: ReprolintServer, action: types.CodeAction) -> bool:
