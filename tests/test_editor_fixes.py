@@ -64,3 +64,25 @@ def test_the_editor_offers_the_safe_fix_first_and_not_the_same_edit_twice():
     assert [f.code for f in offered] == ["RPL103", "RPL101"]
     assert offered[1].start.line == 6
     assert _offered_fixes(everywhere, SimpleNamespace(kind="markdown")) == []
+
+
+def test_session_prepare_does_the_first_lints_fixed_work(tmp_path):
+    """`initialize` runs Session.prepare (issue 25: the first diagnostics took about a second
+    after didOpen, spent indexing the workspace and loading the rules)."""
+    from reprolint.server.session import OpenDocument, Session
+
+    (tmp_path / "helpers.py").write_text(
+        "from diffusers import StableDiffusionPipeline\n\n\ndef load_pipeline():\n"
+        '    return StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")\n')
+    session = Session(str(tmp_path))
+    session.prepare()
+    assert session.project.built
+    (linter,) = session._linters.values()
+    assert linter._rules is not None  # the rule classes (and libcst) are loaded
+    assert any(path.endswith("helpers.py") for path in session.project._summaries)
+    # The first lint then reuses the index and the linter instead of building them.
+    path = tmp_path / "gen.py"
+    path.write_text(SEEDED)
+    result = session.lint(OpenDocument(path.as_uri(), str(path), "python", SEEDED))
+    assert {f.code for f in result.findings} == {"RPL101", "RPL103"}
+    assert list(session._linters.values()) == [linter]

@@ -347,6 +347,15 @@ class Session:
         return os.path.basename(path) in CONFIG_NAMES
 
     # -- linting -------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """What the first lint of any document needs and no document decides: the workspace's
+        settings, its project index, and the enabled rules (importing them imports libcst, most
+        of a first lint's time). Done once, before the first document opens."""
+        settings = self.config.state_for(os.path.join(self.config.root, "_")).settings
+        if not self.project.built:
+            self.project.build(settings)
+        self.linter(settings).rules  # noqa: B018 -- loads the rule classes, and libcst with them
+
     def linter(self, settings: Settings) -> Linter:
         linter = self._linters.get(settings)
         if linter is None:
