@@ -207,6 +207,10 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     if verify["verify"]:
         # One cache folder and one --no-cache for lint results and verify verdicts.
         interrupted = run_verify(run, settings, **{**verify, "no_cache": no_cache}, cache_dir=cache_dir)
+    if ecosystem.get("output_format") == "rdjson" and fixer is None and not stdin:
+        from reprolint.fix.one_fix import attach_suggestions
+
+        attach_suggestions(run, linter, unsafe_fixes)  # reviewdog offers each fix as a suggestion
     summary_line = fix_summary(run, fixer.fixed, diff, unsafe_fixes) if fixer is not None else ""
     to_stderr = fixer is not None and fixer.reports_to_stderr
     if show_fixes:

@@ -224,3 +224,38 @@ def test_sarif_full_description_text_is_plain(tmp_path):
         assert not any(line.startswith("#") for line in text.splitlines()), rule["id"]
         assert "## " not in rule["fullDescription"]["markdown"]  # the one section, not the page
         assert rule["help"]["markdown"].startswith("## What it does")  # the whole page stays in help
+
+
+# -- rdjson suggestions: each fix alone, as reviewdog applies it ------------------------------------
+def _apply_suggestions(text: str, suggestions: list) -> str:
+    lines = text.splitlines(keepends=True)
+    for suggestion in sorted(suggestions, key=lambda s: s["range"]["start"]["line"], reverse=True):
+        start, end = suggestion["range"]["start"], suggestion["range"]["end"]
+        assert start["column"] == 1 and end["column"] == 1  # whole lines
+        lines[start["line"] - 1:end["line"] - 1] = [suggestion["text"]]
+    return "".join(lines)
+
+
+def test_rdjson_suggestions_are_the_fix_of_each_finding(tmp_path):
+    from reprolint.fix.apply import fix_source
+    from reprolint.settings import Settings
+
+    seeded = BAD_PIPELINE.replace('pipe("a photo of a cat")', 'pipe("a photo of a cat", seed=7)')
+    (tmp_path / "bad.py").write_text(seeded)
+    safe_only = json.loads(output(tmp_path, "rdjson", "bad.py"))
+    jsonschema.validate(safe_only, RDJSON_SCHEMA)
+    by_code = {d["code"]["value"]: d for d in safe_only["diagnostics"]}
+    assert "suggestions" not in by_code["RPL101"]  # unsafe: only with --unsafe-fixes
+    fixed = _apply_suggestions(seeded, by_code["RPL103"]["suggestions"])
+    assert fixed == fix_source(seeded, "bad.py", Settings(select=("RPL103",)), unsafe=False).source
+    assert 'generator=torch.Generator("cpu").manual_seed(7)' in fixed
+
+    result = invoke("bad.py", "--no-cache", "--output-format", "rdjson", "--unsafe-fixes", cwd=tmp_path)
+    unsafe = {d["code"]["value"]: d for d in json.loads(result.stdout)["diagnostics"]}
+    assert _apply_suggestions(seeded, unsafe["RPL101"]["suggestions"]) == fixed  # the author's seed kept
+
+
+def test_rdjson_gives_notebooks_no_suggestions(tmp_path):
+    (tmp_path / "nb.ipynb").write_text(NOTEBOOK)
+    result = invoke("nb.ipynb", "--no-cache", "--output-format", "rdjson", "--unsafe-fixes", cwd=tmp_path)
+    assert all("suggestions" not in d for d in json.loads(result.stdout)["diagnostics"])
