@@ -153,17 +153,22 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     """
     verify = pop_verify_options(ecosystem)
     check_verify_usage(verify)
-    settings = cli_options.settings_from(
-        paths, ecosystem,
-        select=split_values(select),
-        ignore=split_values(ignore),
-        extend_select=split_values(extend_select),
-        determinism_helpers=split_values(determinism_helpers) or None,
-        seeding_helpers=split_values(seeding_helpers) or None,
-        fix_seed=fix_seed,
-        fixable=split_values(ecosystem.pop("fixable")) or None,
-        unfixable=split_values(ecosystem.pop("unfixable")) or None,
-    )
+    fixable, unfixable = split_values(ecosystem.pop("fixable")) or None, split_values(ecosystem.pop("unfixable")) or None
+
+    def resolve_settings():
+        return cli_options.settings_from(
+            paths, ecosystem,
+            select=split_values(select),
+            ignore=split_values(ignore),
+            extend_select=split_values(extend_select),
+            determinism_helpers=split_values(determinism_helpers) or None,
+            seeding_helpers=split_values(seeding_helpers) or None,
+            fix_seed=fix_seed,
+            fixable=fixable,
+            unfixable=unfixable,
+        )
+
+    settings = resolve_settings()
 
     cli_options.refuse_report_over_input(ecosystem, paths)  # before any work: named files
     linter = Linter(settings)
@@ -187,6 +192,12 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     if show_fixes and not (fix or fix_only or diff):
         raise click.UsageError("--show-fixes only applies with --fix, --fix-only or --diff")
     fix = fix or fix_only
+    if ecosystem.pop("watch"):
+        if fix or diff or stdin or add_noqa or verify["verify"]:
+            raise click.UsageError("--watch lints again whenever a file changes; it cannot be combined with "
+                                   "--fix, --fix-only, --diff, --add-noqa, --verify or standard input")
+        sys.exit(cli_options.watch(paths or (".",), resolve_settings, ecosystem, quiet, unsafe_fixes,
+                                   lambda linter: lint_paths_fast(linter, paths or (".",), jobs, no_cache, cache_dir)))
     # --fix and --diff are the same run with another per-file step (fix, then write or diff).
     fixer = Fixer(linter, unsafe_fixes, diff, to_stdout=stdin, paths=paths or (".",)) if fix or diff else None
     if stdin:

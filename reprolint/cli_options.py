@@ -88,6 +88,9 @@ def inspection_options(command):
                           "enabled rules, then exit."),
         click.option("--show-files", is_flag=True,
                      help="Print the files that would be linted, one per line, then exit."),
+        click.option("--watch", is_flag=True,
+                     help="Lint, then lint again whenever a linted file or the configuration changes "
+                          "(polling twice a second); Ctrl-C stops."),
         click.option("--add-noqa", is_flag=True,
                      help="Add `# noqa: CODE` to every line with a finding (Python files), so that "
                           "existing findings are grandfathered and new code is held to the rules."),
@@ -135,6 +138,62 @@ def show_files(linter, paths) -> int:
         for error in report.errors:
             click.echo(error.render(), err=True)
     return EXIT_ERROR if found.missing or found.unreadable else EXIT_CLEAN
+
+
+WATCH_INTERVAL_S = 0.5  # how often --watch looks at the files (polling: no extra dependency)
+
+
+def watched_state(paths, settings: Settings, linter) -> dict:
+    """What --watch compares: (modification time, size) of every file a run would lint, of the
+    configuration file, and of the configuration files that could appear in the folders given."""
+    candidates = set(discover(list(paths), linter.discovery_settings()).files)
+    if settings.config_path:
+        candidates.add(settings.config_path)
+    for path in paths:
+        folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        candidates.update(os.path.join(folder, name) for name in ("pyproject.toml", "reprolint.toml"))
+    state = {}
+    for path in candidates:
+        try:
+            status = os.stat(path)
+            state[path] = (status.st_mtime_ns, status.st_size)
+        except OSError:
+            state[path] = None
+    return state
+
+
+def watch(paths, resolve, options: dict, quiet: bool, unsafe_fixes: bool, lint, interval: float = WATCH_INTERVAL_S,
+          rounds=None) -> int:
+    """``--watch``: lint, print the report, wait until a linted file or the configuration changes,
+    and again, until Ctrl-C (exit 0). The configuration is read again each time; one that has
+    become invalid is reported and waited out. ``rounds``: stop after that many lints (tests)."""
+    import time
+
+    from reprolint.engine import Linter
+
+    click.echo("Starting reprolint in watch mode; Ctrl-C stops it.", err=True)
+    done = 0
+    watched = None  # (settings, linter) of the last valid configuration: what to watch
+    try:
+        while rounds is None or done < rounds:
+            try:
+                settings = resolve()
+            except SystemExit:  # a configuration error, already printed: wait for its fix
+                settings = None
+            if settings is not None:
+                watched = (settings, Linter(settings))
+                emit(lint(watched[1]), options, quiet, unsafe_fixes)
+            done += 1
+            if rounds is not None and done >= rounds:
+                break
+            click.echo(f"[{time.strftime('%H:%M:%S')}] Watching for file changes.", err=True)
+            before = watched_state(paths, *watched)
+            while watched_state(paths, *watched) == before:
+                time.sleep(interval)
+            click.echo(f"[{time.strftime('%H:%M:%S')}] File change detected; linting again.", err=True)
+    except KeyboardInterrupt:
+        pass
+    return EXIT_CLEAN
 
 
 def _fail(message: str) -> None:

@@ -325,3 +325,77 @@ def test_bash_completion_script():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert "_reprolint_completion()" in done.stdout and "complete -o nosort -F _reprolint_completion reprolint" in done.stdout
+
+
+# -- --watch ------------------------------------------------------------------------------------
+def _watch_twice(folder, change, capsys, **options):
+    """Run cli_options.watch for two lints, `change()` made from another thread once it waits."""
+    import threading
+    import time
+
+    from reprolint import cli_options
+    from reprolint.parallel import lint_paths_fast
+
+    def changer():
+        time.sleep(0.6)
+        change()
+
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        thread = threading.Thread(target=changer)
+        thread.start()
+        status = cli_options.watch(
+            (".",), lambda: cli_options.settings_from((".",), {}), {"output_format": "concise"}, False, False,
+            lambda linter: lint_paths_fast(linter, (".",), 1, True, None), interval=0.05, rounds=2)
+        thread.join()
+    finally:
+        os.chdir(previous)
+    return status, capsys.readouterr()
+
+
+def test_watch_lints_again_when_a_file_changes(tmp_path, capsys):
+    (tmp_path / "gen.py").write_text("import torch\n", encoding="utf-8")
+    status, captured = _watch_twice(tmp_path, lambda: (tmp_path / "gen.py").write_text(BAD_PIPELINE), capsys)
+    assert status == 0
+    first, second = captured.out.split("All checks passed (1 file checked).\n")
+    assert first == "" and "gen.py:4:9: RPL101" in second
+    assert "Watching for file changes." in captured.err and "File change detected" in captured.err
+
+
+def test_watch_reads_a_changed_configuration(tmp_path, capsys):
+    (tmp_path / "gen.py").write_text(BAD_PIPELINE, encoding="utf-8")
+    status, captured = _watch_twice(
+        tmp_path, lambda: (tmp_path / "pyproject.toml").write_text('[tool.reprolint]\nignore = ["RPL101"]\n'), capsys)
+    assert status == 0
+    assert captured.out.count("RPL101") == 1  # before the configuration appeared, not after
+    assert captured.out.rstrip().endswith("All checks passed (1 file checked).")
+
+
+def test_watch_with_fix_is_a_usage_error(tmp_path):
+    result = invoke(".", "--watch", "--fix", cwd=tmp_path)
+    assert result.exit_code == 2 and "--watch" in result.stderr
+
+
+@pytest.mark.slow
+def test_watch_runs_until_interrupted(tmp_path):
+    import signal
+    import time
+
+    (tmp_path / "gen.py").write_text("import torch\n", encoding="utf-8")
+    process = subprocess.Popen(reprolint_command() + [".", "--watch", "--no-cache"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while "Watching" not in process.stderr.readline():
+            assert time.monotonic() < deadline
+        (tmp_path / "gen.py").write_text(BAD_PIPELINE, encoding="utf-8")
+        while "Watching" not in process.stderr.readline():
+            assert time.monotonic() < deadline
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    assert "RPL101" in out
