@@ -108,7 +108,8 @@ def main() -> None:
 @click.option("--select", multiple=True, metavar="CODES", shell_complete=complete_selectors,
               help="Only these rules: codes (RPL101), prefixes (RPL1), names (generator-reused) or "
                    "ALL, comma-separated. Default-off rules run only when selected.")
-@click.option("--ignore", multiple=True, metavar="CODES", shell_complete=complete_selectors, help="Skip these rules (same forms as --select).")
+@click.option("--ignore", multiple=True, metavar="CODES", shell_complete=complete_selectors,
+              help="Skip these rules (same forms as --select).")
 @click.option("--extend-select", multiple=True, metavar="CODES", shell_complete=complete_selectors,
               help="Add these rules to the default (or --select) set.")
 @click.option("--determinism-helpers", multiple=True, metavar="NAMES",
@@ -138,6 +139,9 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
       reprolint rule RPL101               explain a rule
       reprolint . --fix                   apply the safe fixes ([*] in the output)
       reprolint . --diff --unsafe-fixes   show every fix as a diff, write nothing
+      reprolint . --add-noqa              grandfather today's findings with # noqa comments
+      reprolint . --show-settings         which configuration applies, and what it enables
+      reprolint . --watch                 lint again on every change
       reprolint check clean               lint a path named like a subcommand
       reprolint --verify gen.py -- --prompt "a barn"   run gen.py (with these arguments) to measure the drift
 
@@ -153,7 +157,8 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     """
     verify = pop_verify_options(ecosystem)
     check_verify_usage(verify)
-    fixable, unfixable = split_values(ecosystem.pop("fixable")) or None, split_values(ecosystem.pop("unfixable")) or None
+    fixable = split_values(ecosystem.pop("fixable")) or None
+    unfixable = split_values(ecosystem.pop("unfixable")) or None
 
     def resolve_settings():
         return cli_options.settings_from(
@@ -245,7 +250,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
 def _add_noqa(run, linter, paths, exit_zero: bool) -> int:
     """Write the directives, then report what could not be suppressed and the count, as ruff
     does (`Added 3 noqa directives.`). Exit as a run would with what is left."""
-    from reprolint.findings import RunReport
+    from reprolint.findings import FileReport, RunReport
     from reprolint.fix.add_noqa import add_noqa
 
     result = add_noqa(run, linter, paths)
@@ -257,9 +262,9 @@ def _add_noqa(run, linter, paths, exit_zero: bool) -> int:
                    "inside a string or with `\\`)", err=True)
     noun = "directive" if result.added == 1 else "directives"
     click.echo(f"Added {result.added} noqa {noun}.", err=True)
-    left = RunReport(files=[], checked=run.checked)
-    left.files = [type(report)(report.path, findings=[f for f in report.findings if f in result.remaining],
-                               errors=report.errors) for report in run.files]
+    remaining = {id(finding) for finding in result.remaining}
+    left = RunReport(files=[FileReport(report.path, findings=[f for f in report.findings if id(f) in remaining],
+                                       errors=report.errors) for report in run.files], checked=run.checked)
     return cli_options.exit_status(left, exit_zero)
 
 
