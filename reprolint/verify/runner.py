@@ -278,7 +278,7 @@ class Server:
             self.spawn_devices.add("cuda")
         if "import_error" in self.info:
             raise ServerError(f"--verify needs torch and numpy: {self.info['import_error']} "
-                              '(install them with `pip install "reprolint[verify]"`)')
+                              '(install them with `pip install "reprolint-torch[verify]"`)')
         return self.info
 
     def _tail_log(self) -> str:
