@@ -5,6 +5,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import parents_of
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic.imports import dotted_name
 
 # Places where an expression needs no parentheses, whatever its precedence.
@@ -64,6 +65,11 @@ class SeedTruthiness(Rule):
     summary = "seed tested for truth (seed 0 counts as no seed)"
     fix_safety = Applicability.SAFE
     triggers = ("seed", "SEED", "Seed")
+    # Seed 0 given twice: the test takes it for "no seed" and the two runs differ.
+    verification = Verification(
+        observe=Observe.PIPELINE_CALLS, compare=Compare.SEED_ZERO, training=True,
+        drift="with seed 0, 2 runs differ: {difference}",
+        no_drift="no drift observed ({runs} runs with seed 0 identical)")
 
     def could_report(self, facts) -> bool:
         # Every finding tests a name or attribute whose last part names a seed.

@@ -23,6 +23,8 @@ import types
 CAPTURE = "__reprolint_capture__"
 RESEED = "__reprolint_reseed__"
 PERTURB = "__reprolint_perturb__"
+REPEAT = "__reprolint_repeat__"
+ALONE = "__reprolint_alone__"
 MAX_OCCURRENCES = 16  # captures kept per call (a call in a loop); enough to show drift
 
 
@@ -223,9 +225,83 @@ def _install_hooks(request: dict) -> None:
         torch.rand(1)
         return generator
 
+    def repeat(capture_id, func, /, *args, **kwargs):
+        # The call made twice in this process; its occurrences pair up (first, second).
+        first = capture(capture_id, func(*args, **kwargs))
+        capture(capture_id, func(*args, **kwargs))
+        return first
+
+    def alone(capture_id, func, /, *args, **kwargs):
+        # The batch, then its last image made alone from that image's generator as it was
+        # before the batch; the pair recorded is (last image of the batch, image made alone).
+        states = _generator_states(kwargs.get("generator"))
+        batch = func(*args, **kwargs)
+        images = _images_of(batch)
+        if images is None or len(images) < 2:
+            capture(capture_id, batch)
+            raise NotABatch("the flagged call made " + ("no images" if images is None else "one image")
+                            + ", not a batch")
+        last = len(images) - 1
+        for generator, state in states:
+            generator.set_state(state)
+        single_args, single_kwargs = _alone_arguments(args, kwargs, last)
+        single = _images_of(func(*single_args, **single_kwargs))
+        capture(capture_id, {"images": [images[last]]})
+        capture(capture_id, {"images": [single[0]] if single is not None and len(single) else []})
+        return batch
+
     setattr(builtins, CAPTURE, capture)
     setattr(builtins, RESEED, reseed)
     setattr(builtins, PERTURB, perturb)
+    setattr(builtins, REPEAT, repeat)
+    setattr(builtins, ALONE, alone)
+
+
+class NotABatch(Exception):
+    """The call a batch check observes made fewer than two images: nothing to regenerate."""
+
+
+def _generator_states(generator) -> list:
+    """(generator, its state) for each distinct generator passed, to restore them later."""
+    found = []
+    for g in (generator if isinstance(generator, (list, tuple)) else [generator]):
+        if hasattr(g, "get_state") and hasattr(g, "set_state") and all(g is not seen for seen, _ in found):
+            found.append((g, g.get_state()))
+    return found
+
+
+def _images_of(output):
+    """The images of a pipeline output, indexable per image: ``.images`` (or the first element of
+    a tuple output), a list of PIL images, an array or a tensor with the batch first."""
+    images = getattr(output, "images", None)
+    if images is None and isinstance(output, (tuple, list)) and output and not hasattr(output[0], "mode"):
+        images = output[0]
+    if images is None:
+        images = output
+    if isinstance(images, (list, tuple)) or getattr(images, "ndim", 0) >= 4:
+        return images
+    return None
+
+
+def _alone_arguments(args: tuple, kwargs: dict, index: int) -> tuple:
+    """The arguments that make image ``index`` of the batch alone: its prompt, one image per
+    prompt, and its own generator (where the call passed a list)."""
+    per_prompt = kwargs.get("num_images_per_prompt") or 1
+    kwargs = dict(kwargs)
+    generator = kwargs.get("generator")
+    if isinstance(generator, (list, tuple)):
+        kwargs["generator"] = generator[index % len(generator)]
+    for name in ("num_images_per_prompt", "batch_size"):
+        if name in kwargs:
+            kwargs[name] = 1
+    args = list(args)
+    prompt_index = index // per_prompt
+    for name in ("prompt", "prompt_2", "negative_prompt", "negative_prompt_2"):
+        if isinstance(kwargs.get(name), (list, tuple)):
+            kwargs[name] = kwargs[name][prompt_index % len(kwargs[name])]
+    if args and isinstance(args[0], (list, tuple)) and args[0] and isinstance(args[0][0], str):
+        args[0] = args[0][prompt_index % len(args[0])]
+    return tuple(args), kwargs
 
 
 def _install_training_limit(steps: int) -> None:
@@ -481,7 +557,7 @@ def _run(request: dict) -> None:
     except SystemExit as exc:
         if exc.code not in (None, 0):
             result = {**result, "status": "error", "error": f"the script exited with sys.exit({exc.code!r})"}
-    except StandInUnavailable as exc:
+    except (StandInUnavailable, NotABatch) as exc:
         result = {**result, "status": "skipped", "error": str(exc)}
     except TrainingStepLimit as exc:
         result = {**result, "training_steps": exc.args[0]}

@@ -10,7 +10,8 @@ once, and forks a fresh process for every run. Each run:
   user's tree (``--keep-outputs`` copies them out); stdin is ``/dev/null``, stdout and stderr
   are captured to files (shown with ``--verbose``);
 - inherits reprolint's environment, with ``HF_HUB_OFFLINE=1`` and ``TRANSFORMERS_OFFLINE=1``
-  set unless downloads are allowed, and ``PYTHONHASHSEED`` left as it is.
+  set unless downloads are allowed, and ``PYTHONHASHSEED`` left as it is (except in the runs
+  that compare two hash seeds, which start as fresh interpreters with one each).
 
 A script that exits, raises or hangs yields a :class:`RunResult`, never an exception here.
 All temporary files live under one folder that :meth:`Server.close` removes.
@@ -278,11 +279,13 @@ class Server:
 
     def run(self, script: str, source: str, device: str, seed: int, stand_in: str,
             timeout: float, arguments: tuple = (), keep_outputs: Optional[str] = None,
-            train_steps: int = 0) -> RunResult:
+            train_steps: int = 0, hash_seed: Optional[int] = None) -> RunResult:
         """Run ``source`` (an instrumented copy of ``script``) once in a fresh process, in a
         scratch folder that mirrors the script's; ``arguments`` follow the script's name in
         ``sys.argv``; ``keep_outputs``: a folder to copy the files the run wrote to;
-        ``train_steps``: stop the script after that many optimizer steps (0: never)."""
+        ``train_steps``: stop the script after that many optimizer steps (0: never);
+        ``hash_seed``: run as a fresh interpreter with this PYTHONHASHSEED (a fork keeps the
+        server's)."""
         if not self.alive:
             raise ServerError("the verify server is not running: " + self._tail_log())
         self._runs += 1
@@ -310,8 +313,8 @@ class Server:
             handle.write(source)
         started = time.monotonic()
         try:
-            if device in self.spawn_devices:
-                finished, timed_out = self._spawn(request, folder, timeout)
+            if device in self.spawn_devices or hash_seed is not None:
+                finished, timed_out = self._spawn(request, folder, timeout, hash_seed)
             else:
                 finished, timed_out = self._fork(request, timeout)
         finally:
@@ -387,7 +390,7 @@ class Server:
         return (f"reprolint's verify runner (the parent process of the run) died during the run {how}: "
                 "something the script ran killed it (a script that signals its parent cannot be verified)")
 
-    def _spawn(self, request: dict, folder: str, timeout: float) -> tuple:
+    def _spawn(self, request: dict, folder: str, timeout: float, hash_seed: Optional[int] = None) -> tuple:
         """Start the run as a fresh interpreter (CUDA cannot be used in a forked process once
         the server touched it), with the same process-group rules."""
         request_path = os.path.join(folder, "request.json")
@@ -395,9 +398,12 @@ class Server:
             json.dump(request, handle)
         code = _bootstrap().replace("serve()", f"run_once({request_path!r})").replace(
             "import serve", "import run_once")
+        environment = child_environment(self.allow_download)
+        if hash_seed is not None:
+            environment["PYTHONHASHSEED"] = str(hash_seed)
         process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   env=child_environment(self.allow_download),
+                                   env=environment,
                                    cwd=request["workdir"], start_new_session=True)
         self._current_group = process.pid
         try:

@@ -12,6 +12,13 @@ same letter means the same seed):
   generator between seeding and the call (as any library code may do); also A vs B.
 - SAME_SEED: two runs with the *same* seeds (A vs A): what differs is the kernels, not the seeds.
 - DEVICES: the CPU run vs the CUDA run with the same seeds (needs both devices).
+- HASH_SEED: two runs with the same seeds, as fresh interpreters with PYTHONHASHSEED 1 and 2
+  (the "hash" copy, the script as written).
+- SEED_ZERO: runs A and B of the "zero" copy, in which the flagged seed test reads seed 0.
+- REPEATED: within one run of the "repeat" copy, which makes the observed call twice: the
+  first call's output vs the second's.
+- ALONE: within one run of the "alone" copy: the last image of the observed batch vs that
+  image generated alone, with its generator as it was before the batch.
 
 "With the fix": the same comparison on the copy with reprolint's fix applied (for RESEEDED: the
 fixed call vs the freshly re-seeded one, and two fixed runs with different seeds).
@@ -19,6 +26,7 @@ fixed call vs the freshly re-seeded one, and two fixed runs with different seeds
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional
 
 from reprolint.rules.verification import Compare, Verification
@@ -29,6 +37,26 @@ from reprolint.verify.instrument import LOSS_CAPTURE, TRAINING_STEPS, WEIGHTS_CA
 # For a cross-device check: the CPU-vs-CUDA difference of the flagged code must exceed this, and
 # ten times that of the fixed code, to count as "a different image" rather than float error.
 CROSS_DEVICE_DRIFT = 0.05
+# The status of a same-seed check of GPU kernels that ran on the CPU only: neither drift nor an
+# all-clear.
+NEEDS_CUDA = "needs-cuda"
+
+
+# The copy of the script each comparison runs besides the plain one (instrument.py makes them).
+COPY_OF = {Compare.RESEEDED: "reseed", Compare.PERTURBED: "perturb", Compare.HASH_SEED: "hash",
+           Compare.SEED_ZERO: "zero", Compare.REPEATED: "repeat", Compare.ALONE: "alone"}
+# Comparisons within one run: its occurrences of the observed call pair up (first, second).
+WITHIN_ONE_RUN = (Compare.REPEATED, Compare.ALONE)
+
+
+def _pairs_of(run) -> tuple:
+    """One run whose observed calls recorded pairs, as two runs: the first of each pair, the
+    second of each pair."""
+    if run is None:
+        return None, None
+    firsts = {cid: outputs[0::2] for cid, outputs in run.captures.items()}
+    seconds = {cid: outputs[1::2] for cid, outputs in run.captures.items()}
+    return dataclasses.replace(run, captures=firsts), dataclasses.replace(run, captures=seconds)
 
 
 def _worst(differences: list) -> Optional[Difference]:
@@ -87,7 +115,20 @@ def compared_runs(verification: Verification, runs: dict, device: str, fixed: bo
         return first, (perturbed[0] if perturbed else None)
     if verification.compare is Compare.SAME_SEED:
         return first, (own[2] if len(own) > 2 else None)
+    if verification.compare in WITHIN_ONE_RUN:
+        copy = runs.get((device, f"{prefix}-{COPY_OF[verification.compare]}"), [])
+        return _pairs_of(copy[0] if copy else None)
+    if verification.compare in (Compare.HASH_SEED, Compare.SEED_ZERO):
+        return _first_two(runs.get((device, f"{prefix}-{COPY_OF[verification.compare]}"), []))
     return _first_two(own)
+
+
+def _failed_comparison(verification: Verification, runs: dict, device: str, fixed: bool):
+    """The failed run of the copy the comparison needs besides the plain runs, if one failed."""
+    copy = COPY_OF.get(verification.compare)
+    if copy is None:
+        return None
+    return _failure(runs.get((device, f"{'fixed' if fixed else 'original'}-{copy}"), []))
 
 
 def _script_drift(verification: Verification, runs: dict, device: str, capture_ids: list) -> tuple:
@@ -160,6 +201,15 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             entry["status"] = "ran"
             verdict["devices"][device] = entry
             continue
+        failed = _failed_comparison(verification, runs, device, fixed=False)
+        if failed is not None:
+            status = "skipped" if failed.status == "skipped" else failed.status
+            entry = {"status": status, "reason": f"the {COPY_OF[verification.compare]} copy: {failed.error}"}
+            if failed.traceback:
+                entry["traceback"] = failed.traceback
+            problems.append((status, device, entry["reason"]))
+            verdict["devices"][device] = entry
+            continue
         first, second, difference = _script_drift(verification, runs, device, capture_ids)
         if difference is None:
             entry["status"] = "skipped"
@@ -212,6 +262,13 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         parts.append(f"drift confirmed {drift}")
         parts.append(_fix_phrase(fix_parts))
         verdict["fix"] = _combine_fix(fix_parts)
+    elif quiet and verification.compare is Compare.SAME_SEED and verification.gpu_only and "cuda" not in ran:
+        # Identical runs on the CPU say nothing about kernels that vary on a GPU only: no all-clear.
+        verdict["status"] = NEEDS_CUDA
+        what = (f"{TRAINING_STEPS} training steps, 2 runs with the same seeds: identical losses and final weights"
+                if _training(capture_ids) else "2 runs with the same seeds identical")
+        parts.append(f"needs CUDA: not shown on CPU ({verification.gpu_only}: shows on a GPU only; on "
+                     f"{', '.join(quiet)}: {what}); run --verify --device cuda on a machine with CUDA")
     elif quiet:
         verdict["status"] = "no-drift"
         phrase = verification.no_drift.format(runs=2)
@@ -219,9 +276,6 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             if verification.compare is Compare.SAME_SEED:
                 phrase = (f"no drift observed on this device ({TRAINING_STEPS} training steps, 2 runs with the "
                           f"same seeds: identical losses and final weights)")
-                if "cuda" not in ran:
-                    phrase += (f"; what {code} is about ({verification.gpu_only}) varies on a GPU only: run "
-                               "--verify --device cuda on a machine with CUDA to check")
             else:
                 phrase = (f"no drift observed ({TRAINING_STEPS} training steps, 2 runs with different process "
                           "seeds: identical losses and final weights)")
@@ -253,7 +307,7 @@ def _judge_fix(code: str, verification: Verification, runs: dict, device: str, c
     if not fix_state.get("applies", {}).get(code):
         return {"status": "none", "reason": f"{code} has no automatic fix"}
     fixed = runs.get((device, "fixed"), [])
-    failed = _failure(fixed)
+    failed = _failure(fixed) or _failed_comparison(verification, runs, device, fixed=True)
     if failed is not None:
         return {"status": "error", "reason": failed.error}
     first, second = compared_runs(verification, runs, device, fixed=True)
