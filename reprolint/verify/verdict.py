@@ -355,7 +355,7 @@ def _fix_phrase(fixes: list) -> str:
         return "with the fix: identical"
     if fix["status"] == "differs":
         return "with the fix: still differs, " + Difference(**{k: fix["comparison"][k] for k in (
-            "max_abs", "fraction", "image", "occurrences", "note")}).describe()
+            "max_abs", "fraction", "image", "occurrences", "note", "mean_abs", "slice_cosine_distance")}).describe()
     if fix["status"] == "error":
         return f"with the fix: error: {fix['reason']}"
     return f"no automatic fix ({fix['reason']})" if "has no automatic fix" not in fix["reason"] else "no automatic fix"
