@@ -91,6 +91,7 @@ def _probe_cuda() -> dict:
             result["cuda_available"] = bool(torch.cuda.is_available())
             if result["cuda_available"]:
                 result["cuda_device"] = torch.cuda.get_device_name(0)
+                result["cudnn_version"] = torch.backends.cudnn.version()
                 # Whether a forked run can use CUDA: it cannot once anything in the server
                 # touched CUDA; the runner then starts CUDA runs as fresh processes instead.
                 torch.zeros(1, device="cuda")
@@ -302,6 +303,32 @@ def _alone_arguments(args: tuple, kwargs: dict, index: int) -> tuple:
     if args and isinstance(args[0], (list, tuple)) and args[0] and isinstance(args[0][0], str):
         args[0] = args[0][prompt_index % len(args[0])]
     return tuple(args), kwargs
+
+
+def determinism_flags() -> dict:
+    """The determinism settings in force in this process (read after the script ran, so that
+    what it set counts); empty where torch is not imported."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return {}
+    flags: dict = {}
+    readings = {
+        "deterministic_algorithms": lambda: torch.are_deterministic_algorithms_enabled(),
+        "deterministic_algorithms_warn_only": lambda: torch.is_deterministic_algorithms_warn_only_enabled(),
+        "cudnn_deterministic": lambda: torch.backends.cudnn.deterministic,
+        "cudnn_benchmark": lambda: torch.backends.cudnn.benchmark,
+        "cudnn_allow_tf32": lambda: torch.backends.cudnn.allow_tf32,
+        "cuda_matmul_allow_tf32": lambda: torch.backends.cuda.matmul.allow_tf32,
+        "float32_matmul_precision": lambda: torch.get_float32_matmul_precision(),
+    }
+    for name, read in readings.items():
+        try:
+            flags[name] = read()
+        except Exception:  # an older torch without the setting
+            continue
+    for name in ("CUBLAS_WORKSPACE_CONFIG", "PYTHONHASHSEED"):
+        flags[name] = os.environ.get(name)
+    return flags
 
 
 def _install_training_limit(steps: int) -> None:
@@ -573,6 +600,10 @@ def _run(request: dict) -> None:
         try:
             sys.stdout.flush()
             sys.stderr.flush()
+        except Exception:
+            pass
+        try:
+            result["flags"] = determinism_flags()
         except Exception:
             pass
         temporary = request["result_path"] + ".tmp"

@@ -1,10 +1,15 @@
 """``--verify-report DIR``: one self-contained HTML page that shows the drift.
 
-One section per verified finding: the flagged source line, the verdict, run A and run B of the
-flagged call's output side by side with a heat map of their difference, the fixed run, and the
-figures (max|Δ|, mean|Δ|, share of pixels or values that differ, PSNR). An output that is not an
-image (latents, a tensor) gets a histogram of |Δ| instead. Where the CPU and CUDA both ran, the
-CPU-vs-CUDA comparison gets its own row and picture.
+The page opens with a summary table (file, rule, verdict, max|Δ|) whose rows link to the
+sections below. One section per verified finding, confirmed drift first (those the fix does not
+remove before those it does), then no drift, needs CUDA, errors, and the skipped ones folded
+away: the flagged source line, the verdict, run A and run B of the flagged call's output side by
+side with a heat map of their difference, the fixed run, the figures (max|Δ|, mean|Δ|, share of
+pixels or values that differ, PSNR, and diffusers' own measures: the corner slice's cosine
+distance and the mean pixel difference) and where it was measured (versions, GPU, determinism
+settings). An output that is not an image (latents, a tensor) gets a histogram of |Δ| instead.
+Where the CPU and CUDA both ran, the CPU-vs-CUDA comparison gets its own row and picture. Rule
+codes link to the rules' pages; messages show their `code` as code.
 
 Every picture is a PNG inlined as a ``data:`` URI, so the page needs no network and no other
 file. Pictures are drawn with Pillow and numpy only. This module runs in the parent process
@@ -22,6 +27,7 @@ from typing import Optional
 
 import numpy as np
 
+from reprolint.docs import DOCS_URL
 from reprolint.verify.compare import format_number
 
 REPORT_NAME = "index.html"
@@ -199,16 +205,81 @@ def histogram(first: np.ndarray, second: np.ndarray, width: int = 360, height: i
 
 # -- the page ----------------------------------------------------------------------------------
 
+SCALE_WORDS = {"bitwise-only": "bitwise only (within)", "beyond-tolerance": "beyond", None: "identical"}
+
+
 def _figures(comparison: Optional[dict]) -> list:
     if not comparison:
-        return ["", "", "", ""]
+        return ["", "", "", "", "", "", ""]
     psnr = comparison.get("psnr")
     if comparison.get("identical"):
         psnr_text = "∞ (identical)"
     else:
         psnr_text = f"{psnr:.1f} dB" if psnr is not None else "n/a (not an image)"
+    pixel = comparison.get("mean_pixel_difference")
     return [format_number(comparison["max_abs"]), format_number(comparison.get("mean_abs", 0.0)),
-            f"{comparison['fraction'] * 100:.1f}%", psnr_text]
+            f"{comparison['fraction'] * 100:.1f}%", psnr_text,
+            format_number(comparison.get("slice_cosine_distance", 0.0)),
+            f"{format_number(pixel)}/255" if pixel is not None else "n/a",
+            SCALE_WORDS.get(comparison.get("scale"), "")]
+
+
+# The order of the page: what needs the reader's attention first.
+ORDER = ("confirmed", "fixed", "no-drift", "needs-cuda", "error", "timeout", "interrupted", "skipped")
+
+
+def kind_of(verdict: dict) -> str:
+    """The verdict's place in the page's order: confirmed drift the fix removes is "fixed"."""
+    status = verdict.get("status", "skipped")
+    if status == "confirmed" and (verdict.get("fix") or {}).get("status") in ("identical", "float-error"):
+        return "fixed"
+    return status if status in ORDER else "skipped"
+
+
+def ordered(sections: list) -> list:
+    """The sections in the page's order (stable within each kind: the order of the findings)."""
+    return sorted(sections, key=lambda section: ORDER.index(kind_of(section.verdict)))
+
+
+def rendered_message(message: str) -> str:
+    """The message as HTML: its `backticked` parts as code, the rest escaped."""
+    pieces = message.split("`")
+    if len(pieces) % 2 == 0:  # an unpaired backtick: show it as written
+        return html.escape(message)
+    return "".join(f"<code>{html.escape(piece)}</code>" if index % 2 else html.escape(piece)
+                   for index, piece in enumerate(pieces))
+
+
+def _rule_link(code: str) -> str:
+    return f'<a class="rule" href="{html.escape(DOCS_URL.format(code=code))}"><code>{html.escape(code)}</code></a>'
+
+
+def _environment_html(environment: Optional[dict]) -> str:
+    if not environment:
+        return ""
+    versions = ", ".join(f"{label} {environment.get(key) or 'none'}" for label, key in (
+        ("Python", "python"), ("torch", "torch"), ("diffusers", "diffusers"), ("CUDA", "cuda"),
+        ("cuDNN", "cudnn"), ("GPU", "gpu")))
+    flags = []
+    for device, settings in (environment.get("determinism") or {}).items():
+        shown = ", ".join(f"{name}={value}" for name, value in settings.items())
+        flags.append(f"<br>determinism settings in force ({html.escape(device)}): {html.escape(shown)}")
+    return f'<p class="environment">Measured with {html.escape(versions)}.{"".join(flags)}</p>'
+
+
+def _summary_table(sections: list) -> str:
+    rows = ["<table class=\"summary-table\"><tr><th>file</th><th>rule</th><th>verdict</th><th>max|Δ|</th></tr>"]
+    for index, section in enumerate(sections, 1):
+        finding, verdict = section.finding, section.verdict
+        comparison = next((entry.get("comparison") for entry in verdict.get("devices", {}).values()
+                           if entry.get("comparison")), None) or (verdict.get("cross_device") or {}).get("comparison")
+        worst = format_number(comparison["max_abs"]) if comparison else ""
+        kind = kind_of(verdict)
+        rows.append(f'<tr class="{html.escape(kind)}"><td><a href="#finding-{index}">'
+                    f"{html.escape(finding.path)}:{finding.start.line}</a></td><td>{_rule_link(finding.code)}</td>"
+                    f"<td>{html.escape(kind)}</td><td>{html.escape(worst)}</td></tr>")
+    rows.append("</table>")
+    return "\n".join(rows)
 
 
 def _figure(title: str, uri: str, caption: str = "") -> str:
@@ -237,8 +308,8 @@ def _section_html(index: int, section: Section) -> str:
     status = verdict.get("status", "")
     where = f"{finding.path}:{finding.start.line}:{finding.start.column}"
     parts = [f'<section class="finding {html.escape(status)}" id="finding-{index}">',
-             f"<h2>{html.escape(where)} <code>{html.escape(finding.code)}</code></h2>",
-             f'<p class="message">{html.escape(finding.message)}</p>',
+             f"<h2>{html.escape(where)} {_rule_link(finding.code)}</h2>",
+             f'<p class="message">{rendered_message(finding.message)}</p>',
              f'<pre class="source"><span class="lineno">{finding.start.line}</span> '
              f"{html.escape(section.source_line)}</pre>",
              f'<p class="verdict"><strong>verify:</strong> {html.escape(verdict.get("summary", ""))}</p>']
@@ -259,7 +330,8 @@ def _section_html(index: int, section: Section) -> str:
         rows.append(("cpu vs cuda, with the fix", cross["fixed_comparison"]))
     if rows:
         parts.append("<table><tr><th>comparison</th><th>max|Δ|</th><th>mean|Δ|</th><th>differ</th>"
-                     "<th>PSNR</th></tr>")
+                     "<th>PSNR</th><th>slice cosine distance</th><th>mean pixel difference</th>"
+                     "<th>diffusers' tolerance</th></tr>")
         for label, comparison in rows:
             cells = "".join(f"<td>{html.escape(cell)}</td>" for cell in _figures(comparison))
             parts.append(f"<tr><td>{html.escape(label)}</td>{cells}</tr>")
@@ -279,6 +351,7 @@ def _section_html(index: int, section: Section) -> str:
                      + "</div>")
     if not (pictures or fixed or section.cross):
         parts.append('<p class="nothing">No output to show: the flagged call did not run (see the verdict).</p>')
+    parts.append(_environment_html(verdict.get("environment")))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -291,6 +364,10 @@ pre.source { background: #f5f5f5; padding: 0.5em; overflow-x: auto; }
 .lineno { color: #888; }
 p.verdict { font-size: 1.05em; }
 section.confirmed p.verdict strong { color: #b3261e; } section.no-drift p.verdict strong { color: #1e7b34; }
+section.needs-cuda p.verdict strong { color: #8a5a00; }
+p.environment { font-size: 0.85em; color: #555; }
+table.summary-table tr.confirmed td:nth-child(3) { color: #b3261e; font-weight: bold; }
+details.skipped > summary { cursor: pointer; margin: 1em 0; }
 .row { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; } figure img { width: 192px; image-rendering: pixelated; border: 1px solid #ddd; }
 figure img[alt^="histogram"] { width: 360px; image-rendering: auto; }
@@ -319,7 +396,15 @@ def render(sections: list, title: str = "reprolint --verify report", environment
         status = section.verdict.get("status", "")
         counts[status] = counts.get(status, 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
-    body = "\n".join(_section_html(index, section) for index, section in enumerate(sections, 1))
+    sections = ordered(sections)
+    shown = [_section_html(index, section) for index, section in enumerate(sections, 1)]
+    skipped = [html_text for html_text, section in zip(shown, sections) if kind_of(section.verdict) == "skipped"]
+    body = "\n".join(html_text for html_text, section in zip(shown, sections)
+                     if kind_of(section.verdict) != "skipped")
+    if skipped:  # folded away: they show nothing, and the reader opens them to learn why
+        body += (f'\n<details class="skipped"><summary>{len(skipped)} skipped finding(s)</summary>\n'
+                 + "\n".join(skipped) + "\n</details>")
+    body = _summary_table(sections) + "\n" + body
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{STYLE}</style></head>\n<body>\n<h1>{html.escape(title)}</h1>\n"
             f'<p class="summary">{len(sections)} verified finding(s): {html.escape(summary or "none")}.'

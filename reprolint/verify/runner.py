@@ -51,6 +51,7 @@ class RunResult:
     stdout: str = ""
     stderr: str = ""
     seconds: float = 0.0
+    flags: dict = field(default_factory=dict)  # the determinism settings in force when it ended
 
 
 def child_environment(allow_download: bool) -> dict:
@@ -335,6 +336,7 @@ class Server:
             result.traceback = outcome.get("traceback")
             result.error_lines = outcome.get("error_lines", [])
             result.stand_ins = outcome.get("stand_ins", [])
+            result.flags = outcome.get("flags", {})
             last_line = result.stderr.strip().splitlines()[-1].strip() if result.stderr.strip() else ""
             if result.error and result.error.startswith("the script exited") and "error" in last_line.lower():
                 # argparse and friends say why on stderr: `prog: error: the following arguments ...`

@@ -17,7 +17,8 @@ from reprolint.verify.instrument import (ALONE, PERTURB, REPEAT, RESEED, TRAININ
                                          seed_tests_of, wrap_captures, wrap_generator_arguments)
 from reprolint.verify.options import VerifyOptions
 from reprolint.verify.runner import Server, ServerError
-from reprolint.verify.verdict import COPY_OF, NEEDS_CUDA, compared_runs, judge, shows_drift
+from reprolint.verify.verdict import (COPY_OF, NEEDS_CUDA, compared_runs, judge, measured_environment,
+                                      shows_drift)
 
 # The PYTHONHASHSEED values of the two runs that compare hash orders.
 HASH_SEEDS = (1, 2)
@@ -339,6 +340,7 @@ class VerifySession:
             verdicts[id(finding)] = judge(
                 finding, capture_ids, runs, devices, skipped_devices, fix_state,
                 reason=targets.reasons.get(id(finding)), cuda_available=available)
+            verdicts[id(finding)]["environment"] = measured_environment(server.info, runs, devices)
             if self.options.report_dir:
                 from reprolint.verify import report
 

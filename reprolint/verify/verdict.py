@@ -59,6 +59,19 @@ def _pairs_of(run) -> tuple:
     return dataclasses.replace(run, captures=firsts), dataclasses.replace(run, captures=seconds)
 
 
+def measured_environment(info: dict, runs: dict, devices: list) -> dict:
+    """Where a verdict was measured: the versions the runner reported, the GPU, and per device
+    the determinism settings in force at the end of its first run of the script."""
+    environment = {"python": info.get("python"), "torch": info.get("torch"), "diffusers": info.get("diffusers"),
+                   "cuda": info.get("cuda_version"), "cudnn": info.get("cudnn_version"),
+                   "gpu": info.get("cuda_device"), "determinism": {}}
+    for device in devices:
+        results = runs.get((device, "original")) or []
+        if results and results[0].flags:
+            environment["determinism"][device] = dict(results[0].flags)
+    return environment
+
+
 def _worst(differences: list) -> Optional[Difference]:
     differences = [d for d in differences if d is not None]
     if not differences:
