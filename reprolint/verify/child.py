@@ -70,7 +70,7 @@ def _preload() -> dict:
         from transformers import CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer  # noqa: F401
 
         info["diffusers"] = diffusers.__version__
-        from reprolint.verify import standins  # noqa: F401  (imported before the run changes sys.path)
+        from reprolint.verify import standins, trace  # noqa: F401  (imported before the run changes sys.path)
     except Exception as exc:
         info["diffusers"] = None
         info["diffusers_error"] = f"{type(exc).__name__}: {exc}"
@@ -450,6 +450,17 @@ def _install_loader_patches(request: dict, used: list, source: str) -> None:
                                                                   "pretrained_model_link_or_path"))
 
 
+def _start_trace(script: str, source: str):
+    """Record where this run's outputs come from (``reprolint.verify.trace``); None if it cannot."""
+    try:
+        from reprolint.verify import trace
+
+        return trace.install(script, _uses_diffusers(source))
+    except Exception as exc:
+        sys.stderr.write(f"reprolint: could not trace the run: {exc}\n")
+        return None
+
+
 def _seed_process(seed: int) -> None:
     """The process-level randomness of this run: what differs between two days of the user's."""
     random.seed(seed)
@@ -555,6 +566,7 @@ def _run(request: dict) -> None:
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     result = {"status": "ok", "stand_ins": []}
+    tracer = None
     script = request["script"]
     # The run's view of the script: its copy in the scratch folder that mirrors the script's
     # folder. Paths built from the working folder, `__file__` or `sys.argv[0]` all land there.
@@ -575,6 +587,7 @@ def _run(request: dict) -> None:
         if request.get("train_steps"):
             _install_training_limit(request["train_steps"])
         _install_loader_patches(request, result["stand_ins"], source)
+        tracer = _start_trace(script, source)
         code = compile(source, script, "exec")
         main = types.ModuleType("__main__")
         main.__file__ = copy
@@ -606,6 +619,11 @@ def _run(request: dict) -> None:
             result["flags"] = determinism_flags()
         except Exception:
             pass
+        if tracer is not None:
+            try:
+                tracer.save(os.path.dirname(request["capture_dir"]))
+            except Exception as exc:  # the verdict then names no first difference
+                sys.stderr.write(f"reprolint: could not save the run's trace: {exc}\n")
         temporary = request["result_path"] + ".tmp"
         with open(temporary, "w") as handle:
             json.dump(result, handle)

@@ -203,6 +203,50 @@ def histogram(first: np.ndarray, second: np.ndarray, width: int = 360, height: i
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def step_plot(deltas: list, width: int = 360, height: int = 140) -> str:
+    """A PNG bar chart of |Δ| per scheduler step (on a log scale: float error and a different
+    image both show), as a data URI; equal steps get no bar."""
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(picture)
+    left, bottom, top = 8, height - 22, 18
+    values = [d for d in deltas if d]
+    peak = max(values) if values else 1.0
+    floor = min(min(values) if values else 1.0, peak / 1e6) / 10
+    bar = (width - 2 * left) / max(1, len(deltas))
+    for index, delta in enumerate(deltas):
+        if delta:
+            share = (np.log10(delta) - np.log10(floor)) / max(1e-12, np.log10(peak) - np.log10(floor))
+            x0 = left + index * bar
+            draw.rectangle([x0 + 1, bottom - (bottom - top) * share, x0 + bar - 2, bottom], fill=(190, 40, 30))
+        draw.text((left + index * bar + bar / 2 - 3, bottom + 4), str(index + 1), fill="black")
+    draw.line([left, bottom, width - left, bottom], fill="black")
+    draw.text((left, 2), f"|d| per step (log scale), largest {format_number(peak)}", fill="black")
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _divergence_html(verdict: dict) -> str:
+    for device, entry in verdict.get("devices", {}).items():
+        divergence = entry.get("divergence")
+        if not divergence:
+            continue
+        text = (f'<p class="divergence"><strong>Where the runs part ({html.escape(device)}):</strong> '
+                f"{rendered_message(divergence['phrase'])}")
+        if divergence.get("where"):
+            text += f' <span class="where">({html.escape(divergence["where"])})</span>'
+        text += "</p>"
+        deltas = divergence.get("step_deltas") or []
+        if deltas:
+            text += ('<div class="row">' + _figure("|Δ| per scheduler step, run A vs run B", step_plot(deltas),
+                                                   "sampled values of each step's output; no bar: equal")
+                     + "</div>")
+        return text
+    return ""
+
+
 # -- the page ----------------------------------------------------------------------------------
 
 SCALE_WORDS = {"bitwise-only": "bitwise only (within)", "beyond-tolerance": "beyond", None: "identical"}
@@ -313,6 +357,7 @@ def _section_html(index: int, section: Section) -> str:
              f'<pre class="source"><span class="lineno">{finding.start.line}</span> '
              f"{html.escape(section.source_line)}</pre>",
              f'<p class="verdict"><strong>verify:</strong> {html.escape(verdict.get("summary", ""))}</p>']
+    parts.append(_divergence_html(verdict))
     if section.output_name:
         parts.append(f'<p class="output">Output shown: <code>{html.escape(section.output_name)}</code> of the '
                      "flagged call, where runs A and B differ most.</p>")
@@ -370,7 +415,7 @@ table.summary-table tr.confirmed td:nth-child(3) { color: #b3261e; font-weight: 
 details.skipped > summary { cursor: pointer; margin: 1em 0; }
 .row { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; } figure img { width: 192px; image-rendering: pixelated; border: 1px solid #ddd; }
-figure img[alt^="histogram"] { width: 360px; image-rendering: auto; }
+figure img[alt^="histogram"], figure img[alt^="|Δ| per"] { width: 360px; image-rendering: auto; }
 figcaption { font-size: 0.85em; color: #444; max-width: 200px; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; }
 td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import reprolint
+from reprolint.verify.trace import load_trace
 
 
 class ServerError(Exception):
@@ -52,6 +53,7 @@ class RunResult:
     stderr: str = ""
     seconds: float = 0.0
     flags: dict = field(default_factory=dict)  # the determinism settings in force when it ended
+    trace: list = field(default_factory=list)  # reprolint.verify.trace: what its outputs are made of
 
 
 def child_environment(allow_download: bool) -> dict:
@@ -350,6 +352,10 @@ class Server:
         except Exception as exc:  # a half-written capture of a killed run
             result.captures = {}
             result.stderr += f"\nreprolint: could not read the captured outputs: {exc}"
+        try:
+            result.trace = load_trace(folder)
+        except Exception as exc:  # a half-written record of a killed run: no first difference
+            result.stderr += f"\nreprolint: could not read the run's trace: {exc}"
         shutil.rmtree(folder, ignore_errors=True)
         return result
 

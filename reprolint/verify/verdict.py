@@ -33,6 +33,7 @@ from reprolint.rules.verification import Compare, Verification
 from reprolint.verify.compare import Difference, compare_outputs, format_number
 from reprolint.verify.declarations import verification_of
 from reprolint.verify.instrument import LOSS_CAPTURE, TRAINING_STEPS, WEIGHTS_CAPTURE
+from reprolint.verify.trace import first_divergence
 
 # For a cross-device check: the CPU-vs-CUDA difference of the flagged code must exceed this, and
 # ten times that of the fixed code, to count as "a different image" rather than float error.
@@ -240,6 +241,10 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         if difference.identical:
             quiet.append(device)
         else:
+            if verification.compare not in WITHIN_ONE_RUN:
+                divergence = first_divergence(first.trace, second.trace)
+                if divergence is not None and divergence.get("found"):
+                    entry["divergence"] = divergence
             entry["status"] = "confirmed"
             confirmed.append((device, difference))
             fix = _judge_fix(code, verification, runs, device, capture_ids, fix_state)
@@ -268,10 +273,11 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         if _training(capture_ids):
             same = "with the same seeds " if verification.compare is Compare.SAME_SEED else ""
             drift = "; ".join(f"on {device}: {TRAINING_STEPS} training steps {same}differ: "
-                              f"{verdict['devices'][device]['training']}" for device, _ in confirmed)
+                              f"{verdict['devices'][device]['training']}{_where_parted(verdict, device)}"
+                              for device, _ in confirmed)
         else:
             drift = "; ".join(f"on {device}: {verification.drift.format(difference=d.describe())}"
-                              for device, d in confirmed)
+                              f"{_where_parted(verdict, device)}" for device, d in confirmed)
         parts.append(f"drift confirmed {drift}")
         parts.append(_fix_phrase(fix_parts))
         verdict["fix"] = _combine_fix(fix_parts)
@@ -311,6 +317,11 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
     if stand_ins:
         verdict["summary"] += " (stand-in model)"
     return verdict
+
+
+def _where_parted(verdict: dict, device: str) -> str:
+    divergence = verdict["devices"][device].get("divergence")
+    return f"; {divergence['phrase']}" if divergence else ""
 
 
 def _judge_fix(code: str, verification: Verification, runs: dict, device: str, capture_ids: list,

@@ -63,3 +63,32 @@ def test_rpl307_a_set_of_prompts_is_ordered_by_the_hash_seed(verified):
     assert "2 runs with different PYTHONHASHSEED values differ" in result["summary"]
     assert result["fix"]["status"] == "identical", result["summary"]
 
+
+
+def test_the_verdict_names_where_the_runs_part(verified):
+    ignored = verdict(verified, "custom_loop_ignores_generator.py", "RPL113")
+    divergence = ignored["devices"]["cpu"]["divergence"]
+    # The unseeded draw in the script itself, before the first scheduler step.
+    assert divergence["phrase"] == ("runs part before step 1; first difference: `torch.randn` at "
+                                    "custom_loop_ignores_generator.py:12")
+    assert divergence["script_line"] == 12 and len(divergence["step_deltas"]) == 2
+    assert all(delta > 0 for delta in divergence["step_deltas"])
+    assert divergence["phrase"] in ignored["summary"]
+    # A pipeline call without a generator: diffusers' own draw of the initial latents.
+    unseeded = verdict(verified, "sd_unseeded.py", "RPL101")["devices"]["cpu"]["divergence"]
+    assert unseeded["name"] == "randn_tensor" and "pipeline_stable_diffusion.py:" in unseeded["where"]
+    assert unseeded["script_line"] == 6
+
+
+def test_every_verdict_records_where_it_was_measured(verified):
+    import platform
+
+    import torch
+
+    result = verdict(verified, "noise_default_generator.py", "RPL114")
+    environment = result["environment"]
+    assert environment["python"] == platform.python_version() and environment["torch"] == torch.__version__
+    assert environment["diffusers"] and environment["gpu"] is None  # no CUDA on this machine
+    flags = environment["determinism"]["cpu"]
+    assert flags["deterministic_algorithms"] is False and flags["cudnn_benchmark"] is False
+    assert "CUBLAS_WORKSPACE_CONFIG" in flags
