@@ -162,4 +162,23 @@ class GeneratorListAliasing(Rule):
             """,
             expect=[(4, 14)],
         ),
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            generators = [torch.Generator("cpu").manual_seed(7)] * 4
+            images = pipe("a lighthouse", num_images_per_prompt=4, generator=generators).images
+            """,
+            expect=[(5, 14)],
+            fixed="""
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            generators = [torch.Generator("cpu").manual_seed(7 + i) for i in range(4)]
+            images = pipe("a lighthouse", num_images_per_prompt=4, generator=generators).images
+            """,
+        ),
     ]

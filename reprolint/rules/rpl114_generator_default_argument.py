@@ -192,6 +192,27 @@ class GeneratorDefaultArgument(Rule):
             """,
             expect=[(4, 44)],
         ),
+        Example(
+            """
+            import torch
+
+            def add_noise(x, generator=torch.Generator().manual_seed(0)):
+                return x + torch.randn(x.shape, generator=generator)
+
+            noisy = add_noise(torch.zeros(4))
+            """,
+            expect=[(3, 28)],
+            fixed="""
+            import torch
+
+            def add_noise(x, generator=None):
+                if generator is None:
+                    generator = torch.Generator().manual_seed(0)
+                return x + torch.randn(x.shape, generator=generator)
+
+            noisy = add_noise(torch.zeros(4))
+            """,
+        ),
     ]
 
 

@@ -164,4 +164,23 @@ class SeedTruthiness(Rule):
             """,
             expect=[(1, 8)],
         ),
+        Example(
+            """
+            import torch
+            from diffusers import DiffusionPipeline
+
+            pipe = DiffusionPipeline.from_pretrained("stabilityai/stable-diffusion-xl-base-1.0")
+            generator = torch.Generator().manual_seed(args.seed) if args.seed else None
+            image = pipe("a cat", generator=generator).images[0]
+            """,
+            expect=[(5, 57)],
+            fixed="""
+            import torch
+            from diffusers import DiffusionPipeline
+
+            pipe = DiffusionPipeline.from_pretrained("stabilityai/stable-diffusion-xl-base-1.0")
+            generator = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
+            image = pipe("a cat", generator=generator).images[0]
+            """,
+        ),
     ]

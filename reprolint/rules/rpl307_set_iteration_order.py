@@ -358,4 +358,25 @@ class SetIterationOrder(Rule):
             """,
             expect=[(4, 27)],
         ),
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            for index, prompt in enumerate({"a cat", "a dog", "a fox"}):
+                generator = torch.Generator("cpu").manual_seed(index)
+                image = pipe(prompt, generator=generator).images[0]
+            """,
+            expect=[(5, 32)],
+            fixed="""
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            for index, prompt in enumerate(sorted({"a cat", "a dog", "a fox"})):
+                generator = torch.Generator("cpu").manual_seed(index)
+                image = pipe(prompt, generator=generator).images[0]
+            """,
+        ),
     ]

@@ -98,6 +98,8 @@ class Verification:
                 found.append(f"the {name} phrase takes other placeholders than {', '.join(keys)}")
         if self.compare is Compare.SAME_SEED and self.training and not self.gpu_only:
             found.append("a same-seed training check names no GPU source (gpu_only)")
+        if self.compare in (Compare.REPEATED, Compare.ALONE) and self.training:
+            found.append("a comparison within one run has no training steps to fall back to")
         if self.compare is Compare.DEVICES and not self.needs_both_devices:
             found.append("a cross-device check does not say why it needs both devices")
         return found
