@@ -92,3 +92,47 @@ def test_every_verdict_records_where_it_was_measured(verified):
     flags = environment["determinism"]["cpu"]
     assert flags["deterministic_algorithms"] is False and flags["cudnn_benchmark"] is False
     assert "CUBLAS_WORKSPACE_CONFIG" in flags
+
+
+ACCELERATE_SCRIPT = '''\
+"""An accelerate training loop with no set_seed (RPL203)."""
+import torch
+from accelerate import Accelerator
+
+accelerator = Accelerator()
+model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+inputs, targets = torch.linspace(-1, 1, 64 * 8).reshape(64, 8), torch.linspace(0, 1, 64).reshape(64, 1)
+model, optimizer = accelerator.prepare(model, optimizer)
+for start in range(0, 64, 8):
+    loss = torch.nn.functional.mse_loss(model(inputs[start:start + 8]), targets[start:start + 8])
+    accelerator.backward(loss)
+    optimizer.step()
+    optimizer.zero_grad()
+'''
+
+# accelerate is not installed here: the few calls the script makes, as accelerate makes them on
+# one CPU process (prepare returns its arguments, backward calls loss.backward()).
+ACCELERATE_PACKAGE = '''\
+class Accelerator:
+    def __init__(self, **kwargs):
+        self.device = "cpu"
+
+    def prepare(self, *objects):
+        return objects if len(objects) > 1 else objects[0]
+
+    def backward(self, loss, **kwargs):
+        loss.backward(**kwargs)
+'''
+
+
+def test_rpl203_an_unseeded_accelerate_loop_gives_other_weights_each_run(tmp_path, verify_server):
+    (tmp_path / "train_accelerate.py").write_text(ACCELERATE_SCRIPT)
+    (tmp_path / "accelerate").mkdir()
+    (tmp_path / "accelerate" / "__init__.py").write_text(ACCELERATE_PACKAGE)
+    findings = verify_paths([tmp_path / "train_accelerate.py"], verify_server, timeout=120, devices=("cpu",))
+    result = next(f for f in findings["train_accelerate.py"] if f.code == "RPL203").extra["verification"]
+    # The model's initial weights come from the unseeded global generator.
+    assert result["status"] == "confirmed", result["summary"]
+    assert result["summary"].startswith("drift confirmed on cpu: 2 training steps differ: losses max|Δ|=")
+    assert result["devices"]["cpu"]["losses"]["occurrences"] == 2
