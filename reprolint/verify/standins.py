@@ -138,13 +138,6 @@ def _text_config(projection_dim: int = 8):
     )
 
 
-# The default image size of a stand-in: 64 x 64 pixels, large enough for the report's heat map
-# to show structure (a text-to-image stand-in's 32 x 32 latents decode to 64 x 64 through the
-# stand-in VAE's one halving).
-STAND_IN_IMAGE_SIZE = 64
-STAND_IN_LATENT_SIZE = 32
-
-
 def _vae():
     from diffusers import AutoencoderKL
 
@@ -165,7 +158,7 @@ def _cond_unet(cross_attention_dim: int, xl: bool = False, in_channels: int = 4)
         extra = dict(addition_embed_type="text_time", addition_time_embed_dim=4,
                      projection_class_embeddings_input_dim=6 * 4 + 8, use_linear_projection=True)
     return _build(lambda: UNet2DConditionModel(
-        sample_size=STAND_IN_LATENT_SIZE, in_channels=in_channels, out_channels=4, layers_per_block=1,
+        sample_size=8, in_channels=in_channels, out_channels=4, layers_per_block=1,
         block_out_channels=(8, 16), norm_num_groups=4,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
@@ -222,7 +215,7 @@ def _unet2d():
     from diffusers import UNet2DModel
 
     return _build(lambda: UNet2DModel(
-        sample_size=STAND_IN_IMAGE_SIZE, in_channels=3, out_channels=3, layers_per_block=1,
+        sample_size=8, in_channels=3, out_channels=3, layers_per_block=1,
         block_out_channels=(8, 16), norm_num_groups=4,
         down_block_types=("DownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "UpBlock2D"),
     ), STAND_IN_SEED + 3)
