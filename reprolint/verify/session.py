@@ -14,7 +14,7 @@ from reprolint.verify.cache import VerdictCache, environment_fingerprint, source
 from reprolint.verify.declarations import verifiable, verification_of
 from reprolint.verify.instrument import (ALONE, PERTURB, REPEAT, RESEED, TRAINING_STEPS, capture_ids_of,
                                          hand_calls_to, locate_targets, read_seed_as_zero, retarget_devices,
-                                         seed_tests_of, wrap_captures, wrap_generator_arguments)
+                                         seed_tests_of, tested_seed, wrap_captures, wrap_generator_arguments)
 from reprolint.verify.options import VerifyOptions
 from reprolint.verify.runner import Server, ServerError
 from reprolint.verify.verdict import (COPY_OF, NEEDS_CUDA, compared_runs, judge, measured_environment,
@@ -229,6 +229,12 @@ class VerifySession:
 
     def _verify_source(self, path: str, source: str, findings: list, arguments: tuple) -> dict:
         targets = locate_targets(findings)
+        for finding in findings:
+            if verification_of(finding).compare is Compare.SEED_ZERO and tested_seed(source, finding) is None:
+                # No copy can read seed 0 where the finding tests it: nothing to compare.
+                targets.by_finding[id(finding)] = []
+                targets.training.discard(id(finding))
+                targets.reasons[id(finding)] = "the seed it tests could not be read from the reported code"
         instrumented = wrap_captures(source, targets.spans)
         comparisons = {verification_of(f).compare for f in findings}
 
