@@ -178,6 +178,7 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         verdict["devices"][device] = {"status": "skipped", "reason": why}
 
     confirmed, quiet, problems, fix_parts = [], [], [], []
+    raised = []  # (device, phrase, fix) where the flagged code raised and the fixed copy ran
     ran = []
     for device in devices:
         if device in skipped_devices:
@@ -196,6 +197,14 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
                 if fix is not None:
                     entry["fix"] = fix
                     why += "; " + fix["phrase"]
+                    flagged = set(range(finding.start.line, finding.end.line + 1))
+                    if flagged & set(failed.error_lines):
+                        # The flagged code itself raised and the fix makes the script run: the
+                        # finding is shown, as a failure rather than as drift.
+                        entry["status"] = "confirmed"
+                        entry["raised_at_flagged_code"] = True
+                        raised.append((device, f"the flagged code raises {failed.error}; {fix['phrase']}", fix))
+                        continue
             problems.append((status, device, why))
             continue
         if not capture_ids:
@@ -281,6 +290,10 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         parts.append(f"drift confirmed {drift}")
         parts.append(_fix_phrase(fix_parts))
         verdict["fix"] = _combine_fix(fix_parts)
+    elif raised:
+        verdict["status"] = "confirmed"
+        parts.append("confirmed " + "; ".join(f"on {device}: {phrase}" for device, phrase, _ in raised))
+        verdict["fix"] = _combine_fix([fix for _, _, fix in raised])
     elif quiet and verification.compare is Compare.SAME_SEED and verification.gpu_only and "cuda" not in ran:
         # Identical runs on the CPU say nothing about kernels that vary on a GPU only: no all-clear.
         verdict["status"] = NEEDS_CUDA

@@ -62,3 +62,16 @@ def test_seed_zero_and_hash_seed_compare_the_two_runs_of_their_copy():
     hashed = judge(_finding("RPL307"), [0], runs, ["cpu"], {}, {"available": False})
     assert hashed["status"] == "no-drift"
     assert hashed["summary"] == "no drift observed (2 runs with different PYTHONHASHSEED values identical)"
+
+
+def test_flagged_code_that_raises_and_a_fix_that_runs_confirm_the_finding():
+    failed = RunResult(status="error", error="TypeError: expected a Generator, got int", error_lines=[5])
+    runs = {("cpu", "original"): [failed], ("cpu", "fixed"): [_run(0.2), _run(0.2)]}
+    fix_state = {"available": True, "applies": {"RPL103": True}}
+    verdict = judge(_finding("RPL103"), [0], runs, ["cpu"], {}, fix_state)
+    assert verdict["status"] == "confirmed"
+    assert verdict["summary"] == ("confirmed on cpu: the flagged code raises TypeError: expected a Generator, got "
+                                  "int; with the fix: runs, 2 runs identical")
+    elsewhere = RunResult(status="error", error="FileNotFoundError: prompts.txt", error_lines=[9])
+    other = judge(_finding("RPL103"), [0], {**runs, ("cpu", "original"): [elsewhere]}, ["cpu"], {}, fix_state)
+    assert other["status"] == "error"  # raised elsewhere: the finding is not what failed

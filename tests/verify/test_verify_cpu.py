@@ -188,10 +188,12 @@ def test_one_process_per_copy_and_run_not_per_finding(verified):
 
 def test_rpl103_an_int_generator_fails_and_the_fix_makes_it_run(verified):
     result = verdict(verified, "ddpm_int_generator.py", "RPL103")
-    assert result["status"] == "error"
-    assert result["summary"].startswith("error: ")
+    # The flagged line raises and the fix makes the script run: the finding is shown, not an error.
+    assert result["status"] == "confirmed", result["summary"]
+    assert result["summary"].startswith("confirmed on cpu: the flagged code raises ")
     assert "with the fix: runs, 2 runs identical" in result["summary"]
     assert result["devices"]["cpu"]["fix"]["status"] == "identical"
+    assert result["devices"]["cpu"]["raised_at_flagged_code"] and result["fix"]["status"] == "identical"
 
 
 def test_rpl110_scheduler_step_noise_drifts_in_a_custom_loop(verified):
