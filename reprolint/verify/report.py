@@ -211,16 +211,21 @@ def step_plot(deltas: list, width: int = 360, height: int = 140) -> str:
     picture = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(picture)
     left, bottom, top = 8, height - 22, 18
-    values = [d for d in deltas if d]
+    values = [d for d in deltas if d and np.isfinite(d)]
     peak = max(values) if values else 1.0
     floor = min(min(values) if values else 1.0, peak / 1e6) / 10
     bar = (width - 2 * left) / max(1, len(deltas))
+    gap = 1 if bar >= 4 else 0  # many steps: bars touch
+    label_every = max(1, int(np.ceil(len(deltas) / 12)))  # at most a dozen step numbers
     for index, delta in enumerate(deltas):
-        if delta:
-            share = (np.log10(delta) - np.log10(floor)) / max(1e-12, np.log10(peak) - np.log10(floor))
-            x0 = left + index * bar
-            draw.rectangle([x0 + 1, bottom - (bottom - top) * share, x0 + bar - 2, bottom], fill=(190, 40, 30))
-        draw.text((left + index * bar + bar / 2 - 3, bottom + 4), str(index + 1), fill="black")
+        x0 = left + index * bar
+        if delta and np.isfinite(delta):
+            share = float(np.clip((np.log10(delta) - np.log10(floor))
+                                  / max(1e-12, np.log10(peak) - np.log10(floor)), 0.0, 1.0))
+            draw.rectangle([x0 + gap, bottom - (bottom - top) * share, max(x0 + gap, x0 + bar - 1 - gap), bottom],
+                           fill=(190, 40, 30))
+        if index % label_every == 0:
+            draw.text((x0 + bar / 2 - 3, bottom + 4), str(index + 1), fill="black")
     draw.line([left, bottom, width - left, bottom], fill="black")
     draw.text((left, 2), f"|d| per step (log scale), largest {format_number(peak)}", fill="black")
     buffer = io.BytesIO()

@@ -114,7 +114,11 @@ class VerifySession:
                 self.server.close()
             self.progress("")
         if self.options.report_dir:
-            self.report_path = self.write_report(run)
+            try:
+                self.report_path = self.write_report(run)
+            except Exception as exc:  # the verdicts stand without their page: say so, keep them
+                if self.options.log:
+                    self.options.log(f"verify: the report could not be written: {type(exc).__name__}: {exc}")
 
     def write_report(self, run) -> str:
         """The HTML report of every verified finding (those answered from the cache or that did

@@ -134,6 +134,19 @@ def test_the_page_leads_with_a_linked_summary_and_confirmed_drift():
     assert "slice cosine distance</th>" in page and "<td>30.00/255</td>" in page and "<td>beyond</td>" in page
 
 
+@pytest.mark.parametrize("deltas", [[0.0, 1e-7, 0.5], [0.01] * 150, [None, 0.0, float("inf"), 2.0], [0.3] * 1000, []])
+def test_the_step_plot_draws_any_number_of_steps(deltas):
+    # 150 steps: three pipeline calls of 50 steps in one script (a regression: bars narrower
+    # than their gaps crashed the report).
+    from PIL import Image
+
+    uri = report.step_plot(deltas)
+    picture = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")
+    assert picture.size == (360, 140)
+    red = (np.asarray(picture) == (190, 40, 30)).all(axis=-1).sum()
+    assert (red > 0) == any(d and np.isfinite(d) for d in deltas)
+
+
 def test_a_message_with_an_unpaired_backtick_is_shown_as_written():
     assert report.rendered_message("a `b` c") == "a <code>b</code> c"
     assert report.rendered_message("a `b c <d>") == "a `b c &lt;d&gt;"

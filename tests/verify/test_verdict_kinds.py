@@ -75,3 +75,19 @@ def test_flagged_code_that_raises_and_a_fix_that_runs_confirm_the_finding():
     elsewhere = RunResult(status="error", error="FileNotFoundError: prompts.txt", error_lines=[9])
     other = judge(_finding("RPL103"), [0], {**runs, ("cpu", "original"): [elsewhere]}, ["cpu"], {}, fix_state)
     assert other["status"] == "error"  # raised elsewhere: the finding is not what failed
+
+
+def test_a_report_that_cannot_be_written_is_said_and_keeps_the_verdicts(tmp_path, monkeypatch):
+    from reprolint.findings import RunReport
+    from reprolint.verify import VerifyOptions, report
+    from reprolint.verify.session import VerifySession
+
+    def broken(*args, **kwargs):
+        raise ValueError("x1 must be greater than or equal to x0")
+
+    monkeypatch.setattr(report, "write", broken)
+    said = []
+    session = VerifySession(VerifyOptions(use_cache=False, report_dir=str(tmp_path / "report"), log=said.append))
+    session.verify(RunReport(files=[]))
+    assert session.report_path is None
+    assert said == ["verify: the report could not be written: ValueError: x1 must be greater than or equal to x0"]
