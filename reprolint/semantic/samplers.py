@@ -1,0 +1,92 @@
+"""A project's own schedulers and samplers, and the draws from torch's global RNG in their steps.
+
+A scheduler or sampler class defined in the module (named ``*Scheduler``/``*Sampler``, or
+deriving from diffusers' ``SchedulerMixin``) whose ``step``/``sample``/``__call__`` draws noise
+with ``torch.randn(...)`` and no ``generator=``: a seed given to the pipeline that drives it does
+not reach that noise. Additive to the flow analysis: read off the model's calls and the shared
+syntax index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from reprolint.semantic.definitions import enclosing_definitions, parameters
+from reprolint.semantic.tree import walk
+
+NOISE_METHODS = frozenset({"step", "sample", "__call__"})
+# The global-RNG draws of the rule: the usual ways a sampler makes its noise.
+NOISE_DRAWS = frozenset({
+    "torch.randn", "torch.randn_like", "torch.rand", "torch.rand_like", "torch.randint", "torch.normal",
+    "diffusers.utils.torch_utils.randn_tensor", "diffusers.utils.randn_tensor",
+})
+SCHEDULER_MIXIN = "SchedulerMixin"
+# Samplers of the data loader: they draw indices, not noise, and are no pipeline's.
+DATA_SAMPLER_PACKAGES = ("torch.utils.data",)
+
+
+@dataclass
+class GlobalNoiseDraw:
+    call: object  # CallFact of the draw
+    method: cst.FunctionDef
+    owner: cst.ClassDef
+
+
+def _is_noise_class(model, node: cst.ClassDef) -> bool:
+    name = node.name.value
+    for base in node.bases:
+        qualified = model.imports.resolve(base.value) or ""
+        if qualified.startswith(DATA_SAMPLER_PACKAGES):
+            return False
+        written = qualified or (base.value.value if isinstance(base.value, cst.Name) else "")
+        if written.rsplit(".", 1)[-1] == SCHEDULER_MIXIN:
+            return True
+    return name.endswith(("Scheduler", "Sampler"))
+
+
+def _names_generator(name: str) -> bool:
+    lowered = name.lower()
+    return "generator" in lowered or "rng" in lowered
+
+
+def takes_generator(method: cst.FunctionDef) -> bool:
+    """A parameter that names a generator (``generator``, ``rng``, ``noise_generator``)."""
+    return any(_names_generator(param.name.value) for param in parameters(method))
+
+
+def holds_generator(owner: cst.ClassDef) -> bool:
+    """The class keeps a generator on itself (``self.generator = ...``, ``self._rng``): then its
+    draws are RPL113's question (a held generator ignored), not this one."""
+    for node in walk(owner.body):
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+            if _names_generator(node.attr.value):
+                return True
+    return False
+
+
+def project_sampler_global_draws(model) -> list:
+    """Every draw from torch's global RNG, without ``generator=``, made directly in the
+    ``step``/``sample``/``__call__`` of a scheduler or sampler class of this module that takes no
+    generator and holds none."""
+    found = []
+    verdicts: dict = {}
+    parents = model.syntax.parents
+    for call in model.calls:
+        if call.qualname not in NOISE_DRAWS or call.passes("generator") is not False or call.star_args:
+            continue
+        definitions = list(enclosing_definitions(parents, call.node))
+        if len(definitions) < 2:
+            continue
+        method, owner = definitions[0], definitions[1]
+        if not (isinstance(method, cst.FunctionDef) and isinstance(owner, cst.ClassDef)
+                and method.name.value in NOISE_METHODS):
+            continue
+        key = id(method)
+        if key not in verdicts:
+            verdicts[key] = (_is_noise_class(model, owner) and not takes_generator(method)
+                             and not holds_generator(owner))
+        if verdicts[key]:
+            found.append(GlobalNoiseDraw(call, method, owner))
+    return found
