@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
-from reprolint.semantic import determinism_ops
+from reprolint.semantic import determinism_ops, training
 
 
 class RaisesUnderDeterminism(Rule):
@@ -101,7 +101,7 @@ class RaisesUnderDeterminism(Rule):
         for op in determinism_ops.raising_ops(model):
             if op.differentiated:
                 if trains is None:
-                    trains = determinism_ops.trains(model)
+                    trains = training.trains(model)
                 if not trains or not determinism_ops.is_differentiated(model, op):
                     continue
             yield self.report(model, op.call.node, self._message(model, op, setup_line))

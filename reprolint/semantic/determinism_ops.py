@@ -207,14 +207,6 @@ def runs_on_cuda(model) -> bool:
     return False
 
 
-def trains(model) -> bool:
-    """The module runs a backward pass (``loss.backward()``, ``accelerator.backward(loss)``) or
-    defines a Lightning ``training_step``."""
-    if any(call.method == "backward" for call in model.calls):
-        return True
-    return any(node.name.value == "training_step" for node in model.syntax.nodes(cst.FunctionDef))
-
-
 def is_differentiated(model, op: RaisingOp) -> bool:
     """Whether the op's backward runs when the module trains: a layer built inside a model class
     (or inside ``nn.Sequential(...)``), or a functional call in a model's ``forward``, with no
