@@ -13,6 +13,9 @@ from reprolint.semantic.imports import dotted_name
 
 # Functions that read a checkpoint file.
 CHECKPOINT_LOADS = frozenset({"torch.load", "safetensors.torch.load_file"})
+# The last name of a project's own loading function (``dist_util.load_state_dict(path)``,
+# ``utils.load_checkpoint(path)``): its result is read from a file too.
+CHECKPOINT_LOADER_NAMES = frozenset({"load", "load_file", "load_state_dict", "load_checkpoint"})
 # Calls that restore a random state.
 RNG_RESTORES = frozenset({
     "torch.set_rng_state", "torch.random.set_rng_state",
@@ -81,9 +84,14 @@ def _assigned_names(model, call) -> set:
 def _names_bound_to_loads(model) -> set:
     names = set()
     for call in model.calls:
-        if call.qualname in CHECKPOINT_LOADS:
+        if call.qualname in CHECKPOINT_LOADS or _last_name(call) in CHECKPOINT_LOADER_NAMES:
             names |= _assigned_names(model, call)
     return names
+
+
+def _last_name(call) -> str:
+    written = dotted_name(call.node.func) or ""
+    return written.rsplit(".", 1)[-1]
 
 
 def _names_bound_to_optimizers(model) -> set:

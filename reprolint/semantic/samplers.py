@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from reprolint.semantic.definitions import enclosing_definitions, parameters
+from reprolint.semantic.definitions import enclosing_definitions, free_names, parameters
+from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.tree import walk
 
 NOISE_METHODS = frozenset({"step", "sample", "__call__"})
@@ -34,16 +35,46 @@ class GlobalNoiseDraw:
     owner: cst.ClassDef
 
 
-def _is_noise_class(model, node: cst.ClassDef) -> bool:
+def _noise_class_kind(model, node: cst.ClassDef):
+    """"diffusers" (a ``SchedulerMixin`` subclass: diffusers' pipelines pass their generator to
+    its ``step``), "named" (a ``*Scheduler`` or ``*Sampler`` class, not a data-loader sampler),
+    or None."""
     name = node.name.value
     for base in node.bases:
         qualified = model.imports.resolve(base.value) or ""
         if qualified.startswith(DATA_SAMPLER_PACKAGES):
-            return False
+            return None
         written = qualified or (base.value.value if isinstance(base.value, cst.Name) else "")
         if written.rsplit(".", 1)[-1] == SCHEDULER_MIXIN:
-            return True
-    return name.endswith(("Scheduler", "Sampler"))
+            return "diffusers"
+    return "named" if name.endswith(("Scheduler", "Sampler")) else None
+
+
+def uses_generators(model) -> bool:
+    """The module works with explicit generators (it imports diffusers, or mentions
+    ``generator``): a seed there travels as a generator, which a sampler drawing from the global
+    RNG does not follow. A module that never does seeds the process (``seed_everything``), and
+    its samplers follow that seed."""
+    return model.imports.imports_module("diffusers") or "generator" in model.source
+
+
+def _is_fallback(model, call, method: cst.FunctionDef) -> bool:
+    """The draw only fills in a value the caller may pass: ``noise if noise is not None else
+    torch.randn(...)``, ``default(rand, torch.randn(...))``, ``if x_T is None: x_T = torch.randn(...)``.
+    The method then takes the noise itself, which is a way to control it."""
+    names = {param.name.value for param in parameters(method)}
+    parents = model.syntax.parents
+    child = call.node
+    while child in parents and child is not method:
+        parent = parents[child]
+        if isinstance(parent, (cst.If, cst.IfExp)) and child is not parent.test:
+            if free_names(parent.test) & names:
+                return True
+        if isinstance(parent, cst.Call) and dotted_name(parent.func) in ("default", "exists"):
+            if any(isinstance(a.value, cst.Name) and a.value.value in names for a in parent.args):
+                return True
+        child = parent
+    return False
 
 
 def _names_generator(name: str) -> bool:
@@ -69,7 +100,10 @@ def holds_generator(owner: cst.ClassDef) -> bool:
 def project_sampler_global_draws(model) -> list:
     """Every draw from torch's global RNG, without ``generator=``, made directly in the
     ``step``/``sample``/``__call__`` of a scheduler or sampler class of this module that takes no
-    generator and holds none."""
+    generator and holds none; for a class that is no ``SchedulerMixin``, only in a module that
+    uses generators (elsewhere the process seed is the only seed, and it does reach the draw). Not a
+    draw after the global RNG was seeded on every path, nor one that only fills in noise the
+    caller may pass."""
     found = []
     verdicts: dict = {}
     parents = model.syntax.parents
@@ -85,8 +119,9 @@ def project_sampler_global_draws(model) -> list:
             continue
         key = id(method)
         if key not in verdicts:
-            verdicts[key] = (_is_noise_class(model, owner) and not takes_generator(method)
-                             and not holds_generator(owner))
-        if verdicts[key]:
+            kind = _noise_class_kind(model, owner)
+            verdicts[key] = (kind is not None and (kind == "diffusers" or uses_generators(model))
+                             and not takes_generator(method) and not holds_generator(owner))
+        if verdicts[key] and not call.global_seeded and not _is_fallback(model, call, method):
             found.append(GlobalNoiseDraw(call, method, owner))
     return found
