@@ -24,9 +24,17 @@ class ProjectSchedulerGlobalNoise(Rule):
     project: a class named `*Scheduler` or `*Sampler`, or one deriving from diffusers'
     `SchedulerMixin`. Reported at the draw, when the method takes no generator (no parameter
     named `generator`, `*_generator` or `rng`) and the class keeps none on itself
-    (`self.generator`; RPL113 covers a held generator that a draw ignores). Data-loader samplers
-    (`torch.utils.data.Sampler` subclasses) draw indices, not noise, and are left out; so are
-    draws in helper functions the method calls.
+    (`self.generator`; RPL113 covers a held generator that a draw ignores).
+
+    Left out, since a seed does reach those draws or the caller controls them:
+    - a class that is no `SchedulerMixin` in a module that never uses generators (imports no
+      diffusers and never says `generator`): there the process seed (`torch.manual_seed`,
+      `seed_everything`) is the only seed, and it does reach the draw;
+    - a draw after the global RNG was seeded on every path to it;
+    - a draw that only fills in noise the caller may pass (`x_T if x_T is not None else
+      torch.randn(...)`, `default(noise, torch.randn(...))`, `if noise is None: noise = ...`);
+    - data-loader samplers (`torch.utils.data.Sampler` subclasses), which draw indices;
+    - draws in helper functions the method calls.
 
     ## Why is this bad?
     A pipeline seeded with `generator=torch.Generator().manual_seed(42)` hands that generator to
@@ -136,20 +144,45 @@ class ProjectSchedulerGlobalNoise(Rule):
             """,
             note="a data-loader sampler",
         ),
+        Example(
+            """
+            import torch
+
+            class NoiseScheduler:
+                def step(self, model_output, timestep, sample):
+                    noise = torch.randn_like(model_output)
+                    return sample + self.sigma * noise
+            """,
+            note="a module that never uses generators: the process seed is the only seed, and it reaches the draw",
+        ),
+        Example(
+            """
+            import torch
+            from diffusers import UNet2DModel
+
+            class EulerSampler:
+                def sample(self, model, shape, x_T=None):
+                    x = x_T if x_T is not None else torch.randn(shape)
+                    return model(x)
+            """,
+            note="the draw only fills in noise the caller may pass",
+        ),
     ]
     INVALID = [
         Example(
             """
             import torch
+            from diffusers import UNet2DModel
 
             class AncestralSampler:
                 def step(self, model_output, timestep, sample):
                     noise = torch.randn_like(sample)
                     return sample + self.sigma * noise
             """,
-            expect=[(5, 17)],
+            expect=[(6, 17)],
             fixed="""
             import torch
+            from diffusers import UNet2DModel
 
             class AncestralSampler:
                 def step(self, model_output, timestep, sample, generator=None):

@@ -45,11 +45,18 @@ def optimizer_resumes(model) -> list:
         if call.method != "load_state_dict" or not call.arguments:
             continue
         receiver = dotted_name(call.node.func.value)
-        if receiver is None or not (receiver in optimizers or "optim" in receiver.rsplit(".", 1)[-1].lower()):
+        if receiver is None or not (receiver in optimizers or _names_optimizer(receiver.rsplit(".", 1)[-1])):
             continue
         if _from_checkpoint(model, call.arguments[0].node.value, loaded):
             found.append(call)
     return found
+
+
+def _names_optimizer(name: str) -> bool:
+    """``optimizer``, ``optim``, ``self.opt``, ``opt_g``, ``d_opt``: a name that says it holds an
+    optimizer."""
+    lowered = name.lower()
+    return "optim" in lowered or lowered == "opt" or lowered.startswith("opt_") or lowered.endswith("_opt")
 
 
 def restores_rng_state(model) -> bool:
