@@ -20,7 +20,7 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
+import re
 import sys
 import tempfile
 from importlib import metadata
@@ -113,6 +113,7 @@ class Cache:
         self.write_failed: Optional[str] = None  # the first write error, reported once by the CLI
         self._base_fingerprint: Optional[str] = None  # before key_by_project
         self._prepared = False
+        self.refused = False  # the folder is not one reprolint may write into
 
     @classmethod
     def for_settings(cls, directory: str, settings, rule_codes: Optional[tuple] = None) -> "Cache":
@@ -148,22 +149,27 @@ class Cache:
 
     def put(self, key: str, report: dict) -> None:
         """Store a report; a cache that cannot be written only makes the next run slower."""
+        if self.refused:
+            return
         path = self._entry_path(key)
         try:
             if not self._prepared:
                 self._prepare()
             os.makedirs(os.path.dirname(path), exist_ok=True)
             _write_atomically(path, json.dumps({"key": key, "report": report}, separators=(",", ":")))
+        except CacheError as exc:
+            self._refuse(exc)
         except OSError as exc:
             if self.write_failed is None:
                 self.write_failed = f"{self.directory}: {exc.strerror or exc}"
 
+    def _refuse(self, exc: "CacheError") -> None:
+        self.refused = True
+        if self.write_failed is None:
+            self.write_failed = str(exc)
+
     def _prepare(self) -> None:
-        os.makedirs(self.directory, exist_ok=True)
-        for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
-            marker = os.path.join(self.directory, name)
-            if not os.path.exists(marker):
-                _write_atomically(marker, text)
+        claim_folder(self.directory)
         self._prepared = True
 
 
@@ -201,35 +207,127 @@ class SummaryStore:
 
     def save(self) -> None:
         """Written once per run; a cache that cannot be written only makes the next run slower."""
-        if not self.changed:
+        if not self.changed or self.cache.refused:
             return
         try:
             if not self.cache._prepared:
                 self.cache._prepare()
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             _write_atomically(self.path, json.dumps(self.entries, separators=(",", ":")))
+        except CacheError as exc:
+            self.cache._refuse(exc)
         except OSError as exc:
             if self.cache.write_failed is None:
                 self.cache.write_failed = f"{self.cache.directory}: {exc.strerror or exc}"
 
 
-def clean(directory: str) -> bool:
-    """Remove a cache folder; False when there was none. Refuses a folder that is not a
-    reprolint cache, so a mistyped ``--cache-dir`` cannot delete someone's work."""
-    if not os.path.lexists(directory):
+# What reprolint itself puts in a cache folder; anything else there belongs to the user.
+OWN_TOP_LEVEL = frozenset({".gitignore", "CACHEDIR.TAG", SCHEMA, "verify"})
+_OWN_FILE = re.compile(
+    r"[0-9a-f]{40}\.json"            # a lint entry (v1/ab/<key>.json)
+    r"|summaries-[0-9a-f]{20}\.json"  # the project index's summaries (v1/)
+    r"|[0-9a-f]{64}\.json"            # a verdict (verify/<key>.json)
+    r"|\.tmp-[^/]*\.part"             # a lint entry being written
+    r"|\.[0-9a-f]{64}\.\d+\.tmp"      # a verdict being written
+)
+_OWN_SUBFOLDER = re.compile(r"[0-9a-f]{2}")  # v1/ab/
+
+
+def _own_top_level(name: str) -> bool:
+    return name in OWN_TOP_LEVEL or bool(re.fullmatch(r"\.tmp-[^/]*\.part", name))
+
+
+def _has_our_tag(directory: str) -> bool:
+    try:
+        with open(os.path.join(directory, "CACHEDIR.TAG"), encoding="utf-8") as handle:
+            return handle.read().startswith(CACHEDIR_TAG.splitlines()[0])
+    except (OSError, ValueError):
         return False
+
+
+def foreign_entries(directory: str) -> list:
+    """The names at the top of ``directory`` that reprolint did not make, sorted."""
+    return sorted(name for name in os.listdir(directory) if not _own_top_level(name))
+
+
+def claim_folder(directory: str) -> None:
+    """Make ``directory`` reprolint's cache folder, or raise CacheError. Only a folder reprolint
+    created may be one: absent, empty, or holding nothing but reprolint's own layout. Writing the
+    tag into a folder of the user's (``--cache-dir data``, ``--cache-dir .``) would later let
+    ``clean`` take it for a cache."""
+    if os.path.lexists(directory) and (os.path.islink(directory) or not os.path.isdir(directory)):
+        raise CacheError(f"{directory}: not a folder; not using it as the cache")
+    if os.path.isdir(directory):
+        foreign = foreign_entries(directory)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise CacheError(f"{directory}: holds files reprolint did not make ({shown}); not using it "
+                             "as the cache (name a new or empty folder with --cache-dir)")
+    os.makedirs(directory, exist_ok=True)
+    for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
+        marker = os.path.join(directory, name)
+        if not os.path.exists(marker):
+            _write_atomically(marker, text)
+
+
+@dataclasses.dataclass
+class CleanResult:
+    removed_folder: bool  # the folder itself is gone
+    kept: list  # top-level names reprolint did not make, left in place
+
+
+def _remove_own_files(folder: str) -> None:
+    """Remove reprolint's entry files below ``folder``, then the subfolders they leave empty;
+    a file reprolint would not have written stays, and so does its folder."""
+    if os.path.islink(folder) or not os.path.isdir(folder):
+        return
+    for parent, subfolders, files in os.walk(folder, topdown=False):
+        for name in files:
+            if _OWN_FILE.fullmatch(name):
+                os.unlink(os.path.join(parent, name))
+        for name in subfolders:
+            path = os.path.join(parent, name)
+            if _OWN_SUBFOLDER.fullmatch(name) and not os.path.islink(path) and not os.listdir(path):
+                os.rmdir(path)
+    if not os.listdir(folder):
+        os.rmdir(folder)
+
+
+def clean(directory: str) -> Optional[CleanResult]:
+    """Remove reprolint's own entries from a cache folder, then the folder if nothing else is
+    left; None when there was no folder. Never removes a file reprolint did not make: a folder
+    without reprolint's tag and with other files in it is refused whole, and one that has the tag
+    (written there by an older reprolint) keeps the user's files."""
+    if not os.path.lexists(directory):
+        return None
     if os.path.islink(directory) or not os.path.isdir(directory):
         raise CacheError(f"{directory}: not a folder; not removing it")
     try:
-        with open(os.path.join(directory, "CACHEDIR.TAG"), encoding="utf-8") as handle:
-            is_ours = handle.read().startswith(CACHEDIR_TAG.splitlines()[0])
-    except OSError:
-        # `--verify` keeps its verdicts in the same folder and may have made it, without the tag.
-        is_ours = set(os.listdir(directory)) <= {".gitignore", "CACHEDIR.TAG", SCHEMA, "verify"}
-    if not is_ours:
-        raise CacheError(f"{directory}: not a reprolint cache (no CACHEDIR.TAG); not removing it")
-    try:
-        shutil.rmtree(directory)
+        foreign = foreign_entries(directory)
+        if foreign and not _has_our_tag(directory):
+            raise CacheError(f"{directory}: not a reprolint cache (no CACHEDIR.TAG, and it holds "
+                             f"{', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}); not removing it")
+        for name in (SCHEMA, "verify"):
+            _remove_own_files(os.path.join(directory, name))
+        for name in os.listdir(directory):
+            if re.fullmatch(r"\.tmp-[^/]*\.part", name):
+                os.unlink(os.path.join(directory, name))
+        ignore = os.path.join(directory, ".gitignore")
+        if _file_text(ignore) == "*\n":
+            os.unlink(ignore)
+        if _has_our_tag(directory):
+            os.unlink(os.path.join(directory, "CACHEDIR.TAG"))
+        kept = sorted(os.listdir(directory))
+        if not kept:
+            os.rmdir(directory)
     except OSError as exc:
         raise CacheError(f"{directory}: could not remove: {exc.strerror or exc}") from None
-    return True
+    return CleanResult(removed_folder=not kept, kept=kept)
+
+
+def _file_text(path: str) -> Optional[str]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read(64)
+    except (OSError, ValueError):
+        return None

@@ -111,6 +111,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         fix_seed=fix_seed,
     )
 
+    cli_options.refuse_report_over_input(ecosystem, paths)  # before any work: named files
     linter = Linter(settings)
     stdin = cli_options.reads_stdin(paths, ecosystem)
     if verify["verify"] and (fix or diff or stdin):
@@ -129,6 +130,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         # json and the rest still print `[]` etc.; --fix still says it fixed nothing.
         if fixer is None and not cli_options.machine_readable(ecosystem):
             sys.exit(EXIT_CLEAN)
+    cli_options.refuse_report_over_input(ecosystem, (report.path for report in run.files))  # found in folders
     interrupted = False
     if verify["verify"]:
         # One cache folder and one --no-cache for lint results and verify verdicts.
@@ -147,14 +149,24 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
 @click.option("--cache-dir", type=click.Path(file_okay=False), envvar="REPROLINT_CACHE_DIR",
               show_envvar=True, help="The cache to remove (default: .reprolint_cache).")
 def clean(cache_dir):
-    """Remove the cache folder that `reprolint check` fills."""
+    """Remove the cache folder that `reprolint check` fills.
+
+    Only reprolint's own entries are removed; a folder holding anything else is never deleted
+    (and one without reprolint's CACHEDIR.TAG is refused outright)."""
     directory = default_cache_dir(cache_dir)
     try:
-        removed = remove_cache(directory)
+        result = remove_cache(directory)
     except CacheError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
-    click.echo(f"Removed {directory}" if removed else f"No cache at {directory}")
+    if result is None:
+        click.echo(f"No cache at {directory}")
+    elif result.removed_folder:
+        click.echo(f"Removed {directory}")
+    else:
+        kept = ", ".join(result.kept[:3]) + (f" and {len(result.kept) - 3} more" if len(result.kept) > 3 else "")
+        click.echo(f"Removed reprolint's entries from {directory}; kept the folder and what reprolint "
+                   f"did not make there ({kept})")
 
 
 @main.command()

@@ -79,6 +79,25 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except (OSError, ValueError):
+        return False
+
+
+def refuse_report_over_input(options: dict, candidates) -> None:
+    """Exit 2 when ``-o`` names one of the files being linted (or a hard link to one): the
+    report would overwrite the user's source."""
+    output_file = options.get("output_file")
+    if not output_file or not os.path.exists(output_file):
+        return
+    for path in candidates:
+        if path != "-" and os.path.isfile(path) and _same_file(output_file, path):
+            _fail(f"{output_file}: is one of the files being linted ({path}); not overwriting it with "
+                  "the report (name another --output-file)")
+
+
 def reads_stdin(paths, options: dict) -> bool:
     return tuple(paths) == ("-",) or (not paths and options.get("stdin_filename") is not None)
 

@@ -59,9 +59,11 @@ def reprolint_command() -> list:
     return [exe] if exe else [sys.executable, "-m", "reprolint"]
 
 
-def run_cli(*args, cwd=None, input=None) -> subprocess.CompletedProcess:
+def run_cli(*args, cwd=None, input=None, env=None) -> subprocess.CompletedProcess:
+    """The command in a subprocess; ``env`` is added to this process's environment."""
     return subprocess.run(reprolint_command() + list(args), cwd=cwd, input=input,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env} if env else None)
 
 
 @pytest.fixture

@@ -261,6 +261,6 @@ def test_clean_removes_a_cache_folder_that_verify_made(tree):
     folder = tree / ".reprolint_cache"
     (folder / "verify").mkdir(parents=True)
     (folder / ".gitignore").write_text("*\n")
-    (folder / "verify" / "verdict.json").write_text("{}")
+    (folder / "verify" / ("0" * 64 + ".json")).write_text("{}")  # a verdict's own name
     assert run_cli("clean", cwd=tree).returncode == 0
     assert not folder.exists()

@@ -75,8 +75,13 @@ def write_atomically(path: str, text: str) -> None:
     """
     target = os.path.realpath(path)
     with open(target, "rb") as handle:
-        data = encode_like(text, handle.read())
+        original = handle.read()
+    data = encode_like(text, original)
     status = os.stat(target)
+    if status.st_nlink > 1:
+        # A rename would give this name a new inode and leave the other links with the old text.
+        _write_in_place(target, original, data)
+        return
     mode = stat.S_IMODE(status.st_mode)
     directory, name = os.path.split(target)
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".reprolint-fix")
@@ -96,3 +101,39 @@ def write_atomically(path: str, text: str) -> None:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def _write_in_place(target: str, original: bytes, data: bytes) -> None:
+    """Overwrite a hard-linked file through its own inode, so every link sees the fix.
+
+    The original bytes are first saved beside it in a verified backup; a failure while writing
+    puts them back, and a process killed mid-write leaves the backup
+    (``.<name>.*.reprolint-backup``) from which the user can restore the file."""
+    directory, name = os.path.split(target)
+    descriptor, backup = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".reprolint-backup")
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(original)
+        handle.flush()
+        os.fsync(handle.fileno())
+    with open(backup, "rb") as handle:
+        if handle.read() != original:
+            os.unlink(backup)
+            raise OSError(f"the backup of {target} did not read back whole; the file was left as it was")
+    try:
+        _overwrite(target, data)
+    except BaseException:
+        _overwrite(target, original)
+        os.unlink(backup)
+        raise
+    os.unlink(backup)
+
+
+def _overwrite(target: str, data: bytes) -> None:
+    with open(target, "r+b") as handle:
+        handle.write(data)
+        handle.truncate(len(data))
+        handle.flush()
+        os.fsync(handle.fileno())
+    with open(target, "rb") as handle:
+        if handle.read() != data:
+            raise OSError(f"{target} did not read back as written")

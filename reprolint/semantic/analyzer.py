@@ -887,7 +887,7 @@ class Analyzer:
         # ``generator=torch.manual_seed(0)`` does seed the global generator, but it is RPL104's
         # finding, and RPL104's safe fix (a fresh CPU generator) takes that seeding away: counting
         # it would let the fix reveal RPL101 findings the first lint did not show.
-        if not self._generator_argument_depth and self._seeds_global_rng(fact, callee):
+        if self._seeds_global_rng(fact, callee):
             state.seeded = True
         return result
 

@@ -17,18 +17,16 @@ import re
 from typing import Optional
 
 import reprolint
+from reprolint.cache import CacheError, claim_folder
 
 CACHE_ENV = "REPROLINT_CACHE_DIR"
 FORMAT = 2  # bump when verdicts change meaning (2: mean_abs, psnr, arguments)
 
 
 def cache_folder(folder: Optional[str] = None) -> str:
+    """The cache folder, claimed for reprolint; CacheError when it is a folder of the user's."""
     folder = folder or os.environ.get(CACHE_ENV) or os.path.join(os.getcwd(), ".reprolint_cache")
-    os.makedirs(folder, exist_ok=True)
-    ignore = os.path.join(folder, ".gitignore")
-    if not os.path.exists(ignore):
-        with open(ignore, "w") as handle:
-            handle.write("*\n")
+    claim_folder(folder)
     return folder
 
 
@@ -85,7 +83,13 @@ def verdict_key(content_hash: str, finding, options: dict, fingerprint: dict) ->
 class VerdictCache:
     def __init__(self, enabled: bool = True, folder: Optional[str] = None) -> None:
         self.enabled = enabled
-        self.folder = os.path.join(cache_folder(folder), "verify") if enabled else None
+        self.refused: Optional[str] = None  # why the folder was not used, for one warning
+        self.folder = None
+        if enabled:
+            try:
+                self.folder = os.path.join(cache_folder(folder), "verify")
+            except (CacheError, OSError) as exc:
+                self.enabled, self.refused = False, str(exc)
 
     def get(self, key: str) -> Optional[dict]:
         if not self.enabled:

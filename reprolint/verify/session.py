@@ -92,6 +92,8 @@ class VerifySession:
     # -- the run --------------------------------------------------------------------------
 
     def verify(self, run) -> None:
+        if self.cache.refused and self.options.log:
+            self.options.log(f"warning: verdicts not cached: {self.cache.refused}")
         try:
             planned = [(report.path, verifiable(report.findings)) for report in run.files]
             planned = [(path, findings) for path, findings in planned if findings]
