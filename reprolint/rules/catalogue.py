@@ -86,7 +86,7 @@ RULES = (
     RuleInfo('RPL304', 'dataloader-unseeded-workers', 'shuffling DataLoader with workers but no generator/worker_init_fn', True, ('python',), 'rpl304_dataloader_unseeded_workers',
              ('DataLoader',), ()),
     RuleInfo('RPL305', 'nondeterministic-backend', 'a nondeterministic backend in a module that asks for determinism', True, ('python',), 'rpl305_nondeterministic_backend',
-             ('xformers', 'compile', 'allow_tf32', 'set_float32_matmul_precision'), ()),
+             ('xformers', 'compile', 'allow_tf32', 'set_float32_matmul_precision', 'flash_attn'), ()),
     RuleInfo('RPL306', 'determinism-undone', 'a determinism switch turned off', False, ('python',), 'rpl306_determinism_undone',
              ('use_deterministic_algorithms', 'deterministic'), ()),
     RuleInfo('RPL307', 'set-iteration-order', 'seeded generation in a loop over a set of strings', True, ('python',), 'rpl307_set_iteration_order',
