@@ -5,7 +5,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Compare, Observe, Verification
-from reprolint.semantic import catalog
+from reprolint.semantic import catalog, initial_noise
 from reprolint.semantic.values import Generator, device_kinds
 
 
@@ -55,11 +55,13 @@ class DeviceGenerator(Rule):
     pipelines that draw no noise, or a generator whose device is not known (a `device`
     parameter).
 
-    Also flags, inside a function, the one draw of initial noise from a seeded generator made on
-    a GPU for that draw alone: `torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed),
-    device="cuda")` in a `get_noise`-style helper, reported at the draw's `generator=`. A
-    generator that other calls share (threaded through a custom loop to `scheduler.step`) stays
-    unflagged, as above.
+    Also flags the one draw of initial noise of a sampling function from a seeded generator made
+    on a GPU for that draw alone: `torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed),
+    device="cuda")` in a `get_noise`-style helper, reported at the draw's `generator=`. Initial
+    noise is a draw outside loops in a function that returns it (`return torch.randn(...)`,
+    `noise = ...; return noise`) or that runs a loop after it (the denoising loop). A generator
+    that other calls share (threaded through a custom loop to `scheduler.step`) stays unflagged,
+    as above, and so does noise a training step draws for `add_noise`.
 
     ## Why is this bad?
     A CUDA generator's stream depends on the GPU model and the CUDA version: the same seed gives
@@ -145,13 +147,16 @@ class DeviceGenerator(Rule):
             )
 
     def _initial_noise_draws(self, model):
-        """A function's one draw of initial noise from a seeded generator made on a GPU for it
-        alone: ``torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed))``. A
-        generator that other calls share (a custom loop threading it to ``scheduler.step``) is
-        on the device those calls draw on, and is left alone."""
+        """A sampling function's one draw of initial noise from a seeded generator made on a GPU
+        for it alone: ``torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed))``.
+        A generator that other calls share (a custom loop threading it to ``scheduler.step``) is
+        on the device those calls draw on, and is left alone; so is noise a training step draws
+        for ``add_noise``."""
         for use in model.generator_uses:
             call = use.call
-            if call.qualname not in catalog.TORCH_RANDOM_FUNCTIONS or call.scope == "<module>":
+            if call.qualname not in catalog.TORCH_RANDOM_FUNCTIONS or call.scope == "<module>" or call.loop_depth:
+                continue
+            if not initial_noise.is_initial_noise(model, call.node):
                 continue
             for obj in use.objects:
                 kinds = _on_device(obj)

@@ -85,6 +85,13 @@ def test_optional_generator_on_accelerator_device_passed_to_a_helper():
     ('return torch.randn(shape, device="cuda", generator=torch.Generator(device="cuda"))', False),
     ('g = torch.Generator("cuda").manual_seed(seed)\n    a = torch.randn(shape, generator=g, device="cuda")\n'
      '    return a + torch.randn(shape, generator=g, device="cuda")', False),
+    ('noise = torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")\n'
+     '    return noise', True),
+    ('latents = torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")\n'
+     '    for t in timesteps:\n        latents = denoise(latents, t)\n    return latents', True),
+    # training noise for the forward process: not the initial noise of a sampling function
+    ('noise = torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")\n'
+     '    return scheduler.add_noise(latents, noise, timesteps)', False),
 ])
 def test_initial_noise_helpers(body, flagged):
     code = f"""
