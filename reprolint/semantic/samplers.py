@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from reprolint.semantic.definitions import enclosing_definitions, free_names, parameters
+from reprolint.semantic.definitions import enclosing_definitions, parameters
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.tree import walk
 
@@ -68,7 +68,7 @@ def _is_fallback(model, call, method: cst.FunctionDef) -> bool:
     while child in parents and child is not method:
         parent = parents[child]
         if isinstance(parent, (cst.If, cst.IfExp)) and child is not parent.test:
-            if free_names(parent.test) & names:
+            if _none_check_of(parent.test) & names:
                 return True
         if isinstance(parent, cst.Call) and dotted_name(parent.func) in ("default", "exists"):
             if any(isinstance(a.value, cst.Name) and a.value.value in names for a in parent.args):
@@ -95,6 +95,20 @@ def holds_generator(owner: cst.ClassDef) -> bool:
             if _names_generator(node.attr.value):
                 return True
     return False
+
+
+def _none_check_of(test) -> set:
+    """The names a test checks for a value: ``x is None``, ``x is not None``, ``not x``, ``x``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    if isinstance(test, cst.Name):
+        return {test.value}
+    if (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))
+            and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None"
+            and isinstance(test.left, cst.Name)):
+        return {test.left.value}
+    return set()
 
 
 def project_sampler_global_draws(model) -> list:

@@ -126,3 +126,21 @@ def test_no_fix_for_a_like_draw_with_other_arguments():
     """
     (finding,) = lint(code, "RPL115")
     assert finding.fix is None
+
+
+@pytest.mark.parametrize("body,flagged", [
+    ("if noise is None:\n                noise = torch.randn_like(sample)", False),
+    ("noise = noise if noise is not None else torch.randn_like(sample)", False),
+    ("noise = default(noise, torch.randn_like(sample))", False),
+    # a setting gates the draw: still the global RNG whenever it runs
+    ("if churn > 0:\n                noise = torch.randn_like(sample)", True),
+    ("noise = torch.randn_like(sample) if eta > 0 else 0", True),
+])
+def test_fallback_for_passed_noise_versus_a_gated_draw(body, flagged):
+    code = HEADER + f"""
+    class MyScheduler:
+        def step(self, model_output, t, sample, noise=None, churn=0.0, eta=0.0):
+            {body}
+            return sample + noise
+    """
+    assert bool(codes(code, "RPL115")) is flagged
