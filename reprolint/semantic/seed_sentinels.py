@@ -12,6 +12,7 @@ Read off the shared syntax index; additive to the flow analysis.
 from __future__ import annotations
 
 import operator
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -28,6 +29,11 @@ _OPERATORS = {
 # ``0 < seed`` is ``seed > 0``.
 _FLIPPED = {operator.gt: operator.lt, operator.lt: operator.gt, operator.ge: operator.le,
             operator.le: operator.ge, operator.eq: operator.eq, operator.ne: operator.ne}
+
+
+# A seed-named operand compared with an integer, in either order: the text every finding needs,
+# checked before the syntax index is asked (most modules that mention seeds compare none).
+_COMPARED_SEED = re.compile(r"(?i)seed\w*\s*(?:<=|>=|==|!=|<|>)\s*-?\d|\d\s*(?:<=|>=|==|!=|<|>)\s*[\w.]*seed")
 
 
 @dataclass
@@ -77,6 +83,8 @@ def _replaces_seed(branch, label: str) -> bool:
 
 
 def zero_means_random(model) -> list:
+    if not _COMPARED_SEED.search(model.source):
+        return []
     found = []
     for node in model.syntax.nodes(cst.IfExp, cst.If):
         read = _seed_comparison(node.test)
