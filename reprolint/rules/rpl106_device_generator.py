@@ -156,14 +156,12 @@ class DeviceGenerator(Rule):
             call = use.call
             if call.qualname not in catalog.TORCH_RANDOM_FUNCTIONS or call.scope == "<module>" or call.loop_depth:
                 continue
-            if not initial_noise.is_initial_noise(model, call.node):
-                continue
             for obj in use.objects:
                 kinds = _on_device(obj)
                 state = use.states.get(obj)
                 if not kinds or state is None or state.seeds != frozenset({"manual"}):
                     continue
-                if len(model.uses_of(obj)) != 1:
+                if len(model.uses_of(obj)) != 1 or not initial_noise.is_initial_noise(model, call.node):
                     continue
                 where = ("this generator is created" if model.encloses(use.expr, obj.created_at)
                          else f"the generator made on {model.made_at(obj.created_at)} is")

@@ -76,9 +76,11 @@ class ResumeWithoutRngState(Rule):
     requires_imports = ("torch",)
 
     def check(self, model):
-        resumes = resume.optimizer_resumes(model)
-        if not resumes or resume.restores_rng_state(model) or not training.trains(model):
+        if not any(call.method == "load_state_dict" for call in model.calls):
             return
+        if resume.restores_rng_state(model) or not training.trains(model):
+            return
+        resumes = resume.optimizer_resumes(model)
         advice = ("save the random states with the checkpoint and restore them here "
                   "(torch.set_rng_state, torch.cuda.set_rng_state_all, np.random.set_state, random.setstate)")
         if resume.uses_accelerate(model):

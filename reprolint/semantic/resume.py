@@ -38,12 +38,15 @@ def optimizer_resumes(model) -> list:
     ``torch.load(...)`` itself, a name bound to it (or an item of it: ``ckpt["optimizer"]``), or a
     name that says it holds a checkpoint (``checkpoint``, ``ckpt``). The receiver is an optimizer
     when it is bound to a ``torch.optim`` class (or a ``bitsandbytes`` one) or named like one."""
+    candidates = [call for call in model.calls if call.method == "load_state_dict" and call.arguments]
+    if not candidates:
+        return []
+    # The names bound to optimizers and to loaded files ask the syntax index: only where a
+    # ``load_state_dict`` call makes them worth it.
     loaded = _names_bound_to_loads(model)
     optimizers = _names_bound_to_optimizers(model)
     found = []
-    for call in model.calls:
-        if call.method != "load_state_dict" or not call.arguments:
-            continue
+    for call in candidates:
         receiver = dotted_name(call.node.func.value)
         if receiver is None or not (receiver in optimizers or _names_optimizer(receiver.rsplit(".", 1)[-1])):
             continue
@@ -91,7 +94,8 @@ def _assigned_names(model, call) -> set:
 def _names_bound_to_loads(model) -> set:
     names = set()
     for call in model.calls:
-        if call.qualname in CHECKPOINT_LOADS or _last_name(call) in CHECKPOINT_LOADER_NAMES:
+        if (call.qualname in CHECKPOINT_LOADS or call.method in CHECKPOINT_LOADER_NAMES
+                or (call.method is None and _last_name(call) in CHECKPOINT_LOADER_NAMES)):
             names |= _assigned_names(model, call)
     return names
 

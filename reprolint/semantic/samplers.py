@@ -9,6 +9,7 @@ syntax index.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -26,6 +27,11 @@ NOISE_DRAWS = frozenset({
 SCHEDULER_MIXIN = "SchedulerMixin"
 # Samplers of the data loader: they draw indices, not noise, and are no pipeline's.
 DATA_SAMPLER_PACKAGES = ("torch.utils.data",)
+
+
+# The text every finding needs (a class named so, or a SchedulerMixin base), checked before the
+# syntax index is asked.
+_DECLARES_NOISE_CLASS = re.compile(r"class\s+\w*(?:Scheduler|Sampler)\b|SchedulerMixin")
 
 
 @dataclass
@@ -118,6 +124,8 @@ def project_sampler_global_draws(model) -> list:
     uses generators (elsewhere the process seed is the only seed, and it does reach the draw). Not a
     draw after the global RNG was seeded on every path, nor one that only fills in noise the
     caller may pass."""
+    if not _DECLARES_NOISE_CLASS.search(model.source):
+        return []
     found = []
     verdicts: dict = {}
     parents = model.syntax.parents
