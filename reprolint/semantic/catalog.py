@@ -56,15 +56,23 @@ def names_a_pipeline(name: str) -> bool:
 
 # Tensor methods that fill a tensor in place with random numbers and accept ``generator=``.
 TENSOR_RANDOM_METHODS = frozenset({"normal_", "uniform_"})
+# Tensor methods whose result holds the same random values as the tensor (a drawn tensor stays
+# seeded or unseeded through them).
+TENSOR_SAME_VALUES_METHODS = frozenset({
+    "to", "cuda", "cpu", "half", "float", "type", "view", "reshape", "expand", "repeat", "clone", "contiguous",
+})
 
 PIPELINE_CONSTRUCTORS = frozenset({"from_pretrained", "from_single_file", "from_pipe"})
 # Methods of a pipeline that return the pipeline itself.
 PIPELINE_SELF_RETURNING = frozenset({"to", "cuda", "cpu", "half", "float", "bfloat16", "to_empty"})
 OFFLOAD_METHODS = frozenset({"enable_model_cpu_offload", "enable_sequential_cpu_offload"})
+# ``device_map=`` values that put (part of) a model on the GPU.
+GPU_DEVICE_MAPS = frozenset({"auto", "balanced", "balanced_low_0", "sequential"})
 # Calls whose ``device_map=``/``device=`` put a model on the GPU.
 LOADING_METHODS = PIPELINE_CONSTRUCTORS | {"from_pretrained", "from_single_file"}
 
 ACCELERATOR_CLASSES = frozenset({"accelerate.Accelerator", "accelerate.accelerator.Accelerator"})
+TORCH_DEVICE_CLASSES = frozenset({"torch.device"})
 
 ENABLE_FULL_DETERMINISM = frozenset({
     "diffusers.utils.torch_utils.enable_full_determinism",
@@ -177,6 +185,9 @@ def scheduler_global_noise_seed(qualified: str | None) -> str | None:
     if qualified is None or not qualified.startswith("diffusers."):
         return None
     return _scheduler_table()["global_rng"].get(qualified.rsplit(".", 1)[-1])
+
+
+SCHEDULER_CONSTRUCTORS = frozenset({"from_config", "from_pretrained"})
 
 
 def is_scheduler_class_name(qualified: str) -> bool:
