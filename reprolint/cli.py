@@ -21,7 +21,7 @@ from reprolint.fix.command import Fixer, fix_options
 from reprolint.parallel import lint_paths_fast, speed_options
 from reprolint.registry import resolve_rule
 from reprolint.reporters.text import fix_summary
-from reprolint.verify.cli import (EXIT_INTERRUPTED, ScriptArgumentsCommand, pop_verify_options, run_verify,
+from reprolint.verify.cli import (ScriptArgumentsCommand, pop_verify_options, run_verify,
                                   verify_options)
 
 
@@ -131,7 +131,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
         if fixer is None and not cli_options.machine_readable(ecosystem):
             sys.exit(EXIT_CLEAN)
     cli_options.refuse_report_over_input(ecosystem, (report.path for report in run.files))  # found in folders
-    interrupted = False
+    interrupted = 0  # or the exit status of a --verify stopped by Ctrl-C or SIGTERM
     if verify["verify"]:
         # One cache folder and one --no-cache for lint results and verify verdicts.
         interrupted = run_verify(run, settings, **{**verify, "no_cache": no_cache}, cache_dir=cache_dir)
@@ -141,7 +141,7 @@ def check(paths, select, ignore, extend_select, determinism_helpers, seeding_hel
     if verify["verbose"]:
         cli_options.echo_tracebacks(run)
     if interrupted:
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(interrupted)
     sys.exit(cli_options.exit_status(run, exit_zero, would_change=bool(diff and fixer.changed_files)))
 
 

@@ -12,7 +12,7 @@ import click
 from reprolint.config import KEYS, ConfigError, InvalidValue, resolve_settings, validated_like_the_config
 from reprolint.discovery import FileSelector
 from reprolint.findings import RunReport
-from reprolint.registry import UnknownSelector, expand_selector
+from reprolint.registry import UnknownSelector, expand_selector, select_rules
 from reprolint.reporters import FORMATS, ReportOptions, render, statistics
 from reprolint.settings import Settings
 
@@ -126,10 +126,16 @@ def settings_from(paths, options: dict, **cli) -> Settings:
     )
     search_from = [options["stdin_filename"]] if reads_stdin(paths, options) and options.get("stdin_filename") else paths
     try:
-        return resolve_settings(search_from or (".",), cli, config_path=options.get("config_file"),
-                                isolated=bool(options.get("isolated")))
+        settings = resolve_settings(search_from or (".",), cli, config_path=options.get("config_file"),
+                                    isolated=bool(options.get("isolated")))
     except ConfigError as exc:
         _fail(str(exc))
+    if not select_rules(settings.select, settings.ignore, settings.extend_select):
+        # Checking nothing and printing "All checks passed" would be a lie.
+        chosen = ", ".join(settings.select + settings.extend_select) or "the default rules"
+        _fail(f"no rules selected: ignore ({', '.join(settings.ignore)}) removes every rule selected ({chosen}); "
+              "nothing would be checked")
+    return settings
 
 
 def lint_stdin(linter, settings: Settings, options: dict, per_file=None, on_excluded=None):
@@ -177,8 +183,10 @@ def emit(run, options: dict, quiet: bool, unsafe_fixes: bool = False, summary_li
     if options.get("statistics"):
         text = statistics.render(run, output_format)
     else:
+        # After --fix (a summary line says what it did and what it could not), "[*] N fixable
+        # with --fix" would point at fixes it just refused (a read-only file, say).
         text = render(run, output_format, ReportOptions(color=color, quiet=quiet, unsafe_fixes=unsafe_fixes,
-                                                        summary_line=summary_line))
+                                                        summary_line=summary_line, fix_hint=not summary_line))
     if not quiet:
         for report in run.files:
             for note in report.notes:

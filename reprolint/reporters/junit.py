@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 
+from reprolint.findings import printable
 from reprolint.reporters.text import location
+
+
+def _xml_safe(element) -> None:
+    """Names and messages as XML 1.0 can hold them (no control characters, no undecodable
+    bytes of a file name): escaped the way the text formats escape them."""
+    for node in element.iter():
+        node.attrib.update({key: printable(value) for key, value in node.attrib.items()})
+        if node.text:
+            node.text = printable(node.text)
 
 
 def render(run, options=None) -> str:
@@ -35,5 +45,6 @@ def render(run, options=None) -> str:
         if not report.findings and not report.errors:
             ElementTree.SubElement(suite, "testcase", {"name": "reprolint", "classname": report.path})
     suites.set("tests", str(total))
+    _xml_safe(suites)
     ElementTree.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"

@@ -6,6 +6,8 @@ from collections import Counter
 
 import click
 
+from reprolint.findings import printable
+
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
@@ -15,7 +17,7 @@ def location(finding) -> str:
     """``path:line:col``, or ``nb.ipynb:cell 5:3:9`` for a notebook cell."""
     cell = finding.extra.get("cell")
     cell_part = f"cell {cell}:" if cell is not None else ""
-    return f"{finding.path}:{cell_part}{finding.start.line}:{finding.start.column}"
+    return f"{printable(finding.path)}:{cell_part}{finding.start.line}:{finding.start.column}"
 
 
 def fix_applies(finding, unsafe_fixes: bool = False) -> bool:

@@ -16,7 +16,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import Optional
+from typing import Callable, Optional
 
 from reprolint.config import ConfigError, find_config, resolve_settings
 from reprolint.engine import INTERNAL_ERROR, Linter
@@ -353,10 +353,12 @@ class Session:
             linter = self._linters[settings] = Linter(settings)
         return linter
 
-    def lint(self, document: OpenDocument, content: Optional[str] = None) -> LintResult:
+    def lint(self, document: OpenDocument, content: Optional[str] = None,
+             cancelled: Optional[Callable[[], bool]] = None) -> LintResult:
         """The document's findings, from the cache when neither its text nor its settings
         changed since the last lint. ``content``: the text to lint, taken by the caller when the
-        editor may change the document meanwhile (default: its text now)."""
+        editor may change the document meanwhile (default: its text now). ``cancelled``: asked
+        while the rules run; True stops the lint with ``reprolint.engine.LintCancelled``."""
         config = self.config.state_for(document.path)
         content = document.content() if content is None else content
         if not self.project.built:
@@ -366,11 +368,12 @@ class Session:
         key = (content, config.settings, config.error, self.project.version)
         if document.result is not None and document.result_key == key:
             return document.result
-        result = self._lint(document, content, config)
+        result = self._lint(document, content, config, cancelled)
         document.result, document.result_key = result, key
         return result
 
-    def _lint(self, document: OpenDocument, content: str, config: ConfigState) -> LintResult:
+    def _lint(self, document: OpenDocument, content: str, config: ConfigState,
+              cancelled: Optional[Callable[[], bool]] = None) -> LintResult:
         report = FileReport(document.path)
         settings = config.settings
         skipped = self.skip_reason(document, settings)
@@ -380,10 +383,14 @@ class Session:
         try:
             source = document_from_bytes(content.encode("utf-8"), document.path, document.kind)
         except SourceError as exc:
-            report.errors.append(FileError(document.path, str(exc)))
+            report.errors.append(FileError(document.path, str(exc), line=exc.line))
             return LintResult(report, config)
         linter.project = self.project.index()
-        return LintResult(linter.lint_document(source), config)
+        linter.cancelled = cancelled
+        try:
+            return LintResult(linter.lint_document(source), config)
+        finally:
+            linter.cancelled = None
 
     def skip_reason(self, document: OpenDocument, settings: Settings) -> Optional[str]:
         from reprolint.discovery import FileSelector

@@ -5,7 +5,10 @@ Importing this module imports neither numpy nor torch.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 
 import click
 
@@ -93,9 +96,9 @@ def pop_verify_options(parameters: dict) -> dict:
 
 
 def run_verify(run, settings, verify, verify_device, stand_in, allow_download, keep_outputs, verify_report,
-               verify_timeout, no_cache, verbose, cache_dir=None) -> bool:
-    """Verify ``run``'s findings in place; returns whether Ctrl-C stopped it (the caller still
-    prints the report, then exits with EXIT_INTERRUPTED)."""
+               verify_timeout, no_cache, verbose, cache_dir=None) -> int:
+    """Verify ``run``'s findings in place; returns 0, or the exit status when Ctrl-C (SIGINT)
+    or SIGTERM stopped it (the caller still prints the report, then exits with it)."""
     from reprolint.verify import VerifyOptions, parse_devices, verify_run
 
     try:
@@ -114,16 +117,40 @@ def run_verify(run, settings, verify, verify_device, stand_in, allow_download, k
         # After the report (click closes the command's context once it has exited).
         _at_exit(lambda: click.echo(f"verify: the scripts' output files are in {keep_outputs}", err=True))
     try:
-        report = verify_run(run, options)
+        with _terminate_as_interrupt():
+            report = verify_run(run, options)
         if report:
             _at_exit(lambda: click.echo(f"verify: report written to {report}", err=True))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # verify_run's cleanup has already killed the runs and removed the temporary files.
-        done, total = mark_unverified(run)
-        click.echo(f"reprolint: interrupted: {done} of {total} findings verified; the rest are "
+        how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        done, total = mark_unverified(run, how)
+        click.echo(f"reprolint: interrupted ({how}): {done} of {total} findings verified; the rest are "
                    "reported unverified", err=True)
-        return True
-    return False
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    return 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived (``timeout``, CI cancellation, ``docker stop``): stop as Ctrl-C does."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """While the scripts run, SIGTERM stops the runs, removes the scratch folder and reports
+    what was found so far, as Ctrl-C does, instead of ending reprolint on the spot."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _script_arguments():
@@ -139,11 +166,12 @@ def _at_exit(callback) -> None:
         callback()
 
 
-# The exit status of a run stopped by Ctrl-C (SIGINT), as shells report it: 128 + 2.
+# The exit status of a run stopped by Ctrl-C (SIGINT) or SIGTERM, as shells report it: 128 + N.
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
-def mark_unverified(run) -> tuple:
+def mark_unverified(run, how: str = "Ctrl-C") -> tuple:
     """Give every verifiable finding without a verdict an ``interrupted`` one; return (verified,
     verifiable)."""
     from reprolint.verify.declarations import verifiable
@@ -155,7 +183,7 @@ def mark_unverified(run) -> tuple:
             done += 1
         else:
             finding.extra["verification"] = {"status": "interrupted",
-                                             "summary": "not verified: interrupted (Ctrl-C)"}
+                                             "summary": f"not verified: interrupted ({how})"}
     return done, len(findings)
 
 
