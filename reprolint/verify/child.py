@@ -118,8 +118,64 @@ def _probe_cuda() -> dict:
         return {"cuda_available": False}
 
 
-def serve() -> None:
-    global _protocol
+_current_run = 0  # the process group of the run in progress (its leader's pid), 0 between runs
+
+
+def _end_with_parent(parent: int, folder: str) -> None:
+    """When reprolint dies (SIGKILL, a crash) without closing the server, the server must not
+    outlive it with a run going: kill the run's process group, remove the scratch folder, exit.
+    On Linux the kernel tells us (PR_SET_PDEATHSIG sends SIGTERM when the parent dies; strictly,
+    when the parent's thread that started the server ends, so start it from a thread that lives
+    as long as the session, as reprolint's main thread does); elsewhere a watcher thread sees
+    the parent process change."""
+    import shutil
+    import signal
+
+    def parent_gone(signum=None, frame=None):
+        if _current_run:
+            try:
+                os.killpg(_current_run, signal.SIGKILL)
+            except OSError:
+                pass
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, parent_gone)
+    if not _set_parent_death_signal(signal.SIGTERM):
+        import threading
+        import time
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="reprolint-parent-watch", daemon=True).start()
+    if parent and os.getppid() != parent:  # died before the signal was asked for
+        parent_gone()
+
+
+def _set_parent_death_signal(number: int) -> bool:
+    """Have the kernel send ``number`` to this process when its parent dies (Linux prctl);
+    returns whether it could."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, number, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def serve(parent: int = 0, folder: str = "") -> None:
+    """The server loop; ``parent``: reprolint's pid, ``folder``: the scratch folder, removed
+    if reprolint dies first."""
+    global _protocol, _current_run
+    _end_with_parent(parent, folder)
     # Whatever an import prints must not corrupt the protocol: keep a private copy of stdout
     # for the protocol and send fd 1 to stderr.
     _protocol = os.fdopen(os.dup(1), "w")
@@ -144,8 +200,10 @@ def serve() -> None:
                 _run(request)
             finally:
                 os._exit(0)
+        _current_run = pid
         _send({"pid": pid})
         _, status = os.waitpid(pid, 0)
+        _current_run = 0
         _send({"exit": os.waitstatus_to_exitcode(status)})
 
 
@@ -547,10 +605,16 @@ def run_once(request_path: str) -> None:
 
 
 def _run(request: dict) -> None:
+    import signal
+
     try:
         os.setsid()
     except OSError:  # already a session leader (started as a fresh process)
         pass
+    # The script gets the default SIGTERM, not the server's; and it dies with its parent (the
+    # server, or reprolint for a fresh-process run) rather than run on alone.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _set_parent_death_signal(signal.SIGKILL)
     if _protocol is not None:
         _protocol.close()  # the script never gets the server's channel
     for name, value in _user_env.items():

@@ -67,23 +67,26 @@ def child_environment(allow_download: bool) -> dict:
     return env
 
 
-def _bootstrap() -> str:
-    # The server must import *this* reprolint, whatever the current folder holds.
+def _bootstrap(folder: str = "") -> str:
+    """The server's program: it must import *this* reprolint, whatever the current folder
+    holds; it ends (killing its run and removing ``folder``) when this process dies."""
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(reprolint.__file__)))
     return (f"import sys; sys.path.insert(0, {package_root!r}); "
-            "from reprolint.verify.child import serve; serve()")
+            f"from reprolint.verify.child import serve; serve({os.getpid()}, {folder!r})")
 
 
 @contextlib.contextmanager
-def _sigint_ignored():
+def _interrupts_ignored():
+    """Neither a second Ctrl-C nor a second SIGTERM may stop the cleanup half-way."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may change signal handlers
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def kill_group(pgid: int) -> None:
@@ -266,7 +269,7 @@ class Server:
         self.server_log = os.path.join(self.folder, "server.log")
         with open(self.server_log, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _bootstrap()],
+                [sys.executable, "-c", _bootstrap(self.folder)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                 env=child_environment(self.allow_download), cwd=self.folder,
                 start_new_session=True,
@@ -279,7 +282,7 @@ class Server:
             self.spawn_devices.add("cuda")
         if "import_error" in self.info:
             raise ServerError(f"--verify needs torch and numpy: {self.info['import_error']} "
-                              '(install them with `pip install "reprolint[verify]"`)')
+                              '(install them with `pip install "reprolint-torch[verify]"`)')
         return self.info
 
     def _tail_log(self) -> str:
@@ -433,8 +436,8 @@ class Server:
         request_path = os.path.join(folder, "request.json")
         with open(request_path, "w") as handle:
             json.dump(request, handle)
-        code = _bootstrap().replace("serve()", f"run_once({request_path!r})").replace(
-            "import serve", "import run_once")
+        code = _bootstrap().split("; from ")[0] + (
+            f"; from reprolint.verify.child import run_once; run_once({request_path!r})")
         environment = child_environment(self.allow_download)
         if hash_seed is not None:
             environment["PYTHONHASHSEED"] = str(hash_seed)
@@ -455,7 +458,7 @@ class Server:
 
     def close(self) -> None:
         # A second Ctrl-C while cleaning up must not leave the runs or the temporary files behind.
-        with _sigint_ignored():
+        with _interrupts_ignored():
             self._close()
 
     def _close(self) -> None:
