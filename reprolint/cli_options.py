@@ -3,6 +3,8 @@ code behind them; ``cli.py`` only applies the two decorators and calls these fun
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import sys
@@ -182,18 +184,34 @@ def watch(paths, resolve, options: dict, quiet: bool, unsafe_fixes: bool, lint, 
                 settings = None
             if settings is not None:
                 watched = (settings, Linter(settings))
+            # Taken before the lint: a file saved while it runs, or right after the message
+            # below, is a change still to lint.
+            before = watched_state(paths, *watched) if watched is not None else None
+            if settings is not None:
                 emit(lint(watched[1]), options, quiet, unsafe_fixes)
             done += 1
             if rounds is not None and done >= rounds:
                 break
             click.echo(f"[{time.strftime('%H:%M:%S')}] Watching for file changes.", err=True)
-            before = watched_state(paths, *watched)
-            while watched_state(paths, *watched) == before:
-                time.sleep(interval)
+            if watched is None:  # no valid configuration yet: read it again until it is fixed
+                while _configuration_invalid(resolve):
+                    time.sleep(interval)
+            else:
+                while watched_state(paths, *watched) == before:
+                    time.sleep(interval)
             click.echo(f"[{time.strftime('%H:%M:%S')}] File change detected; linting again.", err=True)
     except KeyboardInterrupt:
         pass
     return EXIT_CLEAN
+
+
+def _configuration_invalid(resolve) -> bool:
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):  # already reported once
+            resolve()
+    except SystemExit:
+        return True
+    return False
 
 
 def _fail(message: str) -> None:

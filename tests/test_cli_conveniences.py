@@ -382,18 +382,27 @@ def test_watch_runs_until_interrupted(tmp_path):
     import signal
     import time
 
+    import queue
+    import threading
+
     (tmp_path / "gen.py").write_text("import torch\n", encoding="utf-8")
     process = subprocess.Popen(reprolint_command() + [".", "--watch", "--no-cache"], cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    lines: queue.Queue = queue.Queue()  # a reader thread: a watcher that never answers fails, not hangs
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True).start()
+
+    def wait_for_watching():
         deadline = time.monotonic() + 60
-        while "Watching" not in process.stderr.readline():
+        while "Watching" not in lines.get(timeout=max(0.1, deadline - time.monotonic())):
             assert time.monotonic() < deadline
+
+    try:
+        wait_for_watching()
         (tmp_path / "gen.py").write_text(BAD_PIPELINE, encoding="utf-8")
-        while "Watching" not in process.stderr.readline():
-            assert time.monotonic() < deadline
+        wait_for_watching()
         process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        out = process.stdout.read()
     finally:
         if process.poll() is None:
             process.kill()

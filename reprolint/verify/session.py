@@ -351,7 +351,9 @@ class VerifySession:
             capture_ids = capture_ids_of(targets, finding)
             verdicts[id(finding)] = judge(
                 finding, capture_ids, runs, devices, skipped_devices, fix_state,
-                reason=targets.reasons.get(id(finding)), cuda_available=available)
+                reason=targets.reasons.get(id(finding)), cuda_available=available,
+                other_findings={line: other.code for other in findings if other is not finding
+                                for line in range(other.start.line, other.end.line + 1)})
             verdicts[id(finding)]["environment"] = measured_environment(server.info, runs, devices)
             if self.options.report_dir:
                 from reprolint.verify import report

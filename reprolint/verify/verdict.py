@@ -161,8 +161,11 @@ def shows_drift(finding, capture_ids: list, runs: dict, device: str) -> bool:
 
 
 def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices: dict,
-          fix_state: dict, reason: Optional[str] = None, cuda_available: bool = False) -> dict:
+          fix_state: dict, reason: Optional[str] = None, cuda_available: bool = False,
+          other_findings: Optional[dict] = None) -> dict:
     """The verdict for one finding, as a JSON-ready dict whose ``summary`` is the printed line.
+    ``other_findings`` maps the lines of the file's other verified findings to their codes: a
+    run that stops at one of them, before this finding's code ran, is that finding's verdict.
 
     ``runs`` maps (device, variant) to the list of RunResults of that copy; ``skipped_devices``
     maps a device to why it did not run; ``fix_state`` says whether and how the fix applied.
@@ -205,6 +208,14 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
                         entry["raised_at_flagged_code"] = True
                         raised.append((device, f"the flagged code raises {failed.error}; {fix['phrase']}", fix))
                         continue
+            stopped_at = sorted(line for line in failed.error_lines if line in (other_findings or {}))
+            if status == "error" and stopped_at and not any(failed.captures.get(cid) for cid in capture_ids):
+                # The run never reached this finding's code: it stopped at another finding's.
+                line = stopped_at[-1]
+                why = (f"the script stops earlier, at line {line} ({other_findings[line]} there: {failed.error}), "
+                       f"before this code ran" + (f"; {entry['fix']['phrase']}" if entry.get("fix") else ""))
+                entry["status"] = status = "skipped"
+                entry["reason"] = why
             problems.append((status, device, why))
             continue
         if not capture_ids:

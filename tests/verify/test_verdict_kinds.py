@@ -77,6 +77,20 @@ def test_flagged_code_that_raises_and_a_fix_that_runs_confirm_the_finding():
     assert other["status"] == "error"  # raised elsewhere: the finding is not what failed
 
 
+def test_a_run_that_stops_at_another_findings_code_never_reached_this_one():
+    # cli_seed_bad.py: `generator=args.seed` (line 3, RPL103) raises before line 5 runs.
+    failed = RunResult(status="error", error="AttributeError: 'int' object has no attribute 'device'",
+                       error_lines=[3, 9])
+    runs = {("cpu", "original"): [failed], ("cpu", "fixed"): [_run(0.2), _run(0.2)]}
+    verdict = judge(_finding("RPL107"), [0], runs, ["cpu"], {}, {"available": True, "applies": {"RPL103": True}},
+                    other_findings={3: "RPL103"})
+    assert verdict["status"] == "skipped"
+    assert verdict["summary"] == ("skipped: the script stops earlier, at line 3 (RPL103 there: AttributeError: "
+                                  "'int' object has no attribute 'device'), before this code ran")
+    alone = judge(_finding("RPL107"), [0], runs, ["cpu"], {}, {"available": False})
+    assert alone["status"] == "error"  # no other finding there: the script's own failure
+
+
 def test_a_report_that_cannot_be_written_is_said_and_keeps_the_verdicts(tmp_path, monkeypatch):
     from reprolint.findings import RunReport
     from reprolint.verify import VerifyOptions, report
