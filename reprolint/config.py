@@ -109,9 +109,41 @@ def _seed(value) -> int:
 
 
 def _torch_version(value) -> str:
-    if not isinstance(value, str) or not _TORCH_VERSION.match(value):
-        raise InvalidValue(f"expected a torch version such as \"2.1\" or \"2.4.1\", got {_show(value)}")
-    return value
+    """A torch version (``"2.4"``), requirements (``"torch>=2.4"``, a list of them), or a table
+    (``{torch = "2.4", lightning = "1.9"}``), normalised to comma-separated requirements (a bare
+    version stays as it is: it means torch). ``reprolint.versions`` reads the result."""
+    expected = ("expected a torch version such as \"2.1\", requirements such as \"torch>=2.4\" "
+                "(torch, diffusers, lightning), or a table such as {torch = \"2.4\"}, got ")
+    if isinstance(value, dict):
+        items = []
+        for name, version in value.items():
+            if name not in _VERSIONED_PACKAGES or not isinstance(version, str) or not _TORCH_VERSION.match(version):
+                raise InvalidValue(expected + _show(value))
+            items.append(f"{name}=={version}")
+        return ",".join(items)
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(item, str) for item in items):
+        raise InvalidValue(expected + _show(value))
+    normalised = []
+    for item in items:
+        for part in item.split(","):
+            part = part.strip()
+            if _TORCH_VERSION.match(part):
+                normalised.append(part)
+                continue
+            if normalised and _VERSION_CLAUSE.match(part):  # ``torch>=2.4,<3``: a clause of the last
+                normalised[-1] += "," + part.replace(" ", "")
+                continue
+            match = _VERSIONED_REQUIREMENT.match(part)
+            if match is None or match.group(1).lower() not in _VERSIONED_PACKAGES:
+                raise InvalidValue(expected + _show(value))
+            normalised.append(part.replace(" ", ""))
+    return ",".join(normalised)
+
+
+_VERSIONED_PACKAGES = ("torch", "pytorch", "diffusers", "lightning", "pytorch-lightning", "pytorch_lightning")
+_VERSION_CLAUSE = re.compile(r"^(===|==|~=|>=|<=|!=|>|<)\s*\d+(\.\d+){0,3}(\.\*)?$")
+_VERSIONED_REQUIREMENT = re.compile(r"^([A-Za-z][A-Za-z_-]*)\s*(===|==|~=|>=|<=|!=|>|<)\s*\d+(\.\d+){0,3}(\.\*)?$")
 
 
 def _boolean(value) -> bool:

@@ -88,7 +88,7 @@ def test_cli_takes_the_corpus_helper_settings():
     from tests.conftest import run_cli
 
     path = str(CORPUS / "negative_user_determinism_helper.py")
-    without = run_cli(path, "--select", "RPL301")
-    assert without.returncode == 1 and "RPL301" in without.stdout
+    without = run_cli(path, "--select", "RPL308")
+    assert without.returncode == 1 and "RPL308" in without.stdout
     named = run_cli(path, "--select", "RPL301", "--determinism-helpers", "myproj.repro.make_deterministic")
     assert named.returncode == 0, named.stdout

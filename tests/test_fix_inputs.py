@@ -160,7 +160,7 @@ def test_notebook_fix_inserts_setup_after_the_install_cell_not_before_it(tmp_pat
     ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path = tmp_path / "photomaker_demo.ipynb"
     _write(path, notebook)
-    result = run_cli("photomaker_demo.ipynb", "--fix", "--unsafe-fixes", "--select", "RPL301", cwd=tmp_path)
+    result = run_cli("photomaker_demo.ipynb", "--fix", "--unsafe-fixes", "--select", "RPL308", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     cells = json.loads(path.read_text())["cells"]
     assert [cell["source"] for cell in cells[:2]] == [cell["source"] for cell in notebook["cells"][:2]]
@@ -181,7 +181,7 @@ def test_notebook_fix_with_no_imports_before_other_code_inserts_after_the_instal
     ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path = tmp_path / "Tune-A-Video.ipynb"
     _write(path, notebook)
-    result = run_cli("Tune-A-Video.ipynb", "--fix", "--unsafe-fixes", "--select", "RPL301", cwd=tmp_path)
+    result = run_cli("Tune-A-Video.ipynb", "--fix", "--unsafe-fixes", "--select", "RPL308", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     cells = json.loads(path.read_text())["cells"]
     assert cells[0]["source"] == notebook["cells"][0]["source"]

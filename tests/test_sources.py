@@ -241,14 +241,14 @@ def test_continued_env_magic_is_joined_before_it_is_read():
 def test_a_cell_that_does_not_parse_is_one_error_and_the_other_cells_are_linted(tmp_path, bad_cell, location):
     path = tmp_path / "dreambooth.ipynb"
     path.write_text(notebook(INSTALL_CELL, bad_cell, LOAD_CELL, ("markdown", "Train"), TRAIN_CELL, GENERATE_CELL))
-    report = lint_file(path, "RPL101,RPL301")
+    report = lint_file(path, "RPL101,RPL308")
     (error,) = report.errors
     assert (error.cell, error.line, error.column) == (2, *location)
     assert error.message.startswith("could not parse: ") and "cell was skipped" in error.message
     # The cells after the skipped one are linted, at their own cell and line.
     assert [(f.code, f.extra["cell"], f.start.line, f.start.column) for f in report.findings] == [
-        ("RPL301", 3, 4, 8), ("RPL101", 5, 2, 9)]
-    result = invoke(path, "--select", "RPL101,RPL301", "--output-format", "concise")
+        ("RPL308", 3, 4, 8), ("RPL101", 5, 2, 9)]
+    result = invoke(path, "--select", "RPL101,RPL308", "--output-format", "concise")
     assert result.exit_code == 2
     assert result.stdout.count("could not parse") == 1
     assert f"{path}:cell 2:{location[0]}:{location[1]}: error: could not parse: " in result.stdout

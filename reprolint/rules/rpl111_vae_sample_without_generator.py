@@ -7,8 +7,11 @@ from reprolint.rules.verification import Observe, Verification
 class VaeSampleWithoutGenerator(Rule):
     """
     ## What it does
-    Flags `<x>.latent_dist.sample()` (and `DiagonalGaussianDistribution(...).sample()`) called
-    without a generator.
+    Flags `<x>.latent_dist.sample()` called without a generator, and the same draw written
+    otherwise: `vae.encode(x)[0].sample()` (diffusers' output tuple, whose first item is the
+    distribution), `vae.encode(x).sample()` (a VAE whose `encode` returns the distribution, as
+    kohya's and LDM's do), and `DiagonalGaussianDistribution(...).sample()`, diffusers' class or a
+    project's copy of it (a class of that name).
     Silent where torch's global generator was seeded on every path before the call
     (`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the
     `seeding-helpers` setting, also in the function's callers): the draw is then the same from run
@@ -42,7 +45,7 @@ class VaeSampleWithoutGenerator(Rule):
     code = "RPL111"
     name = "vae-sample-without-generator"
     summary = "VAE `latent_dist.sample()` without a generator"
-    triggers = ("latent_dist", "DiagonalGaussianDistribution")
+    triggers = ("latent_dist", "DiagonalGaussianDistribution", "encode(")
     verification = Verification(observe=Observe.FLAGGED_CALL)
 
     def could_report(self, facts) -> bool:
@@ -55,10 +58,13 @@ class VaeSampleWithoutGenerator(Rule):
                 continue
             if model.draws_from_seeded_global_rng(call.node):
                 continue
+            written = "latent_dist.sample()" if ".latent_dist." in model.code(call.node) else model.code(call.node)
+            if len(written) > 50:
+                written = "….sample()"
             yield self.report(
                 model, call.node,
-                "`latent_dist.sample()` without a generator draws from torch's global random state; "
-                "pass `generator=` (or use `.mode()` for the deterministic latent)",
+                f"`{written}` samples the VAE's latent distribution without a generator: it draws from "
+                "torch's global random state; pass `generator=` (or use `.mode()` for the deterministic latent)",
             )
 
     VALID = [
@@ -74,6 +80,23 @@ class VaeSampleWithoutGenerator(Rule):
         ),
     ]
     INVALID = [
+        Example(
+            """
+            latents = vae.encode(pixel_values)[0].sample()
+            """,
+            expect=[(1, 11)],
+        ),
+        Example(
+            """
+            from library.model_util import DiagonalGaussianDistribution
+
+            def encode(vae, images):
+                posterior = DiagonalGaussianDistribution(vae.quant_conv(vae.encoder(images)))
+                return posterior.sample() * 0.18215
+            """,
+            expect=[(5, 12)],
+            note="a project's copy of the class",
+        ),
         Example(
             """
             latents = vae.encode(batch["pixel_values"].to(weight_dtype)).latent_dist.sample()

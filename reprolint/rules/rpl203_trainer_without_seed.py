@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Verification
-from reprolint.semantic import catalog
+from reprolint.semantic import catalog, project_facts
+from reprolint.versions import LIGHTNING_KEEPS_UNSET_DETERMINISM, target_versions
 
 
 class TrainerWithoutSeed(Rule):
@@ -16,10 +17,16 @@ class TrainerWithoutSeed(Rule):
     trainer's, whose order reprolint cannot tell, keeps it silent, as does a call of the
     project's own function named like `seed_everything`.
 
-    Also flags, in a module that asks for determinism elsewhere (`enable_full_determinism()`,
+    The `backward` of an accelerate script may be reached through a project function it calls (a
+    launcher or a training loop in another module of the linted project).
+
+    Where the target Lightning is older than 2.0 (see `target-version` in docs/configuration.md),
+    also flags, in a module that asks for determinism elsewhere (`enable_full_determinism()`,
     `torch.use_deterministic_algorithms(True)`, ...), a Lightning `Trainer(...)` that leaves
-    `deterministic=` unset: the Trainer then calls `torch.use_deterministic_algorithms(False)`
-    itself, silently undoing that setup.
+    `deterministic=` unset: those releases then call `torch.use_deterministic_algorithms(False)`
+    themselves, silently undoing that setup. From Lightning 2.0 the Trainer leaves the mode alone
+    when `deterministic` is unset (`_set_torch_flags`: "do not call this if deterministic wasn't
+    passed"), and this part is silent.
 
     ## Why is this bad?
     Lightning and accelerate do not seed anything by themselves: model initialisation, dropout,
@@ -52,9 +59,10 @@ class TrainerWithoutSeed(Rule):
     ## Evidence
     - Lightning docs, "Reproducibility": "call `seed_everything` ... and set
       `deterministic=True` in the Trainer".
-    - Lightning's accelerator connector, `_init_deterministic`: `self.deterministic =
+    - Lightning 1.7 to 1.9's accelerator connector, `_init_deterministic`: `self.deterministic =
       deterministic or False  # default to False if not set` followed by
-      `torch.use_deterministic_algorithms(self.deterministic)`, run by every `Trainer(...)`.
+      `torch.use_deterministic_algorithms(self.deterministic)`, run by every `Trainer(...)`;
+      Lightning 2.0's `_set_torch_flags` calls it only when `deterministic` is a bool or "warn".
     - accelerate docs, `set_seed`: "Helper function for reproducible behavior to set the seed in
       random, numpy, torch".
     """
@@ -77,16 +85,19 @@ class TrainerWithoutSeed(Rule):
                     "differ on every run; call `seed_everything(<seed>, workers=True)` first",
                 )
         asked = model.lasting_determinism_setups  # a Trainer lacking `deterministic=` is none of them
-        if asked:
+        lightning = target_versions(self.settings.target_version, model.path)
+        if asked and not lightning.lightning_at_least(LIGHTNING_KEEPS_UNSET_DETERMINISM):
             for trainer in trainers:
                 if trainer.passes("deterministic") is False and not trainer.star_args:
                     yield self.report(
                         model, trainer.node,
                         f"this module asks for determinism (line {model.line(asked[0].node)}) but this Trainer "
-                        "leaves `deterministic=` unset; pass `deterministic=True`",
+                        "leaves `deterministic=` unset, and Lightning before 2.0 then calls "
+                        "`torch.use_deterministic_algorithms(False)`; pass `deterministic=True`",
                     )
         accelerators = model.calls_to(*catalog.ACCELERATOR_CLASSES)
-        if accelerators and not model.may_seed_globally() and any(c.method == "backward" for c in model.calls):
+        if accelerators and not model.may_seed_globally() and any(
+                c.method == "backward" or model.call_does(c, project_facts.RUNS_BACKWARD) for c in model.calls):
             yield self.report(
                 model, accelerators[0].node,
                 "accelerate training script with no `set_seed`: initialisation, dropout and shuffling differ "

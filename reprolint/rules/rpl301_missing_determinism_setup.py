@@ -1,158 +1,212 @@
 from __future__ import annotations
 
-from reprolint.findings import Applicability, Fix
-from reprolint.rules.edits import imports_of, reference
+from reprolint.findings import Applicability
 from reprolint.rules.base import Example, Rule
-from reprolint.rules.verification import Compare, Observe, Verification
-from reprolint.semantic import catalog
-
-ENABLE_FULL_DETERMINISM = "diffusers.utils.torch_utils.enable_full_determinism"
+from reprolint.rules.determinism_fix import determinism_fix, undoing_switches
+from reprolint.rules.verification import Compare, Verification
+from reprolint.semantic import gpu_evidence
 
 
 class MissingDeterminismSetup(Rule):
     """
     ## What it does
-    Flags an entry point that places a pipeline or model on a GPU and runs it, with no
-    determinism setup anywhere in the module. An entry point is a module that is run, not only
-    imported: a notebook, a module with an `if __name__ == "__main__":` guard, an app script (a
-    gradio or streamlit app that launches, a cog predictor), or one that calls a pipeline or a
-    GPU-placed model, or runs a training loop, at its top level. Library modules (a model class
-    that calls `.to("cuda")` in a method, an annotator's `__init__.py`, a `def cuda(self)` method)
-    are not reported: the fix, a process-wide call at import time, does not belong there. The
-    placement that counts is that of an object the module then runs; a project helper that returns
-    a pipeline it placed on the GPU (`pipe = load_pipeline()`) places it too. GPU placements are `.to("cuda")`, `.to("cuda:0")`,
-    `.to(f"cuda:{rank}")`, `.to(torch.device("cuda"))`, `.cuda()`, `device="cuda"` or
-    `device_map="cuda"/"auto"/"balanced"` in `from_pretrained`, `enable_model_cpu_offload()`,
-    `enable_sequential_cpu_offload()` and `enable_group_offload(onload_device=<cuda>)`.
+    Flags code whose GPU results are meant to repeat, with no determinism setup reached:
+
+    1. **Seeded training**: an entry point (a module with an `if __name__ == "__main__":` guard,
+       a notebook, an app, or one that trains at its top level) that seeds or takes a seed and
+       runs a backward pass or an optimizer step on the GPU, directly, in a Lightning `fit`, or
+       through a project function or class it calls (a launcher, a trainer class in another
+       module whose methods call `backward`). Reported at the first GPU placement, else at the
+       training step.
+    2. **Comparisons with stored values**: a module (pytest test modules included) that uses the
+       GPU and compares outputs with values stored from an earlier run: an `expected_slice =
+       np.array([...])`-style literal, or a reference image or tensor loaded from a file into a
+       name such as `expected_image`. Reported at that assignment. A comparison of two results
+       computed in the same run (compiled against eager, fp16 against fp32) is not one.
+    3. **Determinism asked for and a piece missing**: a `--deterministic` option that nothing
+       reads, or a training entry point that sets `cudnn.deterministic = True` but never
+       switches deterministic algorithms on (reported at that assignment).
+
+    Timing benchmarks (a file named like `bench*.py` or `profile*.py`) promise speed, not
+    repeatable results, and are not reported as training.
+
+    A module that another module of the linted project imports is a library, whatever its
+    `__main__` block holds: the setup belongs to the entry point that runs it. Seeded,
+    forward-only inference, demo, app and benchmark scripts are not reported; RPL308 (off by
+    default) holds that strict reading.
+
     Determinism setup is any of `torch.use_deterministic_algorithms(True)`,
     `enable_full_determinism()` (diffusers or transformers), `set_seed(..., deterministic=True)`
-    (accelerate or transformers), Lightning's `Trainer(deterministic=True)`, or a helper named in
+    (accelerate or transformers), Lightning's `Trainer(deterministic=True)`, a helper named in
     the `determinism-helpers` setting, or a function of the project that (directly or through
-    other project functions) makes one of these calls: `from utils import make_deterministic`
-    counts when `utils.py` is linted with the entry point. Reported once per module, at the first
-    GPU placement.
+    other project functions) makes one of these calls.
 
     ## Why is this bad?
     Even with every generator seeded, CUDA picks kernels that are not bit-for-bit deterministic
-    (atomic adds in convolutions and attention backward, cuBLAS workspace reuse, cuDNN
-    autotuning). The same script then gives slightly different images or loss curves from run
-    to run, and the differences grow over many denoising or training steps.
+    (atomic adds in convolution and attention backward passes, cuBLAS workspace reuse, cuDNN
+    autotuning). A seeded training run then gives different loss curves and checkpoints from
+    run to run, and a test against stored values fails or passes by chance.
 
     ## Example
     ```python
-    pipe = StableDiffusionPipeline.from_pretrained(model_id).to("cuda")
-    image = pipe(prompt, generator=torch.Generator("cpu").manual_seed(0)).images[0]
+    import torch
+
+    def main(seed=0):
+        torch.manual_seed(seed)
+        model = Net().to("cuda")
+        for batch in loader:
+            loss = model(batch.to("cuda")).mean()
+            loss.backward()
+            optimizer.step()
+
+    if __name__ == "__main__":
+        main()
     ```
 
     ## Use instead
     ```python
-    from diffusers.utils.torch_utils import enable_full_determinism
-
-    enable_full_determinism()
-    pipe = StableDiffusionPipeline.from_pretrained(model_id).to("cuda")
+    if __name__ == "__main__":
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+        main()
     ```
 
     ## Fix safety
     Unsafe: deterministic kernels can be slower, and some operations raise an error under
-    `torch.use_deterministic_algorithms(True)`. The fix adds
-    `from diffusers.utils.torch_utils import enable_full_determinism` at the end of the module's
-    leading imports (unless it is imported already) and one `enable_full_determinism()` call,
-    after a blank line, right after them.
+    `torch.use_deterministic_algorithms(True)`. The fix is torch-only:
+    `torch.use_deterministic_algorithms(True)`, `torch.backends.cudnn.deterministic = True` and
+    `torch.backends.cudnn.benchmark = False`, plus
+    `os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")` where the target torch still
+    needs it (before 2.10, see RPL302), at the start of the `__main__` block when the GPU work
+    runs from there, else after the module's imports. In a module that already imports
+    diffusers it calls `enable_full_determinism()` (diffusers.utils.torch_utils) instead. It
+    never sets `CUDA_LAUNCH_BLOCKING`. Where the module also uses xFormers, TF32 or (before
+    torch 2.10) `torch.compile`, there is no automatic fix and the message says why: the setup
+    would only trade this finding for RPL305's, and which to give up is the author's call.
 
     ## Evidence
-    - diffusers docs, `reusing_seeds.md`, "Deterministic algorithms".
     - PyTorch docs, `notes/randomness.rst`.
+    - diffusers docs, `reusing_seeds.md`, "Deterministic algorithms"; diffusers' test modules
+      call `enable_full_determinism()` before comparing with `expected_slice` values.
     """
 
     code = "RPL301"
     name = "missing-determinism-setup"
-    summary = "GPU work without determinism setup"
+    summary = "seeded GPU training or a stored-value test without determinism setup"
     fix_safety = Applicability.UNSAFE
-    # A placement is `.cuda()`, `.to(<a "cuda..." value>)`, an offload method, or a loading call
-    # with `device_map=`/`device=` (`device="balanced"` names no "cuda").
-    triggers = ("cuda", "offload", "from_pretrained", "from_single_file", "from_pipe")
-    # A pipeline call shows the kernels' nondeterminism; without one, a training loop may.
-    verification = Verification(
-        observe=Observe.PIPELINE_CALLS, compare=Compare.SAME_SEED, training=True,
-        drift="2 runs with the same seeds differ: {difference}",
-        no_drift="no drift observed (2 runs with the same seeds identical)",
-        gpu_only="cuDNN and cuBLAS kernels")
-
-    def could_report(self, facts) -> bool:
-        # Every finding needs a placement (reprolint.semantic.analyzer._add_placement's callers).
-        methods = facts.call_methods
-        return bool(
-            "cuda" in methods
-            or ("to" in methods and facts.has_string_starting("cuda"))
-            or (methods & (catalog.OFFLOAD_METHODS | {"enable_group_offload"})  # on a pipeline
-                and facts.imported_roots & set(catalog.PIPELINE_PACKAGES))
-            or (facts.words & catalog.LOADING_METHODS and facts.keywords & {"device_map", "device"})
-        )
+    triggers = ("cuda", "torch_device", "require_torch_gpu", "require_torch_accelerator", "ccelerator",
+                "Trainer")  # "ccelerator": accelerate's Accelerator and accelerator, torch.accelerator
+    # Two whole runs with the same seeds: the finding is about the module, not one call.
+    verification = Verification(observe=None, compare=Compare.SAME_SEED, training=True,
+                                gpu_only="cuDNN and cuBLAS kernels")
 
     def check(self, model):
-        if model.determinism_setups or not model.is_entry_point():
+        evidence = gpu_evidence.rpl301_evidence(model)
+        if evidence is None:
             return
-        for placement in model.placements:
-            if not (placement.pipeline and model.pipeline_calls) and not (placement.keys & model.called_keys):
-                continue
-            yield self.report(
-                model, placement.node,
-                f"this module runs work on the GPU (`{placement.description}`) but never sets up "
-                "determinism; call enable_full_determinism() (diffusers.utils.torch_utils) or "
-                "torch.use_deterministic_algorithms(True) first",
-                fix=self._fix(model),
-            )
-            return
-
-    @staticmethod
-    def _fix(model):
-        function, imports = reference(imports_of(model), ENABLE_FULL_DETERMINISM, from_import=True)
-        return Fix(Applicability.UNSAFE, "Call `enable_full_determinism()` after the imports",
-                   imports=imports, statements_after_imports=(f"{function.value}()",))
+        undoing = undoing_switches(model, self.settings)
+        advice = ("call torch.use_deterministic_algorithms(True) and set cudnn.deterministic = True where it "
+                  "starts")
+        if undoing:
+            advice += (f"; it also uses {', '.join(undoing)}, which would undo that (RPL305), so there is no "
+                       "automatic fix: choose speed or repeatability")
+        yield self.report(
+            model, evidence.node,
+            f"this code {evidence.description}, and reaches no determinism setup: GPU kernels are "
+            f"not bit-for-bit repeatable; {advice}",
+            fix=determinism_fix(model, self.settings, evidence.node),
+        )
 
     VALID = [
         Example(
             """
             import torch
             from diffusers import StableDiffusionPipeline
-            from diffusers.utils.torch_utils import enable_full_determinism
 
-            enable_full_determinism()
             pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5").to("cuda")
             image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            """,
+            note="seeded forward-only inference: RPL308's strict reading, off by default",
+        ),
+        Example(
+            """
+            import torch
+
+            def main(seed=0):
+                torch.manual_seed(seed)
+                model = torch.nn.Linear(2, 2).to("cuda")
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+                for _ in range(10):
+                    loss = model(torch.ones(2, device="cuda")).sum()
+                    loss.backward()
+                    optimizer.step()
+
+            if __name__ == "__main__":
+                torch.use_deterministic_algorithms(True)
+                main()
             """
         ),
         Example(
             """
             import torch
 
-            x = torch.ones(3).to("cuda")
-            print(x.sum())
+            def test_compiled_matches_eager():
+                model = torch.nn.Linear(2, 2).to("cuda")
+                x = torch.ones(2, device="cuda")
+                expected = model(x)
+                assert torch.allclose(torch.compile(model)(x), expected, atol=1e-4)
             """,
-            note="a tensor is moved, no model is run",
+            note="two results of the same run, compared under a tolerance",
         ),
     ]
     INVALID = [
         Example(
             """
             import torch
+
+            def main(seed=0):
+                torch.manual_seed(seed)
+                model = torch.nn.Linear(2, 2).to("cuda")
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+                for _ in range(10):
+                    loss = model(torch.ones(2, device="cuda")).sum()
+                    loss.backward()
+                    optimizer.step()
+
+            if __name__ == "__main__":
+                main()
+            """,
+            expect=[(5, 13)],
+        ),
+        Example(
+            """
+            import numpy as np
+            import torch
             from diffusers import StableDiffusionPipeline
 
-            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
-            pipe = pipe.to("cuda")
-            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            def test_stable_diffusion():
+                pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+                pipe = pipe.to("cuda")
+                image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0), output_type="np").images
+                expected_slice = np.array([0.1, 0.2, 0.3])
+                assert np.abs(image[0, -3:, -1, -1] - expected_slice).max() < 1e-3
             """,
-            expect=[(5, 8)],
+            expect=[(9, 5)],
             fixed="""
+            import numpy as np
             import torch
             from diffusers import StableDiffusionPipeline
             from diffusers.utils.torch_utils import enable_full_determinism
 
             enable_full_determinism()
 
-            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
-            pipe = pipe.to("cuda")
-            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            def test_stable_diffusion():
+                pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+                pipe = pipe.to("cuda")
+                image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0), output_type="np").images
+                expected_slice = np.array([0.1, 0.2, 0.3])
+                assert np.abs(image[0, -3:, -1, -1] - expected_slice).max() < 1e-3
             """,
         ),
     ]

@@ -4,7 +4,9 @@ from reprolint.findings import Applicability, Fix
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import catalog
+from reprolint.semantic import project_facts
 from reprolint.semantic.values import Const, possible_values
+from reprolint.versions import TORCH_WITHOUT_CUBLAS_CHECK, target_versions
 
 
 CUBLAS_SETUP = 'os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")'
@@ -21,7 +23,15 @@ class CublasWorkspaceMissing(Rule):
     operation and then restores the saved mode is a scoped toggle, not a setup, and is not
     reported. Not reported where `enable_full_determinism()` or a helper named
     in `determinism-helpers` is used (they set the variable), nor where the module mentions the
-    variable in a way reprolint does not follow.
+    variable in a way reprolint does not follow. A project function that only switches
+    deterministic algorithms on (a `main()` calling `torch.use_deterministic_algorithms(True)`)
+    does not set the variable, and does not keep the rule silent.
+
+    Only where the target torch still checks the variable: torch 2.10 removed the check and the
+    variable's mention from `use_deterministic_algorithms`' documentation (pytorch#161749; 2.9's
+    docstring and `libtorch` still name `CUBLAS_WORKSPACE_CONFIG`, 2.10's do not). The target
+    torch comes from `target-version`, else the project's pins, else the newest release (see
+    docs/configuration.md); a project that targets torch 2.10 or later gets no RPL302.
 
     ## Why is this bad?
     With deterministic algorithms on, cuBLAS matrix multiplies on CUDA 10.2+ raise a
@@ -52,7 +62,8 @@ class CublasWorkspaceMissing(Rule):
     or one set after CUDA work started, is left for a person to move or correct.
 
     ## Evidence
-    - PyTorch docs, `torch.use_deterministic_algorithms` and `notes/randomness.rst`.
+    - PyTorch docs, `torch.use_deterministic_algorithms` and `notes/randomness.rst` (up to 2.9).
+    - pytorch/pytorch#161749, "remove workspace requirement checks": first released in torch 2.10.
     - NVIDIA cuBLAS docs, "Results reproducibility".
     """
 
@@ -68,6 +79,8 @@ class CublasWorkspaceMissing(Rule):
         switches = [c for c in model.lasting_determinism_setups if c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS]
         if not switches or _sets_variable_elsewhere(model):
             return
+        if target_versions(self.settings.target_version, model.path).torch_at_least(TORCH_WITHOUT_CUBLAS_CHECK):
+            return  # that torch no longer asks for the variable (pytorch#161749)
         writes = [w for w in model.env_writes if w.name == catalog.CUBLAS_WORKSPACE_CONFIG]
         if not writes:
             if catalog.CUBLAS_WORKSPACE_CONFIG in model.source:
@@ -152,10 +165,15 @@ class CublasWorkspaceMissing(Rule):
 
 
 def _sets_variable_elsewhere(model) -> bool:
-    """``enable_full_determinism`` and the user's determinism helpers set the variable;
-    ``set_seed(deterministic=True)`` and Lightning's ``Trainer(deterministic=True)`` do not."""
-    plain_switches = catalog.USE_DETERMINISTIC_ALGORITHMS | catalog.SET_SEED_WITH_DETERMINISTIC | catalog.LIGHTNING_TRAINERS
-    return any(c.qualname not in plain_switches for c in model.determinism_setups)
+    """``enable_full_determinism``, the user's ``determinism-helpers`` and a project function
+    that writes the variable (directly or through the functions it calls) set it;
+    ``set_seed(deterministic=True)``, Lightning's ``Trainer(deterministic=True)`` and a project
+    function that only switches deterministic algorithms on (``main()`` calling
+    ``torch.use_deterministic_algorithms(True)``) do not."""
+    for call in model.determinism_setups:
+        if call.qualname in catalog.ENABLE_FULL_DETERMINISM or id(call) in model.configured_determinism_helpers:
+            return True
+    return any(model.call_does(call, project_facts.SETS_CUBLAS_WORKSPACE) for call in model.calls)
 
 
 def _may_be_deterministic_workspace(value) -> bool:

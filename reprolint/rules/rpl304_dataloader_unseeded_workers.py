@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import libcst as cst
+
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Verification
 from reprolint.semantic import catalog
-from reprolint.semantic.values import Const
+from reprolint.semantic.imports import dotted_name
+from reprolint.semantic.values import Const, DictValue
 
 
 class DataloaderUnseededWorkers(Rule):
@@ -13,7 +16,9 @@ class DataloaderUnseededWorkers(Rule):
     literally `0`, but neither `generator=` nor `worker_init_fn=`. Silent where the module calls
     Lightning's `seed_everything(..., workers=True)`, which seeds workers itself. Seeding the
     global generator first (`set_seed`) does not silence it: the order and the worker seeds then
-    still shift whenever code before the loop draws one more number.
+    still shift whenever code before the loop draws one more number. A `DataLoader` built in a
+    function that passes its own `**kwargs` on is judged with what the calls of that function in
+    the module pass (`make_loader(ds, num_workers=8)`).
 
     ## Why is this bad?
     Without `generator=`, the shuffling order and the base seed of every worker (from which each
@@ -62,6 +67,12 @@ class DataloaderUnseededWorkers(Rule):
         for call in model.calls_to(*catalog.DATALOADER_CLASSES):
             if call.star_args:
                 continue
+            forwarded = _forwarding_callers(model, call)
+            if forwarded:
+                # ``def make_loader(ds, **kwargs): return DataLoader(ds, shuffle=True, **kwargs)``:
+                # what the ``**kwargs`` carry comes from the calls of ``make_loader``.
+                yield from self._through_kwargs(model, call, forwarded)
+                continue
             if call.passes("generator") is not False or call.passes("worker_init_fn") is not False:
                 continue
             shuffled = _is_const_true(call.passed_value("shuffle"))
@@ -79,7 +90,37 @@ class DataloaderUnseededWorkers(Rule):
                 "`worker_init_fn=`: the order and every worker's seed come from torch's global generator",
             )
 
+    def _through_kwargs(self, model, loader, callers):
+        if loader.keyword("generator") is not None or loader.keyword("worker_init_fn") is not None:
+            return
+        for caller in callers:
+            if caller.star_args or any(not isinstance(v, DictValue) for v in caller.star_kwargs):
+                continue
+            if caller.passes("generator") or caller.passes("worker_init_fn"):
+                continue
+            shuffled = _is_const_true(loader.passed_value("shuffle")) or _is_const_true(caller.passed_value("shuffle"))
+            workers = caller.passed_value("num_workers")
+            if not shuffled or not caller.passes("num_workers") or isinstance(workers, Const) and workers.value == 0:
+                continue
+            yield self.report(
+                model, loader.node,
+                "shuffling DataLoader with worker processes (`num_workers` passed through `**` from line "
+                f"{model.line(caller.node)}) but neither `generator=` nor `worker_init_fn=`: the order and "
+                "every worker's seed come from torch's global generator",
+            )
+            return
+
     VALID = [
+        Example(
+            """
+            from torch.utils.data import DataLoader
+
+            def make_loader(dataset, **kwargs):
+                return DataLoader(dataset, shuffle=True, batch_size=8, **kwargs)
+
+            train_loader = make_loader(train_dataset, num_workers=0)
+            """
+        ),
         Example(
             """
             from torch.utils.data import DataLoader
@@ -107,7 +148,39 @@ class DataloaderUnseededWorkers(Rule):
             """,
             expect=[(3, 20)],
         ),
+        Example(
+            """
+            from torch.utils.data import DataLoader
+
+            def make_loader(dataset, **kwargs):
+                return DataLoader(dataset, shuffle=True, batch_size=8, **kwargs)
+
+            train_loader = make_loader(train_dataset, num_workers=8, pin_memory=True)
+            """,
+            expect=[(4, 12)],
+            note="`num_workers` reaches the DataLoader through `**kwargs`",
+        ),
     ]
+
+
+def _forwarding_callers(model, call) -> list:
+    """The calls, in this module, of the function whose ``**kwargs`` parameter ``call`` passes on
+    as its only ``**`` argument; empty when it passes none."""
+    stars = [arg.value for arg in call.node.args if arg.star == "**"]
+    if len(stars) != 1 or not isinstance(stars[0], cst.Name):
+        return []
+    function = call.node
+    parents = model.syntax.parents
+    while function in parents and not isinstance(function, cst.FunctionDef):
+        function = parents[function]
+    if not isinstance(function, cst.FunctionDef):
+        return []
+    star_param = function.params.star_kwarg
+    if star_param is None or star_param.name.value != stars[0].value:
+        return []
+    name = function.name.value
+    return [c for c in model.calls
+            if (dotted_name(c.node.func) or "").rpartition(".")[2] == name and c.node is not call.node]
 
 
 def _is_const_true(value) -> bool:

@@ -4,6 +4,7 @@ from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import catalog, flash_attention, training
 from reprolint.semantic.values import Const
+from reprolint.versions import TORCH_INDUCTOR_FOLLOWS_DETERMINISM, target_versions
 
 
 class NondeterministicBackend(Rule):
@@ -18,6 +19,15 @@ class NondeterministicBackend(Rule):
     module that runs a backward pass), flash-attention's `flash_attn_func`,
     `flash_attn_varlen_func` and `flash_attn_qkvpacked_func` without `deterministic=True` (a
     value that is not a literal is not reported).
+
+    `torch.compile` is reported only where the target torch is older than 2.10 (see
+    `target-version` in docs/configuration.md): from 2.10, `torch.use_deterministic_algorithms(True)`
+    also switches Inductor's deterministic mode on (pytorch#165950: Inductor then filters its
+    reduction configs and skips on-device autotuning), so compiling alone no longer undoes the
+    setup. What still differs on any release is compiled random operations against eager ones
+    (dropout, `torch.rand` inside a compiled function draw from Inductor's own generator) unless
+    `torch._inductor.config.fallback_random = True` (pytorch#118735): a run compiled and a run
+    in eager mode, same seeds, do not match; two compiled runs do.
 
     ## Why is this bad?
     The module asked for deterministic results, then switched on something that does not give
@@ -45,6 +55,9 @@ class NondeterministicBackend(Rule):
     ## Evidence
     - huggingface/diffusers#1339 (xFormers breaks reproducibility).
     - pytorch/pytorch#94855; PyTorch docs, "TensorFloat-32 (TF32) on Ampere devices".
+    - pytorch/pytorch#165950 (in torch 2.10: `torch/_inductor/runtime/triton_heuristics.py` filters
+      reduction configs when `are_deterministic_algorithms_enabled`; 2.9 does not).
+    - pytorch/pytorch#118735, `torch._inductor.config.fallback_random`.
     - flash-attention's README: `deterministic` ("Whether to use the deterministic
       implementation of the backward pass"), False by default.
     """
@@ -67,11 +80,14 @@ class NondeterministicBackend(Rule):
     def check(self, model):
         if not model.lasting_determinism_setups:
             return
+        # From torch 2.10 deterministic mode also makes Inductor deterministic (pytorch#165950).
+        compile_undoes = not target_versions(self.settings.target_version, model.path).torch_at_least(
+            TORCH_INDUCTOR_FOLLOWS_DETERMINISM)
         found = []
         for call in model.calls:
             if call.method in catalog.XFORMERS_ATTENTION_METHODS:
                 found.append((call.node, f"`{call.method}()`"))
-            elif call.qualname in catalog.TORCH_COMPILE:
+            elif call.qualname in catalog.TORCH_COMPILE and compile_undoes:
                 found.append((call.node, "`torch.compile`"))
             elif call.qualname in catalog.SET_FLOAT32_MATMUL_PRECISION:
                 arg = call.positional(0) or call.keyword("precision")

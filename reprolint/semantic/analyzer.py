@@ -80,6 +80,7 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
         self._keep_seed_tests_with_evidence(model)
         own = self.project.summary_for(self.path)
         model.runs_as_app = bool(own and own["entry_point"])
+        model.imported_by_project = self.project.is_imported(self.path)
         return model
 
     def _keep_seed_tests_with_evidence(self, model: SemanticModel) -> None:
@@ -99,6 +100,22 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
                 model.determinism_setups.append(call)
             if self._is_seeding_call(call):
                 model.seeding_calls.append(call)
+            self._note_project_facts(model, call)
+            if self.names_helper(call, self.determinism_helpers):
+                model.configured_determinism_helpers.add(id(call))
+
+    def _note_project_facts(self, model: SemanticModel, call: CallFact) -> None:
+        """The typed facts (``reprolint.semantic.project_facts``) of the project function or
+        class a call calls, through the project functions that one calls."""
+        if call.qualname is None and call.method is not None:
+            return
+        name = self.project_name(call)
+        written = dotted_name(call.node.func) if name is None else None
+        if written and "." not in written and self.module_name:
+            name = f"{self.module_name}.{written}"  # a class of this module
+        facts = self.project.facts_of(name)
+        if facts:
+            model.project_call_facts[id(call)] = facts
 
     def project_name(self, call: CallFact, callee=None) -> Optional[str]:
         """The absolute qualified name of what a call calls, for questions to the project index:

@@ -129,6 +129,10 @@ TORCH_GLOBAL_SEEDING_CALLS = frozenset({
 }) | SET_SEED_WITH_DETERMINISTIC | SEED_EVERYTHING_CALLS
 
 
+# Calls that re-seed torch's global generator at random: a seed set before them no longer holds.
+TORCH_RANDOM_RESEEDING = frozenset({"torch.seed", "torch.random.seed"})
+
+
 # Every pipeline value starts as a name under one of these packages (see is_pipeline_class_name);
 # the prefilter relies on it to skip files that import none of them for pipeline rules.
 PIPELINE_PACKAGES = ("diffusers",)
@@ -200,6 +204,8 @@ DIAGONAL_GAUSSIAN_CLASSES = frozenset({
     "diffusers.models.vae.DiagonalGaussianDistribution",
     "diffusers.models.autoencoder_kl.DiagonalGaussianDistribution",
 })
+# A class of this name in a project is a copy of diffusers' (kohya's, SGM's, LDM's VAEs).
+DIAGONAL_GAUSSIAN_NAME = "DiagonalGaussianDistribution"
 # ``AutoencoderKLOutput.latent_dist`` and the encoders that return one.
 LATENT_DISTRIBUTION_ATTRIBUTE = "latent_dist"
 

@@ -231,6 +231,14 @@ class SemanticModel:
     # The project index says the module is run (a gradio/streamlit app that launches, a cog
     # predictor), not only imported.
     runs_as_app: bool = False
+    # Another module of the linted project imports this one: a library, whatever its
+    # ``__main__`` block holds.
+    imported_by_project: bool = False
+    # id(CallFact) -> the typed facts (``reprolint.semantic.project_facts``) of the project
+    # function or class it calls, through the project functions that one calls.
+    project_call_facts: dict = field(default_factory=dict)
+    # id(CallFact) of calls of a helper named in ``determinism-helpers`` (assumed to do it all).
+    configured_determinism_helpers: set = field(default_factory=set)
     generator_objects: list = field(default_factory=list)
     determinism_setups: list = field(default_factory=list)  # CallFact
     seeding_calls: list = field(default_factory=list)  # CallFact
@@ -322,6 +330,11 @@ class SemanticModel:
         }
         return [c for c in self.determinism_setups
                 if not (c.qualname in catalog.USE_DETERMINISTIC_ALGORITHMS and c.scope in restoring_scopes)]
+
+    def call_does(self, call: CallFact, fact: str) -> bool:
+        """Whether a call of a project function (or class) does ``fact``
+        (``reprolint.semantic.project_facts``), directly or through the functions it calls."""
+        return fact in self.project_call_facts.get(id(call), ())
 
     def draws_from_seeded_global_rng(self, node: cst.CSTNode) -> bool:
         """Whether the call ``node`` runs where torch's global generator was seeded on every

@@ -24,16 +24,18 @@ import copy
 import hashlib
 import json
 import os
+import re
 import warnings
 from typing import Iterable, Optional
 
 from reprolint.prefilter import dotted_name as _dotted
 from reprolint.semantic import catalog
+from reprolint.semantic.project_facts import statement_facts
 
 # A module whose text has none of these cannot hold a fact another module asks about.
 SUMMARY_TRIGGERS = ("ipeline", "seed", "determinis", "generator=", "__main__", "Predictor", "launch(",
-                    "from_pretrained", "from_single_file")
-SUMMARY_VERSION = 1
+                    "from_pretrained", "from_single_file", "backward", "CUBLAS_WORKSPACE_CONFIG")
+SUMMARY_VERSION = 2  # 2: typed determinism facts, backward, imported modules
 _MAX_DEPTH = 8  # helper chains and class hierarchies followed at most this deep
 
 # Methods that return their receiver (``XPipeline.from_pretrained(...).to("cuda")``).
@@ -61,7 +63,8 @@ def summarise(source: str, module_name: str, is_package: bool, tree: Optional[as
 
 
 def _empty(module_name: str) -> dict:
-    return {"name": module_name, "aliases": {}, "classes": {}, "functions": {}, "entry_point": False}
+    return {"name": module_name, "aliases": {}, "classes": {}, "functions": {}, "entry_point": False,
+            "imports": []}
 
 
 def could_have_summary(source: str) -> bool:
@@ -82,12 +85,16 @@ class _Summariser:
         self.module = module_name
         self.package = module_name if is_package else module_name.rpartition(".")[0]
         self.aliases: dict = {}  # local name -> qualified name (imports and definitions)
+        # Modules this one imports, anywhere (``from x.y import z``: ``x.y`` and ``x.y.z``): the
+        # project's library modules are those another module imports.
+        self.imported: set = set()
 
     def run(self, tree: ast.Module) -> dict:
         for stmt in _statements(tree.body, into_definitions=True):
             kind = type(stmt)
             if kind is ast.Import:
                 for alias in stmt.names:
+                    self.imported.add(alias.name)
                     if alias.asname:
                         self.aliases[alias.asname] = alias.name
                     else:
@@ -97,8 +104,11 @@ class _Summariser:
                 base = self._absolute(stmt.module, stmt.level)
                 if base is None:
                     continue
+                if base:
+                    self.imported.add(base)
                 for alias in stmt.names:
                     if alias.name != "*":
+                        self.imported.add(f"{base}.{alias.name}" if base else alias.name)
                         self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
         for stmt in tree.body:
             if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -109,7 +119,7 @@ class _Summariser:
                 classes[stmt.name] = [q for q in (self.qualify(b) for b in stmt.bases) if q]
                 for item in stmt.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        summary = self._function(item)
+                        summary = self._function(item, owner=stmt.name)
                         if summary:
                             functions[f"{stmt.name}.{item.name}"] = summary
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -118,7 +128,8 @@ class _Summariser:
                     functions[stmt.name] = summary
         exported = {local: q for local, q in self.aliases.items() if q != f"{self.module}.{local}"}
         return {"name": self.module, "aliases": exported, "classes": classes, "functions": functions,
-                "entry_point": self._entry_point(tree, classes)}
+                "entry_point": self._entry_point(tree, classes),
+                "imports": sorted(self.imported)}
 
     def _absolute(self, module: Optional[str], level: int) -> Optional[str]:
         if not level:
@@ -141,15 +152,17 @@ class _Summariser:
             return None
         return f"{target}.{rest}" if rest else target
 
-    def _function(self, func) -> Optional[dict]:
+    def _function(self, func, owner: Optional[str] = None) -> Optional[dict]:
         params = [a.arg for a in func.args.posonlyargs + func.args.args]
         all_params = set(params) | {a.arg for a in func.args.kwonlyargs}
         bound: dict = {}  # local name -> qualified callee of the call it was last bound to
         returns = None
         generator_params, calls = set(), set()
         seeds = determinism = gpu = False
+        facts: set = set()  # typed facts: see ``project_facts``
         for stmt in _statements(func.body, into_definitions=False):
             kind = type(stmt)
+            facts |= statement_facts(stmt, self.qualify)
             if kind is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
                 callee = self._returned_callee(stmt.value, bound)
                 if callee is not None:
@@ -162,6 +175,9 @@ class _Summariser:
                 func_node = call.func
                 method = func_node.attr if type(func_node) is ast.Attribute else None
                 callee = self.qualify(func_node)
+                if (callee is None and owner and method and type(func_node.value) is ast.Name
+                        and func_node.value.id == "self"):
+                    callee = f"{self.module}.{owner}.{method}"  # another method of the class
                 if callee is not None:
                     calls.add(callee)
                     if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
@@ -187,6 +203,8 @@ class _Summariser:
             summary["seeds"] = True
         if determinism:
             summary["determinism"] = True
+        if facts:
+            summary["facts"] = sorted(facts)
         # Calls to other project functions, for helpers that seed through helpers.
         project_calls = sorted(c for c in calls if not c.startswith(_EXTERNAL_ROOTS))
         if project_calls:
@@ -362,6 +380,9 @@ class ProjectIndex:
         self._digest: Optional[str] = None
         self._pipeline_names: Optional[frozenset] = None
         self._from_dir: Optional[str] = None
+        self._facts_cache: dict = {}
+        # Answers that do not depend on where a view stands, shared by every view.
+        self._shared: dict = {}
 
     def view_from(self, path: str) -> "ProjectIndex":
         """The index as the module at ``path`` sees it: where two modules answer to one name
@@ -369,6 +390,7 @@ class ProjectIndex:
         ``sys.path[0]`` (the script's folder) makes it."""
         view = copy.copy(self)
         view._from_dir = os.path.dirname(os.path.abspath(path))
+        view._facts_cache = {}
         return view
 
     @classmethod
@@ -399,6 +421,7 @@ class ProjectIndex:
             text = json.dumps([(path, self.primary_name.get(path, ""), summary)
                                for path, summary in sorted(self.summaries.items())
                                if summary["classes"] or summary["functions"] or summary["aliases"]
+                               or summary.get("imports")
                                or summary["entry_point"]], sort_keys=True)
             self._digest = hashlib.sha256(f"{SUMMARY_VERSION}:{text}".encode()).hexdigest()[:20]
         return self._digest
@@ -548,8 +571,103 @@ class ProjectIndex:
         summary = self.summaries.get(path)
         return bool(summary and summary["entry_point"])
 
+    # -- typed facts (``reprolint.semantic.project_facts``)
+
+    def facts_of(self, qualname: Optional[str]) -> frozenset:
+        """What a project function does, through the project functions it calls; for a class,
+        what its methods do. Empty when the name leaves the project."""
+        if not qualname or qualname.startswith(_EXTERNAL_ROOTS):
+            return frozenset()
+        key = ("facts", qualname)
+        cached = self._facts_cache.get(key)
+        if cached is None:
+            found: set = set()
+            self._collect_facts(qualname, found, 0, set())
+            found_class = self._lookup(qualname)
+            if found_class is not None and found_class[1] in found_class[0]["classes"]:
+                self._collect_class_facts(qualname, found, 0)
+            cached = self._facts_cache[key] = frozenset(found)
+        return cached
+
+    def _collect_facts(self, qualname: Optional[str], found: set, depth: int, seen: set) -> None:
+        if not qualname or depth > _MAX_DEPTH or qualname in seen:
+            return
+        seen.add(qualname)
+        function = self._function(qualname)
+        if function is None:
+            return
+        found.update(function.get("facts", ()))
+        for callee in function.get("calls", ()):
+            self._collect_facts(callee, found, depth + 1, seen)
+
+    def _collect_class_facts(self, qualname: str, found: set, depth: int) -> None:
+        located = self._lookup(qualname)
+        if located is None or depth > _MAX_DEPTH:
+            return
+        summary, local = located
+        for name in summary["functions"]:
+            owner, _, method = name.partition(".")
+            if owner == local and method:
+                self._collect_facts(f"{summary['name']}.{name}", found, 0, set())
+        for base in summary["classes"].get(local, ()):
+            self._collect_class_facts(base, found, depth + 1)
+
+    def is_imported(self, path: str) -> bool:
+        """Whether another module of the project imports the module at ``path``: a library,
+        whatever its ``__main__`` block holds. Test modules do not count (a test that imports a
+        training script to test it leaves it a script)."""
+        imported = self._shared.get("imported_paths")
+        if imported is None:
+            imported = set()
+            for importer, summary in self.summaries.items():
+                if _is_test_module(importer, summary["name"]):
+                    continue  # a test importing a training script to test it leaves it a script
+                folder = os.path.dirname(os.path.abspath(importer))
+                for name in summary.get("imports", ()):
+                    paths = [p for p in self.by_name.get(name, ()) if p != importer]
+                    if len(paths) > 1:
+                        # Several ``main.py`` answer to ``main``: a script imports the one beside
+                        # it (``sys.path[0]``); any other reading is a guess.
+                        paths = [p for p in paths if os.path.dirname(os.path.abspath(p)) == folder]
+                        if len(paths) != 1:
+                            continue
+                    imported.update(paths)
+            self._shared["imported_paths"] = imported
+        return path in imported
+
+
+def _is_test_module(path: str, module_name: str) -> bool:
+    """A pytest module, or one in a ``tests``/``test`` package of the project (its dotted name
+    says so, not folders above the linted root)."""
+    name = os.path.basename(path)
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or bool({"tests", "test"} & set(module_name.split(".")[:-1])))
+
 
 UNREADABLE = "unreadable"  # what summarise_file returns for a file it cannot read
+
+
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t]+)|import[ \t]+([\w., \t]+))",
+                          re.M)
+
+
+def imports_only(source: str, module_name: str, is_package: bool) -> list:
+    """What a module with nothing else to tell imports, read by a regular expression (no parse):
+    enough for ``ProjectIndex.is_imported`` (a launcher that only imports the training script)."""
+    summariser = _Summariser(module_name, is_package)
+    found = set()
+    for match in _IMPORT_LINE.finditer(source):
+        base, names, plain = match.groups()
+        if plain is not None:
+            found.update(part.split(" as ")[0].strip() for part in plain.split(",") if part.strip())
+            continue
+        level = len(base) - len(base.lstrip("."))
+        absolute = summariser._absolute(base.lstrip(".") or None, level)
+        if not absolute:
+            continue
+        found.add(absolute)
+        found.update(f"{absolute}.{part.split(' as ')[0].strip()}" for part in names.split(",") if part.strip())
+    return sorted(found)
 
 
 def summarise_file(job: tuple):
@@ -568,7 +686,8 @@ def summarise_file(job: tuple):
     except OSError:
         return UNREADABLE
     if not could_have_summary(source):
-        return None, None
+        imported = imports_only(source, name, is_package)
+        return ({**_empty(name), "imports": imported} if imported else None), None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -6,7 +6,7 @@ from diffusers import DiffusionPipeline
 
 class Demo:
     def __init__(self, model_id: str = "stabilityai/stable-diffusion-xl-base-1.0"):
-        self.pipe = DiffusionPipeline.from_pretrained(model_id, torch_dtype=torch.float16, device_map="cuda")  # expect: RPL301
+        self.pipe = DiffusionPipeline.from_pretrained(model_id, torch_dtype=torch.float16, device_map="cuda")  # expect: RPL308
         self.default_seed = 0
 
     def infer(self, prompt: str, seed: int = 0, steps: int = 25):

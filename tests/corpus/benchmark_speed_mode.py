@@ -11,7 +11,7 @@ torch.backends.cudnn.benchmark = True  # expect: RPL303
 torch.set_float32_matmul_precision("high")
 
 pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5", torch_dtype=torch.float16)
-pipe = pipe.to("cuda")  # expect: RPL301
+pipe = pipe.to("cuda")  # expect: RPL308
 pipe.unet = torch.compile(pipe.unet, mode="reduce-overhead", fullgraph=True)
 
 generator = torch.Generator("cpu")

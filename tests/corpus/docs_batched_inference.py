@@ -2,7 +2,7 @@
 import torch
 from diffusers import DiffusionPipeline
 
-pipeline = DiffusionPipeline.from_pretrained(  # expect: RPL301
+pipeline = DiffusionPipeline.from_pretrained(  # expect: RPL308
     "stabilityai/stable-diffusion-xl-base-1.0",
     torch_dtype=torch.float16,
 ).to("cuda")

@@ -5,7 +5,7 @@ from diffusers.utils import export_to_video
 
 prompt = "A panda, dressed in a small, red jacket and a tiny hat, sits on a wooden stool in a serene bamboo forest."
 pipe = CogVideoXPipeline.from_pretrained("THUDM/CogVideoX-2b", torch_dtype=torch.float16)
-pipe.enable_sequential_cpu_offload()  # expect: RPL301
+pipe.enable_sequential_cpu_offload()  # expect: RPL308
 pipe.vae.enable_tiling()
 
 video = pipe(

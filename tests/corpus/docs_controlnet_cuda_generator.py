@@ -18,7 +18,7 @@ pipe = StableDiffusionControlNetPipeline.from_pretrained(
     "stable-diffusion-v1-5/stable-diffusion-v1-5", controlnet=controlnet, torch_dtype=torch.float16
 )
 pipe.scheduler = UniPCMultistepScheduler.from_config(pipe.scheduler.config)
-pipe.enable_model_cpu_offload()  # expect: RPL301
+pipe.enable_model_cpu_offload()  # expect: RPL308
 
 generator = torch.Generator(device="cuda").manual_seed(2)
 output = pipe(

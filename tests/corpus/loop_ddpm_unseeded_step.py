@@ -4,7 +4,7 @@ from diffusers import DDPMScheduler, UNet2DModel
 
 # No global seed either: the step noise below comes from an unseeded global RNG.
 scheduler = DDPMScheduler.from_pretrained("google/ddpm-cat-256")
-model = UNet2DModel.from_pretrained("google/ddpm-cat-256", use_safetensors=True).to("cuda")  # expect: RPL301
+model = UNet2DModel.from_pretrained("google/ddpm-cat-256", use_safetensors=True).to("cuda")  # expect: RPL308
 scheduler.set_timesteps(50)
 
 sample_size = model.config.sample_size

@@ -5,7 +5,7 @@ from diffusers import AutoPipelineForText2Image
 torch.cuda.manual_seed_all(0)
 
 pipe = AutoPipelineForText2Image.from_pretrained("stabilityai/sdxl-turbo", torch_dtype=torch.float16, variant="fp16")
-pipe.to("cuda")  # expect: RPL301
+pipe.to("cuda")  # expect: RPL308
 
 # %%
 generator = torch.Generator("cpu").manual_seed(42)

@@ -28,5 +28,5 @@ if __name__ == "__main__":
     data = TensorDataset(torch.linspace(0, 1, 64 * 256).reshape(256, 64))
     loader = DataLoader(data, batch_size=32, shuffle=True)
     model = LitAutoEncoder()
-    trainer = L.Trainer(max_epochs=5, accelerator="auto")  # expect: RPL203, RPL203
+    trainer = L.Trainer(max_epochs=5, accelerator="auto")  # expect: RPL203
     trainer.fit(model, loader)

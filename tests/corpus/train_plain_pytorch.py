@@ -31,7 +31,7 @@ def train(model, loader, optimizer):
 def main():
     dataset = datasets.MNIST("data", train=True, download=True, transform=transforms.ToTensor())
     loader = DataLoader(dataset, batch_size=64, shuffle=True, num_workers=2, pin_memory=True)  # expect: RPL304
-    model = Net().cuda()  # expect: RPL301
+    model = Net().cuda()  # expect: RPL308
     optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
     for epoch in range(1, 15):
         train(model, loader, optimizer)

@@ -100,7 +100,7 @@ def main():
                 noisy_latents = noise_scheduler.add_noise(latents, noise, timesteps)
                 model_pred = unet(noisy_latents, timesteps, batch["encoder_hidden_states"], return_dict=False)[0]
                 loss = F.mse_loss(model_pred.float(), noise.float(), reduction="mean")
-                accelerator.backward(loss)
+                accelerator.backward(loss)  # expect: RPL301
                 optimizer.step()
                 optimizer.zero_grad()
         if args.validation_prompts is not None and epoch % 5 == 0:

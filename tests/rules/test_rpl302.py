@@ -101,6 +101,6 @@ def test_notebook_env_magic_orders_against_cuda_work(tmp_path):
     early = tmp_path / "early.ipynb"
     early.write_text(notebook("%env CUBLAS_WORKSPACE_CONFIG=:4096:8\nimport torch",
                               "torch.use_deterministic_algorithms(True)\nmodel = torch.nn.Linear(2, 2).cuda()"))
-    linter = Linter(Settings(select=("RPL302",)))
+    linter = Linter(Settings(select=("RPL302",), target_version="2.4"))
     assert [f.code for f in linter.lint_file(str(late)).findings] == ["RPL302"]
     assert linter.lint_file(str(early)).findings == []

@@ -56,7 +56,7 @@ def test_each_finding_points_at_the_call_that_shows_it():
     assert lines["RPL102"] == [7]
     assert lines["RPL104"] == [13]  # the call that receives torch.manual_seed(1)
     assert lines["RPL106"] == [6, 7]  # the generator is created on line 5, used on lines 6 and 7
-    assert lines["RPL301"] == [6, 7, 11, 12, 13]  # every pipeline call
+    assert lines["RPL308"] == [6, 7, 11, 12, 13]  # every pipeline call
     assert lines["RPL106"] == [6, 7]
 
 

@@ -83,6 +83,8 @@ class CallFlow:
         # that seeding wherever a later draw may rely on it.
         if self._seeds_global_rng(fact, callee):
             state.seeded = True
+        elif fact.qualname in catalog.TORCH_RANDOM_RESEEDING:
+            state.seeded = False  # ``torch.seed()`` re-seeds at random: earlier seeding is gone
         return result
 
     def _eval_arguments(self, node: cst.Call, state: FlowState, frame: Frame) -> tuple:

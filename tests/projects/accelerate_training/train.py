@@ -31,7 +31,7 @@ def main():
         timesteps = torch.randint(0, noise_scheduler.config.num_train_timesteps, (latents.shape[0],))
         noisy = noise_scheduler.add_noise(latents, noise, timesteps)
         loss = torch.nn.functional.mse_loss(unet(noisy, timesteps, batch["embeds"]).sample, noise)
-        accelerator.backward(loss)
+        accelerator.backward(loss)  # expect: RPL301
         optimizer.step()
         optimizer.zero_grad()
 

@@ -8,7 +8,7 @@ from diffusers import StableDiffusionXLPipeline
 MAX_SEED = np.iinfo(np.int32).max
 
 pipe = StableDiffusionXLPipeline.from_pretrained("stabilityai/stable-diffusion-xl-base-1.0", torch_dtype=torch.float16)
-pipe.to("cuda")  # expect: RPL301
+pipe.to("cuda")
 
 
 def randomize_seed_fn(seed: int, randomize_seed: bool) -> int:

@@ -5,13 +5,11 @@ except ImportError:
     xformers = None
 from diffusers import DiffusionPipeline
 from diffusers.utils.torch_utils import enable_full_determinism
-
-enable_full_determinism()
-
 def main():
     pipe = DiffusionPipeline.from_pretrained("some/model", device_map="cuda")
     return pipe("a cat", generator=torch.Generator("cpu").manual_seed(0))
 
 
 if __name__ == "__main__":
+    enable_full_determinism()
     main()

@@ -1,4 +1,4 @@
-"""RPL301 missing-determinism-setup."""
+"""RPL308 gpu-inference-without-determinism: RPL301's former reading, GPU placements of models and pipelines an entry point runs (RPL301 itself: tests/test_gpu_evidence.py)."""
 
 import pytest
 
@@ -12,7 +12,7 @@ pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-dif
 DET = "from diffusers.utils.torch_utils import enable_full_determinism\nenable_full_determinism()\n"
 
 
-RPL301_FLAG = {
+RPL308_FLAG = {
     "to-cuda": (PIPE + 'pipe.to("cuda")\nimg = pipe("a", generator=torch.Generator().manual_seed(0))\n', [5]),
     "cuda-method": (
         'import torch\nfrom transformers import AutoModel\nmodel = AutoModel.from_pretrained("bert").cuda()\n'
@@ -38,7 +38,7 @@ RPL301_FLAG = {
         [6],
     ),
 }
-RPL301_CLEAN = {
+RPL308_CLEAN = {
     "enable-full-determinism": DET + PIPE + 'pipe.to("cuda")\nimg = pipe("a")\n',
     "use-deterministic": 'import torch\ntorch.use_deterministic_algorithms(True)\nnet = Net().cuda()\nnet(x)\n',
     "accelerate-set-seed": (
@@ -54,25 +54,25 @@ RPL301_CLEAN = {
 }
 
 
-@pytest.mark.parametrize("code,expected", RPL301_FLAG.values(), ids=RPL301_FLAG.keys())
-def test_rpl301_flags(code, expected):
-    assert lines(code, "RPL301") == expected
+@pytest.mark.parametrize("code,expected", RPL308_FLAG.values(), ids=RPL308_FLAG.keys())
+def test_rpl308_flags(code, expected):
+    assert lines(code, "RPL308") == expected
 
 
-@pytest.mark.parametrize("code", RPL301_CLEAN.values(), ids=RPL301_CLEAN.keys())
-def test_rpl301_clean(code):
+@pytest.mark.parametrize("code", RPL308_CLEAN.values(), ids=RPL308_CLEAN.keys())
+def test_rpl308_clean(code):
     helpers = ("myproj.utils.make_deterministic",) if "make_deterministic" in code else ()
-    assert lines(code, "RPL301", determinism_helpers=helpers) == []
+    assert lines(code, "RPL308", determinism_helpers=helpers) == []
 
 
-def test_rpl301_user_helper_counts_only_when_configured():
-    code = RPL301_CLEAN["user-helper"]
-    assert lines(code, "RPL301") == [3]
+def test_rpl308_user_helper_counts_only_when_configured():
+    code = RPL308_CLEAN["user-helper"]
+    assert lines(code, "RPL308") == [3]
 
 
-def test_rpl301_reported_once_at_first_placement():
+def test_rpl308_reported_once_at_first_placement():
     code = PIPE + 'pipe.to("cuda")\nvae = AutoencoderKL().cuda()\nimg = pipe("a")\nvae(x)\n'
-    assert lines(code, "RPL301") == [5]
+    assert lines(code, "RPL308") == [5]
 
 
 def test_user_determinism_helper_needs_the_setting():
@@ -85,5 +85,5 @@ def test_user_determinism_helper_needs_the_setting():
         pipe = DiffusionPipeline.from_pretrained("m").to("cuda")
         pipe("p", generator=torch.Generator("cpu").manual_seed(0))
     """
-    assert codes(code, "RPL301") == [("RPL301", 6)]
-    assert codes(code, "RPL301", determinism_helpers=("myproj.repro.make_deterministic",)) == []
+    assert codes(code, "RPL308") == [("RPL308", 6)]
+    assert codes(code, "RPL308", determinism_helpers=("myproj.repro.make_deterministic",)) == []

@@ -1,0 +1,105 @@
+"""The fix RPL301 and RPL308 share: determinism setup where the entry point starts.
+
+Torch-only (``torch.use_deterministic_algorithms(True)``, the cuDNN flags, and the cuBLAS variable
+where the target torch still needs it), so that a project without diffusers gains no import it
+cannot satisfy; diffusers' ``enable_full_determinism()`` only in a module that imports diffusers
+already. Never ``CUDA_LAUNCH_BLOCKING``: it serialises every kernel launch and makes nothing more
+deterministic. The statements go at the start of the ``__main__`` block when the module's GPU work
+runs from there, else after the module's imports. No fix where the module also uses what undoes
+the setup (xFormers, TF32, ``torch.compile`` before torch 2.10): the message says so instead of
+the fix trading one finding for RPL305's.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from reprolint.findings import Applicability, Fix
+from reprolint.rules.edits import imports_of, reference
+from reprolint.semantic import catalog
+from reprolint.semantic.values import Const
+from reprolint.versions import TORCH_INDUCTOR_FOLLOWS_DETERMINISM, TORCH_WITHOUT_CUBLAS_CHECK, target_versions
+
+ENABLE_FULL_DETERMINISM = "diffusers.utils.torch_utils.enable_full_determinism"
+CUBLAS_SETUP = 'os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")'
+
+
+def undoing_switches(model, settings) -> list:
+    """What in the module would undo the setup (RPL305 would report it once the setup is there):
+    xFormers, TF32, and ``torch.compile`` where the target torch is older than 2.10."""
+    compile_counts = not target_versions(settings.target_version, model.path).torch_at_least(
+        TORCH_INDUCTOR_FOLLOWS_DETERMINISM)
+    return [what for what in _undoing_switches(model) if what != "`torch.compile`" or compile_counts]
+
+
+def determinism_fix(model, settings, at=None) -> Optional[Fix]:
+    """``at``: the node the finding reports (its statement must run after the setup). None where
+    the module also uses what undoes the setup: the fix would only trade this finding for RPL305's,
+    and which to give up is the author's call."""
+    if undoing_switches(model, settings):
+        return None
+    imports = imports_of(model)
+    if imports.imports_module("diffusers"):
+        function, needed = reference(imports, ENABLE_FULL_DETERMINISM, from_import=True)
+        statements = [f"{function.value}()"]
+        what = "Call `enable_full_determinism()`"
+    else:
+        torch_name, needed = reference(imports, "torch")
+        torch_ref = cst.Module(body=[]).code_for_node(torch_name)
+        statements = []
+        if not target_versions(settings.target_version, model.path).torch_at_least(TORCH_WITHOUT_CUBLAS_CHECK):
+            os_name, os_needed = reference(imports, "os")
+            needed = tuple(needed) + tuple(os_needed)
+            statements.append(CUBLAS_SETUP.replace("os.", cst.Module(body=[]).code_for_node(os_name) + ".", 1))
+        statements += [f"{torch_ref}.use_deterministic_algorithms(True)",
+                       f"{torch_ref}.backends.cudnn.deterministic = True",
+                       f"{torch_ref}.backends.cudnn.benchmark = False"]
+        what = "Switch deterministic algorithms and cuDNN's deterministic mode on"
+    anchor = _anchor(model, at)
+    message = what + (" at the start of the `__main__` block" if anchor is not None else " after the imports")
+    if anchor is not None:
+        return Fix(Applicability.UNSAFE, message, imports=tuple(needed),
+                   statements_before=tuple((anchor, code) for code in statements))
+    return Fix(Applicability.UNSAFE, message, imports=tuple(needed), statements_after_imports=tuple(statements))
+
+
+def _anchor(model, at):
+    """The first statement of the ``__main__`` block, when the reported work runs from there
+    (inside it, or in a function, which the block then calls)."""
+    guard = model.main_guard
+    if guard is None or not isinstance(guard.body, cst.IndentedBlock) or not guard.body.body:
+        return None
+    if at is not None and not model.encloses(guard, at):
+        fact = model.call_fact(at) if isinstance(at, cst.Call) else None
+        scope = fact.scope if fact is not None else None
+        if scope == "<module>" or (scope is None and _at_top_level(model, at)):
+            return None  # GPU work before the block runs: set up after the imports
+    return guard.body.body[0]
+
+
+def _at_top_level(model, node) -> bool:
+    parents = model.syntax.parents
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return False
+    return True
+
+
+def _undoing_switches(model) -> list:
+    found = []
+    for call in model.calls:
+        if call.method in catalog.XFORMERS_ATTENTION_METHODS and "xFormers" not in found:
+            found.append("xFormers")
+        elif call.qualname in catalog.TORCH_COMPILE and "`torch.compile`" not in found:
+            found.append("`torch.compile`")
+        elif call.qualname in catalog.SET_FLOAT32_MATMUL_PRECISION and "TF32" not in found:
+            arg = call.positional(0) or call.keyword("precision")
+            if arg is not None and isinstance(arg.value, Const) and arg.value.value in ("high", "medium"):
+                found.append("TF32")
+    if "TF32" not in found and any(isinstance(a.value, Const) and a.value.value is True
+                                   for a in model.assignments_to(*catalog.TF32_SWITCHES)):
+        found.append("TF32")
+    return found
