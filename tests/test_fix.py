@@ -38,8 +38,8 @@ MIXED = dedent(
     from diffusers import StableDiffusionPipeline
 
     pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
-    a = pipe("a cat", generator=T.manual_seed(1)).images[0]
     b = pipe("a dog").images[0]
+    a = pipe("a cat", generator=T.manual_seed(1)).images[0]
     """
 )
 
@@ -55,6 +55,16 @@ def test_fix_source_reports_applied_and_remaining():
     assert 'b = pipe("a dog", generator=T.Generator("cpu").manual_seed(0)).images[0]' in outcome.source
     # The alias is reused: no second import of torch.
     assert "import torch\n" not in outcome.source
+
+
+def test_the_global_generator_fix_is_unsafe_where_a_later_draw_relies_on_its_seeding():
+    # Regression (issue 21): `b` drew from the global generator that `T.manual_seed(1)` seeded;
+    # the "safe" fix used to remove that seeding, and `b` changed on every run.
+    source = MIXED.replace('    b = pipe("a dog").images[0]\n', "") + 'b = pipe("a dog").images[0]\n'
+    safe_only = fix_source(source, "mixed.py", Settings(), unsafe=False)
+    assert safe_only.applied == [] and safe_only.source == source
+    unsafe = fix_source(source, "mixed.py", Settings(select=("RPL104",)), unsafe=True)
+    assert 'T.manual_seed(1)\na = pipe("a cat", generator=T.Generator("cpu").manual_seed(1))' in unsafe.source
 
 
 def test_safe_only_leaves_unsafe_findings_in_remaining():
@@ -230,8 +240,8 @@ BAD = dedent(
     from diffusers import StableDiffusionPipeline
 
     pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
-    first = pipe("a cat", generator=torch.manual_seed(0)).images[0]
     second = pipe("a dog").images[0]
+    first = pipe("a cat", generator=torch.manual_seed(0)).images[0]
     """
 )
 
@@ -256,12 +266,12 @@ def test_text_output_marks_fixable_findings_like_ruff(project):
     assert result.returncode == 1
     # Only the finding lines and the closing lines: some output formats add source excerpts.
     lines = [line for line in result.stdout.splitlines() if line.startswith(("bad.py:", "[*]", "No fixes"))]
-    assert lines[0].startswith("bad.py:5:33: RPL104 [*] ")
-    assert lines[1].startswith("bad.py:6:10: RPL101 pipeline call")  # unsafe: no marker by default
+    assert lines[0].startswith("bad.py:5:10: RPL101 pipeline call")  # unsafe: no marker by default
+    assert lines[1].startswith("bad.py:6:33: RPL104 [*] ")
     assert lines[2] == "[*] 1 fixable with --fix (1 hidden fix can be enabled with --unsafe-fixes)."
     unsafe = [line for line in run_cli("bad.py", "--unsafe-fixes", cwd=project).stdout.splitlines()
               if line.startswith(("bad.py:", "[*]"))]
-    assert unsafe[1].startswith("bad.py:6:10: RPL101 [*] ")
+    assert unsafe[0].startswith("bad.py:5:10: RPL101 [*] ")
     assert unsafe[2] == "[*] 2 fixable with --fix."
 
 
@@ -270,7 +280,7 @@ def test_fix_applies_safe_fixes_and_exits_1_while_findings_remain(project):
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines()[-1] == (
         "Fixed 1, 1 remaining (1 fixable with --unsafe-fixes) (1 file checked).")
-    assert result.stdout.startswith("bad.py:6:10: RPL101 pipeline call")
+    assert result.stdout.startswith("bad.py:5:10: RPL101 pipeline call")
     text = (project / "bad.py").read_text()
     assert 'generator=torch.Generator("cpu").manual_seed(0)' in text and 'pipe("a dog")' in text
 
@@ -339,8 +349,12 @@ def test_fixes_carry_the_rule_s_declared_safety(rule):
         for finding in Linter(Settings(select=(rule.code,))).lint_source(example.code, "x.py").findings:
             if rule.fix_safety is None:
                 assert finding.fix is None
-            elif finding.fix is not None:
-                assert finding.fix.applicability is rule.fix_safety
+            elif finding.fix is not None and finding.fix.applicability is not rule.fix_safety:
+                # A rule whose fix is safe only where nothing relies on what it changes may
+                # offer the unsafe variant elsewhere (RPL104); never the other way round, and its
+                # page must say when.
+                assert (rule.fix_safety, finding.fix.applicability) == (Applicability.SAFE, Applicability.UNSAFE)
+                assert "unsafe" in rule.__doc__.split("## Fix safety", 1)[1].lower()
 
 
 def test_fix_reports_a_broken_file_no_rule_could_match(project):

@@ -39,12 +39,19 @@ class GlobalGenerator(Rule):
     ```
 
     ## Fix safety
-    Safe: a fresh CPU generator seeded with the same seed produces the same stream the global
-    generator would have produced right after `manual_seed`. The fix rewrites
-    `generator=torch.manual_seed(s)` to `generator=torch.Generator("cpu").manual_seed(s)` (with
-    the module's own spelling of `torch`). A name bound to `torch.manual_seed(s)` and
-    `torch.default_generator` are not rewritten: the global seeding there may matter to other
-    code, and the default generator's state is not known.
+    Safe where nothing after the call may draw from torch's global generator: a fresh CPU
+    generator seeded with the same seed produces the same stream the global generator would have
+    produced right after `manual_seed`. The fix rewrites `generator=torch.manual_seed(s)` to
+    `generator=torch.Generator("cpu").manual_seed(s)` (with the module's own spelling of `torch`).
+
+    `torch.manual_seed(s)` also seeds the global generator as a side effect. Where a later draw
+    may rely on that (a `torch.randn` without a generator, a layer or model built, dropout, a
+    function of the project whose body reprolint does not follow, anything in a loop around the
+    call), the fix is unsafe: it keeps `torch.manual_seed(s)` as a statement before the call, so
+    the later draws stay seeded, but they no longer follow the pipeline's draws and their values
+    change. A name bound to `torch.manual_seed(s)` and `torch.default_generator` are not
+    rewritten: the global seeding there may matter to other code, and the default generator's
+    state is not known.
 
     ## Evidence
     - PyTorch docs: `torch.manual_seed` returns `torch.Generator` (the default generator).
@@ -91,8 +98,20 @@ class GlobalGenerator(Rule):
             # Only the callee changes, so the seed argument keeps its layout and comments.
             return updated.with_changes(func=cst.Attribute(generator, cst.Name("manual_seed")))
 
-        return Fix(Applicability.SAFE, "Use a fresh `torch.Generator(\"cpu\")` with the same seed",
-                   replacements={expr: rewrite}, imports=imports)
+        if not model.global_rng_may_be_drawn_after(expr):
+            return Fix(Applicability.SAFE, "Use a fresh `torch.Generator(\"cpu\")` with the same seed",
+                       replacements={expr: rewrite}, imports=imports)
+        # `torch.manual_seed(s)` also seeds the global generator, and a later draw may rely on it:
+        # keep that seeding as a statement of its own. Later draws then no longer follow the
+        # pipeline's, so their values change: unsafe.
+        seed = expr.args[0].value
+        if not isinstance(seed, (cst.Name, cst.Integer, cst.Attribute)):
+            return None  # evaluated twice, a seed with side effects would change
+        seeding = cst.Module([]).code_for_node(expr.with_changes(args=[expr.args[0].with_changes(comma=None)]))
+        return Fix(Applicability.UNSAFE,
+                   f"Use a fresh `torch.Generator(\"cpu\")` with the same seed; keep `{seeding}` for the "
+                   "draws after it (their values change)",
+                   replacements={expr: rewrite}, imports=imports, statements_before=((expr, seeding),))
 
     VALID = [
         Example(
@@ -122,6 +141,27 @@ class GlobalGenerator(Rule):
 
             pipe = DiffusionPipeline.from_pretrained("some/model")
             image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            """,
+        ),
+        Example(
+            # The global seeding is what makes `noise` repeatable: the fix keeps it (unsafe).
+            """
+            import torch
+            from diffusers import DiffusionPipeline
+
+            pipe = DiffusionPipeline.from_pretrained("some/model")
+            image = pipe("a cat", generator=torch.manual_seed(0)).images[0]
+            noise = torch.randn(4)
+            """,
+            expect=[(5, 33)],
+            fixed="""
+            import torch
+            from diffusers import DiffusionPipeline
+
+            pipe = DiffusionPipeline.from_pretrained("some/model")
+            torch.manual_seed(0)
+            image = pipe("a cat", generator=torch.Generator("cpu").manual_seed(0)).images[0]
+            noise = torch.randn(4)
             """,
         ),
     ]

@@ -62,7 +62,6 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
         self._opaque_cache: dict = {}
         self.created_generators: dict = {}  # creation node -> GeneratorObject (stable across rounds)
         self._element_values: dict = {}  # element node of a list/tuple literal -> its value
-        self._generator_argument_depth = 0  # > 0 while evaluating a ``generator=`` argument
 
     # ------------------------------------------------------------------ driver
 

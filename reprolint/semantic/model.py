@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
+import sys
+
 from dataclasses import dataclass, field
 from typing import NamedTuple, Optional
 
@@ -351,6 +354,24 @@ class SemanticModel:
                 draws.append((call.node, "a training loop"))
         return draws
 
+    def global_rng_may_be_drawn_after(self, node: cst.CSTNode) -> bool:
+        """Whether code that may run after the call ``node`` may draw from torch's global random
+        state, so that seeding it there (``torch.manual_seed(s)`` as a call's argument) may matter.
+        Conservative, since a safe fix depends on it: a call in another scope counts wherever it
+        stands (functions run when called), and so does every call when ``node`` is in a loop."""
+        flagged = self.call_fact(node)
+        if flagged is None:
+            return True
+        draws = {id(draw) for draw, _ in self.global_rng_draws()}
+        index = self.call_order(node)
+        for position, call in enumerate(self.calls):
+            if call is flagged:
+                continue
+            later = call.scope != flagged.scope or position > index or flagged.loop_depth > 0
+            if later and _may_draw_globally(call, draws):
+                return True
+        return False
+
     def is_entry_point(self) -> bool:
         """A module meant to be run: a notebook, a module with ``if __name__ == "__main__":``,
         an app script (gradio or streamlit that launches, a cog predictor), or one that calls a
@@ -510,3 +531,34 @@ def _gate_test(test, value) -> Optional[bool]:
             return None
         return value in test["in"]
     return None
+
+
+# Libraries whose calls never touch torch's global random state (numpy and random have their own).
+_NON_TORCH_RANDOM_PACKAGES = frozenset({
+    "PIL", "numpy", "matplotlib", "tqdm", "cv2", "imageio", "einops", "safetensors", "huggingface_hub",
+    "gradio", "streamlit", "click", "yaml", "omegaconf", "pandas", "requests",
+})
+
+
+def _may_draw_globally(call: CallFact, draws: set) -> bool:
+    """Whether ``call`` may draw from torch's global random state: a known draw, a model or
+    layer constructed (weight initialisation), dropout, or a function whose body is not known
+    (the project's own, another library's)."""
+    if id(call.node) in draws:
+        return True
+    if call.pipeline is not None:
+        return False  # a pipeline call that draws globally is among ``draws``
+    if call.qualname:
+        package, _, rest = call.qualname.partition(".")
+        last = call.qualname.rsplit(".", 1)[-1]
+        if package == "torch":
+            return ("dropout" in last.lower() or (rest.startswith("nn.init.") and call.passes("generator") is False)
+                    or (rest.startswith("nn.") and last[:1].isupper()))
+        if package in ("diffusers", "transformers"):
+            return last[:1].isupper()  # a model built from its config initialises its weights
+        return not (package in sys.stdlib_module_names or package in _NON_TORCH_RANDOM_PACKAGES)
+    if call.method is not None:
+        return call.method in catalog.LOW_LEVEL_DRAW_METHODS and call.passes("generator") is False
+    if isinstance(call.node.func, cst.Name) and hasattr(builtins, call.node.func.value):
+        return False
+    return True

@@ -20,6 +20,8 @@ import sys
 import traceback
 import types
 
+from reprolint.verify.isolation import Isolation
+
 CAPTURE = "__reprolint_capture__"
 RESEED = "__reprolint_reseed__"
 PERTURB = "__reprolint_perturb__"
@@ -458,6 +460,7 @@ def _run(request: dict) -> None:
     copy = request["argv"][0]
     try:
         os.chdir(request["workdir"])
+        Isolation(request["workdir"], request.get("protected", ())).install()
         sys.argv = list(request["argv"])
         # As `python script.py` would: the script's folder first; reprolint's own root last.
         reprolint_root = sys.path[0]

@@ -10,8 +10,9 @@ import sys
 import click
 
 VERIFY_HELP = ("Also RUN the flagged files to measure the drift: this EXECUTES YOUR CODE (in "
-               "subprocesses, with a timeout), so only use it on code you trust. Never implied "
-               "by plain lint or by the pre-commit hooks.")
+               "subprocesses, with a timeout), so only use it on code you trust. Runs see your "
+               "files as copies in a scratch folder (see --keep-outputs for what is isolated). "
+               "Never implied by plain lint or by the pre-commit hooks.")
 
 
 def verify_options(command):
@@ -32,7 +33,10 @@ def verify_options(command):
                      type=click.Path(file_okay=False, writable=True),
                      help="With --verify: keep the files each run wrote (images it saved, say) in "
                           "DIR/<script>/<device>-<copy>-run<N>/. Without it they are removed: runs "
-                          "work in a scratch copy of the script's folder and never write into it."),
+                          "work in a scratch mirror of the script's folder (no .git); a Python write "
+                          "through a linked large file copies it into scratch first, and a write by "
+                          "absolute path into your tree is refused. Native code and subprocesses "
+                          "writing through links are not intercepted (README: Safety model)."),
         click.option("--verify-report", "verify_report", metavar="DIR",
                      type=click.Path(file_okay=False, writable=True),
                      help="With --verify: write an HTML report to DIR/index.html: per finding, the "

@@ -7,7 +7,7 @@ once, and forks a fresh process for every run. Each run:
   ends the group is killed too, so that anything the script forked is not left behind;
 - runs in a scratch working folder that mirrors the script's folder (see :func:`mirror_folder`),
   so relative reads resolve while the files it writes land in the scratch folder, never in the
-  user's tree (``--keep-outputs`` copies them out); stdin is ``/dev/null``, stdout and stderr
+  user's tree (``reprolint.verify.isolation`` guards the links into it; ``.git`` is left out) (``--keep-outputs`` copies them out); stdin is ``/dev/null``, stdout and stderr
   are captured to files (shown with ``--verbose``);
 - inherits reprolint's environment, with ``HF_HUB_OFFLINE=1`` and ``TRANSFORMERS_OFFLINE=1``
   set unless downloads are allowed, and ``PYTHONHASHSEED`` left as it is.
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import reprolint
+from reprolint.verify.isolation import VCS_FOLDERS, protected_roots
 
 
 class ServerError(Exception):
@@ -97,14 +98,36 @@ def _read_file(path: str, limit: int = 200_000) -> str:
 
 
 # Mirroring the script's folder: small files are copied (a run that overwrites one changes only
-# its copy), large ones (checkpoints, data sets) linked; folders are recreated down to a depth,
-# deeper ones and tool folders linked whole. The budgets bound the cost of each run's mirror.
+# its copy), large ones (checkpoints, data sets) cloned copy-on-write where the file system can,
+# else linked; folders are recreated down to a depth, deeper ones and tool folders linked whole.
+# A run's Python writes through a link copy it up first (reprolint.verify.isolation). The budgets
+# bound the cost of each run's mirror.
 MIRROR_COPY_LIMIT = 1 << 20  # bytes per file
 MIRROR_COPY_BUDGET = 32 << 20  # bytes per mirror
 MIRROR_MAX_DEPTH = 3
 MIRROR_MAX_ENTRIES = 5000
-MIRROR_LINKED_FOLDERS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", ".reprolint_cache",
+MIRROR_LINKED_FOLDERS = {".venv", "venv", "node_modules", ".reprolint_cache",
                          "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox"}
+# Never in the mirror: a run that commits must not reach the user's repository.
+MIRROR_LEFT_OUT = set(VCS_FOLDERS)
+FICLONE = 0x40049409  # Linux ioctl: a copy-on-write clone of a whole file (btrfs, XFS, ...)
+
+
+def reflink(source: str, target: str) -> bool:
+    """Clone ``source`` to ``target`` copy-on-write; False where the file system cannot."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        with open(source, "rb") as reading, open(target, "wb") as writing:
+            fcntl.ioctl(writing.fileno(), FICLONE, reading.fileno())
+        shutil.copystat(source, target)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+        return False
 
 
 def mirror_folder(source: str, target: str) -> dict:
@@ -126,6 +149,8 @@ def mirror_folder(source: str, target: str) -> dict:
         except OSError:
             return
         for entry in entries:
+            if entry.name in MIRROR_LEFT_OUT:
+                continue
             where = os.path.join(into, entry.name)
             budget[1] -= 1
             try:
@@ -148,8 +173,11 @@ def mirror_folder(source: str, target: str) -> dict:
                         budget[0] -= size
                         stat = os.stat(where)
                         copied[os.path.relpath(where, target)] = (stat.st_size, stat.st_mtime_ns)
+                    elif reflink(entry.path, where):
+                        stat = os.stat(where)
+                        copied[os.path.relpath(where, target)] = (stat.st_size, stat.st_mtime_ns)
                     else:
-                        link(entry.path, where)
+                        link(entry.path, where)  # written through only by copy-up: see isolation.py
             except OSError:
                 continue  # unreadable: the run meets it as missing, as it would meet it unreadable
 
@@ -295,6 +323,7 @@ class Server:
         request = {
             "script": script,
             "workdir": workdir,
+            "protected": protected_roots(script),
             "argv": [os.path.join(workdir, os.path.basename(script)), *arguments],
             "source_path": os.path.join(folder, "instrumented.py"),
             "capture_dir": capture_dir,

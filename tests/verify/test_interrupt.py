@@ -63,7 +63,7 @@ def test_ctrl_c_during_verify_kills_the_runs_removes_temp_files_and_exits_130(tm
     project.mkdir()
     temp.mkdir()
     (project / "sleeps.py").write_text(SLEEPING_SCRIPT)
-    started = project / "started.json"
+    started = tmp_path / "started.json"  # outside the project: runs may not write into it
     environment = {**os.environ, "TMPDIR": str(temp), "HF_HUB_OFFLINE": "0", "TRANSFORMERS_OFFLINE": "0",
                    "REPROLINT_TEST_STARTED": str(started)}
     command = reprolint_command() + ["--verify", "--device", "cpu", "--no-cache", "--output-format", "concise",

@@ -79,10 +79,9 @@ class CallFlow:
                 if owner:
                     self.model.called_keys.add(owner)
         result = self._call_result(fact, callee, state, frame)
-        # ``generator=torch.manual_seed(0)`` does seed the global generator, but it is RPL104's
-        # finding, and RPL104's safe fix (a fresh CPU generator) takes that seeding away: counting
-        # it would let the fix reveal RPL101 findings the first lint did not show.
-        if not self._generator_argument_depth and self._seeds_global_rng(fact, callee):
+        # ``generator=torch.manual_seed(0)`` seeds the global generator too; RPL104's fix keeps
+        # that seeding wherever a later draw may rely on it.
+        if self._seeds_global_rng(fact, callee):
             state.seeded = True
         return result
 
@@ -93,14 +92,7 @@ class CallFlow:
         star_args = False
         position = 0
         for arg in node.args:
-            as_generator = arg.keyword is not None and arg.keyword.value == "generator"
-            if as_generator:
-                self._generator_argument_depth += 1
-            try:
-                value = self._eval(arg.value, state, frame)
-            finally:
-                if as_generator:
-                    self._generator_argument_depth -= 1
+            value = self._eval(arg.value, state, frame)
             if arg.star == "**":
                 star_kwargs.append(value)
                 continue
