@@ -269,7 +269,8 @@ def _rule_modules() -> dict:
 def test_no_rule_module_imports_another_rule_module():
     rules = _rule_modules()
     graph = import_graph()
-    crossing = [f"{name} imports {target}" for name in sorted(rules) for target in sorted(graph[name]) if target in rules]
+    crossing = [f"{name} imports {target}"
+                for name in sorted(rules) for target in sorted(graph[name]) if target in rules]
     assert not crossing, crossing
 
 
@@ -316,7 +317,8 @@ def test_the_name_resolution_check_sees_a_scope_walk():
         "                yield node\n"
     )
     assert name_resolution_in(old) == ["line 2: class NameLookup", "line 5: isinstance(..., Assign)"]
-    assert name_resolution_in("from dataclasses import dataclass\n@dataclass(frozen=True)\nclass Held:\n    x: int\n") == []
+    data = "from dataclasses import dataclass\n@dataclass(frozen=True)\nclass Held:\n    x: int\n"
+    assert name_resolution_in(data) == []
 
 
 def _catalogued_names() -> set:
@@ -437,4 +439,5 @@ def test_adding_a_library_is_adding_its_family_module(tmp_path):
     (tmp_path / "reprolint" / "semantic" / "families" / "mylib_noise.py").write_text(template)
     run = reprolint()
     assert run.returncode == 1, run.stdout + run.stderr
-    assert run.stdout.startswith("job.py:7:31: RPL109 the latents drawn on line 6 (`gaussian((1, 4, 64, 64))`)"), run.stdout
+    assert run.stdout.startswith("job.py:7:31: RPL109 the latents drawn on line 6 (`gaussian((1, 4, 64, 64))`)"), \
+        run.stdout

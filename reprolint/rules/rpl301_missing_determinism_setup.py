@@ -79,7 +79,8 @@ class MissingDeterminismSetup(Rule):
         gpu_only="cuDNN and cuBLAS kernels")
 
     def could_report(self, facts) -> bool:
-        # Every finding needs a placement (reprolint.semantic.analyzer._add_placement's callers).
+        # Every finding needs a placement (the flow engine's add_placement, which the placement,
+        # pipelines and project_calls families call).
         methods = facts.call_methods
         return bool(
             "cuda" in methods
