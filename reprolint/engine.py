@@ -10,7 +10,7 @@ import hashlib
 import traceback
 import warnings
 from dataclasses import replace
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from typing import TYPE_CHECKING
 
@@ -19,10 +19,11 @@ from reprolint.dependencies import DEPENDENCY_FILE_PATTERNS, is_dependency_file,
 from reprolint.discovery import PerFileIgnores
 from reprolint.findings import FileError, FileReport, Finding, Position, RunReport
 from reprolint.noqa import NoqaIndex, unused_directives
-from reprolint.registry import RULES_BY_CODE, select_rules
+from reprolint.registry import RULES_BY_CODE, select_fixable, select_rules
 from reprolint.semantic.project import ProjectIndex, build as build_project_index
 from reprolint.settings import DEFAULT_INCLUDE, Settings
-from reprolint.sources import SourceDocument, SourceError, document_from_bytes, quiet_python_warnings, read_bytes, read_document
+from reprolint.sources import (SourceDocument, SourceError, document_from_bytes, parser_gave_up, quiet_python_warnings,
+                               read_bytes, read_document)
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -78,6 +79,15 @@ def _compiles(source: str, path: str) -> bool:
         return True
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
+
+
+class LintCancelled(BaseException):
+    """``Linter.cancelled`` said stop: the result is no longer wanted. A BaseException, so
+    that the per-rule ``except Exception`` does not report it as the rule's internal error."""
+
+
+def _never() -> bool:
+    return False
 
 
 def make_rules(selected, settings: Settings) -> list:
@@ -137,6 +147,13 @@ class Linter:
         # Whether a rule reads requirements files, pyproject.toml and environment.yml (RPL401).
         # Only then are those files discovered and read as dependency files.
         self.reads_dependencies = any("dependencies" in rule.file_kinds for rule in self.selected)
+        # Asked between the steps of a lint (after the analysis, between rules and findings):
+        # True stops it with LintCancelled. The language server's, when the text changed.
+        self.cancelled: Optional[Callable[[], bool]] = None
+        # The rules whose fixes are offered (`fixable` minus `unfixable`, as ruff has them); the
+        # others' findings are reported without a fix: no [*], nothing for --fix to apply.
+        self.unfixable_codes = frozenset(RULES_BY_CODE) - select_fixable(
+            self.settings.fixable, self.settings.unfixable)
 
     @property
     def rules(self) -> list:
@@ -284,6 +301,8 @@ class Linter:
                                            exc.raw_line, exc.raw_column + 1))
         except RecursionError:
             report.errors.append(FileError(path, f"{PARSE_ERROR}: nesting too deep"))
+        except MemoryError as exc:
+            report.errors.append(FileError(path, f"{PARSE_ERROR}: {parser_gave_up(exc)}"))
         except Exception as exc:  # libcst raises a few other types on exotic input
             report.errors.append(FileError(path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
         return None
@@ -307,6 +326,8 @@ class Linter:
         from reprolint.semantic.analyzer import analyse
 
         path = report.path
+        if self.cancelled is not None and self.cancelled():
+            raise LintCancelled()
         try:
             model = analyse(module, source, path,
                             determinism_helpers=self.settings.determinism_helpers,
@@ -321,12 +342,19 @@ class Linter:
             return report
         noqa = NoqaIndex.from_source(source)
         ignored_here = self.per_file_ignores.codes_for(path)
+        cancelled = self.cancelled or _never
         for rule in rules:
             if rule.code in ignored_here:
                 continue
+            if cancelled():
+                raise LintCancelled()
             try:
                 for finding in rule.check(model):
+                    if cancelled():
+                        raise LintCancelled()
                     if not noqa.suppresses(finding.start.line, finding.code, finding.name):
+                        if finding.code in self.unfixable_codes:
+                            finding.fix = None
                         report.findings.append(finding)
             except RecursionError:
                 report.errors.append(FileError(path, f"{rule.code} could not analyse: nesting too deep"))
@@ -353,7 +381,9 @@ class Linter:
                                            exc.lineno or 1, exc.offset or 1))
         except RecursionError:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: nesting too deep"))
-        except (MemoryError, ValueError) as exc:
+        except MemoryError as exc:
+            report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {parser_gave_up(exc)}"))
+        except ValueError as exc:
             report.errors.append(FileError(report.path, f"{PARSE_ERROR}: {type(exc).__name__}: {exc}"))
         return None
 
@@ -419,7 +449,7 @@ class Linter:
                 data = read_bytes(path)
             except SourceError as exc:
                 report = FileReport(path)
-                report.errors.append(FileError(path, str(exc)))
+                report.errors.append(FileError(path, str(exc), line=exc.line))
                 return report
             return self.lint_dependency_file(data, path)
         return self._lint_loaded(path, lambda: read_document(path))
@@ -429,7 +459,7 @@ class Linter:
             document = load()
         except SourceError as exc:
             report = FileReport(path)
-            report.errors.append(FileError(path, str(exc)))
+            report.errors.append(FileError(path, str(exc), line=exc.line))
             return report
         except Exception as exc:  # a bug in a source adapter must not end the run either
             report = FileReport(path)
@@ -443,13 +473,14 @@ class Linter:
         are detached (``reprolint.parallel``): their fixes are summaries without node edits."""
         return parallel.run_paths(self, paths, jobs=jobs, cache=cache, progress=progress)
 
-    def index_project(self, files: list, roots, cache=None, mapper=map) -> ProjectIndex:
+    def index_project(self, files: list, roots, cache=None, mapper=map,
+                      contents: Optional[dict] = None) -> ProjectIndex:
         """Pass 1: summarise every Python module of the run, so each file is linted knowing the
         project modules it imports. Summaries are cached beside lint results. ``mapper``: see
-        ``reprolint.semantic.project.build``."""
+        ``reprolint.semantic.project.build``; ``contents``: the bytes of files read already."""
         store = cache.summaries() if cache is not None else None
         # Pass 1 parses most modules with the stdlib parser anyway: it also gives the prefilter's
         # verdict on each, so the linting pass parses them only with libcst.
         verdict = PrefilterVerdict(self.selected, self.settings) if self.prefilter else None
         return build_project_index(files, [str(r) for r in roots if str(r) != "-"], cache=store, mapper=mapper,
-                                   on_tree=verdict)
+                                   on_tree=verdict, contents=contents)

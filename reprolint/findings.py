@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -87,6 +89,25 @@ class Finding:
             self.extra.pop(VERIFY_TARGETS, None)
 
 
+# Characters a report must not print as they are: C0/C1 controls (ESC starts the escape sequences
+# that drive a terminal), line separators, and the bidirectional overrides of "Trojan source".
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escaped(match) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` as a text report may show it: a file name's bytes that are not UTF-8 as
+    ``\\xe9``, control characters (a tab excepted) and escape sequences as ``\\x1b``, so that a
+    name can neither break the report's encoding nor drive the terminal that shows it."""
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
 @dataclass
 class FileError:
     """A file that could not be read or parsed. Reported, counted, and the run goes on."""
@@ -102,7 +123,7 @@ class FileError:
     @property
     def location(self) -> str:
         cell = f"cell {self.cell}:" if self.cell is not None else ""
-        return f"{self.path}:{cell}{self.line}:{self.column}"
+        return f"{printable(self.path)}:{cell}{self.line}:{self.column}"
 
     def render(self, severity: str = "error") -> str:
         return f"{self.location}: {severity}: {self.message}"

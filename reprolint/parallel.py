@@ -23,6 +23,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 import os
+import stat
 import sys
 import time
 from typing import Callable, Iterable, Optional
@@ -172,28 +173,49 @@ def run_paths(linter, paths: Iterable[str], jobs: int = 1, cache: Optional[Cache
     through ``lint_files``.
     """
     found = discover(list(paths), linter.discovery_settings())
-    if linter.project is None:
-        # Workers forked after the rules are imported share them: when pass 1 needs a pool, the
-        # rules load here once, not in each worker of both pools.
-        linter.project = linter.index_project(found.files, paths, cache,
-                                              mapper=pool_map(jobs, before_pool=lambda: linter.rules))
-    if cache is not None:
-        cache.key_by_project(linter.project.digest)
     run = RunReport(files=found.error_reports())
-    if per_file is None and (jobs > 1 or cache is not None or progress):
-        run.files.extend(lint_files(found.files, linter, jobs, cache, progress))
-    else:
-        step = per_file or linter.lint_bytes
-        for path in found.files:
+    # A FIFO (or device) named on the command line can be read only once: read it here, and let
+    # the project index and the file loop share its bytes.
+    streamed: dict = {}
+    files = []
+    for path in found.files:
+        if not _regular_file(path):
             try:
-                data = read_bytes(path)
+                streamed[path] = read_bytes(path)
             except SourceError as exc:
                 run.files.append(unreadable(path, exc))
                 continue
-            run.files.append(step(data, path))
+        files.append(path)
+    if linter.project is None:
+        # Workers forked after the rules are imported share them: when pass 1 needs a pool, the
+        # rules load here once, not in each worker of both pools.
+        linter.project = linter.index_project(files, paths, cache, contents=streamed,
+                                              mapper=pool_map(jobs, before_pool=lambda: linter.rules))
+    if cache is not None:
+        cache.key_by_project(linter.project.digest)
+    step = per_file or linter.lint_bytes
+    if per_file is None and (jobs > 1 or cache is not None or progress):
+        run.files.extend(lint_files([path for path in files if path not in streamed], linter, jobs, cache, progress))
+        files = [path for path in files if path in streamed]
+    for path in files:
+        try:
+            data = streamed[path] if path in streamed else read_bytes(path)
+        except SourceError as exc:
+            run.files.append(unreadable(path, exc))
+            continue
+        run.files.append(step(data, path))
     run.checked += len(found.files)
     run.files.sort(key=lambda r: r.path)
     return run
+
+
+def _regular_file(path: str) -> bool:
+    """Whether ``path`` is a regular file (or missing: reading it says why), not a FIFO or a
+    device, which may be read only once."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
 
 
 def lint_files(files: list, linter, jobs: int = 1, cache: Optional[Cache] = None, progress: bool = False) -> list:

@@ -34,7 +34,12 @@ from reprolint.notebook_positions import NotebookLocator
 
 
 class SourceError(Exception):
-    """A file that cannot be turned into Python text; the message names the reason."""
+    """A file that cannot be turned into Python text; the message names the reason, ``line``
+    where in the file it is (1 when the whole file is the problem)."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @contextlib.contextmanager
@@ -189,9 +194,18 @@ def _syntax_error(lines: list, block: Block) -> Optional[SyntaxError]:
             ast.parse(text)
     except SyntaxError as exc:
         return exc
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except MemoryError as exc:
+        return SyntaxError(parser_gave_up(exc))
+    except (ValueError, RecursionError) as exc:
         return SyntaxError(str(exc) or type(exc).__name__)
     return None
+
+
+def parser_gave_up(exc: MemoryError) -> str:
+    """Why a parser raised MemoryError: CPython's own parser raises it, without a message, when
+    its stack overflows on an expression nested tens of thousands deep (`- - - ... 1`)."""
+    said = f": {exc}" if str(exc) else ""
+    return f"too deeply nested for Python's parser, or too large for the memory available (MemoryError{said})"
 
 
 def _describe(problem: SyntaxError, what: str) -> str:
@@ -207,16 +221,35 @@ def decode_source(data: bytes) -> str:
     if b"\x00" in data:
         raise SourceError("file contains NUL bytes (binary file?)")
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding, first_lines = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
         if "invalid or missing encoding declaration" in str(exc):
-            raise SourceError("not valid UTF-8 and no PEP 263 coding declaration") from None
-        raise SourceError(f"bad encoding declaration: {exc}") from None
+            encoding, first_lines = "utf-8", []  # not UTF-8 in the first two lines: said below
+        else:
+            raise SourceError(f"bad encoding declaration: {exc}") from None
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise SourceError(f"not valid {encoding} text ({exc.reason if hasattr(exc, 'reason') else exc})") from None
+    except LookupError as exc:
+        raise SourceError(f"not valid {encoding} text ({exc})") from None
+    except UnicodeDecodeError as exc:
+        declared = any(_CODING_COOKIE.match(line) for line in first_lines)
+        raise _undecodable(data, exc, encoding if declared else None) from None
     return text.lstrip("\ufeff")
+
+
+# PEP 263: a comment on line 1 or 2 naming the file's encoding (tokenize's own pattern).
+_CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _undecodable(data: bytes, exc: UnicodeDecodeError, declared: Optional[str]) -> SourceError:
+    """Where the bytes stop being text: the line, the byte offset and the byte, and what to do."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    where = f"at line {line} (byte offset {exc.start}: 0x{data[exc.start]:02x}, {exc.reason})"
+    if declared:
+        return SourceError(f"not valid {declared} text {where}, although a PEP 263 coding declaration names {declared}",
+                           line)
+    return SourceError(f"not valid UTF-8 {where} and no PEP 263 coding declaration (if the file is in another "
+                       "encoding, say which on line 1 or 2, e.g. `# -*- coding: latin-1 -*-`)", line)
 
 
 def _decode_utf8(data: bytes, what: str) -> str:

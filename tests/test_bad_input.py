@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 
 import pytest
 
-from tests.conftest import BAD_PIPELINE, invoke
+from tests.conftest import BAD_PIPELINE, invoke, reprolint_command
 from reprolint.engine import INTERNAL_ERROR, MAX_ANALYSED_CHARS, TOO_LARGE, Linter
 
 GOOD_WITH_FINDING = b"import torch\ng = torch.Generator()\nx = torch.randn(2, generator=g)\n"
+# One safe fix: RPL103 turns `seed=` into a seeded generator.
+RPL103_SAFE_FIX = (b"import torch\nfrom diffusers import DiffusionPipeline\n\n"
+                   b"pipe = DiffusionPipeline.from_pretrained('x')\n"
+                   b"image = pipe('a cat', seed=3).images[0]\n")
+RPL103_FIXED = RPL103_SAFE_FIX.replace(b"seed=3", b'generator=torch.Generator("cpu").manual_seed(3)')
 
 
 def _run(tmp_path, name, data):
@@ -92,8 +98,9 @@ def test_latin1_without_a_cookie_is_an_error_and_with_one_is_linted(tmp_path):
     run = Linter().lint_paths([str(tmp_path)])
     errors = {os.path.basename(e.path): e.message for e in run.errors}
     assert errors.keys() == {"no_cookie.py", "wrong_cookie.py", "unknown_cookie.py"}
-    assert "not valid UTF-8 and no PEP 263 coding declaration" in errors["no_cookie.py"]
-    assert "not valid utf-8 text" in errors["wrong_cookie.py"]
+    assert errors["no_cookie.py"].startswith("not valid UTF-8 at line 1 (byte offset 5: 0xe9, invalid continuation "
+                                             "byte) and no PEP 263 coding declaration")
+    assert errors["wrong_cookie.py"].startswith("not valid utf-8 text at line 2 ")
     assert "encoding" in errors["unknown_cookie.py"]
     assert [(os.path.basename(f.path), f.code, f.start.line) for f in run.findings] == [("cookie.py", "RPL107", 5)]
 
@@ -169,6 +176,67 @@ def test_a_fifo_in_a_folder_tree_is_skipped_not_waited_on(tmp_path):
         os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
         pytest.fail("linting a folder with a FIFO in it waited on the FIFO")
     assert [os.path.basename(r.path) for r in runs[0].files] == ["ok.py"]
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cache"])
+def test_a_fifo_named_on_the_command_line_is_read_once(tmp_path, cache):
+    """The project index and the file loop share the FIFO's bytes: a second read would wait for
+    a writer that is gone."""
+    import subprocess
+    import threading
+
+    from tests.conftest import reprolint_command
+
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    (tmp_path / "ok.py").write_bytes(GOOD_WITH_FINDING)
+
+    def write_once():
+        with open(fifo, "wb") as handle:
+            handle.write(GOOD_WITH_FINDING)
+
+    writer = threading.Thread(target=write_once, daemon=True)
+    writer.start()
+    command = reprolint_command() + ["--output-format", "concise", "--cache-dir", str(tmp_path / "cache")]
+    try:
+        result = subprocess.run(command + ([] if cache else ["--no-cache"]) + ["pipe.py", "ok.py"], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # let the writer thread end
+        pytest.fail("a FIFO named on the command line was read twice (the run waited)")
+    assert "pipe.py:3:30: RPL107" in result.stdout and "ok.py:3:30: RPL107" in result.stdout, result.stderr
+    assert result.returncode == 1
+
+
+def test_unreadable_file_and_folder_named_on_the_command_line_are_per_file_errors(tmp_path, monkeypatch):
+    """pre-commit names files: one that cannot be read is its own error, not a usage error that
+    stops the others being linted (the refusal is simulated: root reads whatever the mode)."""
+    import builtins
+
+    real_open, real_scandir = builtins.open, os.scandir
+
+    def refusing_open(file, *args, **kwargs):
+        if str(file).endswith("secret.py"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    def refusing_scandir(path="."):
+        if os.fspath(path).rstrip("/").endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    (tmp_path / "secret.py").write_bytes(GOOD_WITH_FINDING)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "ok.py").write_bytes(GOOD_WITH_FINDING)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    monkeypatch.setattr(os, "scandir", refusing_scandir)
+    result = invoke("--no-cache", "--output-format", "concise", "secret.py", "locked", "ok.py")
+    assert result.exit_code == 2, result.output
+    assert "secret.py:1:1: error: could not read: Permission denied" in result.output
+    assert "locked:1:1: error: could not read folder: Permission denied" in result.output
+    assert "ok.py:3:30: RPL107" in result.output  # the other named file is still linted
+    assert "Usage:" not in result.output
 
 
 # -- notebooks ----------------------------------------------------------------------------------
@@ -298,18 +366,46 @@ def test_a_real_unreadable_subfolder(tmp_path):
 BAD_INPUT_DOC = (__import__("pathlib").Path(__file__).parent.parent / "docs" / "bad-input.md").read_text()
 
 
+def test_a_latin1_byte_after_line_2_says_where_and_names_pep_263(tmp_path):
+    """Past line 2 Python's own encoding check does not look: the message used to be a bare
+    `not valid utf-8 text (invalid continuation byte)`, at line 1."""
+    data = b"import torch\nx = 1\ny = 2\n# caf\xe9\n"
+    (error,) = Linter().lint_bytes(data, "late.py").errors
+    assert error.message == ("not valid UTF-8 at line 4 (byte offset 30: 0xe9, invalid continuation byte) and no "
+                             "PEP 263 coding declaration (if the file is in another encoding, say which on line 1 "
+                             "or 2, e.g. `# -*- coding: latin-1 -*-`)")
+    assert (error.line, error.column) == (4, 1)
+    (declared,) = Linter().lint_bytes(b"# coding: utf-8\n" + data, "declared.py").errors
+    assert declared.message.startswith("not valid utf-8 text at line 5 (byte offset 46: 0xe9")
+    assert declared.message.endswith("although a PEP 263 coding declaration names utf-8")
+
+
+def test_a_memory_error_from_the_parser_gets_a_reason():
+    """CPython's parser raises a MemoryError with no message when its stack overflows: the error
+    used to read `could not parse: MemoryError: ` and stop there."""
+    from reprolint.sources import parser_gave_up
+
+    expected = "could not parse: " + parser_gave_up(MemoryError())
+    assert expected in BAD_INPUT_DOC
+    (error,) = Linter().lint_bytes(b"import torch\nx = " + b"-" * 100_000 + b"1\n", "deep.py").errors
+    assert error.message.startswith("could not parse: too deeply nested for Python's parser, or too large")
+    assert not error.message.endswith(": ")
+
+
 @pytest.mark.parametrize("data,message", [
     (b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "could not parse: too many nested parentheses"),
     (b"import torch\nx = " + b"-" * 5000 + b"1\n", "could not parse: nesting too deep"),
     (b"import torch\nx = " + b"torch.ones(1) + " * 5000 + b"1\n", "could not parse: nesting too deep"),
     (b"import torch\ng = torch.Generator()\nx = " + b"g + " * 1500 + b"g\n", "could not analyse: nesting too deep"),
-    ("# naïve\nimport torch\n".encode("latin-1"), "not valid UTF-8 and no PEP 263 coding declaration"),
+    ("# naïve\nimport torch\n".encode("latin-1"),
+     "not valid UTF-8 at line 1 (byte offset 4: 0xef, invalid continuation byte) and no PEP 263 coding declaration "
+     "(if the file is in another encoding, say which on line 1 or 2, e.g. `# -*- coding: latin-1 -*-`)"),
     (b"import torch\x00\n", "file contains NUL bytes (binary file?)"),
 ])
 def test_bad_input_doc_gives_the_exact_message(data, message):
     report = Linter().lint_bytes(data, "case.py")
     assert [e.message for e in report.errors] == [message]
-    assert f"`{message}`" in BAD_INPUT_DOC
+    assert f"`{message}`" in BAD_INPUT_DOC or f"``{message}``" in BAD_INPUT_DOC  # `` when it holds a `
 
 
 # -- bugs in reprolint itself -------------------------------------------------------------------
@@ -441,3 +537,77 @@ def test_a_worker_process_that_dies_is_that_file_s_error_and_the_run_ends(tmp_pa
     reports = {os.path.basename(r.path): r for r in results[0]}
     assert reports["crash.py"].errors[0].message.startswith(f"{INTERNAL_ERROR}: the process linting this file died")
     assert all(len(reports[name].findings) == 1 and not reports[name].errors for name in names if name != "crash.py")
+
+
+# -- file names a report cannot print as they are ------------------------------------------------
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the file system must accept any bytes in a name")
+@pytest.mark.parametrize("output_format", ["full", "concise", "github", "junit"])
+def test_undecodable_and_escape_sequence_file_names_are_escaped_in_text_reports(tmp_path, output_format):
+    """A name that is not UTF-8 crashed the text writers (UnicodeEncodeError) and left a 0-byte
+    report; a name holding ESC [ 31 m coloured the terminal that showed the report."""
+    folder = os.fsencode(tmp_path)
+    with open(os.path.join(folder, b"caf\xe9.py"), "wb") as handle:
+        handle.write(GOOD_WITH_FINDING)
+    with open(os.path.join(folder, b"esc\x1b[31mred.py"), "wb") as handle:
+        handle.write(GOOD_WITH_FINDING)
+    report = tmp_path / f"report.{output_format}"
+    result = invoke("--no-cache", "--output-format", output_format, "-o", str(report), "caf\udce9.py",
+                    "esc\x1b[31mred.py", cwd=tmp_path)
+    assert result.exit_code == 1, result.output
+    data = report.read_bytes()
+    text = data.decode("utf-8")  # valid UTF-8, not empty
+    assert "caf\\xe9.py" in text and "esc\\x1b[31mred.py" in text
+    assert b"\x1b" not in data
+    if output_format == "junit":
+        import xml.dom.minidom
+
+        xml.dom.minidom.parseString(data)  # still well-formed XML
+
+
+def test_printable_escapes_only_what_cannot_be_shown():
+    from reprolint.findings import printable
+
+    assert printable("src/模型 train\tv2.py") == "src/模型 train\tv2.py"
+    assert printable("a\udcffb\x07\x1b[0m\u202e.py") == "a\\xffb\\x07\\x1b[0m\\u202e.py"
+
+
+# -- selections that check nothing ---------------------------------------------------------------
+@pytest.mark.parametrize("arguments,message", [
+    (["--select", "RPL101", "--ignore", "RPL1"],
+     "reprolint: error: no rules selected: ignore (RPL1) removes every rule selected (RPL101); "
+     "nothing would be checked"),
+    (["--ignore", "RPL"],
+     "reprolint: error: no rules selected: ignore (RPL) removes every rule selected (the default rules); "
+     "nothing would be checked"),
+])
+def test_selecting_and_ignoring_the_same_rules_is_an_error_not_all_checks_passed(tmp_path, arguments, message):
+    (tmp_path / "bad.py").write_bytes(GOOD_WITH_FINDING)
+    result = invoke("--no-cache", *arguments, "bad.py", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "All checks passed" not in result.output
+    assert message.split("error: ", 1)[1].split(" (")[0] in BAD_INPUT_DOC
+
+
+# -- --diff for names patch must read back ---------------------------------------------------------
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs GNU patch")
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the file system must accept any bytes in a name")
+def test_diff_of_files_with_spaces_quotes_and_odd_bytes_applies_with_patch_p0(tmp_path):
+    """The README promises `patch -p0 < fix.diff`; patch stopped a name at its first space."""
+    import subprocess
+
+    names = [b"my dir/a b.py", b'q"uo te.py', b"back\\slash.py", b"caf\xe9 x.py", b"plain.py"]
+    folder = os.fsencode(tmp_path)
+    os.mkdir(os.path.join(folder, b"my dir"))
+    for name in names:
+        with open(os.path.join(folder, name), "wb") as handle:
+            handle.write(RPL103_SAFE_FIX)
+    diff = subprocess.run(reprolint_command() + ["--no-cache", "--diff", "."], cwd=tmp_path, capture_output=True,
+                          timeout=120).stdout
+    assert diff.count(b"\n--- ") + diff.startswith(b"--- ") == len(names)
+    assert b"--- my dir/a b.py\t\n" in diff and b'--- "caf\\351 x.py"\n' in diff
+    applied = subprocess.run(["patch", "-p0", "--batch"], input=diff, cwd=tmp_path, capture_output=True, timeout=60)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    for name in names:
+        with open(os.path.join(folder, name), "rb") as handle:
+            assert handle.read() == RPL103_FIXED, name

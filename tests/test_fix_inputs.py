@@ -192,8 +192,8 @@ def test_notebook_fix_with_no_imports_before_other_code_inserts_after_the_instal
 def test_fix_from_standard_input_writes_the_fixed_source_to_stdout(tmp_path):
     source = ("import torch\nfrom diffusers import DiffusionPipeline\n\n"
               "pipe = DiffusionPipeline.from_pretrained(\"some/model\")\n"
-              "image = pipe(\"a cat\", generator=torch.manual_seed(3)).images[0]\n"
-              "other = pipe(\"a dog\").images[0]\n")
+              "other = pipe(\"a dog\").images[0]\n"
+              "image = pipe(\"a cat\", generator=torch.manual_seed(3)).images[0]\n")
     result = run_cli("-", "--fix", cwd=tmp_path, input=source)
     assert result.returncode == 1  # the unsafe RPL101 is left
     assert result.stdout == source.replace("torch.manual_seed(3)", "torch.Generator(\"cpu\").manual_seed(3)")

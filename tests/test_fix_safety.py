@@ -20,8 +20,8 @@ import torch
 from diffusers import StableDiffusionPipeline
 
 pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
-first = pipe("a cat", generator=torch.manual_seed(0)).images[0]
 second = pipe("a dog").images[0]
+first = pipe("a cat", generator=torch.manual_seed(0)).images[0]
 """
 
 
@@ -41,6 +41,34 @@ def test_a_read_only_file_is_not_fixed_and_keeps_its_mode(tmp_path):
     assert "locked.py:1:1: error: read-only, not fixed" in result.output
     assert target.read_text() == SAFE_ONLY and _mode(target) == 0o444
     assert (tmp_path / "open.py").read_text() == SAFE_FIXED
+
+
+def test_no_fixable_with_fix_hint_after_fix_refused_a_read_only_file(tmp_path):
+    target = tmp_path / "locked.py"
+    target.write_text(SAFE_ONLY)
+    target.chmod(0o444)
+    result = invoke("locked.py", "--fix", "--no-cache", cwd=tmp_path)
+    assert "locked.py:1:1: error: read-only, not fixed" in result.output
+    assert "fixable with --fix" not in result.output  # it just refused that very fix
+    assert "Fixed 0, 1 remaining (1 fix not applied), 1 error" in result.output
+
+
+def test_fixes_that_grow_the_text_past_the_size_limit_give_both_sizes(tmp_path, monkeypatch):
+    """The limit's own message gave the size of the intermediate fixed text as the file's."""
+    from reprolint import engine
+    from reprolint.fix import apply
+
+    monkeypatch.setattr(engine, "MAX_ANALYSED_CHARS", len(SAFE_ONLY) + 5)
+    monkeypatch.setattr(apply, "MAX_ANALYSED_CHARS", len(SAFE_ONLY) + 5)
+    target = tmp_path / "edge.py"
+    target.write_text(SAFE_ONLY)
+    result = invoke("edge.py", "--fix", "--no-cache", "--output-format", "concise", cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert (f"edge.py:1:1: error: not fixed: the fixed text would be {len(SAFE_FIXED)} characters, over the limit "
+            f"of {len(SAFE_ONLY) + 5} that reprolint analyses (the file has {len(SAFE_ONLY)}); file left unchanged"
+            ) in result.output
+    assert "edge.py:2:5: RPL112" in result.output  # the finding is still reported, as remaining
+    assert target.read_text() == SAFE_ONLY
 
 
 @pytest.mark.parametrize("mode", [0o600, 0o640, 0o755, 0o2755, 0o707])

@@ -174,6 +174,26 @@ async def test_change_is_debounced_and_save_lints_at_once(client, tmp_path):
     assert [d.range.start.line for d in by_code(after, "RPL101")] == [14]  # only the second call is left
 
 
+async def test_a_document_over_the_live_lint_limit_is_linted_on_save_only(client, tmp_path):
+    """A very large document used to be linted in-line on every change, and every hover or code
+    action waited behind it: above liveLintMaxBytes it is linted when saved."""
+    await start(client, tmp_path, {"liveLintMaxBytes": 200})
+    uri = open_file(client, tmp_path / "big.py", BAD_SCRIPT)  # several times the limit
+    await asyncio.sleep(1.0)
+    assert uri not in client.diagnostics, "a document over the limit must not be linted as it is opened"
+    target = types.Position(line=10, character=12)
+    hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=target)), timeout=5)
+    assert hover is None  # answered at once: not linted since the last save
+    assert any("over liveLintMaxBytes (200): it is linted when saved" in message.message
+               for message in client.log_messages)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert by_code(await diagnostics(client, uri), "RPL101")
+    change(client, uri, 2, BAD_SCRIPT + "\n")
+    await asyncio.sleep(1.0)
+    assert uri not in client.diagnostics, "nor as it is changed"
+
+
 async def test_burst_of_changes_publishes_the_last_text(client, tmp_path):
     await start(client, tmp_path, {"debounce": 200})
     uri = open_file(client, tmp_path / "t.py", BAD_SCRIPT)
@@ -225,8 +245,10 @@ async def test_quick_fixes_are_labelled_and_match_the_cli_fix(client, tmp_path):
     seed = by_code(published, "RPL103")[0]
     actions = await code_actions(client, uri, seed.range)
     titles = [a.title for a in actions]
-    assert any(t.startswith("Fix RPL103 (safe)") for t in titles), titles
-    assert any(t.startswith("Fix RPL101 (unsafe)") for t in titles), titles
+    # The safe, preferred fix comes first, and names the seed it writes (issue 25). RPL101's fix
+    # on this call is the same edit (it keeps the author's seed), so it is not listed twice.
+    assert titles[0] == 'Fix RPL103 (safe): Use `torch.Generator("cpu").manual_seed(1234)`', titles
+    assert not any(t.startswith("Fix RPL101") for t in titles), titles
     assert "Add `# noqa: RPL103` (suppress on this line)" in titles
     assert "Fix all safe reprolint findings in this file" in titles
     safe = await resolved(client, next(a for a in actions if a.title.startswith("Fix RPL103")))

@@ -192,7 +192,7 @@ def test_server_without_pygls_says_how_to_install_it(tmp_path):
     done = subprocess.run([sys.executable, "-m", "reprolint", "server"], capture_output=True, text=True,
                           env=env, stdin=subprocess.DEVNULL, timeout=120)
     assert done.returncode == 2
-    assert 'pip install "reprolint[server]"' in done.stderr
+    assert 'pip install "reprolint-torch[server]"' in done.stderr
 
 
 def test_server_imports_neither_torch_nor_the_verifier():
@@ -202,3 +202,38 @@ def test_server_imports_neither_torch_nor_the_verifier():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.replace("'", '"')) == []
+
+
+# -- cancelling a lint whose text changed -------------------------------------------------------------
+def test_a_lint_stops_at_its_next_step_once_cancelled_and_caches_nothing(tmp_path):
+    """The server lints in a worker thread; a change used to leave an 840 KB lint running for
+    half a minute ahead of every hover. Now the lint asks between rules and findings."""
+    from reprolint.engine import LintCancelled
+
+    session = Session(str(tmp_path))
+    text = "\n".join([TWO_CALLS] * 50)  # a hundred findings
+    document = session.open(OpenDocument((tmp_path / "t.py").as_uri(), str(tmp_path / "t.py"), "python", text))
+    asked = []
+
+    def changed_after_three_questions() -> bool:
+        asked.append(True)
+        return len(asked) > 3
+
+    with pytest.raises(LintCancelled):
+        session.lint(document, cancelled=changed_after_three_questions)
+    assert len(asked) == 4  # it stopped at once, not after every rule and finding
+    assert document.result is None  # a cancelled lint is not a result
+    full = session.lint(document)  # the linter is left as it was: the next lint is whole
+    assert len([f for f in full.findings if f.code == "RPL101"]) == 100
+    assert session.lint(document, cancelled=lambda: True) is full  # a cached result needs no lint
+
+
+def test_cancelled_is_not_reported_as_a_rule_s_internal_error():
+    from reprolint.engine import LintCancelled, Linter
+
+    linter = Linter()
+    linter.cancelled = lambda: True
+    with pytest.raises(LintCancelled):
+        linter.lint_source(TWO_CALLS, "t.py")
+    linter.cancelled = None
+    assert [f.code for f in linter.lint_source(TWO_CALLS, "t.py").findings].count("RPL101") == 2

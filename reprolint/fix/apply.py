@@ -14,7 +14,7 @@ from typing import Optional
 
 import libcst as cst
 
-from reprolint.engine import Linter
+from reprolint.engine import MAX_ANALYSED_CHARS, TOO_LARGE, Linter
 from reprolint.findings import Applicability, FileError, FileReport, Finding
 from reprolint.fix.write import match_line_endings
 from reprolint.rules.edits import enclosing_statement, is_docstring, module_level_imports
@@ -55,10 +55,19 @@ def fix_source(source: str, path: str, settings: Optional[Settings] = None, unsa
     linter = linter or Linter(settings or Settings())
     outcome = FixOutcome(path, source, source)
     current = source
+    first_findings = None
     for _ in range(MAX_PASSES):
         report, module = _lint(linter, current, path)
+        first_findings = report.findings if first_findings is None else first_findings
         outcome.remaining = report.findings
         if report.errors:
+            if current is not source and any(error.message.startswith(TOO_LARGE) for error in report.errors):
+                # The fixes grew the text past what reprolint analyses: say so with both sizes
+                # (the limit's own message would give the fixed text's size as the file's).
+                outcome.remaining = first_findings
+                return _untouched(outcome, f"not fixed: the fixed text would be {len(current):,} characters, over "
+                                           f"the limit of {MAX_ANALYSED_CHARS:,} that reprolint analyses (the file "
+                                           f"has {len(source):,}); file left unchanged")
             outcome.errors.extend(report.errors)
             outcome.lint_errors.extend(report.errors)
             break

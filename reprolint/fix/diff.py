@@ -18,6 +18,31 @@ def display_path(path: str) -> str:
     return path
 
 
+_C_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v",
+              12: "\\f", 13: "\\r"}
+
+
+def header_name(name: str) -> str:
+    """``name`` as a ``---``/``+++`` line must give it for GNU patch to read it back whole, as GNU
+    diff and git write it: a name with a space is ended by a tab (patch otherwise stops at the
+    space); one with a quote, a backslash, a control character or a byte that is not UTF-8 is
+    C-quoted, ``"caf\\351 \\"x\\".py"``, which patch and ``git apply`` decode."""
+    data = name.encode("utf-8", "surrogateescape")
+    needs_quotes = any(byte < 0x20 or byte == 0x7F or byte in b'"\\' for byte in data) or name != data.decode(
+        "utf-8", "replace")
+    if needs_quotes:
+        parts = []
+        for byte in data:
+            if byte in _C_ESCAPES:
+                parts.append(_C_ESCAPES[byte])
+            elif 0x20 <= byte < 0x7F:
+                parts.append(chr(byte))
+            else:
+                parts.append(f"\\{byte:03o}")
+        return '"' + "".join(parts) + '"'
+    return name + "\t" if " " in name else name
+
+
 def unified_diff(original: str, fixed: str, path: str) -> str:
     r"""The diff from ``original`` to ``fixed``; empty when they are equal.
 
@@ -26,7 +51,7 @@ def unified_diff(original: str, fixed: str, path: str) -> str:
     """
     if original == fixed:
         return ""
-    name = display_path(path)
+    name = header_name(display_path(path))
     lines = difflib.unified_diff(_lines(original), _lines(fixed), fromfile=name, tofile=name)
     out = []
     for line in lines:

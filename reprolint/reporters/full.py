@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from reprolint.findings import printable
 from reprolint.reporters import concise
 
 
@@ -18,7 +19,7 @@ def excerpt(finding, color: bool = False) -> list:
     source = finding.extra.get("source_line")
     if source is None:
         return []
-    source = source.expandtabs(1).rstrip("\r\n")  # one column per tab, as the positions count
+    source = printable(source.expandtabs(1).rstrip("\r\n"))  # one column per tab, as the positions count
     start = max(finding.start.column - 1, 0)
     same_line = finding.end.line == finding.start.line
     end = finding.end.column - 1 if same_line else len(source.rstrip())

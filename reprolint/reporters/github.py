@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+from reprolint.findings import printable
+
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # GitHub's own escapes for line breaks first; other control characters as the text formats show them.
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

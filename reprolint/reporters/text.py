@@ -6,6 +6,8 @@ from collections import Counter
 
 import click
 
+from reprolint.findings import printable
+
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
@@ -15,7 +17,7 @@ def location(finding) -> str:
     """``path:line:col``, or ``nb.ipynb:cell 5:3:9`` for a notebook cell."""
     cell = finding.extra.get("cell")
     cell_part = f"cell {cell}:" if cell is not None else ""
-    return f"{finding.path}:{cell_part}{finding.start.line}:{finding.start.column}"
+    return f"{printable(finding.path)}:{cell_part}{finding.start.line}:{finding.start.column}"
 
 
 def fix_applies(finding, unsafe_fixes: bool = False) -> bool:
@@ -114,3 +116,43 @@ def fix_summary(run, fixed: int, diff_only: bool = False, unsafe_fixes: bool = F
     if run.errors:
         line += f", {_plural(len(run.errors), 'error')}"
     return line + f" ({_plural(run.checked, 'file')} checked)."
+
+
+def fixes_listing(fixed_codes: dict, diff_only: bool = False) -> str:
+    """``--show-fixes``: what was fixed (``--diff``: would be), per file and rule, as ruff lists it::
+
+        Fixed 3 findings:
+        - gen.py:
+            2 × RPL101 (pipeline-call-without-generator)
+    """
+    from reprolint.registry import RULES_BY_CODE
+
+    total = sum(len(codes) for codes in fixed_codes.values())
+    verb = "Would fix" if diff_only else "Fixed"
+    if not total:
+        return f"{verb} nothing.\n"
+    lines = [f"{verb} {_plural(total, 'finding')}:"]
+    for path in sorted(fixed_codes):
+        if not fixed_codes[path]:
+            continue
+        lines.append(f"- {path}:")
+        for code, count in sorted(Counter(fixed_codes[path]).items()):
+            name = RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
+            lines.append(f"    {count} \u00d7 {code} ({name})" if name else f"    {count} \u00d7 {code}")
+    return "\n".join(lines) + "\n"
+
+
+def fix_only_summary(run, fixed: int, diff_only: bool = False) -> str:
+    """``--fix-only``'s summary line: what was fixed, not what is left."""
+    line = f"{'Would fix' if diff_only else 'Fixed'} {_plural(fixed, 'finding')}"
+    if run.errors:
+        line += f", {_plural(len(run.errors), 'error')}"
+    return line + f" ({_plural(run.checked, 'file')} checked)."
+
+
+def without_findings(run):
+    """``run`` with its findings dropped and its errors kept (``--fix-only``)."""
+    from reprolint.findings import FileReport, RunReport
+
+    files = [FileReport(report.path, errors=report.errors, notes=report.notes) for report in run.files]
+    return RunReport(files=files, checked=run.checked)

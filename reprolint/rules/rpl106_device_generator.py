@@ -5,7 +5,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Compare, Observe, Verification
-from reprolint.semantic import catalog
+from reprolint.semantic import catalog, initial_noise
 from reprolint.semantic.values import Generator, device_kinds
 
 
@@ -55,6 +55,14 @@ class DeviceGenerator(Rule):
     pipelines that draw no noise, or a generator whose device is not known (a `device`
     parameter).
 
+    Also flags the one draw of initial noise of a sampling function from a seeded generator made
+    on a GPU for that draw alone: `torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed),
+    device="cuda")` in a `get_noise`-style helper, reported at the draw's `generator=`. Initial
+    noise is a draw outside loops in a function that returns it (`return torch.randn(...)`,
+    `noise = ...; return noise`) or that runs a loop after it (the denoising loop). A generator
+    that other calls share (threaded through a custom loop to `scheduler.step`) stays unflagged,
+    as above, and so does noise a training step draws for `add_noise`.
+
     ## Why is this bad?
     A CUDA generator's stream depends on the GPU model and the CUDA version: the same seed gives
     a different image on another card, and a totally different one on the CPU. It also breaks
@@ -73,7 +81,10 @@ class DeviceGenerator(Rule):
     ```
 
     ## Fix safety
-    Unsafe: the CPU stream differs from the CUDA stream, so the image changes once (and then
+    No fix for a draw of initial noise: a CPU generator needs the draw on the CPU and a move
+    to the GPU after it, a rewrite of the draw left to the author.
+
+    Unsafe for a pipeline call: the CPU stream differs from the CUDA stream, so the image changes once (and then
     stays the same on every machine). The fix edits where the generator is made, not the call:
     it replaces the device argument of the `torch.Generator(...)` call with `"cpu"`
     (`torch.Generator(device=pipe.device)` becomes `torch.Generator(device="cpu")`); nothing else
@@ -102,6 +113,7 @@ class DeviceGenerator(Rule):
         return "Generator" in facts.words
 
     def check(self, model):
+        yield from self._initial_noise_draws(model)
         fixes: dict = {}  # creation nodes -> the one Fix every finding about them shares
         for use in model.generator_uses:
             call = use.call
@@ -133,6 +145,33 @@ class DeviceGenerator(Rule):
                 f'create {"it" if isinstance(use.value, Generator) else "them"} with torch.Generator("cpu")',
                 fix=fixes[key],
             )
+
+    def _initial_noise_draws(self, model):
+        """A sampling function's one draw of initial noise from a seeded generator made on a GPU
+        for it alone: ``torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed))``.
+        A generator that other calls share (a custom loop threading it to ``scheduler.step``) is
+        on the device those calls draw on, and is left alone; so is noise a training step draws
+        for ``add_noise``."""
+        for use in model.generator_uses:
+            call = use.call
+            if call.qualname not in catalog.TORCH_RANDOM_FUNCTIONS or call.scope == "<module>" or call.loop_depth:
+                continue
+            for obj in use.objects:
+                kinds = _on_device(obj)
+                state = use.states.get(obj)
+                if not kinds or state is None or state.seeds != frozenset({"manual"}):
+                    continue
+                if len(model.uses_of(obj)) != 1 or not initial_noise.is_initial_noise(model, call.node):
+                    continue
+                where = ("this generator is created" if model.encloses(use.expr, obj.created_at)
+                         else f"the generator made on {model.made_at(obj.created_at)} is")
+                yield self.report(
+                    model, use.expr,
+                    f"{where} on {_describe(kinds)} and seeded to draw this initial noise: the noise depends on "
+                    "the GPU and differs from the CPU's for the same seed; draw it with a CPU generator and "
+                    "move it (`torch.randn(shape, generator=torch.Generator(\"cpu\").manual_seed(seed)).to(device)`)",
+                )
+                break
 
     @staticmethod
     def _fix(creations):
@@ -179,8 +218,35 @@ class DeviceGenerator(Rule):
             """,
             note="a low-level draw needs a generator on its own device",
         ),
+        Example(
+            """
+            import torch
+
+            def sample(unet, scheduler, shape, seed):
+                generator = torch.Generator("cuda").manual_seed(seed)
+                x = torch.randn(shape, generator=generator, device="cuda")
+                for t in scheduler.timesteps:
+                    x = scheduler.step(unet(x, t).sample, t, x, generator=generator).prev_sample
+                return x
+            """,
+            note="one generator threaded through a custom loop: on the device its draws use",
+        ),
     ]
     INVALID = [
+        Example(
+            """
+            import torch
+
+            def get_noise(num_samples, height, width, seed):
+                return torch.randn(
+                    num_samples, 16, height // 8, width // 8,
+                    device="cuda",
+                    generator=torch.Generator(device="cuda").manual_seed(seed),
+                )
+            """,
+            expect=[(7, 19)],
+            note="a noise helper: the initial noise of a sampling function",
+        ),
         Example(
             """
             import torch

@@ -5,6 +5,8 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import parents_of
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
+from reprolint.semantic import seed_sentinels
 from reprolint.semantic.imports import dotted_name
 
 # Places where an expression needs no parentheses, whatever its precedence.
@@ -34,6 +36,12 @@ class SeedTruthiness(Rule):
     no evidence either way. Names of flags, collections, functions and other numbers (`use_seed`,
     `seeds`, `seed_indices`, `seed_worker`, `seed_offset`) are not flagged.
 
+    Also flags a seed compared with zero so that 0 means "random": `seed if seed > 0 else
+    random.randint(0, 2**32 - 1)`, `if seed <= 0: seed = random.randint(...)` (also `== 0`,
+    `< 1`), where the branch that seed 0 takes replaces the seed with a value computed by a
+    call. `-1` as the "random" sentinel (`seed >= 0`, `seed == -1`, `seed < 0`) treats 0 like any
+    other seed and is never flagged.
+
     ## Why is this bad?
     `0` is a valid seed and a false value: `generator = make(seed) if seed else None` treats
     `--seed 0` as "no seed", so the run is silently unseeded. diffusers fixed this same bug
@@ -50,7 +58,10 @@ class SeedTruthiness(Rule):
     ```
 
     ## Fix safety
-    Safe: the test becomes `is not None` (`is None` for `not seed`; `seed if seed is not None
+    No fix for a comparison with zero: making 0 a seed changes what `--seed 0` does for its
+    users, the author's call.
+
+    Safe for a truth test: it becomes `is not None` (`is None` for `not seed`; `seed if seed is not None
     else default` for `seed or default`, parenthesised unless it stands alone); only seed 0
     behaves differently, as intended. A seed expression that is not a plain name or attribute
     (a call, which the rewrite would evaluate twice) is not rewritten in the `or` form.
@@ -64,6 +75,11 @@ class SeedTruthiness(Rule):
     summary = "seed tested for truth (seed 0 counts as no seed)"
     fix_safety = Applicability.SAFE
     triggers = ("seed", "SEED", "Seed")
+    # Seed 0 given twice: the test takes it for "no seed" and the two runs differ.
+    verification = Verification(
+        observe=Observe.PIPELINE_CALLS, compare=Compare.SEED_ZERO, training=True,
+        drift="with seed 0, 2 runs differ: {difference}",
+        no_drift="no drift observed ({runs} runs with seed 0 identical)")
 
     def could_report(self, facts) -> bool:
         # Every finding tests a name or attribute whose last part names a seed.
@@ -76,6 +92,12 @@ class SeedTruthiness(Rule):
             else:
                 message = f"`{test.label}` tested for truth: seed 0 counts as no seed; test `is not None`"
             yield self.report(model, test.node, message, fix=self._fix(model, test))
+        for comparison in seed_sentinels.zero_means_random(model):
+            yield self.report(
+                model, comparison.node,
+                f"`{comparison.test}` makes seed 0 mean \"random\", yet 0 is a valid seed; use -1 (or None) as "
+                f"the sentinel: `{comparison.label} >= 0` / `{comparison.label} is not None`",
+            )
 
     @staticmethod
     def _fix(model, test):
@@ -128,8 +150,32 @@ class SeedTruthiness(Rule):
             """,
             note="a checkbox value is a bool, not a seed: `if randomize_seed:` is correct",
         ),
+        Example(
+            """
+            import random
+
+            def resolve_seed(seed: int = -1) -> int:
+                if seed < 0:
+                    seed = random.randint(0, 2**32 - 1)
+                return seed if seed >= 0 else 0
+            """,
+            note="-1 as the random sentinel: seed 0 is a seed like any other",
+        ),
     ]
     INVALID = [
+        Example(
+            """
+            import random
+
+            def resolve_seed(seed: int = 0) -> int:
+                seed = seed if seed > 0 else random.randint(0, 2**32 - 1)
+                if seed <= 0:
+                    seed = random.randint(1, 2**31)
+                return seed
+            """,
+            expect=[(4, 20), (5, 8)],
+            note="seed 0 means random",
+        ),
         Example(
             """
             import torch
@@ -157,5 +203,24 @@ class SeedTruthiness(Rule):
             seed = cfg.train.seed or 1234
             """,
             expect=[(1, 8)],
+        ),
+        Example(
+            """
+            import torch
+            from diffusers import DiffusionPipeline
+
+            pipe = DiffusionPipeline.from_pretrained("stabilityai/stable-diffusion-xl-base-1.0")
+            generator = torch.Generator().manual_seed(args.seed) if args.seed else None
+            image = pipe("a cat", generator=generator).images[0]
+            """,
+            expect=[(5, 57)],
+            fixed="""
+            import torch
+            from diffusers import DiffusionPipeline
+
+            pipe = DiffusionPipeline.from_pretrained("stabilityai/stable-diffusion-xl-base-1.0")
+            generator = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
+            image = pipe("a cat", generator=generator).images[0]
+            """,
         ),
     ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Compare, Verification
-from reprolint.semantic import catalog
+from reprolint.semantic import catalog, flash_attention, training
 from reprolint.semantic.values import Const
 
 
@@ -14,13 +14,17 @@ class NondeterministicBackend(Rule):
     undoes it:
     `enable_xformers_memory_efficient_attention()`, `torch.compile(...)`,
     `torch.backends.cuda.matmul.allow_tf32 = True`, `torch.backends.cudnn.allow_tf32 = True`
-    and `torch.set_float32_matmul_precision("high")` / `("medium")`.
+    and `torch.set_float32_matmul_precision("high")` / `("medium")`; and, in training code (a
+    module that runs a backward pass), flash-attention's `flash_attn_func`,
+    `flash_attn_varlen_func` and `flash_attn_qkvpacked_func` without `deterministic=True` (a
+    value that is not a literal is not reported).
 
     ## Why is this bad?
     The module asked for deterministic results, then switched on something that does not give
     them: xFormers' attention kernels are not deterministic in backward and vary across GPUs,
-    compiled graphs may fuse and reorder floating-point operations differently, and TF32
-    matmuls round differently from float32. The determinism setup then promises more than it
+    compiled graphs may fuse and reorder floating-point operations differently, TF32
+    matmuls round differently from float32, and flash-attention's backward accumulates with
+    atomic adds unless asked for its deterministic implementation. The determinism setup then promises more than it
     delivers.
 
     ## Example
@@ -41,12 +45,14 @@ class NondeterministicBackend(Rule):
     ## Evidence
     - huggingface/diffusers#1339 (xFormers breaks reproducibility).
     - pytorch/pytorch#94855; PyTorch docs, "TensorFloat-32 (TF32) on Ampere devices".
+    - flash-attention's README: `deterministic` ("Whether to use the deterministic
+      implementation of the backward pass"), False by default.
     """
 
     code = "RPL305"
     name = "nondeterministic-backend"
     summary = "a nondeterministic backend in a module that asks for determinism"
-    triggers = ("xformers", "compile", "allow_tf32", "set_float32_matmul_precision")
+    triggers = ("xformers", "compile", "allow_tf32", "set_float32_matmul_precision", "flash_attn")
     verification = Verification(observe=None, compare=Compare.SAME_SEED, training=True,
                                 gpu_only="xFormers / compiled / TF32 kernels")
 
@@ -74,6 +80,11 @@ class NondeterministicBackend(Rule):
         for assignment in model.assignments_to(*catalog.TF32_SWITCHES):
             if isinstance(assignment.value, Const) and assignment.value.value is True:
                 found.append((assignment.statement, f"`{assignment.qualified} = True`"))
+        flash_calls = flash_attention.nondeterministic_calls(model)
+        if flash_calls and training.trains(model):
+            for call in flash_calls:
+                name = call.qualname.rsplit(".", 1)[-1]
+                found.append((call.node, f"`{name}` without `deterministic=True` (its backward)"))
         for node, what in found:
             yield self.report(
                 model, node,
@@ -89,6 +100,22 @@ class NondeterministicBackend(Rule):
             torch.compile(model)
             """,
             note="no determinism asked for",
+        ),
+        Example(
+            """
+            import torch
+            from flash_attn import flash_attn_func
+
+            torch.use_deterministic_algorithms(True)
+
+            def attention(q, k, v):
+                return flash_attn_func(q, k, v, causal=True, deterministic=True)
+
+            def train_step(model, batch, optimizer):
+                model(batch).mean().backward()
+                optimizer.step()
+            """,
+            note="the deterministic backward asked for",
         ),
         Example(
             """
@@ -110,5 +137,21 @@ class NondeterministicBackend(Rule):
             torch.backends.cuda.matmul.allow_tf32 = True
             """,
             expect=[(5, 1), (6, 1)],
+        ),
+        Example(
+            """
+            import torch
+            from flash_attn import flash_attn_func
+
+            torch.use_deterministic_algorithms(True)
+
+            def attention(q, k, v):
+                return flash_attn_func(q, k, v, causal=True)
+
+            def train_step(model, batch, optimizer):
+                model(batch).mean().backward()
+                optimizer.step()
+            """,
+            expect=[(7, 12)],
         ),
     ]

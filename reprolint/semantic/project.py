@@ -557,10 +557,14 @@ def summarise_file(job: tuple):
     ``on_tree(source, tree)`` returned or None), or UNREADABLE. ``on_tree``, when given, sees the
     stdlib tree of every module parsed here, so that the linting pass need not parse it again.
     A top-level function, so that a process pool can run it."""
-    path, name, is_package, on_tree = job
+    path, name, is_package, on_tree, *content = job
     try:
-        with open(path, "rb") as handle:
-            source = handle.read().decode("utf-8", errors="replace")
+        if content and content[0] is not None:  # read already (a FIFO is read once)
+            data = content[0]
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        source = data.decode("utf-8", errors="replace")
     except OSError:
         return UNREADABLE
     if not could_have_summary(source):
@@ -574,12 +578,15 @@ def summarise_file(job: tuple):
     return summarise(source, name, is_package, tree), (on_tree(source, tree) if on_tree is not None else None)
 
 
-def build(files: Iterable[str], roots: Iterable[str], cache=None, mapper=map, on_tree=None) -> ProjectIndex:
+def build(files: Iterable[str], roots: Iterable[str], cache=None, mapper=map, on_tree=None,
+          contents: Optional[dict] = None) -> ProjectIndex:
     """Pass 1 over ``files`` (Python sources only). ``cache``: a store of summaries by path and
     file stamp (``reprolint.cache.SummaryStore``: ``get(path, stamp)``, ``put``, ``save``).
     ``mapper(function, jobs)``: how the files the cache does not answer are summarised (the file
     loop passes a process pool's map), results in the order of the jobs. ``on_tree(source,
-    tree)``: see ``summarise_file``; its results land in ``index.hints`` by path."""
+    tree)``: see ``summarise_file``; its results land in ``index.hints`` by path. ``contents``:
+    the bytes of files already read (FIFOs, which can be read only once), by path; not cached."""
+    contents = contents or {}
     roots = tuple(roots)
     index = ProjectIndex()
     jobs, stamps = [], []
@@ -591,6 +598,10 @@ def build(files: Iterable[str], roots: Iterable[str], cache=None, mapper=map, on
             continue
         index.add_names(path, names)
         stamp = None
+        if path in contents:
+            jobs.append((path, names[0], is_package, on_tree, contents[path]))
+            stamps.append(None)
+            continue
         if cache is not None:
             try:
                 info = os.stat(path)
@@ -604,7 +615,7 @@ def build(files: Iterable[str], roots: Iterable[str], cache=None, mapper=map, on
                 continue
         jobs.append((path, names[0], is_package, on_tree))
         stamps.append(stamp)
-    for (path, _, _, _), stamp, result in zip(jobs, stamps, mapper(summarise_file, jobs)):
+    for (path, *_), stamp, result in zip(jobs, stamps, mapper(summarise_file, jobs)):
         if result == UNREADABLE:
             continue
         summary, hint = result
@@ -612,7 +623,7 @@ def build(files: Iterable[str], roots: Iterable[str], cache=None, mapper=map, on
             index.hints[path] = hint
         if summary is not None:
             index.summaries[path] = summary
-        if cache is not None:
+        if cache is not None and stamp is not None:
             cache.put(path, stamp, summary)
     if cache is not None:
         cache.save()

@@ -11,28 +11,37 @@ Nothing here runs ``--verify``: the server never executes the user's code.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import sys
+import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from reprolint import __version__
 from reprolint.config import validate_cli_selectors
+from reprolint.engine import LintCancelled
 from reprolint.docs import DOCS_URL, rule_markdown
 from reprolint.registry import UnknownSelector
 from reprolint.findings import FileError, Finding
 from reprolint.rules import RULES_BY_CODE
+from reprolint.server.framing import Frame, FrameReader, fd_reader, id_near_start
 from reprolint.server.session import (
     Cell, FixAction, LintResult, OpenDocument, Session, document_kind, error_line, split_lines,
 )
 
 SOURCE = "reprolint"
 DEFAULT_DEBOUNCE_MS = 50
+# Documents larger than this are linted when saved, not as they are typed: a lint of a very large
+# file takes seconds, and the lint worker is shared with every hover and code action.
+DEFAULT_LIVE_LINT_MAX_BYTES = 256 << 10
 FIX_ALL_KIND = "source.fixAll.reprolint"
 FIX_ALL_COMMAND = "reprolint.applyFixAll"
 UNNECESSARY_CODES = {"RPL900"}  # an unused noqa: the client greys it out
@@ -52,17 +61,157 @@ class ReprolintServer(LanguageServer):
         )
         self.session = Session()
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
+        self.live_lint_max_bytes = DEFAULT_LIVE_LINT_MAX_BYTES  # 0: no limit
+        self.told_save_only: set = set()  # documents already said to be linted on save only
+        self.edits: dict = {}  # document uri -> how many times it changed: a running lint's cancel signal
         self.linting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reprolint-lint")
         self.pending: dict = {}  # document uri -> the debounced lint task
         self.logged: set = set()  # internal errors already logged, not repeated on every keystroke
         self.config_uris: set = set()  # configuration files with an error published
         self.loop: Optional[asyncio.AbstractEventLoop] = None
 
+    # -- reading the client --------------------------------------------------------------------
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """Serve over standard input and output as pygls does, but with reprolint's framing
+        (:mod:`reprolint.server.framing`): a bad header is logged and answered, never fatal."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = FrameReader(fd_reader(stdin or sys.stdin.buffer))
+        try:
+            asyncio.run(self.read_frames(reader))
+        except BrokenPipeError:
+            logger.error("reprolint server: the client closed its end of the connection")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    async def read_frames(self, reader: FrameReader) -> None:
+        """Hand each frame the reader thread reads to :meth:`take_frame`, until the input ends."""
+        self.loop = loop = asyncio.get_running_loop()
+        frames: asyncio.Queue = asyncio.Queue()
+
+        def read() -> None:  # a daemon thread: a read blocked on stdin must not hold up exit
+            while True:
+                try:
+                    frame = reader.next_frame()
+                except BaseException as exc:  # noqa: BLE001 - said on stderr, then the server ends
+                    frame = exc
+                loop.call_soon_threadsafe(frames.put_nowait, frame)
+                if not isinstance(frame, Frame):
+                    return
+
+        threading.Thread(target=read, name="reprolint-read", daemon=True).start()
+        while not self._stop_event.is_set():
+            frame = await frames.get()
+            if frame is None:
+                logger.info("reprolint server: the client closed its input; ending")
+                sys.stderr.write("reprolint server: the input ended; exiting\n")
+                return
+            if not isinstance(frame, Frame):
+                sys.stderr.write(f"reprolint server: cannot read the client's messages: "
+                                 f"{type(frame).__name__}: {frame}; exiting\n")
+                return
+            try:
+                self.take_frame(frame)
+            except (BrokenPipeError, SystemExit):
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug here must not leave the client unanswered for good
+                self.log_error(f"reprolint server: internal error reading a message: {type(exc).__name__}: {exc}",
+                               traceback.format_exc())
+
+    def take_frame(self, frame: Frame) -> None:
+        """Handle one message; a request that cannot be handled gets a JSON-RPC error, always."""
+        data, parse_error = frame.data, None
+        if frame.body is not None and data is None:
+            try:
+                data = json.loads(frame.body)
+            except (ValueError, RecursionError) as exc:
+                parse_error = f"{type(exc).__name__}: {exc}"
+        if isinstance(data, dict):
+            request_id = _request_id(data)
+        else:  # skipped or not JSON: the id its first bytes say, if any
+            request_id = frame.request_id if frame.body is None else id_near_start(frame.body)
+        if frame.problem:
+            self.log_problem(f"reprolint server: bad message framing: {frame.problem}")
+            if isinstance(data, dict) and "method" not in data:
+                return  # a response to the server's own request: nothing to answer
+            if request_id is not None or (frame.body or b"").strip():
+                self.reply_error(request_id, INVALID_REQUEST, f"Invalid Request: {frame.problem}")
+            return
+        if parse_error is not None:
+            self.log_problem(f"reprolint server: a message is not JSON: {parse_error}")
+            self.reply_error(request_id, PARSE_ERROR, f"Parse error: {parse_error}")
+            return
+        if not isinstance(data, dict) or data.get("jsonrpc") != "2.0" or not (
+                isinstance(data.get("method", ""), str)):
+            self.log_problem("reprolint server: a message is not a JSON-RPC 2.0 message")
+            self.reply_error(request_id, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message")
+            return
+        is_request = "method" in data and "id" in data
+        try:
+            message = json.loads(frame.body, object_hook=self.protocol.structure_message)
+        except Exception as exc:  # noqa: BLE001 - pygls says why on its logger
+            text = f"Invalid params for {data.get('method')!r}: {_why_invalid(exc.__cause__ or exc)}"
+            self.log_problem(f"reprolint server: {text}")
+            if is_request:
+                self.reply_error(request_id, INVALID_PARAMS, text)
+            return
+        try:
+            self.protocol.handle_message(message)
+        except SystemExit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad message must not end the session
+            self.log_error(f"reprolint server: internal error handling {data.get('method')!r}: "
+                           f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            if is_request:
+                self.reply_error(request_id, INTERNAL_ERROR, f"Internal error: {type(exc).__name__}: {exc}")
+
+    def reply_error(self, request_id, code: int, message: str) -> None:
+        """Answer a request with a JSON-RPC error (id null where the id could not be read)."""
+        self.protocol._send_data({"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}})
+
+    def log_problem(self, message: str) -> None:
+        """A problem with what the client sent: on stderr and in the client's log."""
+        sys.stderr.write(message + "\n")
+        self.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=message))
+
     # -- running a lint ------------------------------------------------------------------------
     async def in_worker(self, function, *args):
         """Run ``function`` in the lint thread: every call that may lint goes through it."""
         self.loop = asyncio.get_running_loop()
-        return await self.loop.run_in_executor(self.linting, function, *args)
+        try:
+            pending = self.loop.run_in_executor(self.linting, function, *args)
+        except RuntimeError:  # after shutdown the worker takes no more lints: nothing to wait for
+            raise asyncio.CancelledError() from None
+        return await pending
+
+    def save_only(self, document: OpenDocument) -> bool:
+        """Whether ``document`` is over the live-lint limit: linted when saved, not as typed
+        (said once per document in the client's log)."""
+        if not self.live_lint_max_bytes:
+            return False
+        size = len(document.content().encode("utf-8", "surrogatepass"))
+        if size <= self.live_lint_max_bytes:
+            self.told_save_only.discard(document.uri)
+            return False
+        if document.uri not in self.told_save_only:
+            self.told_save_only.add(document.uri)
+            self.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Info,
+                message=f"reprolint: {os.path.basename(document.path)} is {size} bytes, over liveLintMaxBytes "
+                        f"({self.live_lint_max_bytes}): it is linted when saved, not while you type"))
+        return True
+
+    def schedule_live(self, document: OpenDocument, delay: float = 0.0) -> None:
+        """Lint after an open or a change, unless the document is linted on save only (then a
+        lint already queued for older text is cancelled)."""
+        if self.save_only(document):
+            previous = self.pending.pop(document.uri, None)
+            if previous is not None:
+                previous.cancel()
+            return
+        self.schedule(document, delay)
 
     def schedule(self, document: OpenDocument, delay: float = 0.0) -> asyncio.Future:
         """(Re)start the document's lint after ``delay`` seconds; a newer change cancels it."""
@@ -103,9 +252,17 @@ class ReprolintServer(LanguageServer):
         if self.pending.get(document.uri) is asyncio.current_task():
             del self.pending[document.uri]
 
+    def edited(self, uri: str) -> None:
+        """The document changed (or closed): a lint of its older text stops at its next step."""
+        self.edits[uri] = self.edits.get(uri, 0) + 1
+
     def _safe_lint(self, document: OpenDocument, content: str) -> Optional[LintResult]:
+        generation = self.edits.get(document.uri, 0)
         try:
-            return self.session.lint(document, content)
+            return self.session.lint(document, content,
+                                     cancelled=lambda: self.edits.get(document.uri, 0) != generation)
+        except LintCancelled:
+            return None  # the text changed meanwhile: its own lint is coming
         except Exception as exc:  # never end the session; the engine catches its own errors
             self.log_error(f"reprolint: internal error linting {document.path}: {type(exc).__name__}: {exc}",
                            traceback.format_exc())
@@ -176,7 +333,7 @@ class ReprolintServer(LanguageServer):
 
     def relint_all(self) -> None:
         for document in list(self.session.documents.values()):
-            self.schedule(document)
+            self.schedule_live(document)
 
     # -- documents -----------------------------------------------------------------------------
     def path_of(self, uri: str) -> str:
@@ -263,6 +420,29 @@ def workspace_edit(document: OpenDocument, action: FixAction) -> types.Workspace
     return types.WorkspaceEdit(changes=changes)
 
 
+PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32602, -32603
+
+
+def _request_id(data: dict):
+    """The message's id where it is one JSON-RPC allows (a number or a string), else None."""
+    value = data.get("id")
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+
+
+def _why_invalid(exc: BaseException) -> str:
+    """What is wrong with a message's params, as cattrs says it field by field."""
+    try:
+        from cattrs import transform_error
+
+        details = transform_error(exc, path="$")
+    except Exception:  # noqa: BLE001 - not a cattrs error: its own words
+        details = []
+    if not details:
+        lines = str(exc).strip().splitlines()
+        details = [f"{type(exc).__name__}: {lines[0] if lines else ''}"]
+    return "; ".join(details)[:500]
+
+
 def _resolvable(ls: ReprolintServer) -> bool:
     """Whether the client fills a code action's edit on demand (codeAction/resolve)."""
     capability = ls.client_capabilities.text_document and ls.client_capabilities.text_document.code_action
@@ -278,8 +458,13 @@ def build_server() -> ReprolintServer:
 
 
 # -- lifecycle -------------------------------------------------------------------------------------
+# How long `initialize` waits for the session's preparation (imports, project index) before it
+# answers anyway; the rest then finishes in the lint thread before the first lint.
+PREPARE_WAIT_S = 10.0
+
+
 @SERVER.feature(types.INITIALIZE)
-def initialize(ls: ReprolintServer, params: types.InitializeParams) -> None:
+async def initialize(ls: ReprolintServer, params: types.InitializeParams) -> None:
     options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
     root = ls.workspace.root_path
     if not root and params.workspace_folders:
@@ -300,6 +485,25 @@ def initialize(ls: ReprolintServer, params: types.InitializeParams) -> None:
     debounce = options.get("debounce")
     if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and debounce >= 0:
         ls.debounce = debounce / 1000
+    limit = options.get("liveLintMaxBytes")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
+        ls.live_lint_max_bytes = limit
+    # The first lint would otherwise pay for importing libcst and the rules and for scanning the
+    # workspace (about a second, measured by bench/lsp.py): do it now, while the editor waits for
+    # this answer anyway, so that the first document's diagnostics come as fast as an edit's.
+    # In the lint thread, which every later lint queues behind, so nothing runs twice.
+    preparing = asyncio.get_running_loop().run_in_executor(ls.linting, _prepare, ls)
+    try:
+        await asyncio.wait_for(asyncio.shield(preparing), PREPARE_WAIT_S)
+    except asyncio.TimeoutError:
+        logger.info("reprolint: still preparing after %.0f s; the first lint will wait for it", PREPARE_WAIT_S)
+
+
+def _prepare(ls: ReprolintServer) -> None:
+    try:
+        ls.session.prepare()
+    except Exception as exc:  # a broken configuration is reported when a document is linted
+        logger.info("reprolint: could not prepare the session: %s", exc)
 
 
 @SERVER.feature(types.INITIALIZED)
@@ -337,7 +541,7 @@ def did_open(ls: ReprolintServer, params: types.DidOpenTextDocumentParams) -> No
         return
     document = ls.session.open(OpenDocument(item.uri, ls.path_of(item.uri), kind, item.text,
                                                 version=item.version))
-    ls.schedule(document)
+    ls.schedule_live(document)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -347,7 +551,8 @@ def did_change(ls: ReprolintServer, params: types.DidChangeTextDocumentParams) -
         return
     document.text = ls.workspace.get_text_document(params.text_document.uri).source
     document.version = params.text_document.version
-    ls.schedule(document, ls.debounce)
+    ls.edited(document.uri)
+    ls.schedule_live(document, ls.debounce)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -369,6 +574,8 @@ def did_close(ls: ReprolintServer, params: types.DidCloseTextDocumentParams) -> 
     task = ls.pending.pop(uri, None)
     if task is not None:
         task.cancel()
+    ls.edited(uri)
+    ls.told_save_only.discard(uri)
     document = ls.session.close(uri)
     if document is not None:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
@@ -392,7 +599,7 @@ def notebook_did_open(ls: ReprolintServer, params: types.DidOpenNotebookDocument
     notebook = params.notebook_document
     document = ls.session.open(OpenDocument(notebook.uri, ls.path_of(notebook.uri), "notebook"))
     _sync_cells(ls, document, ls.workspace.get_notebook_document(notebook_uri=notebook.uri) or notebook)
-    ls.schedule(document)
+    ls.schedule_live(document)
 
 
 @SERVER.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
@@ -404,9 +611,10 @@ def notebook_did_change(ls: ReprolintServer, params: types.DidChangeNotebookDocu
         return
     removed = {cell.uri for cell in document.cells} - {cell.document for cell in notebook.cells}
     _sync_cells(ls, document, notebook)
+    ls.edited(document.uri)
     for cell_uri in removed:  # a deleted cell's diagnostics would otherwise stay on screen
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell_uri, diagnostics=[]))
-    ls.schedule(document, ls.debounce)
+    ls.schedule_live(document, ls.debounce)
 
 
 @SERVER.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
@@ -447,7 +655,10 @@ async def _current(ls: ReprolintServer, uri: str):
     document = ls.session.document_for(uri)
     if document is None:
         return None, None
-    result = await ls.in_worker(ls._safe_lint, document, document.content())
+    content = document.content()
+    if ls.save_only(document) and (document.result_key is None or document.result_key[0] != content):
+        return document, None  # not linted since it changed: answered at once, without findings
+    result = await ls.in_worker(ls._safe_lint, document, content)
     return document, result
 
 
@@ -498,9 +709,7 @@ async def code_action(ls: ReprolintServer, params: types.CodeActionParams) -> Op
     if wants_quick_fixes:
         text = ClientText(document)
         here = _findings_at(text, uri, result, params.range)
-        for finding, _ in here:
-            if finding.fix is None or document.kind == "markdown":
-                continue
+        for finding in _offered_fixes(here, document):
             same = [f for f in result.findings if f.code == finding.code and f.fix is not None]
             ordinal = next(i for i, f in enumerate(same) if f is finding)
             safety = finding.fix.applicability.value
@@ -525,6 +734,25 @@ async def code_action(ls: ReprolintServer, params: types.CodeActionParams) -> Op
         if deferred or await _fill(ls, action):
             actions.append(action)
     return actions
+
+
+def _offered_fixes(here, document) -> list:
+    """The findings whose quick fixes are offered here, safe (preferred) ones first. A fix that
+    rewrites the very nodes a safer one already rewrites is the same edit under another title
+    (RPL101 on `pipe(p, seed=1234)` seeds the generator with 1234, as RPL103 does): only the
+    safer one is listed."""
+    if document.kind == "markdown":
+        return []
+    fixable = [finding for finding, _ in here if finding.fix is not None]
+    fixable.sort(key=lambda finding: finding.fix.applicability.value != "safe")  # stable: in place otherwise
+    offered, claimed = [], set()
+    for finding in fixable:
+        nodes = {id(node) for node in finding.fix.nodes}
+        if nodes & claimed:
+            continue
+        claimed |= nodes
+        offered.append(finding)
+    return offered
 
 
 async def _fill(ls: ReprolintServer, action: types.CodeAction) -> bool:

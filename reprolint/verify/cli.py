@@ -5,9 +5,14 @@ Importing this module imports neither numpy nor torch.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import importlib.util
 import sys
+import threading
 
 import click
+from click.core import ParameterSource
 
 VERIFY_HELP = ("Also RUN the flagged files to measure the drift: this EXECUTES YOUR CODE (in "
                "subprocesses, with a timeout), so only use it on code you trust. Runs see your "
@@ -86,6 +91,48 @@ class ScriptArgumentsCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+# The options that only mean something with --verify, and their flags. Given without it they would
+# be ignored silently, so they are usage errors.
+VERIFY_ONLY = {"verify_device": "--device", "stand_in": "--stand-in", "allow_download": "--allow-download",
+               "keep_outputs": "--keep-outputs", "verify_report": "--verify-report",
+               "verify_timeout": "--verify-timeout"}
+# What the parent process (numpy) and the runs (torch) cannot do without; both come with the extra.
+VERIFY_NEEDS = ("numpy", "torch")
+VERIFY_INSTALL_HINT = 'pip install "reprolint-torch[verify]"'
+
+
+def check_verify_usage(verify: dict) -> None:
+    """Before anything is linted: options of --verify given without it are usage errors, and
+    --verify without its extra exits 2 with one line naming the extra (not a traceback)."""
+    context = click.get_current_context()
+    if not verify["verify"]:
+        given = [flag for name, flag in VERIFY_ONLY.items()
+                 if context.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only {'applies' if len(given) == 1 else 'apply'} with --verify (which runs the flagged "
+                                   "files); add --verify or drop it")
+        return
+    missing = [name for name in VERIFY_NEEDS if not _importable(name)]
+    if missing:
+        click.echo(f"reprolint: error: --verify needs the `verify` extra ({' and '.join(missing)} missing): "
+                   f"{VERIFY_INSTALL_HINT}", err=True)
+        sys.exit(2)
+    from reprolint.verify import parse_devices
+
+    try:
+        parse_devices(verify["verify_device"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--device") from None
+
+
+def _importable(name: str) -> bool:
+    """Whether ``name`` could be imported, without importing it (torch takes seconds)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a parent package missing, or a module blocked in sys.modules
+        return False
+
+
 def pop_verify_options(parameters: dict) -> dict:
     """Take this module's options out of the command's keyword arguments (``no_cache`` may be
     the lint cache's own parameter of the command, and then arrives separately)."""
@@ -93,9 +140,9 @@ def pop_verify_options(parameters: dict) -> dict:
 
 
 def run_verify(run, settings, verify, verify_device, stand_in, allow_download, keep_outputs, verify_report,
-               verify_timeout, no_cache, verbose, cache_dir=None) -> bool:
-    """Verify ``run``'s findings in place; returns whether Ctrl-C stopped it (the caller still
-    prints the report, then exits with EXIT_INTERRUPTED)."""
+               verify_timeout, no_cache, verbose, cache_dir=None) -> int:
+    """Verify ``run``'s findings in place; returns 0, or the exit status when Ctrl-C (SIGINT)
+    or SIGTERM stopped it (the caller still prints the report, then exits with it)."""
     from reprolint.verify import VerifyOptions, parse_devices, verify_run
 
     try:
@@ -114,16 +161,40 @@ def run_verify(run, settings, verify, verify_device, stand_in, allow_download, k
         # After the report (click closes the command's context once it has exited).
         _at_exit(lambda: click.echo(f"verify: the scripts' output files are in {keep_outputs}", err=True))
     try:
-        report = verify_run(run, options)
+        with _terminate_as_interrupt():
+            report = verify_run(run, options)
         if report:
             _at_exit(lambda: click.echo(f"verify: report written to {report}", err=True))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # verify_run's cleanup has already killed the runs and removed the temporary files.
-        done, total = mark_unverified(run)
-        click.echo(f"reprolint: interrupted: {done} of {total} findings verified; the rest are "
+        how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        done, total = mark_unverified(run, how)
+        click.echo(f"reprolint: interrupted ({how}): {done} of {total} findings verified; the rest are "
                    "reported unverified", err=True)
-        return True
-    return False
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    return 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived (``timeout``, CI cancellation, ``docker stop``): stop as Ctrl-C does."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """While the scripts run, SIGTERM stops the runs, removes the scratch folder and reports
+    what was found so far, as Ctrl-C does, instead of ending reprolint on the spot."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _script_arguments():
@@ -139,11 +210,12 @@ def _at_exit(callback) -> None:
         callback()
 
 
-# The exit status of a run stopped by Ctrl-C (SIGINT), as shells report it: 128 + 2.
+# The exit status of a run stopped by Ctrl-C (SIGINT) or SIGTERM, as shells report it: 128 + N.
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
-def mark_unverified(run) -> tuple:
+def mark_unverified(run, how: str = "Ctrl-C") -> tuple:
     """Give every verifiable finding without a verdict an ``interrupted`` one; return (verified,
     verifiable)."""
     from reprolint.verify.declarations import verifiable
@@ -155,7 +227,7 @@ def mark_unverified(run) -> tuple:
             done += 1
         else:
             finding.extra["verification"] = {"status": "interrupted",
-                                             "summary": "not verified: interrupted (Ctrl-C)"}
+                                             "summary": f"not verified: interrupted ({how})"}
     return done, len(findings)
 
 

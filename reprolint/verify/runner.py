@@ -10,7 +10,8 @@ once, and forks a fresh process for every run. Each run:
   user's tree (``reprolint.verify.isolation`` guards the links into it; ``.git`` is left out) (``--keep-outputs`` copies them out); stdin is ``/dev/null``, stdout and stderr
   are captured to files (shown with ``--verbose``);
 - inherits reprolint's environment, with ``HF_HUB_OFFLINE=1`` and ``TRANSFORMERS_OFFLINE=1``
-  set unless downloads are allowed, and ``PYTHONHASHSEED`` left as it is.
+  set unless downloads are allowed, and ``PYTHONHASHSEED`` left as it is (except in the runs
+  that compare two hash seeds, which start as fresh interpreters with one each).
 
 A script that exits, raises or hangs yields a :class:`RunResult`, never an exception here.
 All temporary files live under one folder that :meth:`Server.close` removes.
@@ -34,6 +35,7 @@ from typing import Optional
 
 import reprolint
 from reprolint.verify.isolation import VCS_FOLDERS, protected_roots
+from reprolint.verify.trace import load_trace
 
 
 class ServerError(Exception):
@@ -51,6 +53,8 @@ class RunResult:
     stdout: str = ""
     stderr: str = ""
     seconds: float = 0.0
+    flags: dict = field(default_factory=dict)  # the determinism settings in force when it ended
+    trace: list = field(default_factory=list)  # reprolint.verify.trace: what its outputs are made of
 
 
 def child_environment(allow_download: bool) -> dict:
@@ -63,23 +67,26 @@ def child_environment(allow_download: bool) -> dict:
     return env
 
 
-def _bootstrap() -> str:
-    # The server must import *this* reprolint, whatever the current folder holds.
+def _bootstrap(folder: str = "") -> str:
+    """The server's program: it must import *this* reprolint, whatever the current folder
+    holds; it ends (killing its run and removing ``folder``) when this process dies."""
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(reprolint.__file__)))
     return (f"import sys; sys.path.insert(0, {package_root!r}); "
-            "from reprolint.verify.child import serve; serve()")
+            f"from reprolint.verify.child import serve; serve({os.getpid()}, {folder!r})")
 
 
 @contextlib.contextmanager
-def _sigint_ignored():
+def _interrupts_ignored():
+    """Neither a second Ctrl-C nor a second SIGTERM may stop the cleanup half-way."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may change signal handlers
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def kill_group(pgid: int) -> None:
@@ -262,7 +269,7 @@ class Server:
         self.server_log = os.path.join(self.folder, "server.log")
         with open(self.server_log, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _bootstrap()],
+                [sys.executable, "-c", _bootstrap(self.folder)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                 env=child_environment(self.allow_download), cwd=self.folder,
                 start_new_session=True,
@@ -275,7 +282,7 @@ class Server:
             self.spawn_devices.add("cuda")
         if "import_error" in self.info:
             raise ServerError(f"--verify needs torch and numpy: {self.info['import_error']} "
-                              '(install them with `pip install "reprolint[verify]"`)')
+                              '(install them with `pip install "reprolint-torch[verify]"`)')
         return self.info
 
     def _tail_log(self) -> str:
@@ -306,11 +313,13 @@ class Server:
 
     def run(self, script: str, source: str, device: str, seed: int, stand_in: str,
             timeout: float, arguments: tuple = (), keep_outputs: Optional[str] = None,
-            train_steps: int = 0) -> RunResult:
+            train_steps: int = 0, hash_seed: Optional[int] = None) -> RunResult:
         """Run ``source`` (an instrumented copy of ``script``) once in a fresh process, in a
         scratch folder that mirrors the script's; ``arguments`` follow the script's name in
         ``sys.argv``; ``keep_outputs``: a folder to copy the files the run wrote to;
-        ``train_steps``: stop the script after that many optimizer steps (0: never)."""
+        ``train_steps``: stop the script after that many optimizer steps (0: never);
+        ``hash_seed``: run as a fresh interpreter with this PYTHONHASHSEED (a fork keeps the
+        server's)."""
         if not self.alive:
             raise ServerError("the verify server is not running: " + self._tail_log())
         self._runs += 1
@@ -339,8 +348,8 @@ class Server:
             handle.write(source)
         started = time.monotonic()
         try:
-            if device in self.spawn_devices:
-                finished, timed_out = self._spawn(request, folder, timeout)
+            if device in self.spawn_devices or hash_seed is not None:
+                finished, timed_out = self._spawn(request, folder, timeout, hash_seed)
             else:
                 finished, timed_out = self._fork(request, timeout)
         finally:
@@ -361,6 +370,7 @@ class Server:
             result.traceback = outcome.get("traceback")
             result.error_lines = outcome.get("error_lines", [])
             result.stand_ins = outcome.get("stand_ins", [])
+            result.flags = outcome.get("flags", {})
             last_line = result.stderr.strip().splitlines()[-1].strip() if result.stderr.strip() else ""
             if result.error and result.error.startswith("the script exited") and "error" in last_line.lower():
                 # argparse and friends say why on stderr: `prog: error: the following arguments ...`
@@ -374,6 +384,10 @@ class Server:
         except Exception as exc:  # a half-written capture of a killed run
             result.captures = {}
             result.stderr += f"\nreprolint: could not read the captured outputs: {exc}"
+        try:
+            result.trace = load_trace(folder)
+        except Exception as exc:  # a half-written record of a killed run: no first difference
+            result.stderr += f"\nreprolint: could not read the run's trace: {exc}"
         shutil.rmtree(folder, ignore_errors=True)
         return result
 
@@ -416,17 +430,20 @@ class Server:
         return (f"reprolint's verify runner (the parent process of the run) died during the run {how}: "
                 "something the script ran killed it (a script that signals its parent cannot be verified)")
 
-    def _spawn(self, request: dict, folder: str, timeout: float) -> tuple:
+    def _spawn(self, request: dict, folder: str, timeout: float, hash_seed: Optional[int] = None) -> tuple:
         """Start the run as a fresh interpreter (CUDA cannot be used in a forked process once
         the server touched it), with the same process-group rules."""
         request_path = os.path.join(folder, "request.json")
         with open(request_path, "w") as handle:
             json.dump(request, handle)
-        code = _bootstrap().replace("serve()", f"run_once({request_path!r})").replace(
-            "import serve", "import run_once")
+        code = _bootstrap().split("; from ")[0] + (
+            f"; from reprolint.verify.child import run_once; run_once({request_path!r})")
+        environment = child_environment(self.allow_download)
+        if hash_seed is not None:
+            environment["PYTHONHASHSEED"] = str(hash_seed)
         process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   env=child_environment(self.allow_download),
+                                   env=environment,
                                    cwd=request["workdir"], start_new_session=True)
         self._current_group = process.pid
         try:
@@ -441,7 +458,7 @@ class Server:
 
     def close(self) -> None:
         # A second Ctrl-C while cleaning up must not leave the runs or the temporary files behind.
-        with _sigint_ignored():
+        with _interrupts_ignored():
             self._close()
 
     def _close(self) -> None:

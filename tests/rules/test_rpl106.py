@@ -74,3 +74,39 @@ def test_optional_generator_on_accelerator_device_passed_to_a_helper():
         log_validation(DiffusionPipeline.from_pretrained("m"), accelerator, 0)
     """
     assert codes(code, "RPL106") == [("RPL106", 7)]  # at the pipeline call's generator=
+
+
+@pytest.mark.parametrize("body,flagged", [
+    ('return torch.randn(shape, device="cuda", generator=torch.Generator(device="cuda").manual_seed(seed))', True),
+    ('return torch.randn(shape, device="mps", generator=torch.Generator("mps").manual_seed(seed))', True),
+    ('g = torch.Generator("cuda:0")\n    g.manual_seed(seed)\n    return torch.randn(shape, generator=g, device="cuda:0")', True),
+    ('return torch.randn(shape, generator=torch.Generator("cpu").manual_seed(seed)).to("cuda")', False),
+    ('return torch.randn(shape, device=device, generator=torch.Generator(device=device).manual_seed(seed))', False),
+    ('return torch.randn(shape, device="cuda", generator=torch.Generator(device="cuda"))', False),
+    ('g = torch.Generator("cuda").manual_seed(seed)\n    a = torch.randn(shape, generator=g, device="cuda")\n'
+     '    return a + torch.randn(shape, generator=g, device="cuda")', False),
+    ('noise = torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")\n'
+     '    return noise', True),
+    ('latents = torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")\n'
+     '    for t in timesteps:\n        latents = denoise(latents, t)\n    return latents', True),
+    # training noise for the forward process: not the initial noise of a sampling function
+    ('noise = torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")\n'
+     '    return scheduler.add_noise(latents, noise, timesteps)', False),
+])
+def test_initial_noise_helpers(body, flagged):
+    code = f"""
+import torch
+
+def get_noise(shape, seed, device):
+    {body}
+"""
+    assert bool(codes(code, "RPL106")) is flagged
+
+
+def test_initial_noise_at_module_level_is_left_alone():
+    code = """
+        import torch
+
+        noise = torch.randn((4, 4), generator=torch.Generator("cuda").manual_seed(0), device="cuda")
+    """
+    assert codes(code, "RPL106") == []

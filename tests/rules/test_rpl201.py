@@ -52,3 +52,28 @@ def test_seed_truthiness_reported_once_in_a_loop():
                 torch.manual_seed(args.seed)
     """
     assert codes(code, "RPL201") == [("RPL201", 2)]
+
+
+@pytest.mark.parametrize("code,flagged", [
+    ("seed = seed if seed > 0 else random.randint(0, 2**32 - 1)", True),
+    ("seed = args.seed if args.seed > 0 else int(time.time())", True),
+    ("seed = random.randint(0, 2**32 - 1) if seed == 0 else seed", True),
+    ("seed = seed if 0 < seed else random.randint(0, 100)", True),
+    ("if seed <= 0:\n    seed = random.randint(0, 2**32 - 1)", True),
+    ("if seed < 1:\n    seed = np.random.randint(0, 2**31)", True),
+    ("if seed > 0:\n    pass\nelse:\n    seed = random.randint(0, 100)", True),
+    # the -1 sentinel: 0 is a seed like any other
+    ("seed = seed if seed >= 0 else random.randint(0, 2**32 - 1)", False),
+    ("if seed == -1:\n    seed = random.randint(0, 2**32 - 1)", False),
+    ("if seed < 0:\n    seed = random.randint(0, 2**32 - 1)", False),
+    ("seed = random.randint(0, 100) if seed != -1 else seed", False),
+    # 0 singled out, but nothing replaces the seed
+    ("if seed > 0:\n    torch.manual_seed(seed)", False),
+    ("seed = seed if seed > 0 else 42", False),
+    ("if seed <= 0:\n    raise ValueError('seed must be positive')", False),
+    # not a seed
+    ("steps = steps if steps > 0 else random.randint(1, 10)", False),
+])
+def test_zero_means_random(code, flagged):
+    source = "import random\nimport time\nimport numpy as np\nimport torch\n" + code + "\n"
+    assert bool([c for c in codes(source, "RPL201") if c[0] == "RPL201"]) is flagged

@@ -83,7 +83,7 @@ def test_ctrl_c_during_verify_kills_the_runs_removes_temp_files_and_exits_130(tm
         if process.poll() is None:
             process.kill()
     assert process.returncode == 130, stderr
-    assert "interrupted: 0 of 1 findings verified" in stderr
+    assert "interrupted (Ctrl-C): 0 of 1 findings verified" in stderr
     assert "sleeps.py:" in stdout and "RPL101" in stdout  # what was found is still reported
     assert "Traceback" not in stderr
     assert not _alive(facts["sleeper"]) and not _alive(facts["run"])

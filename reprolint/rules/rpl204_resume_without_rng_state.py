@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from reprolint.rules.base import Example, Rule
+from reprolint.semantic import resume, training
+
+
+class ResumeWithoutRngState(Rule):
+    """
+    ## What it does
+    Flags a training script (a module that runs a backward pass) that resumes from a checkpoint,
+    an optimizer's `load_state_dict(...)` of something loaded from a file (`torch.load(...)`, a
+    name bound to it or an item of it, or a name such as `checkpoint`/`ckpt`), but restores none
+    of torch's, CUDA's, numpy's or Python's random states anywhere in the module. Restoring is any
+    of `torch.set_rng_state`, `torch.cuda.set_rng_state(_all)`, `np.random.set_state`,
+    `random.setstate`, a generator's `set_state`, accelerate's `accelerator.load_state(...)`, or a
+    call of a helper named like one (`restore_rng(...)`, `set_random_state(...)`). Reported at the
+    optimizer's `load_state_dict`.
+
+    ## Why is this bad?
+    The resumed run starts its random streams afresh (or from the seed again), so dropout masks,
+    noise, sampled timesteps and data shuffling differ from those of the uninterrupted run from
+    the resume step on: two runs of the same configuration end with different weights depending
+    on whether, and where, they were interrupted (accelerate#2016, #2823).
+
+    What is true for accelerate (read from its released sources):
+    - `Accelerator.load_state` restores Python's, numpy's, torch's and CUDA's random states,
+      saved by `save_state` (in every release from 0.15 on).
+    - The data order needs more: `skip_first_batches` (from accelerate 0.16) to resume inside an
+      epoch, and a seedable sampler so that the epoch's permutation is the same:
+      `Accelerator(use_seedable_sampler=True)` in 0.26 and 0.27 (off by default since
+      accelerate#2319), `Accelerator(dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True))`
+      from 0.28. Before 0.27.2 the seedable sampler was set on the data loader that `prepare`
+      replaces, so it had no effect (accelerate#2333, fixed by #2434: present in 0.27.2, absent
+      in 0.27.0).
+
+    ## Example
+    ```python
+    checkpoint = torch.load(args.resume)
+    model.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    ```
+
+    ## Use instead
+    ```python
+    # saving: torch.save({..., "rng": {"torch": torch.get_rng_state(),
+    #     "cuda": torch.cuda.get_rng_state_all(), "numpy": np.random.get_state(),
+    #     "python": random.getstate()}}, path)
+    checkpoint = torch.load(args.resume, weights_only=False)
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    torch.set_rng_state(checkpoint["rng"]["torch"])
+    torch.cuda.set_rng_state_all(checkpoint["rng"]["cuda"])
+    np.random.set_state(checkpoint["rng"]["numpy"])
+    random.setstate(checkpoint["rng"]["python"])
+    ```
+    or, with accelerate, `accelerator.save_state(path)` / `accelerator.load_state(path)`.
+
+    ## Fix safety
+    No automatic fix: the states must first be saved with the checkpoint, in code that may live
+    elsewhere.
+
+    ## Verification
+    Not declared for `--verify`: the evidence is a resumed run against an uninterrupted one
+    (train N steps; train, save, resume, train again; compare losses and weights), and `--verify`
+    compares two runs of the script as written, with no way to interrupt and resume it.
+
+    ## Evidence
+    - huggingface/accelerate#2016, #2823 (resumed runs that diverge), #2333 (seedable sampler).
+    - PyTorch notes, "Reproducibility": random states are per process and not part of a
+      `state_dict`.
+    """
+
+    code = "RPL204"
+    name = "resume-without-rng-state"
+    summary = "resuming from a checkpoint without restoring any random state"
+    triggers = ("load_state_dict",)
+    requires_imports = ("torch",)
+
+    def check(self, model):
+        if not any(call.method == "load_state_dict" for call in model.calls):
+            return
+        if resume.restores_rng_state(model) or not training.trains(model):
+            return
+        resumes = resume.optimizer_resumes(model)
+        advice = ("save the random states with the checkpoint and restore them here "
+                  "(torch.set_rng_state, torch.cuda.set_rng_state_all, np.random.set_state, random.setstate)")
+        if resume.uses_accelerate(model):
+            advice += (", or checkpoint with accelerator.save_state/load_state, which restores them "
+                       "(the data order also needs use_seedable_sampler=True or skip_first_batches)")
+        for call in resumes:
+            yield self.report(
+                model, call.node,
+                "the optimizer resumes from a checkpoint but no random state is restored: the resumed run "
+                f"draws different dropout, noise and shuffling than an uninterrupted one; {advice}",
+            )
+
+    VALID = [
+        Example(
+            """
+            import random
+            import numpy as np
+            import torch
+
+            checkpoint = torch.load(args.resume)
+            optimizer.load_state_dict(checkpoint["optimizer"])
+            torch.set_rng_state(checkpoint["rng"]["torch"])
+            np.random.set_state(checkpoint["rng"]["numpy"])
+            random.setstate(checkpoint["rng"]["python"])
+            for batch in loader:
+                loss = model(batch).mean()
+                loss.backward()
+                optimizer.step()
+            """,
+        ),
+        Example(
+            """
+            import torch
+            from accelerate import Accelerator
+
+            accelerator = Accelerator()
+            model, optimizer = accelerator.prepare(model, optimizer)
+            if args.resume_from_checkpoint:
+                accelerator.load_state(args.resume_from_checkpoint)
+            for batch in loader:
+                accelerator.backward(model(batch).mean())
+                optimizer.step()
+            """,
+            note="accelerate's load_state restores the random states",
+        ),
+        Example(
+            """
+            import torch
+
+            optimizer.load_state_dict(torch.load("optimizer.pt"))
+            """,
+            note="no training here: a conversion or inspection script",
+        ),
+    ]
+    INVALID = [
+        Example(
+            """
+            import torch
+
+            optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+            if args.resume:
+                state = torch.load(args.resume, map_location="cpu")
+                model.load_state_dict(state["model"])
+                optimizer.load_state_dict(state["opt"])
+            for batch in loader:
+                loss = model(batch).mean()
+                loss.backward()
+                optimizer.step()
+            """,
+            expect=[(7, 5)],
+        ),
+    ]
