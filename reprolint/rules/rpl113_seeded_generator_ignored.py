@@ -9,11 +9,9 @@ from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import keyword_setter, parents_of
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Observe, Verification
-from reprolint.rules.rpl114_generator_default_argument import generator_creation
 from reprolint.semantic import catalog
-from reprolint.semantic.definitions import enclosing_definitions, parameters
+from reprolint.semantic.definitions import enclosing_definitions, is_static_or_class_method, parameters
 from reprolint.semantic.imports import dotted_name
-from reprolint.semantic.tree import child_nodes
 
 
 @dataclass(frozen=True)
@@ -25,103 +23,6 @@ class HeldGenerator:
     expression: str
     on_cpu: bool
     where: str  # for messages: "parameter `generator`", "`self.generator`"
-
-
-def _annotation_names_generator(model, annotation: Optional[cst.Annotation]) -> bool:
-    if annotation is None:
-        return False
-    stack = [annotation.annotation]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.Name, cst.Attribute)) and model.imports.resolve(node) in catalog.GENERATOR_CLASSES:
-            return True
-        if isinstance(node, cst.SimpleString):
-            return "Generator" in node.value and "torch" in node.value
-        if not isinstance(node, cst.Attribute):
-            stack.extend(child_nodes(node))
-    return False
-
-
-def _is_generator_parameter(model, param: cst.Param) -> bool:
-    name = param.name.value
-    return name == "generator" or name.endswith("_generator") or _annotation_names_generator(model, param.annotation)
-
-
-def _seeded_creation(model, expr) -> Optional[cst.Call]:
-    """The creation call when ``expr`` is ``torch.Generator(...).manual_seed(s)``."""
-    creation = generator_creation(model, expr)
-    return creation if creation is not None and creation is not expr else None
-
-
-def _on_cpu(creation: cst.Call) -> bool:
-    """``torch.Generator()`` / ``torch.Generator("cpu")`` / ``torch.Generator(device="cpu")``."""
-    if not creation.args:
-        return True
-    if len(creation.args) != 1 or creation.args[0].star:
-        return False
-    arg = creation.args[0]
-    if arg.keyword is not None and arg.keyword.value != "device":
-        return False
-    return isinstance(arg.value, cst.SimpleString) and arg.value.evaluated_value == "cpu"
-
-
-def _seeded_names(model, func: cst.FunctionDef) -> dict:
-    """Local names a function binds to a seeded generator: name -> (statement, on_cpu). Seeded
-    where made (``torch.Generator().manual_seed(s)``) or by ``name.manual_seed(s)`` in the body."""
-    created: dict = {}
-    reseeded: set = set()
-    stack = [func.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if (isinstance(node, cst.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0].target, cst.Name)):
-            creation = generator_creation(model, node.value)
-            if creation is not None:
-                created[node.targets[0].target.value] = (node, creation, creation is not node.value)
-        elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-              and node.func.attr.value == "manual_seed" and isinstance(node.func.value, cst.Name)):
-            reseeded.add(node.func.value.value)
-        stack.extend(child_nodes(node))
-    return {name: (statement, _on_cpu(creation)) for name, (statement, creation, seeded) in created.items()
-            if seeded or name in reseeded}
-
-
-def _class_generators(model, cls: cst.ClassDef) -> dict:
-    """``self.<attr>`` a class's methods assign a seeded generator or a generator parameter to:
-    attr -> (on_cpu, the method assigning it, the assignment)."""
-    held: dict = {}
-    for method in cls.body.body:
-        if not isinstance(method, cst.FunctionDef) or _is_static_or_class_method(method):
-            continue
-        params = parameters(method)
-        if not params:
-            continue
-        self_name = params[0].name.value
-        generator_params = {p.name.value for p in params[1:] if _is_generator_parameter(model, p)}
-        stack = [method.body]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                continue
-            if isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None:
-                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-                for target in targets:
-                    if not (isinstance(target, cst.Attribute) and dotted_name(target.value) == self_name):
-                        continue
-                    value = node.value
-                    creation = _seeded_creation(model, value)
-                    if creation is not None:
-                        held.setdefault(target.attr.value, (_on_cpu(creation), method, node))
-                    elif isinstance(value, cst.Name) and value.value in generator_params:
-                        held.setdefault(target.attr.value, (False, method, node))
-            stack.extend(child_nodes(node))
-    return held
-
-
-def _is_static_or_class_method(func: cst.FunctionDef) -> bool:
-    return any(dotted_name(d.decorator) in ("staticmethod", "classmethod") for d in func.decorators)
 
 
 class SeededGeneratorIgnored(Rule):
@@ -225,20 +126,19 @@ class SeededGeneratorIgnored(Rule):
             if isinstance(definition, cst.ClassDef):
                 continue
             for param in parameters(definition):
-                if _is_generator_parameter(model, param) and not param.star:
+                if model.is_generator_parameter(param) and not param.star:
                     name = param.name.value
                     if not _in_none_branch(parents, node, name):
                         return HeldGenerator(name, False, f"parameter `{name}`")
             if isinstance(definition, cst.FunctionDef):
-                seeded = model.memo(f"rpl113-locals-{id(definition)}", lambda _: _seeded_names(model, definition))
-                for name, (statement, on_cpu) in seeded.items():
+                for name, (statement, on_cpu) in model.seeded_generator_names(definition).items():
                     if model.line(statement) < draw_line and not _in_none_branch(parents, node, name):
                         return HeldGenerator(name, on_cpu, f"`{name}`")
                 owner = parents.get(parents.get(definition))
                 params = parameters(definition)
-                if isinstance(owner, cst.ClassDef) and params and not _is_static_or_class_method(definition):
+                if isinstance(owner, cst.ClassDef) and params and not is_static_or_class_method(definition):
                     self_name = params[0].name.value
-                    held = model.memo(f"rpl113-class-{id(owner)}", lambda _: _class_generators(model, owner))
+                    held = model.class_generators(owner)
                     for attr, (on_cpu, method, assignment) in sorted(held.items(), key=lambda item: item[0]):
                         expression = f"{self_name}.{attr}"
                         # In the method that sets it, only a draw after the assignment can use it.

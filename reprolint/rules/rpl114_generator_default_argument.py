@@ -14,18 +14,6 @@ from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Generator
 
 
-def generator_creation(model, expr: cst.BaseExpression) -> Optional[cst.Call]:
-    """The ``torch.Generator(...)`` call that ``expr`` creates its value with:
-    ``torch.Generator(...)`` itself, or it followed by ``.manual_seed(s)`` (which returns the
-    generator), else None."""
-    while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-           and expr.func.attr.value == "manual_seed"):
-        expr = expr.func.value
-    if isinstance(expr, cst.Call) and model.imports.resolve(expr.func) in catalog.GENERATOR_CLASSES:
-        return expr
-    return None
-
-
 def _literal(expr: cst.BaseExpression) -> bool:
     """A constant the default's evaluation cannot depend on the time of: ``0``, ``-1``, ``"cpu"``."""
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)):
@@ -111,7 +99,7 @@ class GeneratorDefaultArgument(Rule):
     def check(self, model):
         for node in syntax_of(model).nodes(cst.FunctionDef, cst.Lambda):
             for param in parameters(node):
-                if param.default is None or generator_creation(model, param.default) is None:
+                if param.default is None or model.generator_creation(param.default) is None:
                     continue
                 name = param.name.value
                 yield self.report(

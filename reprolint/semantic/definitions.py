@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Iterator
 
 import libcst as cst
+
+from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.tree import child_nodes
 
 DEFINITIONS = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -23,6 +25,10 @@ def parameters(func) -> list:
         if isinstance(extra, cst.Param):
             named.append(extra)
     return named
+
+
+def is_static_or_class_method(func: cst.FunctionDef) -> bool:
+    return any(dotted_name(d.decorator) in ("staticmethod", "classmethod") for d in func.decorators)
 
 
 def enclosing_definitions(parents: dict, node: cst.CSTNode) -> Iterator[cst.CSTNode]:

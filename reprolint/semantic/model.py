@@ -11,6 +11,8 @@ from typing import NamedTuple, Optional
 import libcst as cst
 from libcst.metadata import CodeRange
 
+from reprolint.semantic import held_generators
+from reprolint.semantic.bindings import NameLookup
 from reprolint.semantic.positions import Positions
 from reprolint.semantic.tree import SyntaxIndex
 from reprolint.semantic.imports import ImportTable, dotted_name
@@ -408,6 +410,34 @@ class SemanticModel:
         if self.seeding_calls:
             return True
         return any(may_call_seeding_helper(call) for call in self.calls)
+
+    # -- generators written down (``held_generators``)
+
+    def generator_creation(self, expr: cst.BaseExpression) -> Optional[cst.Call]:
+        """The ``torch.Generator(...)`` call ``expr`` makes its value with (``torch.Generator()``
+        itself, or followed by ``.manual_seed(s)``), else None."""
+        return held_generators.generator_creation(self.imports, expr)
+
+    def is_generator_parameter(self, param: cst.Param) -> bool:
+        """A parameter named ``generator``/``*_generator`` or annotated ``torch.Generator``."""
+        return held_generators.is_generator_parameter(self.imports, param)
+
+    def seeded_generator_names(self, func: cst.FunctionDef) -> dict:
+        """Local names ``func`` binds to a seeded generator: name -> (statement, on_cpu)."""
+        return self.memo(f"seeded-generator-names-{id(func)}",
+                         lambda _: held_generators.seeded_generator_names(self.imports, func))
+
+    def class_generators(self, cls: cst.ClassDef) -> dict:
+        """``self.<attr>`` the methods of ``cls`` keep a seeded generator (or a generator
+        parameter) in: attr -> (on_cpu, the method, the assignment)."""
+        return self.memo(f"class-generators-{id(cls)}", lambda _: held_generators.class_generators(self.imports, cls))
+
+    # -- names
+
+    @property
+    def name_lookup(self) -> NameLookup:
+        """The value a name is bound to, when bound exactly once in its scope (``bindings``)."""
+        return self.memo("name-lookup", lambda module: NameLookup(module, self.syntax.parents))
 
     # -- schedulers
 

@@ -28,307 +28,11 @@ import re
 import warnings
 from typing import Iterable, Optional
 
-from reprolint.prefilter import dotted_name as _dotted
 from reprolint.semantic import catalog
-from reprolint.semantic.project_facts import statement_facts
+from reprolint.semantic.project_summary import (  # noqa: F401 - pass 1, also asked for from here
+    EXTERNAL_ROOTS, MAX_DEPTH, SUMMARY_VERSION, Summariser, could_have_summary, empty_summary,
+    summarise)
 
-# A module whose text has none of these cannot hold a fact another module asks about.
-SUMMARY_TRIGGERS = ("ipeline", "seed", "determinis", "generator=", "__main__", "Predictor", "launch(",
-                    "from_pretrained", "from_single_file", "backward", "CUBLAS_WORKSPACE_CONFIG")
-SUMMARY_VERSION = 2  # 2: typed determinism facts, backward, imported modules
-_MAX_DEPTH = 8  # helper chains and class hierarchies followed at most this deep
-
-# Methods that return their receiver (``XPipeline.from_pretrained(...).to("cuda")``).
-_SELF_RETURNING = catalog.PIPELINE_SELF_RETURNING
-# Low-level draws that take a generator: threading one through them is the correct pattern, so a
-# parameter that only reaches these is not "passed to a pipeline".
-_LOW_LEVEL_DRAW_METHODS = frozenset({"step", "sample", "randn", "rand", "randint", "randn_like", "normal_",
-                                     "randperm", "multinomial", "bernoulli", "uniform_"})
-_APP_PACKAGES = frozenset({"gradio", "streamlit", "cog"})
-_APP_LAUNCH_METHODS = frozenset({"launch", "queue", "run", "serve"})
-
-
-# ---------------------------------------------------------------------- pass 1: summaries
-
-def summarise(source: str, module_name: str, is_package: bool, tree: Optional[ast.Module] = None) -> dict:
-    """The summary of one module (a dict, so it caches and pickles as it is)."""
-    if tree is None:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return _empty(module_name)
-    return _Summariser(module_name, is_package).run(tree)
-
-
-def _empty(module_name: str) -> dict:
-    return {"name": module_name, "aliases": {}, "classes": {}, "functions": {}, "entry_point": False,
-            "imports": []}
-
-
-def could_have_summary(source: str) -> bool:
-    return any(trigger in source for trigger in SUMMARY_TRIGGERS)
-
-
-class _Summariser:
-    """One module's summary, from its statements only.
-
-    Hot: pass 1 runs on every module of the project, so it never visits every node of a tree.
-    It walks statements (into compound statements and function bodies), and of each statement's
-    expression only the *spine*: the calls a statement makes at its top (``pipe(...).images[0]``,
-    ``torch.Generator(d).manual_seed(s)``, the element of a comprehension, the branches of a
-    conditional). That is where helpers return pipelines, pass generators on and seed.
-    """
-
-    def __init__(self, module_name: str, is_package: bool) -> None:
-        self.module = module_name
-        self.package = module_name if is_package else module_name.rpartition(".")[0]
-        self.aliases: dict = {}  # local name -> qualified name (imports and definitions)
-        # Modules this one imports, anywhere (``from x.y import z``: ``x.y`` and ``x.y.z``): the
-        # project's library modules are those another module imports.
-        self.imported: set = set()
-
-    def run(self, tree: ast.Module) -> dict:
-        for stmt in _statements(tree.body, into_definitions=True):
-            kind = type(stmt)
-            if kind is ast.Import:
-                for alias in stmt.names:
-                    self.imported.add(alias.name)
-                    if alias.asname:
-                        self.aliases[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".", 1)[0]
-                        self.aliases[top] = top
-            elif kind is ast.ImportFrom:
-                base = self._absolute(stmt.module, stmt.level)
-                if base is None:
-                    continue
-                if base:
-                    self.imported.add(base)
-                for alias in stmt.names:
-                    if alias.name != "*":
-                        self.imported.add(f"{base}.{alias.name}" if base else alias.name)
-                        self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
-        for stmt in tree.body:
-            if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.aliases[stmt.name] = f"{self.module}.{stmt.name}"
-        classes, functions = {}, {}
-        for stmt in tree.body:
-            if isinstance(stmt, ast.ClassDef):
-                classes[stmt.name] = [q for q in (self.qualify(b) for b in stmt.bases) if q]
-                for item in stmt.body:
-                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        summary = self._function(item, owner=stmt.name)
-                        if summary:
-                            functions[f"{stmt.name}.{item.name}"] = summary
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                summary = self._function(stmt)
-                if summary:
-                    functions[stmt.name] = summary
-        exported = {local: q for local, q in self.aliases.items() if q != f"{self.module}.{local}"}
-        return {"name": self.module, "aliases": exported, "classes": classes, "functions": functions,
-                "entry_point": self._entry_point(tree, classes),
-                "imports": sorted(self.imported)}
-
-    def _absolute(self, module: Optional[str], level: int) -> Optional[str]:
-        if not level:
-            return module
-        parts = self.package.split(".") if self.package else []
-        if level > len(parts):  # beyond the top-level package: Python refuses it too
-            return None
-        base = parts[:len(parts) - (level - 1)]
-        if module:
-            base.append(module)
-        return ".".join(base)
-
-    def qualify(self, node) -> Optional[str]:
-        name = _dotted(node)
-        if name is None:
-            return None
-        root, _, rest = name.partition(".")
-        target = self.aliases.get(root)
-        if target is None:
-            return None
-        return f"{target}.{rest}" if rest else target
-
-    def _function(self, func, owner: Optional[str] = None) -> Optional[dict]:
-        params = [a.arg for a in func.args.posonlyargs + func.args.args]
-        all_params = set(params) | {a.arg for a in func.args.kwonlyargs}
-        bound: dict = {}  # local name -> qualified callee of the call it was last bound to
-        returns = None
-        generator_params, calls = set(), set()
-        seeds = determinism = gpu = False
-        facts: set = set()  # typed facts: see ``project_facts``
-        for stmt in _statements(func.body, into_definitions=False):
-            kind = type(stmt)
-            facts |= statement_facts(stmt, self.qualify)
-            if kind is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
-                callee = self._returned_callee(stmt.value, bound)
-                if callee is not None:
-                    bound[stmt.targets[0].id] = callee
-                else:
-                    bound.pop(stmt.targets[0].id, None)
-            elif kind is ast.Return and stmt.value is not None and returns is None:
-                returns = self._returned_callee(stmt.value, bound)
-            for call in _spine_calls(stmt):
-                func_node = call.func
-                method = func_node.attr if type(func_node) is ast.Attribute else None
-                callee = self.qualify(func_node)
-                if (callee is None and owner and method and type(func_node.value) is ast.Name
-                        and func_node.value.id == "self"):
-                    callee = f"{self.module}.{owner}.{method}"  # another method of the class
-                if callee is not None:
-                    calls.add(callee)
-                    if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
-                        seeds = True
-                    if _sets_up_determinism(callee, call):
-                        determinism = True
-                if _places_on_gpu(call, method):
-                    gpu = True
-                if method in _LOW_LEVEL_DRAW_METHODS or (callee or "") in catalog.TORCH_RANDOM_FUNCTIONS:
-                    continue
-                for keyword in call.keywords:
-                    if (keyword.arg == "generator" and type(keyword.value) is ast.Name
-                            and keyword.value.id in all_params):
-                        generator_params.add(keyword.value.id)
-        summary: dict = {"params": params}
-        if returns:
-            summary["returns"] = returns
-            if gpu:
-                summary["gpu"] = True
-        if generator_params:
-            summary["generator_params"] = sorted(generator_params)
-        if seeds:
-            summary["seeds"] = True
-        if determinism:
-            summary["determinism"] = True
-        if facts:
-            summary["facts"] = sorted(facts)
-        # Calls to other project functions, for helpers that seed through helpers.
-        project_calls = sorted(c for c in calls if not c.startswith(_EXTERNAL_ROOTS))
-        if project_calls:
-            summary["calls"] = project_calls[:32]
-        return summary if len(summary) > 1 else None
-
-    def _returned_callee(self, value, bound: dict) -> Optional[str]:
-        """``XPipeline.from_pretrained(...)`` (through ``.to(...)`` chains) or a name bound to one."""
-        while (type(value) is ast.Call and type(value.func) is ast.Attribute
-               and value.func.attr in _SELF_RETURNING):
-            value = value.func.value
-        if type(value) is ast.Name:
-            return bound.get(value.id)
-        if type(value) is ast.Call:
-            return self.qualify(value.func)
-        return None
-
-    def _entry_point(self, tree: ast.Module, classes: dict) -> bool:
-        for stmt in tree.body:
-            if type(stmt) is ast.If and _is_main_guard(stmt.test):
-                return True
-        roots = {q.split(".", 1)[0] for q in self.aliases.values()}
-        if not roots & _APP_PACKAGES:
-            return False
-        if any(base.startswith("cog.") for bases in classes.values() for base in bases):
-            return True
-        for stmt in _statements(tree.body, into_definitions=False):
-            for call in _spine_calls(stmt):
-                if type(call.func) is ast.Attribute and call.func.attr in _APP_LAUNCH_METHODS:
-                    return True
-        return False
-
-
-def _statements(body, into_definitions: bool):
-    """Every statement of a block in source order, into compound statements; into function and
-    class bodies only with ``into_definitions``."""
-    stack = list(reversed(body))
-    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        if isinstance(stmt, definitions) and not into_definitions:
-            continue
-        children = []
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            block = getattr(stmt, name, None)
-            if type(block) is list:
-                children.extend(child for child in block if isinstance(child, (ast.stmt, ast.excepthandler,
-                                                                                ast.match_case)))
-        stack.extend(reversed(children))
-
-
-def _spine_calls(stmt):
-    """The calls at the top of a statement's expressions (see ``_Summariser``)."""
-    kind = type(stmt)
-    if kind in (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Await):
-        roots = [stmt.value] if getattr(stmt, "value", None) is not None else []
-    elif kind in (ast.If, ast.While):
-        roots = [stmt.test]
-    elif kind in (ast.For, ast.AsyncFor):
-        roots = [stmt.iter]
-    elif kind in (ast.With, ast.AsyncWith):
-        roots = [item.context_expr for item in stmt.items]
-    else:
-        return
-    while roots:
-        node = roots.pop()
-        kind = type(node)
-        if kind is ast.Call:
-            yield node
-            roots.append(node.func)
-        elif kind in (ast.Attribute, ast.Subscript, ast.Await, ast.Starred):
-            roots.append(node.value)
-        elif kind in (ast.ListComp, ast.GeneratorExp, ast.SetComp):
-            roots.append(node.elt)
-        elif kind is ast.IfExp:
-            roots.extend((node.body, node.orelse))
-        elif kind in (ast.Tuple, ast.List):
-            roots.extend(node.elts)
-        elif kind is ast.BoolOp:
-            roots.extend(node.values)
-
-
-_EXTERNAL_ROOTS = ("torch.", "diffusers.", "transformers.", "accelerate.", "numpy.", "random.", "os.",
-                   "lightning.", "pytorch_lightning.", "PIL.", "gradio.", "logging.", "math.")
-
-
-def _places_on_gpu(call: ast.Call, method: Optional[str]) -> bool:
-    """``.cuda()``, ``.to("cuda...")``, an offload method, or ``device_map=`` in a loading call."""
-    if method == "cuda" or method in catalog.OFFLOAD_METHODS:
-        return True
-    if method == "to" and call.args and isinstance(call.args[0], ast.Constant) and isinstance(
-            call.args[0].value, str):
-        return catalog.is_cuda_device_string(call.args[0].value)
-    if method in catalog.LOADING_METHODS:
-        for keyword in call.keywords:
-            if keyword.arg in ("device_map", "device") and isinstance(keyword.value, ast.Constant) and \
-                    isinstance(keyword.value.value, str):
-                value = keyword.value.value
-                if catalog.is_cuda_device_string(value) or value in ("auto", "balanced", "balanced_low_0"):
-                    return True
-    return False
-
-
-def _sets_up_determinism(callee: str, call: ast.Call) -> bool:
-    if callee in catalog.ENABLE_FULL_DETERMINISM:
-        return True
-    if callee in catalog.USE_DETERMINISTIC_ALGORITHMS:
-        mode = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
-        return isinstance(mode, ast.Constant) and mode.value is True
-    if callee in catalog.SET_SEED_WITH_DETERMINISTIC or callee in catalog.LIGHTNING_TRAINERS:
-        flag = next((k.value for k in call.keywords if k.arg == "deterministic"), None)
-        return isinstance(flag, ast.Constant) and flag.value not in (False, None)
-    return False
-
-
-def _is_main_guard(test) -> bool:
-    return (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)
-            and {_dotted(test.left), _dotted(test.comparators[0])} & {"__name__"}
-            and any(isinstance(side, ast.Constant) and side.value == "__main__"
-                    for side in (test.left, test.comparators[0])))
-
-
-# ---------------------------------------------------------------------- module names
 
 def module_names(path: str, roots: Iterable[str] = ()) -> tuple:
     """The dotted names ``path`` can be imported by, best first, and whether it is a package.
@@ -476,7 +180,7 @@ class ProjectIndex:
 
     def _lookup(self, qualname: str, depth: int = 0):
         """(summary, local name) of the definition ``qualname`` names, following re-exports."""
-        if depth > _MAX_DEPTH or not qualname:
+        if depth > MAX_DEPTH or not qualname:
             return None
         module, _, local = qualname.rpartition(".")
         while module:
@@ -503,7 +207,7 @@ class ProjectIndex:
 
     def pipeline_base(self, qualname: Optional[str], depth: int = 0) -> Optional[str]:
         """The diffusers pipeline class a project class derives from, or None."""
-        if not qualname or depth > _MAX_DEPTH:
+        if not qualname or depth > MAX_DEPTH:
             return None
         if catalog.is_pipeline_class_name(qualname):
             return qualname
@@ -527,7 +231,7 @@ class ProjectIndex:
     def returned_pipeline(self, qualname: Optional[str], depth: int = 0) -> Optional[str]:
         """The pipeline class a project function returns (``return XPipeline.from_pretrained(...)``,
         also through other project functions), or None."""
-        if depth > _MAX_DEPTH:
+        if depth > MAX_DEPTH:
             return None
         function = self._function(qualname)
         returned = function.get("returns") if function else None
@@ -557,7 +261,7 @@ class ProjectIndex:
         return self._reaches(qualname, "determinism", 0, set())
 
     def _reaches(self, qualname: Optional[str], fact: str, depth: int, seen: set) -> bool:
-        if not qualname or depth > _MAX_DEPTH or qualname in seen:
+        if not qualname or depth > MAX_DEPTH or qualname in seen:
             return False
         seen.add(qualname)
         function = self._function(qualname)
@@ -576,7 +280,7 @@ class ProjectIndex:
     def facts_of(self, qualname: Optional[str]) -> frozenset:
         """What a project function does, through the project functions it calls; for a class,
         what its methods do. Empty when the name leaves the project."""
-        if not qualname or qualname.startswith(_EXTERNAL_ROOTS):
+        if not qualname or qualname.startswith(EXTERNAL_ROOTS):
             return frozenset()
         key = ("facts", qualname)
         cached = self._facts_cache.get(key)
@@ -590,7 +294,7 @@ class ProjectIndex:
         return cached
 
     def _collect_facts(self, qualname: Optional[str], found: set, depth: int, seen: set) -> None:
-        if not qualname or depth > _MAX_DEPTH or qualname in seen:
+        if not qualname or depth > MAX_DEPTH or qualname in seen:
             return
         seen.add(qualname)
         function = self._function(qualname)
@@ -602,7 +306,7 @@ class ProjectIndex:
 
     def _collect_class_facts(self, qualname: str, found: set, depth: int) -> None:
         located = self._lookup(qualname)
-        if located is None or depth > _MAX_DEPTH:
+        if located is None or depth > MAX_DEPTH:
             return
         summary, local = located
         for name in summary["functions"]:
@@ -654,7 +358,7 @@ _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?
 def imports_only(source: str, module_name: str, is_package: bool) -> list:
     """What a module with nothing else to tell imports, read by a regular expression (no parse):
     enough for ``ProjectIndex.is_imported`` (a launcher that only imports the training script)."""
-    summariser = _Summariser(module_name, is_package)
+    summariser = Summariser(module_name, is_package)
     found = set()
     for match in _IMPORT_LINE.finditer(source):
         base, names, plain = match.groups()
@@ -687,13 +391,13 @@ def summarise_file(job: tuple):
         return UNREADABLE
     if not could_have_summary(source):
         imported = imports_only(source, name, is_package)
-        return ({**_empty(name), "imports": imported} if imported else None), None
+        return ({**empty_summary(name), "imports": imported} if imported else None), None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _empty(name), None
+        return empty_summary(name), None
     return summarise(source, name, is_package, tree), (on_tree(source, tree) if on_tree is not None else None)
 
 

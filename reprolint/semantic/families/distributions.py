@@ -31,7 +31,9 @@ def sample(flow, site: CallSite):
 
 def claim(qualified: str):
     """A project's copy of the class (kohya's, LDM's, SGM's VAEs keep one): a class of that name."""
-    return constructed if qualified.rpartition(".")[2] == catalog.DIAGONAL_GAUSSIAN_NAME else None
+    is_copy = (qualified.rpartition(".")[2] == catalog.DIAGONAL_GAUSSIAN_NAME
+               and qualified not in catalog.DIAGONAL_GAUSSIAN_CLASSES)  # diffusers' own: NAMES
+    return constructed if is_copy else None
 
 
 def on_unclaimed_call(flow, site: CallSite) -> None:

@@ -9,6 +9,7 @@ import libcst as cst
 
 from reprolint.semantic import catalog
 from reprolint.semantic.families import UNHANDLED, attribute_handler, reference_handler
+from reprolint.semantic.flow.calls import CallFlow
 from reprolint.semantic.flow.state import FlowState, Frame, join_states
 from reprolint.semantic.flow.syntax import compares, const_subscript, contains, fold, is_zero
 from reprolint.semantic.imports import dotted_name
@@ -295,7 +296,7 @@ class ExpressionFlow:
 _EVALUATORS = {
     cst.Name: ExpressionFlow._eval_name,
     cst.Attribute: ExpressionFlow._eval_attribute,
-    cst.Call: lambda flow, node, state, frame: flow._eval_call(node, state, frame),  # calls.CallFlow
+    cst.Call: CallFlow._eval_call,
     cst.Integer: ExpressionFlow._eval_integer,
     cst.Float: ExpressionFlow._eval_float,
     cst.SimpleString: ExpressionFlow._eval_string,
