@@ -164,9 +164,10 @@ def test_notebook_fix_inserts_setup_after_the_install_cell_not_before_it(tmp_pat
     assert result.returncode == 0, result.stdout + result.stderr
     cells = json.loads(path.read_text())["cells"]
     assert [cell["source"] for cell in cells[:2]] == [cell["source"] for cell in notebook["cells"][:2]]
-    assert cells[2]["source"][:5] == [
-        "import torch\n", "from diffusers import DiffusionPipeline\n",
-        "from diffusers.utils.torch_utils import enable_full_determinism\n", "\n", "enable_full_determinism()\n"]
+    assert cells[2]["source"][:6] == [
+        "import torch\n", "from diffusers import DiffusionPipeline\n", "\n",
+        "torch.use_deterministic_algorithms(True)\n", "torch.backends.cudnn.deterministic = True\n",
+        "torch.backends.cudnn.benchmark = False\n"]
 
 
 def test_notebook_fix_with_no_imports_before_other_code_inserts_after_the_install_cell(tmp_path):
@@ -185,8 +186,10 @@ def test_notebook_fix_with_no_imports_before_other_code_inserts_after_the_instal
     assert result.returncode == 0, result.stdout + result.stderr
     cells = json.loads(path.read_text())["cells"]
     assert cells[0]["source"] == notebook["cells"][0]["source"]
+    # torch is imported only in a later cell: the inserted setup imports it itself.
     assert cells[1]["source"] == notebook["cells"][1]["source"] + [
-        "from diffusers.utils.torch_utils import enable_full_determinism\n", "\n", "enable_full_determinism()\n"]
+        "\n", "import torch\n", "torch.use_deterministic_algorithms(True)\n",
+        "torch.backends.cudnn.deterministic = True\n", "torch.backends.cudnn.benchmark = False\n"]
     assert cells[2:] == notebook["cells"][2:]
 
 def test_fix_from_standard_input_writes_the_fixed_source_to_stdout(tmp_path):

@@ -169,10 +169,12 @@ def test_the_fix_leaves_out_the_cublas_variable_where_the_target_torch_needs_non
                                                             if c[1] != "RPL301"]
 
 
-def test_the_fix_uses_diffusers_helper_only_where_diffusers_is_imported():
+def test_the_fix_is_torch_only_where_diffusers_is_imported_too():
+    # diffusers' enable_full_determinism() sets CUDA_LAUNCH_BLOCKING=1: the fix never calls it.
     with_diffusers = TRAINING.replace("import torch\n", "import torch\nfrom diffusers import UNet2DModel\n", 1)
     fixed = _fixed(with_diffusers)
-    assert "enable_full_determinism()" in fixed and "use_deterministic_algorithms" not in fixed
+    assert "enable_full_determinism" not in fixed and "CUDA_LAUNCH_BLOCKING" not in fixed
+    assert "torch.use_deterministic_algorithms(True)" in fixed
     assert codes(fixed) == []
 
 

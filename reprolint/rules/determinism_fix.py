@@ -1,13 +1,13 @@
 """The fix RPL301 and RPL308 share: determinism setup where the entry point starts.
 
 Torch-only (``torch.use_deterministic_algorithms(True)``, the cuDNN flags, and the cuBLAS variable
-where the target torch still needs it), so that a project without diffusers gains no import it
-cannot satisfy; diffusers' ``enable_full_determinism()`` only in a module that imports diffusers
-already. Never ``CUDA_LAUNCH_BLOCKING``: it serialises every kernel launch and makes nothing more
-deterministic. The statements go at the start of the ``__main__`` block when the module's GPU work
-runs from there, else after the module's imports. No fix where the module also uses what undoes
-the setup (xFormers, TF32, ``torch.compile`` before torch 2.10): the message says so instead of
-the fix trading one finding for RPL305's.
+where the target torch still needs it), in every module, those that import diffusers too: a
+project without diffusers gains no import it cannot satisfy, and diffusers' own
+``enable_full_determinism()`` sets ``CUDA_LAUNCH_BLOCKING=1``, which serialises every kernel launch
+and makes nothing more deterministic. The statements go at the start of the ``__main__`` block when
+the module's GPU work runs from there, else after the module's imports. No fix where the module
+also uses what undoes the setup (xFormers, TF32, ``torch.compile`` before torch 2.10): the message
+says so instead of the fix trading one finding for RPL305's.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from typing import Optional
 import libcst as cst
 
 from reprolint.findings import Applicability, Fix
-from reprolint.rules.edits import imports_of, reference
+from reprolint.rules.edits import bound_by_leading_imports, imports_of, reference
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const
 from reprolint.versions import TORCH_INDUCTOR_FOLLOWS_DETERMINISM, TORCH_WITHOUT_CUBLAS_CHECK, target_versions
 
-ENABLE_FULL_DETERMINISM = "diffusers.utils.torch_utils.enable_full_determinism"
 CUBLAS_SETUP = 'os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")'
 
 
@@ -41,28 +40,33 @@ def determinism_fix(model, settings, at=None) -> Optional[Fix]:
     if undoing_switches(model, settings):
         return None
     imports = imports_of(model)
-    if imports.imports_module("diffusers"):
-        function, needed = reference(imports, ENABLE_FULL_DETERMINISM, from_import=True)
-        statements = [f"{function.value}()"]
-        what = "Call `enable_full_determinism()`"
-    else:
-        torch_name, needed = reference(imports, "torch")
-        torch_ref = cst.Module(body=[]).code_for_node(torch_name)
-        statements = []
-        if not target_versions(settings.target_version, model.path).torch_at_least(TORCH_WITHOUT_CUBLAS_CHECK):
-            os_name, os_needed = reference(imports, "os")
-            needed = tuple(needed) + tuple(os_needed)
-            statements.append(CUBLAS_SETUP.replace("os.", cst.Module(body=[]).code_for_node(os_name) + ".", 1))
-        statements += [f"{torch_ref}.use_deterministic_algorithms(True)",
-                       f"{torch_ref}.backends.cudnn.deterministic = True",
-                       f"{torch_ref}.backends.cudnn.benchmark = False"]
-        what = "Switch deterministic algorithms and cuDNN's deterministic mode on"
+    torch_name, needed = reference(imports, "torch")
+    torch_ref = cst.Module(body=[]).code_for_node(torch_name)
+    statements = []
+    if not target_versions(settings.target_version, model.path).torch_at_least(TORCH_WITHOUT_CUBLAS_CHECK):
+        os_name, os_needed = reference(imports, "os")
+        needed = tuple(needed) + tuple(os_needed)
+        statements.append(CUBLAS_SETUP.replace("os.", cst.Module(body=[]).code_for_node(os_name) + ".", 1))
+    statements += [f"{torch_ref}.use_deterministic_algorithms(True)",
+                   f"{torch_ref}.backends.cudnn.deterministic = True",
+                   f"{torch_ref}.backends.cudnn.benchmark = False"]
+    what = "Switch deterministic algorithms and cuDNN's deterministic mode on"
     anchor = _anchor(model, at)
     message = what + (" at the start of the `__main__` block" if anchor is not None else " after the imports")
     if anchor is not None:
         return Fix(Applicability.UNSAFE, message, imports=tuple(needed),
                    statements_before=tuple((anchor, code) for code in statements))
-    return Fix(Applicability.UNSAFE, message, imports=tuple(needed), statements_after_imports=tuple(statements))
+    # A module that imports torch (or os) only below the import block, as a notebook may in a
+    # later cell: the statements import it themselves.
+    leading = bound_by_leading_imports(model.module)
+    late = []
+    for qualified in ("torch", "os"):
+        local = next((n for n in imports.local_names_for(qualified) if any(
+            code.startswith(f"{n}.") for code in statements)), None)
+        if local is not None and local not in leading:
+            late.append(f"import {qualified}" + (f" as {local}" if local != qualified else ""))
+    return Fix(Applicability.UNSAFE, message, imports=tuple(needed),
+               statements_after_imports=tuple(late + statements))
 
 
 def _anchor(model, at):

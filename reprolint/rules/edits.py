@@ -296,3 +296,27 @@ def is_docstring(stmt: cst.CSTNode) -> bool:
     return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
             and isinstance(stmt.body[0], cst.Expr)
             and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+
+
+def bound_by_leading_imports(module: cst.Module) -> set:
+    """The names the module's leading import block binds (after a docstring; a notebook's shell
+    lines, ``pass`` in its module, and ``try: import x`` blocks belong to it): what a statement
+    inserted after the imports may use. A module that imports ``torch`` only further down (a
+    notebook importing in a later cell) does not bind it there."""
+    bound = set()
+    for index, stmt in enumerate(module.body):
+        if index == 0 and is_docstring(stmt):
+            continue
+        lines = stmt.body.body if isinstance(stmt, cst.Try) else [stmt]
+        if not all(isinstance(line, cst.SimpleStatementLine) for line in lines):
+            break
+        smalls = [small for line in lines for small in line.body]
+        if not all(isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass)) for small in smalls):
+            break
+        for small in smalls:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    bound.add(alias.evaluated_alias or alias.evaluated_name.split(".")[0])
+            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                bound.update(alias.evaluated_alias or alias.evaluated_name for alias in small.names)
+    return bound

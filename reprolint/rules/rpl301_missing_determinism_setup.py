@@ -79,9 +79,9 @@ class MissingDeterminismSetup(Rule):
     `torch.backends.cudnn.benchmark = False`, plus
     `os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")` where the target torch still
     needs it (before 2.10, see RPL302), at the start of the `__main__` block when the GPU work
-    runs from there, else after the module's imports. In a module that already imports
-    diffusers it calls `enable_full_determinism()` (diffusers.utils.torch_utils) instead. It
-    never sets `CUDA_LAUNCH_BLOCKING`. Where the module also uses xFormers, TF32 or (before
+    runs from there, else after the module's imports; also in a module that imports diffusers,
+    because diffusers' `enable_full_determinism()` sets `CUDA_LAUNCH_BLOCKING=1`, which serialises
+    every kernel launch and makes nothing more deterministic. It never sets `CUDA_LAUNCH_BLOCKING`. Where the module also uses xFormers, TF32 or (before
     torch 2.10) `torch.compile`, there is no automatic fix and the message says why: the setup
     would only trade this finding for RPL305's, and which to give up is the author's call.
 
@@ -197,9 +197,12 @@ class MissingDeterminismSetup(Rule):
             import numpy as np
             import torch
             from diffusers import StableDiffusionPipeline
-            from diffusers.utils.torch_utils import enable_full_determinism
+            import os
 
-            enable_full_determinism()
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+            torch.use_deterministic_algorithms(True)
+            torch.backends.cudnn.deterministic = True
+            torch.backends.cudnn.benchmark = False
 
             def test_stable_diffusion():
                 pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")

@@ -1,9 +1,12 @@
 import numpy as np
 import torch
 from diffusers import UNet2DModel
-from diffusers.utils.torch_utils import enable_full_determinism
+import os
 
-enable_full_determinism()
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+torch.use_deterministic_algorithms(True)
+torch.backends.cudnn.deterministic = True
+torch.backends.cudnn.benchmark = False
 
 
 def test_unet_output():

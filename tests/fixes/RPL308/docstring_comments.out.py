@@ -3,9 +3,11 @@
 import os
 import torch as T
 from diffusers import DiffusionPipeline  # the pipeline
-from diffusers.utils.torch_utils import enable_full_determinism
 
-enable_full_determinism()
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+T.use_deterministic_algorithms(True)
+T.backends.cudnn.deterministic = True
+T.backends.cudnn.benchmark = False
 
 # Load the model.
 pipe = DiffusionPipeline.from_pretrained("some/model", torch_dtype=T.float16)

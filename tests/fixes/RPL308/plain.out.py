@@ -1,8 +1,11 @@
 import torch
 from diffusers import StableDiffusionPipeline
-from diffusers.utils.torch_utils import enable_full_determinism
+import os
 
-enable_full_determinism()
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+torch.use_deterministic_algorithms(True)
+torch.backends.cudnn.deterministic = True
+torch.backends.cudnn.benchmark = False
 
 pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
 pipe = pipe.to("cuda")
