@@ -21,6 +21,10 @@ from reprolint.engine import Linter
 from reprolint.registry import select_rules
 from reprolint.settings import Settings
 
+# Linted material, not tests: fixture projects keep test modules of their own
+# (tests/projects/training_launcher/tests/test_unet.py) for the rules to read.
+collect_ignore_glob = ["projects/*", "corpus/*", "fixes/*", "verify_scripts/*", "data/*"]
+
 
 def lint(code: str, select: str = "ALL", path: str = "example.py", **settings):
     """Findings for a code sample (dedented), with the given rules selected."""
