@@ -48,6 +48,7 @@ from reprolint.semantic.values import (
 # Methods that run a model or a pipeline held by their receiver: ``self.pipe.generate()`` calls
 # ``self.pipe`` (``model.called_keys``).
 _RUNNING_METHODS = ("generate", "forward", "__call__", "sample")
+_RESEEDING_METHODS = frozenset({"manual_seed", "seed", "set_state"})
 
 
 class CallFlow:
@@ -60,6 +61,12 @@ class CallFlow:
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             receiver = self._eval(func.value, state, frame)
+            if receiver is None and method in _RESEEDING_METHODS:
+                # ``self.state.generator.manual_seed(7)``: the generator a call already received
+                # through that attribute chain (from another module's object) is re-seeded.
+                received = state.opaque.get(dotted_name(func.value) or "")
+                if received is not None:
+                    receiver = Generator(received)
             callee = QualifiedRef(f"{receiver.name}.{method}") if isinstance(receiver, QualifiedRef) else None
             key = dotted_name(func)
             if key is not None and state.has(key):
