@@ -405,24 +405,24 @@ async def test_project_index_is_kept_and_updated_when_a_module_is_saved(client, 
 # -- configuration -----------------------------------------------------------------------------
 async def test_bad_configuration_is_an_error_diagnostic_and_reloads(client, tmp_path):
     config = tmp_path / "pyproject.toml"
-    config.write_text('[tool.reprolint]\nignore = ["RPL301"]\nfix_seeed = 3\n', encoding="utf-8")
+    config.write_text('[tool.reprolint]\nignore = ["RPL103"]\nfix_seeed = 3\n', encoding="utf-8")
     await start(client, tmp_path)
     uri = open_file(client, tmp_path / "t.py", BAD_SCRIPT)
     published = await diagnostics(client, uri)
     errors = [d for d in published if d.severity == types.DiagnosticSeverity.Error]
     assert len(errors) == 1 and "unknown key `fix_seeed`" in errors[0].message
-    assert by_code(published, "RPL301"), "the defaults apply while the file is invalid"
+    assert by_code(published, "RPL103"), "the defaults apply while the file is invalid"
     on_config = await diagnostics(client, config.as_uri())
     assert on_config[0].range.start.line == 2 and "did you mean `fix-seed`" in on_config[0].message
 
-    config.write_text('[tool.reprolint]\nignore = ["RPL301"]\nfix-seed = 3\n', encoding="utf-8")
+    config.write_text('[tool.reprolint]\nignore = ["RPL103"]\nfix-seed = 3\n', encoding="utf-8")
     client.diagnostics.pop(uri, None)
     client.diagnostics.pop(config.as_uri(), None)
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Changed)]))
     reloaded = await diagnostics(client, uri)
     assert not [d for d in reloaded if d.severity == types.DiagnosticSeverity.Error]
-    assert not by_code(reloaded, "RPL301") and by_code(reloaded, "RPL101")
+    assert not by_code(reloaded, "RPL103") and by_code(reloaded, "RPL101")
     assert await diagnostics(client, config.as_uri()) == []
 
 

@@ -10,6 +10,8 @@ import shutil
 
 import pytest
 
+from reprolint.settings import Settings
+
 SCRIPTS = pathlib.Path(__file__).resolve().parent.parent / "verify_scripts"
 # Scripts the shared run leaves out: they need their own options (a short timeout).
 SEPARATE = {"waits_for_gpu.py", "sd_batch_one_generator.py"}  # the latter: RPL108 is opt-in
@@ -55,7 +57,9 @@ def verified(tmp_path_factory, verify_server):
     before = {p.name: _digest(p) for p in folder.glob("*.py")}
     progress: list = []
     # What the scripts write lands in a scratch folder; kept here for the tests that read it.
-    findings = verify_paths([folder], verify_server, timeout=120, devices=("cpu",), progress=progress.append,
+    # RPL308 (GPU inference without determinism setup, off by default) too: its same-seed runs.
+    findings = verify_paths([folder], verify_server, Settings(extend_select=("RPL308",)), timeout=120,
+                            devices=("cpu",), progress=progress.append,
                             keep_outputs=str(folder.parent / (folder.name + "-outputs")))
     findings["progress"] = progress
     return findings, folder, before

@@ -75,7 +75,7 @@ def test_stand_in_sd_and_sdxl_run_end_to_end(verified):
 
 
 def test_a_cuda_script_runs_retargeted_on_the_cpu(verified):
-    determinism = verdict(verified, "cuda_ddpm.py", "RPL301")
+    determinism = verdict(verified, "cuda_ddpm.py", "RPL308")
     # Three runs happened on the CPU (A, B and A again), so `.to("cuda")` and the CUDA generator
     # were retargeted; the CPU's kernels are deterministic.
     assert determinism["devices"]["cpu"]["runs"] == 3
@@ -173,12 +173,12 @@ def test_a_run_can_start_as_a_fresh_interpreter(tmp_path, verify_server):
 
 def test_one_process_per_copy_and_run_not_per_finding(verified):
     findings, folder, _ = verified
-    # cuda_ddpm.py has two findings (RPL301, RPL106): one set of runs serves both.
+    # cuda_ddpm.py has two findings (RPL308, RPL106): one set of runs serves both.
     assert len(findings["cuda_ddpm.py"]) == 2
     runs = [m for m in findings["progress"] if "cuda_ddpm.py" in m and " run " in m]
     # Three runs (A, B, A again); no drift on the CPU, so the fixed copy is not run.
     assert len(runs) == 3, runs
-    assert runs[0].endswith("(RPL106, RPL301) on cpu: original copy, run 1 of 3")
+    assert runs[0].endswith("(RPL106, RPL308) on cpu: original copy, run 1 of 3")
     seeded = [m for m in findings["progress"] if "ddpm_seeded_globally.py" in m and " run " in m]
     assert len(seeded) == 2, seeded
     drifting = [m for m in findings["progress"] if "sd_unseeded.py" in m and " run " in m]
@@ -272,7 +272,7 @@ def test_a_training_script_is_stopped_after_two_steps_and_its_losses_and_weights
     assert shuffled["summary"].startswith("drift confirmed on cpu: 2 training steps differ: losses max|Δ|=")
     assert ", final weights max|Δ|=" in shuffled["summary"]
     # cuDNN's choice of algorithm does not vary on the CPU: said so, and where it would.
-    for code, source in (("RPL303", "cuDNN's benchmarked algorithm choice"), ("RPL301", "cuDNN and cuBLAS kernels")):
+    for code, source in (("RPL303", "cuDNN's benchmarked algorithm choice"), ("RPL308", "cuDNN and cuBLAS kernels")):
         kernels = verdict(verified, "train_tiny.py", code)
         assert kernels["status"] == "needs-cuda", kernels["summary"]
         assert kernels["devices"]["cpu"]["runs"] == 3  # A, B and A again: A vs A is compared
