@@ -242,18 +242,23 @@ MAX_SCANNED_FILES = 20_000
 MAX_SCANNED_BYTES = 1_000_000
 
 
+def nearest_folder_with(folder: str, markers) -> Optional[str]:
+    """The nearest folder at or above ``folder`` holding one of ``markers``, or None."""
+    probe = folder
+    while True:
+        if any(os.path.exists(os.path.join(probe, marker)) for marker in markers):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None
+        probe = parent
+
+
 def project_root(path: str) -> str:
     """The folder of the project a dependency file belongs to: the nearest folder at or above it
     with a ``.git``, ``pyproject.toml``, ``setup.py`` or ``setup.cfg``, else the file's folder."""
     folder = os.path.dirname(os.path.abspath(path))
-    probe = folder
-    while True:
-        if any(os.path.exists(os.path.join(probe, marker)) for marker in _PROJECT_MARKERS):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return folder
-        probe = parent
+    return nearest_folder_with(folder, _PROJECT_MARKERS) or folder
 
 
 def reference_outputs(root: str, memo: dict) -> Optional[str]:

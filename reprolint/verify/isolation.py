@@ -30,6 +30,8 @@ import sys
 import threading
 from typing import Iterable, Optional
 
+from reprolint.dependencies import nearest_folder_with
+
 VCS_FOLDERS = (".git", ".hg", ".svn")
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -52,14 +54,7 @@ _PATH_EVENTS = {
 
 def repository_root(folder: str) -> Optional[str]:
     """The nearest folder at or above ``folder`` holding a version-control folder."""
-    current = os.path.realpath(folder)
-    while True:
-        if any(os.path.exists(os.path.join(current, name)) for name in VCS_FOLDERS):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
+    return nearest_folder_with(os.path.realpath(folder), VCS_FOLDERS)
 
 
 def protected_roots(script: str) -> tuple:
