@@ -142,6 +142,7 @@ class ModuleFacts:
         self.ungenerated_calls: set = set()
         self.bare_calls: set = set()
         self.iterates_set_like = False  # a loop or comprehension iterates a set (or may: a name bound to one)
+        self.main_guard = False  # a top-level ``if __name__ == "__main__":``
         self._imported_as: dict = {}
         self._iterated_names: set = set()
         self._set_bound_names: set = set()
@@ -163,6 +164,7 @@ class ModuleFacts:
         """One pass over the tree. Hot: it runs on most files a big tree holds, so it dispatches
         on the exact node type and never visits what carries no fact (contexts, annotations)."""
         facts = cls()
+        facts.main_guard = any(type(stmt) is ast.If and _is_main_guard_test(stmt.test) for stmt in tree.body)
         words, stored, methods = facts.words, facts.stored_names, facts.call_methods
         keywords, keyword_values, strings = facts.keywords, facts.keyword_values, facts.string_prefixes
         Name, Attribute, Constant, Call, Load = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Load
@@ -338,6 +340,15 @@ def _is_type_test(call) -> bool:
     types = call.args[1]
     names = types.elts if type(types) is ast.Tuple else [types]
     return all(dotted_name(name) is not None for name in names)
+
+
+def _is_main_guard_test(test) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if type(test) is not ast.Compare or len(test.comparators) != 1:
+        return False
+    sides = (test.left, test.comparators[0])
+    return (any(type(side) is ast.Name and side.id == "__name__" for side in sides)
+            and any(type(side) is ast.Constant and side.value == "__main__" for side in sides))
 
 
 def dotted_name(node) -> "str | None":

@@ -14,6 +14,8 @@ from reprolint.semantic import samplers
 # writes the draw that takes one in every release.
 _LIKE_TO_SHAPED = {"randn_like": "randn", "rand_like": "rand"}
 
+_DRAW_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in samplers.NOISE_DRAWS)
+
 
 class ProjectSchedulerGlobalNoise(Rule):
     """
@@ -82,6 +84,12 @@ class ProjectSchedulerGlobalNoise(Rule):
         observe=Observe.FLAGGED_CALL, compare=Compare.OTHER_SEED,
         drift="the sampler's noise follows the process seed, not the pipeline's generator: {difference}",
         no_drift="no drift observed ({runs} runs identical)")
+
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        # Every finding is a draw of torch's that passes no generator= (diffusers' own schedulers
+        # draw through randn_tensor(generator=...) and never get this far).
+        return bool(facts.ungenerated_calls & _DRAW_NAMES)
 
     def check(self, model):
         draws = samplers.project_sampler_global_draws(model)

@@ -7,6 +7,9 @@ from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import gpu_evidence
 
 
+_TRAINING_METHODS = frozenset({"backward", "manual_backward", "fit"})
+
+
 class MissingDeterminismSetup(Rule):
     """
     ## What it does
@@ -100,6 +103,20 @@ class MissingDeterminismSetup(Rule):
     # Two whole runs with the same seeds: the finding is about the module, not one call.
     verification = Verification(observe=None, compare=Compare.SAME_SEED, training=True,
                                 gpu_only="cuDNN and cuBLAS kernels")
+
+    @classmethod
+    def could_report(cls, facts) -> bool:
+        # One of gpu_evidence's three reasons must be possible: a stored reference assigned to an
+        # `expected_*`-style name; determinism asked for (cuDNN's flag, a --deterministic option);
+        # or training: a backward pass, a Lightning fit or an optimizer step here, or a main guard
+        # whose entry point may reach one through a project launcher.
+        return bool(
+            any(gpu_evidence.EXPECTED_NAME.match(name) for name in facts.stored_names)
+            or "deterministic" in facts.stored_names or facts.has_string_starting("--deterministic")
+            or facts.call_methods & _TRAINING_METHODS
+            or ("step" in facts.call_methods and any("optim" in word.lower() for word in facts.words))
+            or facts.main_guard
+        )
 
     def check(self, model):
         evidence = gpu_evidence.rpl301_evidence(model)

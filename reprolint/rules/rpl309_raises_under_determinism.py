@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
-from reprolint.semantic import determinism_ops, training
+from reprolint.semantic import catalog, determinism_ops, training
+
+
+# The last part of every call strict_determinism_setups counts without a `deterministic=` keyword.
+_STRICT_SETUP_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in (
+    catalog.USE_DETERMINISTIC_ALGORITHMS | catalog.ENABLE_FULL_DETERMINISM | determinism_ops.SET_DETERMINISTIC_DEBUG_MODE))
 
 
 class RaisesUnderDeterminism(Rule):
@@ -84,7 +89,11 @@ class RaisesUnderDeterminism(Rule):
     requires_imports = ("torch",)
 
     def could_report(self, facts) -> bool:
-        # Findings need an op of the table, named by its last part.
+        # Findings need a strict setup of the module's own (see strict_determinism_setups: a
+        # project's helper does not count) ...
+        if not (facts.words & _STRICT_SETUP_NAMES or "deterministic" in facts.keywords):
+            return False
+        # ... and an op of the table, named by its last part.
         names = set()
         for entry in determinism_ops.table()["raises"]:
             names.add(entry["target"].rsplit(".", 1)[-1])

@@ -32,7 +32,7 @@ _BACKWARD_METHODS = frozenset({"backward", "manual_backward"})
 _TAKES_SEED = re.compile(r"""["']--(?:\w+[-_])?seed["']|\.(?:\w+_)?seed\b(?!\()|\bseed\s*[:=,)]""")
 # A name holding values stored from an earlier run: diffusers' ``expected_slice``, a
 # reference image or tensor.
-_EXPECTED_NAME = re.compile(r"^(?:expected|reference|ref|golden)(?:_\w+)?$|^\w*_(?:expected|reference)$", re.I)
+EXPECTED_NAME = re.compile(r"^(?:expected|reference|ref|golden)(?:_\w+)?$|^\w*_(?:expected|reference)$", re.I)
 _LOADERS = frozenset({"load_image", "load_numpy", "load_pt", "load", "open", "imread", "from_numpy"})
 _LITERAL_MAKERS = frozenset({"array", "tensor", "asarray", "as_tensor"})
 _GPU_TEST_WORDS = ("cuda", "torch_device", "require_torch_gpu", "require_torch_accelerator", "require_big_gpu")
@@ -139,7 +139,7 @@ def _stored_reference_comparison(model: SemanticModel) -> Optional[Evidence]:
             continue
         target = assign.targets[0].target
         name = target.value if isinstance(target, cst.Name) else None
-        if name is None or not _EXPECTED_NAME.match(name):
+        if name is None or not EXPECTED_NAME.match(name):
             continue
         what = _stored_value(assign.value)
         if what is not None and _runs_on_gpu_where(model, assign):
