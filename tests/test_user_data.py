@@ -182,3 +182,33 @@ def test_a_failed_write_in_place_puts_the_original_back(tmp_path, monkeypatch):
         write.write_atomically(str(script), INT_SEED.replace("3", "4"))
     assert script.read_text() == INT_SEED == (tmp_path / "link.py").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "script.py"]
+
+
+# ------------------------------------------------------------------ --verify's own output folders
+
+def test_verify_report_never_replaces_an_index_html_of_the_users(tmp_path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<html>my site</html>")
+    (tmp_path / "clean.py").write_text("x = 1\n")
+    result = run_cli("clean.py", "--verify", "--verify-report", "site", cwd=tmp_path)
+    assert result.returncode == 2 and "site/index.html exists and is not a reprolint report" in result.stderr
+    assert (tmp_path / "site" / "index.html").read_text() == "<html>my site</html>"
+
+
+def test_keep_outputs_never_copies_into_a_folder_of_the_users(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "notes.txt").write_text("mine")
+    (tmp_path / "clean.py").write_text("x = 1\n")
+    result = run_cli("clean.py", "--verify", "--keep-outputs", "data", cwd=tmp_path)
+    assert result.returncode == 2 and "data holds files reprolint did not put there" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["notes.txt"]
+    # A new folder is marked as reprolint's, so the next run may use it again.
+    assert run_cli("clean.py", "--verify", "--keep-outputs", "kept", cwd=tmp_path).returncode == 0
+    assert run_cli("clean.py", "--verify", "--keep-outputs", "kept", cwd=tmp_path).returncode == 0
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == [".reprolint-outputs"]
+
+
+def test_a_report_reprolint_wrote_is_its_own():
+    from reprolint.verify import report
+
+    assert report.GENERATOR_MARK in report.render([], environment="")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import importlib.util
+import os
 import sys
 import threading
 
@@ -139,6 +140,35 @@ def pop_verify_options(parameters: dict) -> dict:
     return {name: parameters.pop(name, False) for name in VERIFY_PARAMETERS}
 
 
+# In a --keep-outputs folder: reprolint put the files there, so a later run may copy over them.
+KEPT_OUTPUTS_MARK = ".reprolint-outputs"
+
+
+def _claim_output_folders(report_dir, keep_outputs) -> None:
+    """Refuse a folder of the user's before anything is written into it: ``--verify-report``
+    replaces only an ``index.html`` it wrote itself, and ``--keep-outputs`` copies only into a
+    new or empty folder, or one an earlier run marked as its own."""
+    if report_dir:
+        from reprolint.verify import report
+
+        page = os.path.join(report_dir, report.REPORT_NAME)
+        if not report.is_ours(page):
+            raise click.BadParameter(f"{page} exists and is not a reprolint report; not overwriting it "
+                                     "(name another folder)", param_hint="--verify-report")
+    if keep_outputs:
+        mark = os.path.join(keep_outputs, KEPT_OUTPUTS_MARK)
+        if os.path.isdir(keep_outputs) and os.listdir(keep_outputs) and not os.path.exists(mark):
+            raise click.BadParameter(f"{keep_outputs} holds files reprolint did not put there; not copying "
+                                     "the runs' outputs into it (name a new or empty folder)",
+                                     param_hint="--keep-outputs")
+        try:
+            os.makedirs(keep_outputs, exist_ok=True)
+            with open(mark, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise click.BadParameter(f"{keep_outputs}: {exc.strerror or exc}", param_hint="--keep-outputs") from None
+
+
 def run_verify(run, settings, verify, verify_device, stand_in, allow_download, keep_outputs, verify_report,
                verify_timeout, no_cache, verbose, cache_dir=None) -> int:
     """Verify ``run``'s findings in place; returns 0, or the exit status when Ctrl-C (SIGINT)
@@ -149,6 +179,7 @@ def run_verify(run, settings, verify, verify_device, stand_in, allow_download, k
         devices = parse_devices(verify_device)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--device") from None
+    _claim_output_folders(verify_report, keep_outputs)
     progress = _ProgressBar() if sys.stderr.isatty() else None
     options = VerifyOptions(
         devices=devices, stand_in=stand_in, allow_download=allow_download, timeout=verify_timeout,

@@ -31,6 +31,8 @@ from reprolint.docs import DOCS_URL
 from reprolint.verify.compare import format_number
 
 REPORT_NAME = "index.html"
+# In the page's head: a page without it is not reprolint's, and --verify-report never replaces it.
+GENERATOR_MARK = '<meta name="generator" content="reprolint --verify-report">'
 MIN_PICTURE = 192  # pixels: tiny stand-in images are enlarged (nearest neighbour) to this width
 HISTOGRAM_BINS = 40
 
@@ -455,7 +457,8 @@ def render(sections: list, title: str = "reprolint --verify report", environment
         body += (f'\n<details class="skipped"><summary>{len(skipped)} skipped finding(s)</summary>\n'
                  + "\n".join(skipped) + "\n</details>")
     body = _summary_table(sections) + "\n" + body
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{GENERATOR_MARK}'
+            f'<title>{html.escape(title)}</title>'
             f"<style>{STYLE}</style></head>\n<body>\n<h1>{html.escape(title)}</h1>\n"
             f'<p class="summary">{len(sections)} verified finding(s): {html.escape(summary or "none")}.'
             f'{" " + html.escape(environment) if environment else ""}</p>\n<p id="broken"></p>\n'
@@ -464,8 +467,20 @@ def render(sections: list, title: str = "reprolint --verify report", environment
             f"{body}\n<script>{CHECK_SCRIPT}</script>\n</body></html>\n")
 
 
+def is_ours(path: str) -> bool:
+    """Whether ``path`` is absent or a page this module wrote."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return GENERATOR_MARK in handle.read(4096)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
 def write(folder: str, sections: list, environment: str = "") -> str:
-    """Write the page into ``folder`` (created if needed); returns its path."""
+    """Write the page into ``folder`` (created if needed); returns its path. The command line has
+    checked (``is_ours``) that an ``index.html`` already there is an earlier report."""
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, REPORT_NAME)
     temporary = path + ".tmp"
