@@ -18,19 +18,24 @@ import libcst as cst
 
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import bound_by_leading_imports, imports_of, reference
-from reprolint.semantic import catalog
-from reprolint.semantic.values import Const
+from reprolint.semantic import determinism_ops
 from reprolint.versions import TORCH_INDUCTOR_FOLLOWS_DETERMINISM, TORCH_WITHOUT_CUBLAS_CHECK, target_versions
 
 CUBLAS_SETUP = 'os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")'
 
 
+_LABELS = {"xformers": "xFormers", "compile": "`torch.compile`", "tf32": "TF32"}
+
+
 def undoing_switches(model, settings) -> list:
-    """What in the module would undo the setup (RPL305 would report it once the setup is there):
-    xFormers, TF32, and ``torch.compile`` where the target torch is older than 2.10."""
+    """What in the module would undo the setup (RPL305 would report it once the setup is there),
+    named once each: xFormers, TF32, and ``torch.compile`` where the target torch is older than
+    2.10."""
     compile_counts = not target_versions(settings.target_version, model.path).torch_at_least(
         TORCH_INDUCTOR_FOLLOWS_DETERMINISM)
-    return [what for what in _undoing_switches(model) if what != "`torch.compile`" or compile_counts]
+    kinds = dict.fromkeys(switch.kind for switch in determinism_ops.undoing_switches(model)
+                          if switch.kind != "compile" or compile_counts)
+    return [_LABELS[kind] for kind in kinds]
 
 
 def determinism_fix(model, settings, at=None) -> Optional[Fix]:
@@ -91,19 +96,3 @@ def _at_top_level(model, node) -> bool:
             return False
     return True
 
-
-def _undoing_switches(model) -> list:
-    found = []
-    for call in model.calls:
-        if call.method in catalog.XFORMERS_ATTENTION_METHODS and "xFormers" not in found:
-            found.append("xFormers")
-        elif call.qualname in catalog.TORCH_COMPILE and "`torch.compile`" not in found:
-            found.append("`torch.compile`")
-        elif call.qualname in catalog.SET_FLOAT32_MATMUL_PRECISION and "TF32" not in found:
-            arg = call.positional(0) or call.keyword("precision")
-            if arg is not None and isinstance(arg.value, Const) and arg.value.value in ("high", "medium"):
-                found.append("TF32")
-    if "TF32" not in found and any(isinstance(a.value, Const) and a.value.value is True
-                                   for a in model.assignments_to(*catalog.TF32_SWITCHES)):
-        found.append("TF32")
-    return found

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Compare, Verification
-from reprolint.semantic import catalog, flash_attention, training
-from reprolint.semantic.values import Const
+from reprolint.semantic import catalog, determinism_ops, flash_attention, training
 from reprolint.versions import TORCH_INDUCTOR_FOLLOWS_DETERMINISM, target_versions
 
 
@@ -83,19 +82,8 @@ class NondeterministicBackend(Rule):
         # From torch 2.10 deterministic mode also makes Inductor deterministic (pytorch#165950).
         compile_undoes = not target_versions(self.settings.target_version, model.path).torch_at_least(
             TORCH_INDUCTOR_FOLLOWS_DETERMINISM)
-        found = []
-        for call in model.calls:
-            if call.method in catalog.XFORMERS_ATTENTION_METHODS:
-                found.append((call.node, f"`{call.method}()`"))
-            elif call.qualname in catalog.TORCH_COMPILE and compile_undoes:
-                found.append((call.node, "`torch.compile`"))
-            elif call.qualname in catalog.SET_FLOAT32_MATMUL_PRECISION:
-                arg = call.positional(0) or call.keyword("precision")
-                if arg is not None and isinstance(arg.value, Const) and arg.value.value in ("high", "medium"):
-                    found.append((call.node, f'`set_float32_matmul_precision("{arg.value.value}")`'))
-        for assignment in model.assignments_to(*catalog.TF32_SWITCHES):
-            if isinstance(assignment.value, Const) and assignment.value.value is True:
-                found.append((assignment.statement, f"`{assignment.qualified} = True`"))
+        found = [(switch.node, switch.description) for switch in determinism_ops.undoing_switches(model)
+                 if switch.kind != "compile" or compile_undoes]
         flash_calls = flash_attention.nondeterministic_calls(model)
         if flash_calls and training.trains(model):
             for call in flash_calls:

@@ -276,3 +276,33 @@ def _disables_grad(model, expr: cst.CSTNode) -> bool:
         value = expr.args[0].value
         return isinstance(value, cst.Name) and value.value == "False"
     return False
+
+
+# -- what undoes a determinism setup -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class UndoingSwitch:
+    node: cst.CSTNode
+    kind: str  # "xformers", "compile" or "tf32"
+    description: str  # as a finding names it: `enable_xformers_memory_efficient_attention()`
+
+
+def undoing_switches(model) -> list:
+    """What in the module makes results vary although it sets up determinism, in order: xFormers
+    attention, ``torch.compile`` (whether it still does depends on the target torch: the caller
+    decides), and TF32 (a high or medium float32 matmul precision, a TF32 switch set to True).
+    RPL305 reports them; RPL301's fix stays away from a module that has one."""
+    found = []
+    for call in model.calls:
+        if call.method in catalog.XFORMERS_ATTENTION_METHODS:
+            found.append(UndoingSwitch(call.node, "xformers", f"`{call.method}()`"))
+        elif call.qualname in catalog.TORCH_COMPILE:
+            found.append(UndoingSwitch(call.node, "compile", "`torch.compile`"))
+        elif call.qualname in catalog.SET_FLOAT32_MATMUL_PRECISION:
+            arg = call.positional(0) or call.keyword("precision")
+            if arg is not None and isinstance(arg.value, Const) and arg.value.value in ("high", "medium"):
+                found.append(UndoingSwitch(call.node, "tf32", f'`set_float32_matmul_precision("{arg.value.value}")`'))
+    for assignment in model.assignments_to(*catalog.TF32_SWITCHES):
+        if isinstance(assignment.value, Const) and assignment.value.value is True:
+            found.append(UndoingSwitch(assignment.statement, "tf32", f"`{assignment.qualified} = True`"))
+    return found
