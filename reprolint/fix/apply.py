@@ -17,8 +17,8 @@ import libcst as cst
 from reprolint.engine import MAX_ANALYSED_CHARS, TOO_LARGE, Linter
 from reprolint.findings import Applicability, FileError, FileReport, Finding
 from reprolint.fix.write import match_line_endings
-from reprolint.rules.edits import enclosing_statement, is_docstring, module_level_imports
-from reprolint.semantic.imports import ImportTable, dotted_name
+from reprolint.rules.edits import enclosing_statement, imports_end, module_level_imports
+from reprolint.semantic.imports import ImportTable
 from reprolint.semantic.tree import child_nodes, parent_map
 from reprolint.settings import Settings
 from reprolint.sources import quiet_python_warnings
@@ -250,57 +250,6 @@ def _statement_of(parents: dict, node: cst.CSTNode):
 # -- module-level insertions ------------------------------------------------------------------
 
 
-def _is_import_line(stmt: cst.CSTNode) -> bool:
-    return isinstance(stmt, cst.SimpleStatementLine) and all(
-        isinstance(small, (cst.Import, cst.ImportFrom)) for small in stmt.body)
-
-
-def _is_guarded_import(stmt: cst.CSTNode) -> bool:
-    """``try: import x`` / ``except ImportError: ...``: part of the import block."""
-    return isinstance(stmt, cst.Try) and all(_is_import_line(s) for s in stmt.body.body)
-
-
-def _imports_end(body) -> int:
-    """Index just after the module's leading imports (after a docstring when there are none)."""
-    end = 0
-    for index, stmt in enumerate(body):
-        if index == 0 and is_docstring(stmt):
-            end = 1
-        elif _is_import_line(stmt) or _is_guarded_import(stmt):
-            end = index + 1
-        elif _is_pass(stmt):
-            end = index + 1
-        elif _is_environment_setup(stmt):
-            continue
-        else:
-            break
-    return end
-
-
-def _is_pass(stmt: cst.CSTNode) -> bool:
-    """A notebook's shell and magic lines are ``pass`` in its module (``!pip install diffusers``):
-    they install what is imported later, so they belong to the import block, and what a fix
-    inserts after the imports comes after them."""
-    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
-            and isinstance(stmt.body[0], cst.Pass))
-
-
-def _is_environment_setup(stmt: cst.CSTNode) -> bool:
-    """``os.environ[...] = ...`` / ``os.environ.setdefault(...)`` between imports (RPL302's fix
-    puts one before ``import torch``) does not end the import block."""
-    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
-        return False
-    small = stmt.body[0]
-    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Subscript):
-        target = dotted_name(small.targets[0].target.value)
-    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-        target = dotted_name(small.value.func)
-        target = target.rsplit(".", 1)[0] if target else None
-    else:
-        return False
-    return target is not None and target.endswith("environ")
-
-
 def _new_bindings(code: str, table: ImportTable) -> bool:
     """Whether the import statement ``code`` binds a name the module does not bind already."""
     added = ImportTable.from_module(cst.parse_module(code)).aliases
@@ -329,7 +278,7 @@ def insert_module_statements(module: cst.Module, imports: list, after_imports: l
     body = list(module.body)
     existing = {module.code_for_node(stmt).strip() for stmt in body}
     if before_torch:
-        at = next((i for i, stmt in enumerate(body) if _imports_torch(stmt)), _imports_end(body))
+        at = next((i for i, stmt in enumerate(body) if _imports_torch(stmt)), imports_end(body))
         # Only what runs before torch is imported counts (an ``import os`` further down does not).
         earlier = {module.code_for_node(stmt).strip() for stmt in body[:at]}
         earlier_imports = module_level_imports(cst.Module(body=body[:at]))
@@ -348,7 +297,7 @@ def insert_module_statements(module: cst.Module, imports: list, after_imports: l
             added_imports.append(cst.parse_statement(code))
             table = module_level_imports(cst.Module(body=[*body, *added_imports]))
     setup = [cst.parse_statement(code) for code in after_imports if code not in existing]
-    end = _imports_end(body)
+    end = imports_end(body)
     if setup:
         setup[0] = setup[0].with_changes(leading_lines=[cst.EmptyLine()])
         if end < len(body) and not body[end].leading_lines:

@@ -12,7 +12,7 @@ from typing import Callable, Iterator, Optional
 
 import libcst as cst
 
-from reprolint.semantic.imports import ImportTable
+from reprolint.semantic.imports import ImportTable, dotted_name
 from reprolint.semantic.tree import SyntaxIndex, child_nodes
 
 LOOPS = (cst.For, cst.While)
@@ -299,24 +299,70 @@ def is_docstring(stmt: cst.CSTNode) -> bool:
 
 
 def bound_by_leading_imports(module: cst.Module) -> set:
-    """The names the module's leading import block binds (after a docstring; a notebook's shell
-    lines, ``pass`` in its module, and ``try: import x`` blocks belong to it): what a statement
+    """The names the module's leading import block (``imports_end``) binds: what a statement
     inserted after the imports may use. A module that imports ``torch`` only further down (a
     notebook importing in a later cell) does not bind it there."""
     bound = set()
-    for index, stmt in enumerate(module.body):
-        if index == 0 and is_docstring(stmt):
-            continue
+    for stmt in module.body[:imports_end(module.body)]:
         lines = stmt.body.body if isinstance(stmt, cst.Try) else [stmt]
-        if not all(isinstance(line, cst.SimpleStatementLine) for line in lines):
-            break
-        smalls = [small for line in lines for small in line.body]
-        if not all(isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass)) for small in smalls):
-            break
-        for small in smalls:
-            if isinstance(small, cst.Import):
-                for alias in small.names:
-                    bound.add(alias.evaluated_alias or alias.evaluated_name.split(".")[0])
-            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                bound.update(alias.evaluated_alias or alias.evaluated_name for alias in small.names)
+        for line in lines:
+            for small in getattr(line, "body", ()):
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        bound.add(alias.evaluated_alias or alias.evaluated_name.split(".")[0])
+                elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                    bound.update(alias.evaluated_alias or alias.evaluated_name for alias in small.names)
     return bound
+
+
+# -- the module's leading import block (where fixes insert module-level statements) ----------------
+
+def _is_import_line(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in stmt.body)
+
+
+def _is_guarded_import(stmt: cst.CSTNode) -> bool:
+    """``try: import x`` / ``except ImportError: ...``: part of the import block."""
+    return isinstance(stmt, cst.Try) and all(_is_import_line(s) for s in stmt.body.body)
+
+
+def imports_end(body) -> int:
+    """Index just after the module's leading imports (after a docstring when there are none)."""
+    end = 0
+    for index, stmt in enumerate(body):
+        if index == 0 and is_docstring(stmt):
+            end = 1
+        elif _is_import_line(stmt) or _is_guarded_import(stmt):
+            end = index + 1
+        elif _is_pass(stmt):
+            end = index + 1
+        elif _is_environment_setup(stmt):
+            continue
+        else:
+            break
+    return end
+
+
+def _is_pass(stmt: cst.CSTNode) -> bool:
+    """A notebook's shell and magic lines are ``pass`` in its module (``!pip install diffusers``):
+    they install what is imported later, so they belong to the import block, and what a fix
+    inserts after the imports comes after them."""
+    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Pass))
+
+
+def _is_environment_setup(stmt: cst.CSTNode) -> bool:
+    """``os.environ[...] = ...`` / ``os.environ.setdefault(...)`` between imports (RPL302's fix
+    puts one before ``import torch``) does not end the import block."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Subscript):
+        target = dotted_name(small.targets[0].target.value)
+    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        target = dotted_name(small.value.func)
+        target = target.rsplit(".", 1)[0] if target else None
+    else:
+        return False
+    return target is not None and target.endswith("environ")
