@@ -74,10 +74,18 @@ def rule_could_match(rule, source: str, import_memo: dict, project_names=()) -> 
     return import_memo[packages]
 
 
+# Triggers a project's own names may stand for: its classes that keep a generator and its
+# helpers that return one (``torch.Generator``), that return a distribution (``latent_dist``), or
+# whose ``**kwargs`` reach a ``DataLoader``.
+_PROJECT_MADE_TRIGGERS = frozenset({"Pipeline", "Generator", "latent_dist", "DataLoader"})
+
+
 def stands_for_pipelines(rule) -> bool:
-    """Rules gated on a diffusers import: a project's own pipeline classes and helpers (the
-    project index's ``pipeline_names``) stand for that import in the files that use them."""
-    return bool(set(rule.requires_imports) & set(PIPELINE_PACKAGES)) or "Pipeline" in rule.triggers
+    """Rules gated on a diffusers import, or on the text of what a project's helper makes: a
+    project's own pipeline classes and helpers (the project index's ``pipeline_names``) stand for
+    that import or text in the files that use them."""
+    return (bool(set(rule.requires_imports) & set(PIPELINE_PACKAGES))
+            or not _PROJECT_MADE_TRIGGERS.isdisjoint(rule.triggers))
 
 
 def candidates(rules, source: str, project_names=()) -> list:

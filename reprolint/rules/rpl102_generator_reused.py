@@ -18,6 +18,8 @@ def _made_at(model, use, obj) -> str:
         origin = use.value.origin
     if origin is None or origin is use.expr:
         return ""
+    if obj.made_in is not None:
+        return f", made on {model.generator_made_at(obj)},"
     return f", made on {model.made_at(origin)},"
 
 

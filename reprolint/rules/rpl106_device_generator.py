@@ -126,19 +126,22 @@ class DeviceGenerator(Rule):
             if not made:
                 continue
             creations = tuple(dict.fromkeys(obj.created_at for obj, _ in made))
+            made_elsewhere = any(obj.made_in for obj, _ in made)
             kinds = set().union(*(k for _, k in made))
-            if all(model.encloses(use.expr, node) for node in creations):
+            if all(model.encloses(use.expr, node) for node in creations) and not made_elsewhere:
                 subject = f"this generator is created on {_describe(kinds)}"
             else:
                 single = isinstance(use.value, Generator)
-                where = ", ".join(model.made_at(node) for node in creations)
+                where = ", ".join(dict.fromkeys(model.generator_made_at(obj) for obj, _ in made))
                 receiver = (f"to `{call.via_function}`, which passes it on to a pipeline"
                             if use.consumer == "helper" else "to this pipeline call")
                 subject = (f"{'the generator' if single else 'the generators'} made on {where} "
                            f"{'is' if single else 'are'} on {_describe(kinds)} and passed {receiver}")
             key = tuple(id(node) for node in creations)
             if key not in fixes:
-                fixes[key] = self._fix(creations)
+                # A generator a project function makes is created in that function's module:
+                # nothing on this call's line is its device argument.
+                fixes[key] = None if made_elsewhere else self._fix(creations)
             yield self.report(
                 model, use.expr,
                 f"{subject}: its noise depends on the GPU and differs from the CPU's; "
@@ -163,8 +166,8 @@ class DeviceGenerator(Rule):
                     continue
                 if len(model.uses_of(obj)) != 1 or not initial_noise.is_initial_noise(model, call.node):
                     continue
-                where = ("this generator is created" if model.encloses(use.expr, obj.created_at)
-                         else f"the generator made on {model.made_at(obj.created_at)} is")
+                where = ("this generator is created" if model.encloses(use.expr, obj.created_at) and not obj.made_in
+                         else f"the generator made on {model.generator_made_at(obj)} is")
                 yield self.report(
                     model, use.expr,
                     f"{where} on {_describe(kinds)} and seeded to draw this initial noise: the noise depends on "

@@ -302,6 +302,15 @@ class SemanticModel:
             text = (self.code(node.func) + "(...)") if isinstance(node, cst.Call) else text.split("\n", 1)[0][:57] + "..."
         return f"line {self.line(node)} (`{text}`)"
 
+    def generator_made_at(self, obj: GeneratorObject) -> str:
+        """``made_at`` of a generator's creation; for one a project function makes, also where
+        (``line 11 (`ValidationState(seed)`, which creates it in `state.ValidationState.__init__`,
+        line 8)``)."""
+        where = self.made_at(obj.created_at)
+        if obj.made_in is None:
+            return where
+        return f"{where[:-1]}, which creates it in {obj.made_in})"
+
     def uses_of(self, obj: GeneratorObject) -> list:
         return [u for u in self.generator_uses if obj in u.objects]
 

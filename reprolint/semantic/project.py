@@ -28,7 +28,7 @@ import re
 import warnings
 from typing import Iterable, Optional
 
-from reprolint.semantic import catalog
+from reprolint.semantic import catalog, project_facts
 from reprolint.semantic.project_summary import (  # noqa: F401 - pass 1, also asked for from here
     EXTERNAL_ROOTS, MAX_DEPTH, SUMMARY_VERSION, Summariser, could_have_summary, empty_summary,
     summarise)
@@ -132,8 +132,9 @@ class ProjectIndex:
 
     @property
     def pipeline_names(self) -> frozenset:
-        """Names the project defines that make pipelines or hand generators to them: in a file
-        that uses one, the pipeline rules may report without a diffusers import (the prefilter)."""
+        """Names the project defines that make pipelines, hand generators to them, return or keep
+        a generator or a distribution, or feed a DataLoader: in a file that uses one, the rules
+        about those may report without a diffusers import or the class's name (the prefilter)."""
         if self._pipeline_names is None:
             names = set()
             for path, summary in self.summaries.items():
@@ -143,9 +144,10 @@ class ProjectIndex:
                 for cls in summary["classes"]:
                     if self.pipeline_base(f"{module}.{cls}"):
                         names.add(cls)
-                for function in summary["functions"]:
+                for function, facts in summary["functions"].items():
                     qualname = f"{module}.{function}"
-                    if self.returned_pipeline(qualname) or self.generator_params(qualname)[1]:
+                    if (self.returned_pipeline(qualname) or self.generator_params(qualname)[1]
+                            or any(key in facts for key in _MADE_VALUE_KEYS)):
                         # A method is reached through its class's name (a constructor call, an
                         # annotation): the method's own name (``step``, ``forward``) is in
                         # every file and would let the whole tree past the prefilter.
@@ -254,6 +256,87 @@ class ProjectIndex:
             return (), ()
         return tuple(function["params"]), tuple(function["generator_params"])
 
+    # -- generators and distributions a project function returns or a class keeps
+
+    def returned_generator(self, qualname: Optional[str], depth: int = 0) -> Optional[dict]:
+        """The generator a project function returns (``project_facts.generator_made_by``, with
+        ``where`` it is made), also through another project function it returns the result of."""
+        if depth > MAX_DEPTH or not qualname or qualname.startswith(EXTERNAL_ROOTS):
+            return None
+        located = self._lookup(qualname)
+        function = located[0]["functions"].get(located[1]) if located else None
+        if function is None:
+            return None
+        made = function.get(project_facts.RETURNS_GENERATOR)
+        if made is not None:
+            return {**made, "where": f"`{located[0]['name']}.{located[1]}`, line {made['line']}"}
+        returned = function.get("returns")
+        return self.returned_generator(returned, depth + 1) if returned and returned != qualname else None
+
+    def held_generators(self, qualname: Optional[str]) -> dict:
+        """The generators a project class keeps on its instances: attribute -> what
+        ``generator_made_by`` says (seeded also where another method re-seeds the attribute),
+        with ``where`` it is made. Empty for a name that is no project class."""
+        if not qualname or qualname.startswith(EXTERNAL_ROOTS):
+            return {}
+        key = ("held", qualname)
+        cached = self._facts_cache.get(key)
+        if cached is None:
+            held: dict = {}
+            self._collect_held(qualname, held, set(), 0)
+            cached = self._facts_cache[key] = held
+        return cached
+
+    def _collect_held(self, qualname: str, held: dict, reseeded: set, depth: int) -> None:
+        located = self._lookup(qualname)
+        if located is None or depth > MAX_DEPTH or located[1] not in located[0]["classes"]:
+            return
+        summary, local = located
+        prefix = local + "."
+        found: dict = {}
+        for name, function in summary["functions"].items():
+            if not name.startswith(prefix):
+                continue
+            reseeded.update(function.get(project_facts.RESEEDS_ATTRIBUTES, ()))
+            for attr, made in function.get(project_facts.HOLDS_GENERATORS, {}).items():
+                merged = project_facts.merged_generators(found.get(attr), made)
+                found[attr] = {**merged, "where": found.get(attr, {}).get("where")
+                               or f"`{summary['name']}.{name}`, line {made['line']}"}
+        for attr, made in found.items():
+            if attr not in held:  # a subclass's own assignment wins over its base's
+                held[attr] = made
+        for base in summary["classes"].get(local, ()):
+            self._collect_held(base, held, reseeded, depth + 1)
+        if depth == 0:
+            for attr in reseeded & held.keys():
+                held[attr] = {**held[attr], "seeded": True}
+
+    def returns_distribution(self, qualname: Optional[str], depth: int = 0) -> bool:
+        """Whether a project function returns a latent distribution (``vae.encode(x).latent_dist``,
+        a ``DiagonalGaussianDistribution``), also through another project function."""
+        if depth > MAX_DEPTH or not qualname or qualname.startswith(EXTERNAL_ROOTS):
+            return False
+        function = self._function(qualname)
+        if function is None:
+            return False
+        if function.get(project_facts.RETURNS_DISTRIBUTION):
+            return True
+        returned = function.get("returns")
+        return bool(returned) and returned != qualname and self.returns_distribution(returned, depth + 1)
+
+    def dataloader_forwarding(self, qualname: Optional[str]) -> Optional[dict]:
+        """A project function whose ``**kwargs`` reach a ``DataLoader`` that gives neither
+        ``generator=`` nor ``worker_init_fn=`` (``project_facts.dataloader_forwarding``), with
+        ``where`` that DataLoader is."""
+        if not qualname or qualname.startswith(EXTERNAL_ROOTS):
+            return None
+        located = self._lookup(qualname)
+        function = located[0]["functions"].get(located[1]) if located else None
+        loader = function.get(project_facts.FORWARDS_TO_DATALOADER) if function else None
+        if loader is None:
+            return None
+        return {**loader, "where": f"`{located[0]['name']}.{located[1]}`, line {loader['line']}"}
+
     def seeds_global_rng(self, qualname: Optional[str]) -> bool:
         return self._reaches(qualname, "seeds", 0, set())
 
@@ -338,6 +421,11 @@ class ProjectIndex:
                     imported.update(paths)
             self._shared["imported_paths"] = imported
         return path in imported
+
+
+# Keys of a function's summary that make its name one the prefilter lets stand for the rules.
+_MADE_VALUE_KEYS = (project_facts.RETURNS_GENERATOR, project_facts.HOLDS_GENERATORS,
+                    project_facts.RETURNS_DISTRIBUTION, project_facts.FORWARDS_TO_DATALOADER)
 
 
 def _is_test_module(path: str, module_name: str) -> bool:

@@ -95,3 +95,90 @@ def _mentions_cublas(node) -> bool:
     if type(node) is ast.Dict:
         return any(_mentions_cublas(key) for key in node.keys if key is not None)
     return False
+
+
+# ---------------------------------------------------------------------- generators and distributions
+#
+# What a function returns or a class keeps is not an effect that its callers inherit (a function
+# that calls ``make_generator()`` does not return a generator), so these facts are not in the
+# ``facts`` set, which the index follows through calls: each has its own key in the function's
+# summary, with its details (a generator's device, whether it is seeded, where it is made).
+
+RETURNS_GENERATOR = "returns_generator"  # {"device": [kinds] | None, "seeded": bool, "line": n}
+HOLDS_GENERATORS = "holds_generators"  # {attribute: the same, for ``self.<attribute> = ...``}
+RESEEDS_ATTRIBUTES = "reseeds"  # [attribute] of ``self.<attribute>.manual_seed(s)``
+RETURNS_DISTRIBUTION = "returns_distribution"  # true: ``vae.encode(x).latent_dist``, a copy of the class
+# {"line": n, "shuffle": bool | None, "sampler": bool, "num_workers": None | 0 | "some"}
+FORWARDS_TO_DATALOADER = "dataloader_kwargs"
+
+
+def generator_made_by(node, qualify: Callable[[ast.AST], Optional[str]], line: int) -> Optional[dict]:
+    """``torch.Generator(device)`` (seeded when followed by ``.manual_seed(s)``): its device
+    kinds (None when not known) and whether it is seeded; else None."""
+    seeded = False
+    while (type(node) is ast.Call and type(node.func) is ast.Attribute and node.func.attr == "manual_seed"
+           and len(node.args) == 1):
+        node, seeded = node.func.value, True
+    if type(node) is not ast.Call or qualify(node.func) not in catalog.GENERATOR_CLASSES:
+        return None
+    device = next((k.value for k in node.keywords if k.arg == "device"), node.args[0] if node.args else None)
+    kinds = ["cpu"] if device is None and not node.keywords else _device_kinds(device, qualify)
+    return {"device": kinds, "seeded": seeded, "line": line}
+
+
+def _device_kinds(node, qualify) -> Optional[list]:
+    """``"cuda"``, ``f"cuda:{rank}"``, ``torch.device("cuda")``, ``"cuda" if ok else "cpu"``:
+    every device kind the expression may name; None when one is not known."""
+    kind = type(node)
+    if kind is ast.Constant and type(node.value) is str:
+        return [node.value]
+    if kind is ast.JoinedStr and node.values and type(node.values[0]) is ast.Constant:
+        head = str(node.values[0].value)
+        return ["cuda:?"] if head.startswith("cuda") else ["mps"] if head.startswith("mps") else None
+    if kind is ast.Call and qualify(node.func) in catalog.TORCH_DEVICE_CLASSES and len(node.args) == 1:
+        return _device_kinds(node.args[0], qualify)
+    if kind is ast.IfExp:
+        body, orelse = _device_kinds(node.body, qualify), _device_kinds(node.orelse, qualify)
+        return sorted(set(body) | set(orelse)) if body is not None and orelse is not None else None
+    return None
+
+
+def merged_generators(first: Optional[dict], second: dict) -> dict:
+    """Two places that make the generator one name holds: it may be on either device."""
+    if first is None:
+        return second
+    devices = None if first["device"] is None or second["device"] is None else sorted(
+        set(first["device"]) | set(second["device"]))
+    return {"device": devices, "seeded": first["seeded"] and second["seeded"], "line": first["line"]}
+
+
+def makes_distribution(node, qualify: Callable[[ast.AST], Optional[str]]) -> bool:
+    """``<x>.latent_dist`` or a ``DiagonalGaussianDistribution(...)`` (diffusers' or a copy)."""
+    if type(node) is ast.Attribute:
+        return node.attr == catalog.LATENT_DISTRIBUTION_ATTRIBUTE
+    if type(node) is ast.Call:
+        name = qualify(node.func) or (node.func.id if type(node.func) is ast.Name else "")
+        return name.rpartition(".")[2] == catalog.DIAGONAL_GAUSSIAN_NAME
+    return False
+
+
+def dataloader_forwarding(call: ast.Call, star_kwarg: Optional[str], qualify) -> Optional[dict]:
+    """A ``DataLoader(...)`` that passes the function's own ``**kwargs`` on as its only ``**``
+    argument and gives neither ``generator=`` nor ``worker_init_fn=``: what it passes itself."""
+    if star_kwarg is None or qualify(call.func) not in catalog.DATALOADER_CLASSES:
+        return None
+    stars = [k.value for k in call.keywords if k.arg is None]
+    if len(stars) != 1 or type(stars[0]) is not ast.Name or stars[0].id != star_kwarg:
+        return None
+    if any(type(arg) is ast.Starred for arg in call.args):
+        return None
+    given = {k.arg: k.value for k in call.keywords if k.arg is not None}
+    if "generator" in given or "worker_init_fn" in given:
+        return None
+    shuffle, sampler, workers = given.get("shuffle"), given.get("sampler"), given.get("num_workers")
+    return {"line": call.lineno,
+            "shuffle": shuffle.value if type(shuffle) is ast.Constant and type(shuffle.value) is bool else None,
+            "sampler": sampler is not None and not (type(sampler) is ast.Constant and sampler.value is None),
+            # Its own ``num_workers=``: None when it passes none (the ``**kwargs`` may).
+            "num_workers": None if workers is None else 0 if type(workers) is ast.Constant and workers.value == 0
+            else "some"}

@@ -12,12 +12,16 @@ from typing import Optional
 
 from reprolint.prefilter import dotted_name as _dotted
 from reprolint.semantic import catalog
+from reprolint.semantic import project_facts
 from reprolint.semantic.project_facts import statement_facts
 
 # A module whose text has none of these cannot hold a fact another module asks about.
 SUMMARY_TRIGGERS = ("ipeline", "seed", "determinis", "generator=", "__main__", "Predictor", "launch(",
-                    "from_pretrained", "from_single_file", "backward", "CUBLAS_WORKSPACE_CONFIG")
-SUMMARY_VERSION = 2  # 2: typed determinism facts, backward, imported modules
+                    "from_pretrained", "from_single_file", "backward", "CUBLAS_WORKSPACE_CONFIG",
+                    "Generator(", "latent_dist", "DiagonalGaussian", "DataLoader")
+# 2: typed determinism facts, backward, imported modules; 3: generators and distributions
+# returned or held, DataLoaders fed through ``**kwargs``
+SUMMARY_VERSION = 3
 MAX_DEPTH = 8  # helper chains and class hierarchies followed at most this deep
 
 # Methods that return their receiver (``XPipeline.from_pretrained(...).to("cuda")``).
@@ -142,9 +146,12 @@ class Summariser:
         generator_params, calls = set(), set()
         seeds = determinism = gpu = False
         facts: set = set()  # typed facts: see ``project_facts``
+        made = _MadeValues(self.qualify, params[0] if owner and params else None)
+        star_kwarg = func.args.kwarg.arg if func.args.kwarg is not None else None
         for stmt in _statements(func.body, into_definitions=False):
             kind = type(stmt)
             facts |= statement_facts(stmt, self.qualify)
+            made.read(stmt)
             if kind is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
                 callee = self._returned_callee(stmt.value, bound)
                 if callee is not None:
@@ -154,6 +161,8 @@ class Summariser:
             elif kind is ast.Return and stmt.value is not None and returns is None:
                 returns = self._returned_callee(stmt.value, bound)
             for call in _spine_calls(stmt):
+                if star_kwarg is not None and made.loader is None:
+                    made.loader = project_facts.dataloader_forwarding(call, star_kwarg, self.qualify)
                 func_node = call.func
                 method = func_node.attr if type(func_node) is ast.Attribute else None
                 callee = self.qualify(func_node)
@@ -187,6 +196,7 @@ class Summariser:
             summary["determinism"] = True
         if facts:
             summary["facts"] = sorted(facts)
+        summary.update(made.summary())
         # Calls to other project functions, for helpers that seed through helpers.
         project_calls = sorted(c for c in calls if not c.startswith(EXTERNAL_ROOTS))
         if project_calls:
@@ -218,6 +228,78 @@ class Summariser:
                 if type(call.func) is ast.Attribute and call.func.attr in _APP_LAUNCH_METHODS:
                     return True
         return False
+
+
+class _MadeValues:
+    """What one function makes and keeps or returns (``project_facts``): a generator it returns,
+    the generators it keeps on ``self``, a distribution it returns, a DataLoader fed by its
+    ``**kwargs``. Read statement by statement, with the names bound to each along the way."""
+
+    def __init__(self, qualify, self_name: Optional[str]) -> None:
+        self.qualify = qualify
+        self.self_name = self_name
+        self.generators: dict = {}  # local name -> the generator it holds (``generator_made_by``)
+        self.distributions: set = set()  # local names bound to a distribution
+        self.returned_generator: Optional[dict] = None
+        self.returns_distribution = False
+        self.held: dict = {}  # attribute of self -> the generator
+        self.reseeded: set = set()  # attributes of self re-seeded here
+        self.loader: Optional[dict] = None
+
+    def read(self, stmt) -> None:
+        kind = type(stmt)
+        if kind is ast.Assign and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+            generator = self._generator(value, stmt.lineno)
+            if type(target) is ast.Name:
+                self.generators.pop(target.id, None)
+                self.distributions.discard(target.id)
+                if generator is not None:
+                    self.generators[target.id] = generator
+                elif self._distribution(value):
+                    self.distributions.add(target.id)
+            elif (generator is not None and type(target) is ast.Attribute and self.self_name
+                  and type(target.value) is ast.Name and target.value.id == self.self_name):
+                self.held[target.attr] = project_facts.merged_generators(self.held.get(target.attr), generator)
+        elif kind is ast.Return and stmt.value is not None:
+            generator = self._generator(stmt.value, stmt.lineno)
+            if generator is not None:
+                self.returned_generator = project_facts.merged_generators(self.returned_generator, generator)
+            elif self._distribution(stmt.value):
+                self.returns_distribution = True
+        elif kind is ast.Expr and type(stmt.value) is ast.Call:
+            func = stmt.value.func
+            if type(func) is ast.Attribute and func.attr == "manual_seed" and len(stmt.value.args) == 1:
+                owner = func.value
+                if type(owner) is ast.Name and owner.id in self.generators:
+                    self.generators[owner.id] = {**self.generators[owner.id], "seeded": True}
+                elif (type(owner) is ast.Attribute and type(owner.value) is ast.Name
+                      and owner.value.id == self.self_name):
+                    self.reseeded.add(owner.attr)
+
+    def _generator(self, value, line: int) -> Optional[dict]:
+        if type(value) is ast.Name:
+            return self.generators.get(value.id)
+        return project_facts.generator_made_by(value, self.qualify, line)
+
+    def _distribution(self, value) -> bool:
+        if type(value) is ast.Name:
+            return value.id in self.distributions
+        return project_facts.makes_distribution(value, self.qualify)
+
+    def summary(self) -> dict:
+        found: dict = {}
+        if self.returned_generator is not None:
+            found[project_facts.RETURNS_GENERATOR] = self.returned_generator
+        if self.held:
+            found[project_facts.HOLDS_GENERATORS] = self.held
+        if self.reseeded:
+            found[project_facts.RESEEDS_ATTRIBUTES] = sorted(self.reseeded)
+        if self.returns_distribution:
+            found[project_facts.RETURNS_DISTRIBUTION] = True
+        if self.loader is not None:
+            found[project_facts.FORWARDS_TO_DATALOADER] = self.loader
+        return found
 
 
 def _statements(body, into_definitions: bool):

@@ -83,6 +83,10 @@ class GeneratorObject:
     opaque: bool = False
     # The object created by ``torch.manual_seed`` / ``torch.default_generator``.
     is_global: bool = False
+    # Made by a function of another module (or by this module's helper): ``created_at`` is
+    # then the call here that made it, and this says where the ``torch.Generator(...)`` is
+    # (``\`state.make_generator\`, line 27``); nothing here can edit that.
+    made_in: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,19 @@ class Generator(Value):
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Generator) and other.obj is self.obj
+
+
+@dataclass(frozen=True)
+class ProjectObject(Value):
+    """An instance of a project class that keeps generators on itself
+    (``self.generator = torch.Generator("cuda").manual_seed(seed)``, project index): reading
+    ``<instance>.generator`` gives that generator, one object per instance made."""
+
+    class_name: str
+    generators: tuple = field(default=(), compare=False, hash=False)  # ((attribute, GeneratorObject), ...)
+
+    def generator(self, attribute: str) -> Optional[GeneratorObject]:
+        return next((obj for attr, obj in self.generators if attr == attribute), None)
 
 
 @dataclass(frozen=True)

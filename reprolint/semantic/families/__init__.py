@@ -13,7 +13,8 @@ A family module declares, each optional:
   ``Pipeline``);
 - ``REFERENCES``: {qualified name: handler(flow)}: the value an imported name holds
   (``torch.default_generator``);
-- ``ATTRIBUTES``: {(value type or ``ANY_VALUE``, attribute): handler(flow, node, base)};
+- ``ATTRIBUTES``: {(value type or ``ANY_VALUE``, attribute or ``ANY_ATTRIBUTE``): handler(flow,
+  node, base)};
 - ``on_unclaimed_call(flow, site)``: watches every call that no table gave a value.
 
 A call handler is ``handler(flow, site) -> value``: ``flow`` is the engine
@@ -29,7 +30,7 @@ import importlib
 import pkgutil
 from typing import Callable, Optional
 
-from reprolint.semantic.families.base import ANY_VALUE, UNHANDLED, CallSite
+from reprolint.semantic.families.base import ANY_ATTRIBUTE, ANY_VALUE, UNHANDLED, CallSite
 
 # Modules of this package that are not families.
 _NOT_FAMILIES = frozenset({"base"})
@@ -97,15 +98,17 @@ def reference_handler(qualified: str) -> Optional[Callable]:
 
 
 def attribute_handler(base, attribute: str) -> tuple:
-    """The handlers for reading ``attribute`` of a value: its type's, then any value's."""
+    """The handlers for reading ``attribute`` of a value: its type's, then any value's, then
+    its type's for any attribute."""
     key = (type(base), attribute)
     chain = _attribute_chains.get(key)
     if chain is None:
-        chain = tuple(handler for handler in (BY_ATTRIBUTE.get(key), BY_ATTRIBUTE.get((ANY_VALUE, attribute)))
+        chain = tuple(handler for handler in (BY_ATTRIBUTE.get(key), BY_ATTRIBUTE.get((ANY_VALUE, attribute)),
+                                              BY_ATTRIBUTE.get((type(base), ANY_ATTRIBUTE)))
                       if handler is not None)
         _attribute_chains[key] = chain
     return chain
 
 
-__all__ = ["ANY_VALUE", "UNHANDLED", "CallSite", "FAMILIES", "attribute_handler", "callee_handler",
+__all__ = ["ANY_ATTRIBUTE", "ANY_VALUE", "UNHANDLED", "CallSite", "FAMILIES", "attribute_handler", "callee_handler",
            "method_handler", "name_handler", "reference_handler"]

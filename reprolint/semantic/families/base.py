@@ -20,6 +20,8 @@ UNHANDLED: Any = _Unhandled()
 
 # In an ``ATTRIBUTES`` key: an attribute of any receiver, known or not (``x.latent_dist``).
 ANY_VALUE = "any value"
+# In an ``ATTRIBUTES`` key: any attribute of a value of that type (what a project object keeps).
+ANY_ATTRIBUTE = "any attribute"
 
 
 @dataclass

@@ -1,19 +1,33 @@
 """Functions and classes of the linted project: a helper of this or another module that returns
 a pipeline (``load_pipeline()``), a class derived from one (``MyPipeline.from_pretrained``), a
-function that passes one of its parameters on to a pipeline as ``generator=``, and what the
-module passes to its own functions (the engine binds their parameters from it). The facts of
-other modules come from the project index (``reprolint.semantic.project``)."""
+function that passes one of its parameters on to a pipeline as ``generator=``, a helper that
+returns a generator (``make_generator(seed)``) or a latent distribution, a class whose instances
+keep a generator (``state.generator``), and what the module passes to its own functions (the
+engine binds their parameters from it). The facts of other modules come from the project index
+(``reprolint.semantic.project``)."""
 
 from __future__ import annotations
 
 from typing import Optional
 
 from reprolint.semantic import catalog
-from reprolint.semantic.families.base import UNHANDLED, CallSite
+from reprolint.semantic.families.base import ANY_ATTRIBUTE, UNHANDLED, CallSite
 from reprolint.semantic.families.placement import note_loading_placement
+from reprolint.semantic.flow.state import FRESH, RECEIVED
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.model import CallFact
-from reprolint.semantic.values import LocalFunction, Pipeline, QualifiedRef
+from reprolint.semantic.values import (
+    Const,
+    Device,
+    Distribution,
+    Generator,
+    GeneratorObject,
+    LocalFunction,
+    OneOf,
+    Pipeline,
+    ProjectObject,
+    QualifiedRef,
+)
 
 
 def project_pipeline(flow, fact: CallFact, callee) -> Optional[Pipeline]:
@@ -39,16 +53,71 @@ def project_pipeline(flow, fact: CallFact, callee) -> Optional[Pipeline]:
 
 def made_by_project(flow, site: CallSite):
     """A call of a name no family owns, or of a function of this module: a pipeline when the
-    project says it makes one (and a placement when the helper puts it on the GPU)."""
+    project says it makes one (and a placement when the helper puts it on the GPU); else the
+    generator, the generator-keeping object or the distribution it makes."""
     fact, callee = site.fact, site.callee
     pipeline = project_pipeline(flow, fact, callee)
     if pipeline is None:
+        made = project_made_value(flow, site)
+        if made is not None:
+            on_unclaimed_call(flow, site)  # what it passes on, and its call sites' bindings
+            return made
         return UNHANDLED
     note_loading_placement(flow, fact, pipeline)
     if flow.project.places_on_gpu(flow.project_name(fact, callee)):
         written = dotted_name(fact.node.func) or "the helper"
         flow.add_placement(fact.node, None, f"{written}(), which places the pipeline on the GPU", True)
     return pipeline
+
+
+def project_made_value(flow, site: CallSite):
+    """``make_generator(seed)``: the generator a project helper returns (the same object on
+    every round, seeded where the helper seeds it); ``ValidationState(seed)``: an object keeping
+    the generators its class makes; ``encode_latents(vae, x)``: a distribution. Else None."""
+    fact = site.fact
+    if fact.qualname is None and not isinstance(site.callee, LocalFunction):
+        return None
+    name = flow.project_name(fact, site.callee)
+    if not name:
+        return None
+    written = dotted_name(fact.node.func) or "the helper"
+    returned = flow.project.returned_generator(name)
+    if returned is not None:
+        return Generator(_made_elsewhere(flow, site, fact.node, returned, f"{written}(...)"))
+    held = flow.project.held_generators(name)
+    if held:
+        generators = tuple((attr, _made_elsewhere(flow, site, (fact.node, attr), made, f"{written}(...).{attr}"))
+                           for attr, made in sorted(held.items()))
+        return ProjectObject(name, generators)
+    if flow.project.returns_distribution(name):
+        return Distribution(fact.node)
+    return None
+
+
+def _made_elsewhere(flow, site: CallSite, key, made: dict, label: str) -> GeneratorObject:
+    """The generator a project function makes, as an object of this module: one per call site
+    (and attribute), made at this call, seeded if the project's code seeds it; where it is
+    not seeded there, what seeds it is not known (never "unseeded": another module may)."""
+    obj = flow.created_generators.get(key)
+    if obj is None:
+        obj = GeneratorObject(site.fact.node, _device(made["device"]), label, made_in=made["where"])
+        flow.created_generators[key] = obj
+    site.state.gens[obj] = FRESH if made["seeded"] else RECEIVED
+    return obj
+
+
+def _device(kinds):
+    """The device value of a generator's device kinds (``project_facts.generator_made_by``)."""
+    if kinds is None:
+        return None
+    values = [Device(kind) if kind.endswith(":?") else Const(kind) for kind in kinds]
+    return values[0] if len(values) == 1 else OneOf(frozenset(values))
+
+
+def kept_generator(flow, node, base: ProjectObject):
+    """``state.generator``: the generator a project object keeps in that attribute."""
+    obj = base.generator(node.attr.value)
+    return Generator(obj) if obj is not None else UNHANDLED
 
 
 def on_unclaimed_call(flow, site: CallSite) -> None:
@@ -71,3 +140,4 @@ def on_unclaimed_call(flow, site: CallSite) -> None:
 
 
 CALLEES = {QualifiedRef: made_by_project, LocalFunction: made_by_project}
+ATTRIBUTES = {(ProjectObject, ANY_ATTRIBUTE): kept_generator}
