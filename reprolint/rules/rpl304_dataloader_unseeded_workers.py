@@ -18,7 +18,11 @@ class DataloaderUnseededWorkers(Rule):
     global generator first (`set_seed`) does not silence it: the order and the worker seeds then
     still shift whenever code before the loop draws one more number. A `DataLoader` built in a
     function that passes its own `**kwargs` on is judged with what the calls of that function in
-    the module pass (`make_loader(ds, num_workers=8)`).
+    the module pass (`make_loader(ds, num_workers=8)`), reported at the `DataLoader`. Where that
+    function is in another module of the project (`from data import build_loader`), the call
+    that passes `num_workers` (by keyword or in a `**loader_kwargs` dict: `dict(num_workers=4,
+    shuffle=True)`, `{"num_workers": 4}`) is reported instead, and names the `DataLoader`:
+    linting one module must not depend on which scripts call it.
 
     ## Why is this bad?
     Without `generator=`, the shuffling order and the base seed of every worker (from which each
@@ -64,6 +68,12 @@ class DataloaderUnseededWorkers(Rule):
     def check(self, model):
         if any(_seeds_workers(c) for c in model.calls_to(*catalog.SEED_EVERYTHING)):
             return
+        for call in model.calls:
+            loader = model.project_dataloaders.get(id(call))
+            if loader is not None:
+                finding = self._through_project_function(model, call, loader)
+                if finding is not None:
+                    yield finding
         for call in model.calls_to(*catalog.DATALOADER_CLASSES):
             if call.star_args:
                 continue
@@ -89,6 +99,32 @@ class DataloaderUnseededWorkers(Rule):
                 "shuffling DataLoader with worker processes but neither `generator=` nor "
                 "`worker_init_fn=`: the order and every worker's seed come from torch's global generator",
             )
+
+    def _through_project_function(self, model, caller, loader: dict):
+        """``build_loader(ds, **loader_kwargs)`` of another module's function whose ``**kwargs``
+        reach a DataLoader that passes neither ``generator=`` nor ``worker_init_fn=``."""
+        if caller.star_args or any(not isinstance(v, DictValue) for v in caller.star_kwargs):
+            return None
+        if caller.passes("generator") or caller.passes("worker_init_fn"):
+            return None
+        sampler = caller.passed_value("sampler")
+        shuffled = (loader["shuffle"] is True or loader["sampler"] or _is_const_true(caller.passed_value("shuffle"))
+                    or (caller.passes("sampler") and not (isinstance(sampler, Const) and sampler.value is None)))
+        workers = caller.passed_value("num_workers")
+        if caller.passes("num_workers"):
+            if isinstance(workers, Const) and workers.value == 0:
+                return None
+        elif loader["num_workers"] != "some":
+            return None
+        if not shuffled:
+            return None
+        callee = dotted_name(caller.node.func) or "the function"
+        return self.report(
+            model, caller.node,
+            f"what this call passes reaches, through `**kwargs`, a shuffling DataLoader with worker processes "
+            f"in `{callee}` ({loader['where']}) that passes neither `generator=` nor `worker_init_fn=`: the "
+            "order and every worker's seed come from torch's global generator; pass both, here or there",
+        )
 
     def _through_kwargs(self, model, loader, callers):
         if loader.keyword("generator") is not None or loader.keyword("worker_init_fn") is not None:

@@ -116,6 +116,11 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
         facts = self.project.facts_of(name)
         if facts:
             model.project_call_facts[id(call)] = facts
+        if call.qualname is not None and (call.star_kwargs or call.arguments):
+            # Another module's function (this module's own are read from its body, RPL304).
+            loader = self.project.dataloader_forwarding(name)
+            if loader is not None:
+                model.project_dataloaders[id(call)] = loader
 
     def project_name(self, call: CallFact, callee=None) -> Optional[str]:
         """The absolute qualified name of what a call calls, for questions to the project index:

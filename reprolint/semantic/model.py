@@ -239,6 +239,10 @@ class SemanticModel:
     # id(CallFact) -> the typed facts (``reprolint.semantic.project_facts``) of the project
     # function or class it calls, through the project functions that one calls.
     project_call_facts: dict = field(default_factory=dict)
+    # id(CallFact) of a call of another module's function whose ``**kwargs`` reach a DataLoader
+    # without ``generator=``/``worker_init_fn=`` -> what that DataLoader passes itself
+    # (``ProjectIndex.dataloader_forwarding``).
+    project_dataloaders: dict = field(default_factory=dict)
     # id(CallFact) of calls of a helper named in ``determinism-helpers`` (assumed to do it all).
     configured_determinism_helpers: set = field(default_factory=set)
     generator_objects: list = field(default_factory=list)

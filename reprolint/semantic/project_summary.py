@@ -353,7 +353,7 @@ def _spine_calls(stmt):
 
 
 EXTERNAL_ROOTS = ("torch.", "diffusers.", "transformers.", "accelerate.", "numpy.", "random.", "os.",
-                   "lightning.", "pytorch_lightning.", "PIL.", "gradio.", "logging.", "math.")
+                   "lightning.", "pytorch_lightning.", "PIL.", "gradio.", "logging.", "math.", "builtins.")
 
 
 def _places_on_gpu(call: ast.Call, method: Optional[str]) -> bool:

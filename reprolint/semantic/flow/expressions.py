@@ -30,6 +30,8 @@ from reprolint.semantic.values import (
 )
 
 _CONSTANT_NAMES = {"True": True, "False": False, "None": None}
+# Builtins a family gives a value to: ``dict(num_workers=4)`` (``families/containers``).
+_BUILTIN_CALLABLES = {"dict": catalog.BUILTIN_DICT}
 
 
 class ExpressionFlow:
@@ -60,7 +62,10 @@ class ExpressionFlow:
             return state.get(node.value)
         if node.value in _CONSTANT_NAMES:
             return Const(_CONSTANT_NAMES[node.value])
-        return self._reference(self.imports.resolve_dotted(node.value))
+        qualified = self.imports.resolve_dotted(node.value)
+        if qualified is None and node.value in _BUILTIN_CALLABLES:
+            return QualifiedRef(_BUILTIN_CALLABLES[node.value])  # not rebound or imported
+        return self._reference(qualified)
 
     def _reference(self, qualified: Optional[str]) -> Optional[Value]:
         """The value an imported name holds: what its family says (``torch.default_generator``),
