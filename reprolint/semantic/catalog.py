@@ -210,7 +210,8 @@ DIAGONAL_GAUSSIAN_NAME = "DiagonalGaussianDistribution"
 LATENT_DISTRIBUTION_ATTRIBUTE = "latent_dist"
 
 # -- data loading
-BUILTIN_DICT = "builtins.dict"  # ``dict(num_workers=4, shuffle=True)``, passed as ``**loader_kwargs``
+# ``dict(num_workers=4, shuffle=True)``, passed as ``**loader_kwargs``
+BUILTIN_DICT_CLASSES = frozenset({"builtins.dict"})
 DATALOADER_CLASSES = frozenset({
     "torch.utils.data.DataLoader",
     "torch.utils.data.dataloader.DataLoader",

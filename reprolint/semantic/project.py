@@ -147,7 +147,9 @@ class ProjectIndex:
                 for function, facts in summary["functions"].items():
                     qualname = f"{module}.{function}"
                     if (self.returned_pipeline(qualname) or self.generator_params(qualname)[1]
-                            or any(key in facts for key in _MADE_VALUE_KEYS)):
+                            or any(key in facts for key in _MADE_VALUE_KEYS)
+                            or ("returns" in facts and (self.returned_generator(qualname)
+                                                        or self.returns_distribution(qualname)))):
                         # A method is reached through its class's name (a constructor call, an
                         # annotation): the method's own name (``step``, ``forward``) is in
                         # every file and would let the whole tree past the prefilter.

@@ -17,4 +17,4 @@ def dict_call(flow, site: CallSite):
     return DictValue(tuple((argument.keyword, argument.value) for argument in fact.arguments))
 
 
-NAMES = {catalog.BUILTIN_DICT: dict_call}
+NAMES = {name: dict_call for name in catalog.BUILTIN_DICT_CLASSES}

@@ -10,6 +10,7 @@ from typing import Optional
 from reprolint.semantic import catalog
 from reprolint.semantic.families.base import UNHANDLED, CallSite
 from reprolint.semantic.families.placement import note_loading_placement, note_to_placement
+from reprolint.semantic.families.project_calls import project_made_value
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Device, LocalClass, Pipeline, device_kinds
 
@@ -44,8 +45,13 @@ def local_class_loaded(flow, site: CallSite):
 
 
 def local_class_constructed(flow, site: CallSite):
+    """``MyPipeline(...)``; of a class that is no pipeline, the object keeping the generators its
+    methods make (``project_calls.project_made_value``)."""
     base = site.callee.pipeline_base
-    return Pipeline(base, site.fact.node) if base else UNHANDLED
+    if base:
+        return Pipeline(base, site.fact.node)
+    made = project_made_value(flow, site)
+    return made if made is not None else UNHANDLED
 
 
 def pipeline_call(flow, site: CallSite):

@@ -22,6 +22,7 @@ from reprolint.semantic.values import (
     Distribution,
     Generator,
     GeneratorObject,
+    LocalClass,
     LocalFunction,
     OneOf,
     Pipeline,
@@ -75,7 +76,7 @@ def project_made_value(flow, site: CallSite):
     every round, seeded where the helper seeds it); ``ValidationState(seed)``: an object keeping
     the generators its class makes; ``encode_latents(vae, x)``: a distribution. Else None."""
     fact = site.fact
-    if fact.qualname is None and not isinstance(site.callee, LocalFunction):
+    if fact.qualname is None and not isinstance(site.callee, (LocalFunction, LocalClass)):
         return None
     name = flow.project_name(fact, site.callee)
     if not name:

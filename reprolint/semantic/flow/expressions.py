@@ -31,7 +31,7 @@ from reprolint.semantic.values import (
 
 _CONSTANT_NAMES = {"True": True, "False": False, "None": None}
 # Builtins a family gives a value to: ``dict(num_workers=4)`` (``families/containers``).
-_BUILTIN_CALLABLES = {"dict": catalog.BUILTIN_DICT}
+_BUILTIN_CALLABLES = {name.rpartition(".")[2]: name for name in catalog.BUILTIN_DICT_CLASSES}
 
 
 class ExpressionFlow:
