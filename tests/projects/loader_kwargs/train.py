@@ -17,7 +17,13 @@ def main(args, train_set, eval_set):
     generator = torch.Generator().manual_seed(args.seed)
     passed_on = build_loader(train_set, generator=generator, worker_init_fn=seed_worker, **loader_kwargs)
     literal = build_loader(train_set, **{"num_workers": 2, "shuffle": True})  # expect: RPL304
-    return train_loader, eval_loader, augmented, in_process, seeded, passed_on, literal
+    options = {"batch_size": 8}
+    options.update(loader_kwargs)
+    updated = build_loader(train_set, **options)  # expect: RPL304
+    eval_options = dict(batch_size=8)
+    eval_options.update(num_workers=2)
+    evaluated = build_loader(eval_set, **eval_options)
+    return train_loader, eval_loader, augmented, in_process, seeded, passed_on, literal, updated, evaluated
 
 
 if __name__ == "__main__":
