@@ -47,8 +47,11 @@ class GeneratorReused(Rule):
     Flags a generator passed to a second pipeline call, or to a pipeline call inside a loop,
     without a `.manual_seed()` between the two calls on some path. This includes torch's global
     generator held in a name (`g = torch.manual_seed(1)` passed to two calls), which
-    `torch.manual_seed`, `set_seed` or a seeding helper re-seeds. The finding is reported at the
-    reusing call's `generator=` argument and names where the generator was made.
+    `torch.manual_seed`, `set_seed` or a seeding helper re-seeds, and a generator an object of
+    the project keeps (`state.generator` or `self.state.generator`, where `state =
+    ValidationState(seed)` of another module), re-seeded through that attribute chain
+    (`self.state.generator.manual_seed(7)`). The finding is reported at the reusing call's
+    `generator=` argument and names where the generator was made.
 
     ## Why is this bad?
     A pipeline call *consumes* its generator: it advances the generator's state by every number

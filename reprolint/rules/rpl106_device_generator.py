@@ -49,7 +49,12 @@ class DeviceGenerator(Rule):
 
     The finding is reported at that call's `generator=` argument (or at the `**kwargs` that
     carry it), once per call, and names the line where the generator was made, so `# noqa` works
-    call by call. Low-level draws are not pipelines and are never flagged: `torch.randn(...,
+    call by call. The generator may also be made by the project's own code, in this module or
+    another: a function that returns one (`generator = make_generator(seed)`), or a class whose
+    instances keep one (`self.generator = torch.Generator("cuda").manual_seed(seed)` in any of
+    its methods; `state = ValidationState(seed)`, then `generator=state.generator`, also
+    `self.state.generator` where `self.state = ValidationState(seed)`). The finding then names
+    the call that made it and where that code creates it. Low-level draws are not pipelines and are never flagged: `torch.randn(...,
     generator=g, device="cuda")`, `randn_tensor(...)`, `scheduler.step(..., generator=g)` and
     `latent_dist.sample(generator=g)` need a generator on the device they draw on. Nor are
     pipelines that draw no noise, or a generator whose device is not known (a `device`
@@ -88,7 +93,8 @@ class DeviceGenerator(Rule):
     stays the same on every machine). The fix edits where the generator is made, not the call:
     it replaces the device argument of the `torch.Generator(...)` call with `"cpu"`
     (`torch.Generator(device=pipe.device)` becomes `torch.Generator(device="cpu")`); nothing else
-    on the line changes. Several calls that receive the same generator share that one edit.
+    on the line changes. Several calls that receive the same generator share that one edit. A
+    generator made by a project function or class has no fix: its creation is in that code.
 
     ## Evidence
     - huggingface/diffusers#1906, #2973, #1047; on MPS: #934, #1630.

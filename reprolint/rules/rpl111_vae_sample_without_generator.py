@@ -11,7 +11,9 @@ class VaeSampleWithoutGenerator(Rule):
     otherwise: `vae.encode(x)[0].sample()` (diffusers' output tuple, whose first item is the
     distribution), `vae.encode(x).sample()` (a VAE whose `encode` returns the distribution, as
     kohya's and LDM's do), and `DiagonalGaussianDistribution(...).sample()`, diffusers' class or a
-    project's copy of it (a class of that name).
+    project's copy of it (a class of that name), also where a function of the project returns
+    the distribution (`def encode_latents(vae, x): return vae.encode(x).latent_dist`, in this
+    module or another, then `encode_latents(vae, x).sample()`).
     Silent where torch's global generator was seeded on every path before the call
     (`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the
     `seeding-helpers` setting, also in the function's callers): the draw is then the same from run
