@@ -46,6 +46,9 @@ HELPERS = """
     def on_rank(rank):
         return torch.Generator(f"cuda:{rank}")
 
+    def maybe(seed):
+        return torch.Generator("mps").manual_seed(seed) if seed is not None else None
+
     def latents(vae, x):
         dist = vae.encode(x).latent_dist
         return dist
@@ -70,6 +73,7 @@ def test_a_returned_generator_has_its_device_and_whether_it_is_seeded():
     # A device held in a name is not read (unknown: the rules stay silent).
     assert returned["on_a_named_device"]["device"] is None
     assert returned["on_rank"]["device"] == ["cuda:?"]
+    assert returned["maybe"] == {"device": ["mps"], "seeded": True, "line": 25}
     assert returned.get("latents") is None
 
 
@@ -82,7 +86,7 @@ def test_a_returned_distribution_through_a_local_name():
 def test_a_dataloader_fed_by_the_functions_own_kwargs_without_worker_seeding():
     functions = _summary(HELPERS)["functions"]
     assert functions["loader"][project_facts.FORWARDS_TO_DATALOADER] == {
-        "line": 29, "shuffle": True, "sampler": False, "num_workers": None}
+        "line": 32, "shuffle": True, "sampler": False, "num_workers": None}
     assert project_facts.FORWARDS_TO_DATALOADER not in functions.get("seeded_loader", {})
     assert functions["fixed_loader"][project_facts.FORWARDS_TO_DATALOADER]["num_workers"] == 0
 

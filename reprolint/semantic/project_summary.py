@@ -280,6 +280,12 @@ class _MadeValues:
     def _generator(self, value, line: int) -> Optional[dict]:
         if type(value) is ast.Name:
             return self.generators.get(value.id)
+        if type(value) is ast.IfExp:
+            # ``torch.Generator("cuda").manual_seed(seed) if seed is not None else None``: where
+            # a generator is there at all, it is that one (as the flow's ``join`` reads it).
+            sides = [side for side in (value.body, value.orelse)
+                     if not (type(side) is ast.Constant and side.value is None)]
+            return self._generator(sides[0], line) if len(sides) == 1 else None
         return project_facts.generator_made_by(value, self.qualify, line)
 
     def _distribution(self, value) -> bool:
