@@ -313,6 +313,24 @@ class ProjectIndex:
             for attr in reseeded & held.keys():
                 held[attr] = {**held[attr], "seeded": True}
 
+    def reseeded_by(self, class_qualname: Optional[str], method: str, depth: int = 0) -> frozenset:
+        """The attributes a project class's method (its own or a base's) re-seeds or makes anew
+        seeded (``def reset(self): self.generator.manual_seed(self.seed)``)."""
+        located = self._lookup(class_qualname) if class_qualname and depth <= MAX_DEPTH else None
+        if located is None or located[1] not in located[0]["classes"]:
+            return frozenset()
+        summary, local = located
+        function = summary["functions"].get(f"{local}.{method}")
+        if function is not None:
+            made = function.get(project_facts.HOLDS_GENERATORS, {})
+            return frozenset(function.get(project_facts.RESEEDS_ATTRIBUTES, ())) | {
+                attr for attr, generator in made.items() if generator["seeded"]}
+        for base in summary["classes"].get(local, ()):
+            found = self.reseeded_by(base, method, depth + 1)
+            if found:
+                return found
+        return frozenset()
+
     def returns_distribution(self, qualname: Optional[str], depth: int = 0) -> bool:
         """Whether a project function returns a latent distribution (``vae.encode(x).latent_dist``,
         a ``DiagonalGaussianDistribution``), also through another project function."""

@@ -124,8 +124,14 @@ def kept_generator(flow, node, base: ProjectObject):
 def on_unclaimed_call(flow, site: CallSite) -> None:
     """Where a call no family answered may draw from a generator it is given: a function of
     another project module that passes a parameter on as ``generator=``, a function of this
-    module (whose call sites also bind its parameters), or any call given ``generator=``."""
+    module (whose call sites also bind its parameters), or any call given ``generator=``. Also
+    ``state.reset()`` of a project object whose ``reset`` re-seeds a generator it keeps."""
     fact, callee = site.fact, site.callee
+    if isinstance(fact.receiver, ProjectObject):
+        for attr in flow.project.reseeded_by(fact.receiver.class_name, fact.method):
+            obj = fact.receiver.generator(attr)
+            if obj is not None:
+                site.state.gens[obj] = FRESH
     q = fact.qualname
     if q is not None and flow.project.generator_params(flow.project.absolute(q, flow.path))[1]:
         flow.consume_generator(site, pipeline_call=False)

@@ -22,6 +22,9 @@ class LazyState:
         self.generator = torch.Generator("cuda")
         self.generator.manual_seed(self.seed)
 
+    def describe(self):
+        return f"seed {self.seed}"
+
 
 def make_generator(seed: int):
     return torch.Generator(device="cuda").manual_seed(seed)

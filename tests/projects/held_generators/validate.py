@@ -7,7 +7,7 @@ from state import LazyState, PortableState, ValidationState, encode_latents, mak
 PROMPTS = ["a cat", "a dog"]
 
 
-def validate_with_state(pipe, seed):
+def validate_with_state(pipe: StableDiffusionPipeline, seed):
     state = ValidationState(seed)
     images = []
     for prompt in PROMPTS:
@@ -15,7 +15,7 @@ def validate_with_state(pipe, seed):
     return images
 
 
-def validate_reseeded(pipe, seed):
+def validate_reseeded(pipe: StableDiffusionPipeline, seed):
     state = ValidationState(seed)
     images = []
     for prompt in PROMPTS:
@@ -24,7 +24,7 @@ def validate_reseeded(pipe, seed):
     return images
 
 
-def validate_portable(pipe, seed):
+def validate_portable(pipe: StableDiffusionPipeline, seed):
     state = PortableState(seed)
     state.generator.manual_seed(seed)
     first = pipe(PROMPTS[0], generator=state.generator).images[0]
@@ -33,18 +33,37 @@ def validate_portable(pipe, seed):
     return first, second
 
 
-def validate_lazy(pipe, seed):
+def validate_lazy(pipe: StableDiffusionPipeline, seed):
     state = LazyState(seed)
     state.reset()
     return pipe(PROMPTS[0], generator=state.generator).images[0]  # expect: RPL106
 
 
-def validate_with_helper(pipe, seed):
+def validate_reset_each_time(pipe: StableDiffusionPipeline, seed):
+    state = LazyState(seed)
+    images = []
+    for prompt in PROMPTS:
+        state.reset()
+        images.append(pipe(prompt, generator=state.generator).images[0])  # expect: RPL106
+    return images
+
+
+def validate_without_reset(pipe: StableDiffusionPipeline, seed):
+    state = LazyState(seed)
+    state.reset()
+    images = []
+    for prompt in PROMPTS:
+        state.describe()
+        images.append(pipe(prompt, generator=state.generator).images[0])  # expect: RPL106, RPL102
+    return images
+
+
+def validate_with_helper(pipe: StableDiffusionPipeline, seed):
     generator = make_generator(seed)
     return pipe(PROMPTS[0], generator=generator).images[0]  # expect: RPL106
 
 
-def validate_with_portable_helper(pipe, seed):
+def validate_with_portable_helper(pipe: StableDiffusionPipeline, seed):
     generator = make_portable_generator(seed)
     return pipe(PROMPTS[0], generator=generator).images[0]
 
