@@ -119,7 +119,8 @@ def generator_made_by(node, qualify: Callable[[ast.AST], Optional[str]], line: i
     while (type(node) is ast.Call and type(node.func) is ast.Attribute and node.func.attr == "manual_seed"
            and len(node.args) == 1):
         node, seeded = node.func.value, True
-    if type(node) is not ast.Call or qualify(node.func) not in catalog.GENERATOR_CLASSES:
+    if type(node) is not ast.Call or not _may_be_named(node.func, "Generator") or \
+            qualify(node.func) not in catalog.GENERATOR_CLASSES:
         return None
     device = next((k.value for k in node.keywords if k.arg == "device"), node.args[0] if node.args else None)
     kinds = ["cpu"] if device is None and not node.keywords else _device_kinds(device, qualify)
@@ -157,15 +158,26 @@ def makes_distribution(node, qualify: Callable[[ast.AST], Optional[str]]) -> boo
     if type(node) is ast.Attribute:
         return node.attr == catalog.LATENT_DISTRIBUTION_ATTRIBUTE
     if type(node) is ast.Call:
+        # A copy of the class is matched by its name, as where it is called (``families``).
+        if not _may_be_named(node.func, catalog.DIAGONAL_GAUSSIAN_NAME):
+            return False
         name = qualify(node.func) or (node.func.id if type(node.func) is ast.Name else "")
         return name.rpartition(".")[2] == catalog.DIAGONAL_GAUSSIAN_NAME
     return False
 
 
+def _may_be_named(func, name: str) -> bool:
+    """Whether a callee may be ``name``: ``torch.Generator`` must end in it; a bare name may be an
+    import alias (``from torch import Generator as G``). Checked before the dearer ``qualify``."""
+    kind = type(func)
+    return kind is ast.Name or (kind is ast.Attribute and func.attr == name)
+
+
 def dataloader_forwarding(call: ast.Call, star_kwarg: Optional[str], qualify) -> Optional[dict]:
     """A ``DataLoader(...)`` that passes the function's own ``**kwargs`` on as its only ``**``
     argument and gives neither ``generator=`` nor ``worker_init_fn=``: what it passes itself."""
-    if star_kwarg is None or qualify(call.func) not in catalog.DATALOADER_CLASSES:
+    if star_kwarg is None or not any(k.arg is None for k in call.keywords) or \
+            qualify(call.func) not in catalog.DATALOADER_CLASSES:
         return None
     stars = [k.value for k in call.keywords if k.arg is None]
     if len(stars) != 1 or type(stars[0]) is not ast.Name or stars[0].id != star_kwarg:

@@ -146,12 +146,13 @@ class Summariser:
         generator_params, calls = set(), set()
         seeds = determinism = gpu = False
         facts: set = set()  # typed facts: see ``project_facts``
-        made = _MadeValues(self.qualify, params[0] if owner and params else None)
+        made = _MadeValues(self.qualify, params[0] if owner and params else None, self._made_callee_names())
         star_kwarg = func.args.kwarg.arg if func.args.kwarg is not None else None
         for stmt in _statements(func.body, into_definitions=False):
             kind = type(stmt)
             facts |= statement_facts(stmt, self.qualify)
-            made.read(stmt)
+            if kind is ast.Assign or kind is ast.Return or kind is ast.Expr:
+                made.read(stmt)
             if kind is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
                 callee = self._returned_callee(stmt.value, bound)
                 if callee is not None:
@@ -203,6 +204,19 @@ class Summariser:
             summary["calls"] = project_calls[:32]
         return summary if len(summary) > 1 else None
 
+    def _made_callee_names(self) -> frozenset:
+        """The names a call that makes a generator or a distribution can be written with here:
+        ``Generator``, ``manual_seed``, ``DiagonalGaussianDistribution``, and their import aliases
+        (``_MadeValues`` asks ``qualify`` only of calls written with one)."""
+        names = getattr(self, "_made_names", None)
+        if names is None:
+            names = self._made_names = frozenset(
+                {"Generator", "manual_seed", catalog.DIAGONAL_GAUSSIAN_NAME} | {
+                    local for local, qualified in self.aliases.items()
+                    if qualified in catalog.GENERATOR_CLASSES
+                    or qualified.rpartition(".")[2] == catalog.DIAGONAL_GAUSSIAN_NAME})
+        return names
+
     def _returned_callee(self, value, bound: dict) -> Optional[str]:
         """``XPipeline.from_pretrained(...)`` (through ``.to(...)`` chains) or a name bound to one."""
         while (type(value) is ast.Call and type(value.func) is ast.Attribute
@@ -235,9 +249,10 @@ class _MadeValues:
     the generators it keeps on ``self``, a distribution it returns, a DataLoader fed by its
     ``**kwargs``. Read statement by statement, with the names bound to each along the way."""
 
-    def __init__(self, qualify, self_name: Optional[str]) -> None:
+    def __init__(self, qualify, self_name: Optional[str], callee_names: frozenset) -> None:
         self.qualify = qualify
         self.self_name = self_name
+        self.callee_names = callee_names
         self.generators: dict = {}  # local name -> the generator it holds (``generator_made_by``)
         self.distributions: set = set()  # local names bound to a distribution
         self.returned_generator: Optional[dict] = None
@@ -278,8 +293,11 @@ class _MadeValues:
                     self.reseeded.add(owner.attr)
 
     def _generator(self, value, line: int) -> Optional[dict]:
-        if type(value) is ast.Name:
+        kind = type(value)
+        if kind is ast.Name:
             return self.generators.get(value.id)
+        if kind is ast.Call and not self._may_make(value):
+            return None
         if type(value) is ast.IfExp:
             # ``torch.Generator("cuda").manual_seed(seed) if seed is not None else None``: where
             # a generator is there at all, it is that one (as the flow's ``join`` reads it).
@@ -289,9 +307,17 @@ class _MadeValues:
         return project_facts.generator_made_by(value, self.qualify, line)
 
     def _distribution(self, value) -> bool:
-        if type(value) is ast.Name:
+        kind = type(value)
+        if kind is ast.Name:
             return value.id in self.distributions
+        if kind is ast.Call and not self._may_make(value):
+            return False
         return project_facts.makes_distribution(value, self.qualify)
+
+    def _may_make(self, call: ast.Call) -> bool:
+        func = call.func
+        kind = type(func)
+        return (func.attr if kind is ast.Attribute else func.id if kind is ast.Name else None) in self.callee_names
 
     def summary(self) -> dict:
         found: dict = {}
