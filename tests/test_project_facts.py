@@ -156,3 +156,27 @@ def test_the_digest_changes_when_a_kept_generator_changes_device(tmp_path):
     before = _index(tmp_path, {"helpers": HELPERS, "state": STATE}).digest
     after = _index(tmp_path, {"helpers": HELPERS, "state": STATE.replace('device="cuda"', 'device="cpu"')}).digest
     assert before != after
+
+
+TRAINER = """
+    import torch
+
+    class Trainer:
+        def fit(self):
+            accelerator = self.accelerator
+            device = accelerator.device
+            generator = torch.Generator(device=device)
+            if self.args.seed is not None:
+                generator = generator.manual_seed(self.args.seed)
+            self.state.generator = generator
+            self.eval_generator = torch.Generator(device=self.state.accelerator.device)
+"""
+
+
+def test_a_generator_kept_through_an_attribute_chain_on_the_accelerators_device(tmp_path):
+    index = _index(tmp_path, {"trainer": TRAINER})
+    held = index.held_generators("trainer.Trainer")
+    assert held["state.generator"]["device"] == [project_facts.ACCELERATOR_DEVICE]
+    assert held["state.generator"]["seeded"] is True  # ``generator = generator.manual_seed(seed)``
+    assert held["eval_generator"] == {"device": [project_facts.ACCELERATOR_DEVICE], "seeded": False, "line": 12,
+                                      "where": "`trainer.Trainer.fit`, line 12"}

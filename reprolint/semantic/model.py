@@ -310,6 +310,9 @@ class SemanticModel:
         """``made_at`` of a generator's creation; for one a project function makes, also where
         (``line 11 (`ValidationState(seed)`, which creates it in `state.ValidationState.__init__`,
         line 8)``)."""
+        if obj.made_in is not None and not isinstance(obj.created_at, cst.Call):
+            # Kept on ``self`` by a base class of another module: ``created_at`` is the base.
+            return f"{obj.made_in} (kept on self by the base class `{self.code(obj.created_at)}`)"
         where = self.made_at(obj.created_at)
         if obj.made_in is None:
             return where

@@ -105,41 +105,57 @@ def _mentions_cublas(node) -> bool:
 # summary, with its details (a generator's device, whether it is seeded, where it is made).
 
 RETURNS_GENERATOR = "returns_generator"  # {"device": [kinds] | None, "seeded": bool, "line": n}
-HOLDS_GENERATORS = "holds_generators"  # {attribute: the same, for ``self.<attribute> = ...``}
+# {attribute: the same, for ``self.<attribute> = ...``; ``state.generator`` for ``self.state.generator``}
+HOLDS_GENERATORS = "holds_generators"
 RESEEDS_ATTRIBUTES = "reseeds"  # [attribute] of ``self.<attribute>.manual_seed(s)``
 RETURNS_DISTRIBUTION = "returns_distribution"  # true: ``vae.encode(x).latent_dist``, a copy of the class
 # {"line": n, "shuffle": bool | None, "sampler": bool, "num_workers": None | 0 | "some"}
 FORWARDS_TO_DATALOADER = "dataloader_kwargs"
 
 
-def generator_made_by(node, qualify: Callable[[ast.AST], Optional[str]], line: int) -> Optional[dict]:
+ACCELERATOR_DEVICE = "<accelerator>.device"  # as ``reprolint.semantic.values.Device`` names it
+
+
+def generator_made_by(node, qualify: Callable[[ast.AST], Optional[str]], line: int,
+                      generators: Optional[dict] = None, devices: Optional[dict] = None) -> Optional[dict]:
     """``torch.Generator(device)`` (seeded when followed by ``.manual_seed(s)``): its device
-    kinds (None when not known) and whether it is seeded; else None."""
+    kinds (None when not known) and whether it is seeded; also ``g.manual_seed(s)`` of a name
+    in ``generators`` (local name -> what it holds). ``devices``: local names bound to device
+    kinds (``device = accelerator.device``). Else None."""
     seeded = False
     while (type(node) is ast.Call and type(node.func) is ast.Attribute and node.func.attr == "manual_seed"
            and len(node.args) == 1):
         node, seeded = node.func.value, True
+    if seeded and type(node) is ast.Name and generators and node.id in generators:
+        return {**generators[node.id], "seeded": True}
     if type(node) is not ast.Call or not _may_be_named(node.func, "Generator") or \
             qualify(node.func) not in catalog.GENERATOR_CLASSES:
         return None
     device = next((k.value for k in node.keywords if k.arg == "device"), node.args[0] if node.args else None)
-    kinds = ["cpu"] if device is None and not node.keywords else _device_kinds(device, qualify)
+    kinds = ["cpu"] if device is None and not node.keywords else device_kinds(device, qualify, devices)
     return {"device": kinds, "seeded": seeded, "line": line}
 
 
-def _device_kinds(node, qualify) -> Optional[list]:
-    """``"cuda"``, ``f"cuda:{rank}"``, ``torch.device("cuda")``, ``"cuda" if ok else "cpu"``:
+def device_kinds(node, qualify, devices: Optional[dict] = None) -> Optional[list]:
+    """``"cuda"``, ``f"cuda:{rank}"``, ``torch.device("cuda")``, ``"cuda" if ok else "cpu"``,
+    ``accelerator.device`` (also ``self.accelerator.device``), a local name bound to one of these:
     every device kind the expression may name; None when one is not known."""
     kind = type(node)
     if kind is ast.Constant and type(node.value) is str:
         return [node.value]
+    if kind is ast.Name:
+        return devices.get(node.id) if devices else None
+    if kind is ast.Attribute:
+        if node.attr == "device" and (dotted_name(node.value) or "").rpartition(".")[2] == "accelerator":
+            return [ACCELERATOR_DEVICE]
+        return None
     if kind is ast.JoinedStr and node.values and type(node.values[0]) is ast.Constant:
         head = str(node.values[0].value)
         return ["cuda:?"] if head.startswith("cuda") else ["mps"] if head.startswith("mps") else None
     if kind is ast.Call and qualify(node.func) in catalog.TORCH_DEVICE_CLASSES and len(node.args) == 1:
-        return _device_kinds(node.args[0], qualify)
+        return device_kinds(node.args[0], qualify, devices)
     if kind is ast.IfExp:
-        body, orelse = _device_kinds(node.body, qualify), _device_kinds(node.orelse, qualify)
+        body, orelse = device_kinds(node.body, qualify, devices), device_kinds(node.orelse, qualify, devices)
         return sorted(set(body) | set(orelse)) if body is not None and orelse is not None else None
     return None
 

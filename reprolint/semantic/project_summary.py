@@ -254,6 +254,7 @@ class _MadeValues:
         self.self_name = self_name
         self.callee_names = callee_names
         self.generators: dict = {}  # local name -> the generator it holds (``generator_made_by``)
+        self.devices: dict = {}  # local name -> the device kinds it names (``device_kinds``)
         self.distributions: set = set()  # local names bound to a distribution
         self.returned_generator: Optional[dict] = None
         self.returns_distribution = False
@@ -269,13 +270,21 @@ class _MadeValues:
             if type(target) is ast.Name:
                 self.generators.pop(target.id, None)
                 self.distributions.discard(target.id)
+                self.devices.pop(target.id, None)
                 if generator is not None:
                     self.generators[target.id] = generator
                 elif self._distribution(value):
                     self.distributions.add(target.id)
-            elif (generator is not None and type(target) is ast.Attribute and self.self_name
-                  and type(target.value) is ast.Name and target.value.id == self.self_name):
-                self.held[target.attr] = project_facts.merged_generators(self.held.get(target.attr), generator)
+                elif type(value) is ast.Attribute and value.attr == "device" or type(value) is ast.Constant:
+                    kinds = project_facts.device_kinds(value, self.qualify)
+                    if kinds is not None:
+                        self.devices[target.id] = kinds
+            elif generator is not None and type(target) is ast.Attribute and self.self_name:
+                # ``self.generator = ...``, also ``self.state.generator = ...``: "state.generator".
+                written = _dotted(target) or ""
+                if written.startswith(self.self_name + "."):
+                    attr = written[len(self.self_name) + 1:]
+                    self.held[attr] = project_facts.merged_generators(self.held.get(attr), generator)
         elif kind is ast.Return and stmt.value is not None:
             generator = self._generator(stmt.value, stmt.lineno)
             if generator is not None:
@@ -304,7 +313,7 @@ class _MadeValues:
             sides = [side for side in (value.body, value.orelse)
                      if not (type(side) is ast.Constant and side.value is None)]
             return self._generator(sides[0], line) if len(sides) == 1 else None
-        return project_facts.generator_made_by(value, self.qualify, line)
+        return project_facts.generator_made_by(value, self.qualify, line, self.generators, self.devices)
 
     def _distribution(self, value) -> bool:
         kind = type(value)

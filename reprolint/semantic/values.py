@@ -224,6 +224,15 @@ def possible_values(value: Optional[Value]) -> list:
     return [value]
 
 
+def device_of_kinds(kinds) -> Optional[Value]:
+    """The value of a device written as kinds (the project index's ``["cuda"]``,
+    ``["<accelerator>.device"]``, ``["cpu", "cuda"]``); None (unknown) for None."""
+    if kinds is None:
+        return None
+    values = [Device(kind) if kind.endswith(":?") or kind.startswith("<") else Const(kind) for kind in kinds]
+    return values[0] if len(values) == 1 else OneOf(frozenset(values))
+
+
 def device_kinds(value: Optional[Value]) -> set:
     """Every device kind a value may name; empty when unknown."""
     kinds = set()

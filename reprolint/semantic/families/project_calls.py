@@ -17,17 +17,15 @@ from reprolint.semantic.flow.state import FRESH, RECEIVED
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.model import CallFact
 from reprolint.semantic.values import (
-    Const,
-    Device,
     Distribution,
     Generator,
     GeneratorObject,
     LocalClass,
     LocalFunction,
-    OneOf,
     Pipeline,
     ProjectObject,
     QualifiedRef,
+    device_of_kinds,
 )
 
 
@@ -101,18 +99,10 @@ def _made_elsewhere(flow, site: CallSite, key, made: dict, label: str) -> Genera
     not seeded there, what seeds it is not known (never "unseeded": another module may)."""
     obj = flow.created_generators.get(key)
     if obj is None:
-        obj = GeneratorObject(site.fact.node, _device(made["device"]), label, made_in=made["where"])
+        obj = GeneratorObject(site.fact.node, device_of_kinds(made["device"]), label, made_in=made["where"])
         flow.created_generators[key] = obj
     site.state.gens[obj] = FRESH if made["seeded"] else RECEIVED
     return obj
-
-
-def _device(kinds):
-    """The device value of a generator's device kinds (``project_facts.generator_made_by``)."""
-    if kinds is None:
-        return None
-    values = [Device(kind) if kind.endswith(":?") else Const(kind) for kind in kinds]
-    return values[0] if len(values) == 1 else OneOf(frozenset(values))
 
 
 def kept_generator(flow, node, base: ProjectObject):

@@ -14,7 +14,17 @@ from reprolint.semantic.flow.state import RECEIVED, FlowState, Frame
 from reprolint.semantic.flow.syntax import first_param, function_body, self_assignments
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.model import SemanticModel
-from reprolint.semantic.values import Accelerator, Generator, LocalClass, Pipeline, Scheduler, Value, join
+from reprolint.semantic.values import (
+    Accelerator,
+    Generator,
+    GeneratorObject,
+    LocalClass,
+    Pipeline,
+    Scheduler,
+    Value,
+    device_of_kinds,
+    join,
+)
 
 
 class ScopeFlow:
@@ -78,6 +88,7 @@ class ScopeFlow:
         state.bind(node.name.value, LocalClass(node.name.value, self._pipeline_base_of(node, state)))
         methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
         attrs, gens = self._class_attributes(methods, state)
+        self._inherited_generators(node, attrs, gens)
         init = next((m for m in methods if m.name.value == "__init__"), None)
         if init is not None:
             init_end = self._run_quietly(init, state, (attrs, gens))
@@ -96,6 +107,28 @@ class ScopeFlow:
         for stmt in node.body.body:
             if isinstance(stmt, cst.ClassDef):
                 self._analyse_class(stmt, state, frame)
+
+    def _inherited_generators(self, node: cst.ClassDef, attrs: dict, gens: dict) -> None:
+        """The generators a project base class of another module keeps on ``self``
+        (``self.state.generator = torch.Generator(device=accelerator.device)`` in the trainer's
+        ``fit``, read by a subclass's ``validation_step``): ``self.<attribute>`` holds one in
+        every method, where the class does not assign that attribute itself. What seeds it,
+        and when, is the base class's affair: its state is not known here."""
+        for base in node.bases:
+            qualified = self.imports.resolve(base.value)
+            if not qualified:
+                continue
+            for attr, made in sorted(self.project.held_generators(self.project.absolute(qualified, self.path)).items()):
+                if attr in attrs or attr.partition(".")[0] in attrs:
+                    continue
+                key = (base, attr)
+                obj = self.created_generators.get(key)
+                if obj is None:
+                    obj = GeneratorObject(base.value, device_of_kinds(made["device"]), f"self.{attr}",
+                                          made_in=made["where"])
+                    self.created_generators[key] = obj
+                attrs[attr] = Generator(obj)
+                gens[obj] = RECEIVED
 
     def _pipeline_base_of(self, node: cst.ClassDef, state: FlowState) -> Optional[str]:
         """The diffusers pipeline class a class derives from, directly or through the project."""
