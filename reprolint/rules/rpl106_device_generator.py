@@ -53,8 +53,11 @@ class DeviceGenerator(Rule):
     another: a function that returns one (`generator = make_generator(seed)`), or a class whose
     instances keep one (`self.generator = torch.Generator("cuda").manual_seed(seed)` in any of
     its methods; `state = ValidationState(seed)`, then `generator=state.generator`, also
-    `self.state.generator` where `self.state = ValidationState(seed)`). The finding then names
-    the call that made it and where that code creates it. Low-level draws are not pipelines and are never flagged: `torch.randn(...,
+    `self.state.generator` where `self.state = ValidationState(seed)`), or a base class of
+    another module whose methods keep one on `self`, also through an attribute chain
+    (`self.state.generator = generator` in a trainer's `fit`, then `generator=self.state.generator`
+    in a subclass's `validation_step`). The finding then names where that code creates it.
+    Low-level draws are not pipelines and are never flagged: `torch.randn(...,
     generator=g, device="cuda")`, `randn_tensor(...)`, `scheduler.step(..., generator=g)` and
     `latent_dist.sample(generator=g)` need a generator on the device they draw on. Nor are
     pipelines that draw no noise, or a generator whose device is not known (a `device`
