@@ -10,7 +10,7 @@ from typing import Optional
 from reprolint.semantic import catalog
 from reprolint.semantic.families.base import UNHANDLED, CallSite
 from reprolint.semantic.families.placement import note_loading_placement, note_to_placement
-from reprolint.semantic.families.project_calls import project_made_value
+from reprolint.semantic.families import project_calls
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Device, LocalClass, Pipeline, device_kinds
 
@@ -50,8 +50,11 @@ def local_class_constructed(flow, site: CallSite):
     base = site.callee.pipeline_base
     if base:
         return Pipeline(base, site.fact.node)
-    made = project_made_value(flow, site)
-    return made if made is not None else UNHANDLED
+    made = project_calls.project_made_value(flow, site)
+    if made is None:
+        return UNHANDLED
+    project_calls.on_unclaimed_call(flow, site)  # what it passes on (``generator=``), as for any other class
+    return made
 
 
 def pipeline_call(flow, site: CallSite):

@@ -68,6 +68,16 @@ def validate_with_portable_helper(pipe: StableDiffusionPipeline, seed):
     return pipe(PROMPTS[0], generator=generator).images[0]
 
 
+class LocalState:
+    def __init__(self, seed):
+        self.generator = torch.Generator("cuda").manual_seed(seed)
+
+
+def validate_local_state(pipe: StableDiffusionPipeline, seed):
+    state = LocalState(seed)
+    return pipe(PROMPTS[0], generator=state.generator).images[0]  # expect: RPL106
+
+
 def cache_latents(vae, images):
     return encode_latents(vae, images).sample() * vae.config.scaling_factor  # expect: RPL111
 
