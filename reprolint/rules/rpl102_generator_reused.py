@@ -23,6 +23,12 @@ def _made_at(model, use, obj) -> str:
     return f", made on {model.made_at(origin)},"
 
 
+def _in_star_kwargs(use) -> bool:
+    """The generator reaches the call in a ``**kwargs`` dict (``{"generator": g}``,
+    ``dict(generator=g)``), not as its own ``generator=`` argument."""
+    return any(arg.star == "**" and arg.value is use.expr for arg in use.call.node.args)
+
+
 def _first_seed(model, obj) -> cst.BaseExpression | None:
     """The seed ``obj`` was first given with ``.manual_seed(seed)`` (for torch's global generator,
     also ``torch.manual_seed(seed)``), if it is a literal or a plain name (an expression that means
@@ -124,11 +130,15 @@ class GeneratorReused(Rule):
                     parts.append("by this same call on the previous loop iteration")
                 where = " and ".join(parts)
                 made = _made_at(model, use, obj)
+                if _in_star_kwargs(use):
+                    subject, reseed = f"the generator in `**{use.label}`", ""
+                else:
+                    subject, reseed = f"generator `{use.label}`", f" (`{use.label}.manual_seed(<seed>)`)"
                 yield self.report(
                     model,
                     use.expr,
-                    f"generator `{use.label}`{made} was consumed {where}; re-seed it before reuse "
-                    f"(`{use.label}.manual_seed(<seed>)`) or create a fresh generator for this call",
+                    f"{subject}{made} was consumed {where}; re-seed it before reuse{reseed} "
+                    "or create a fresh generator for this call",
                     fix=self._fix(model, use, obj),
                 )
                 break
@@ -136,6 +146,8 @@ class GeneratorReused(Rule):
     def _fix(self, model, use, obj):
         if obj.opaque or not isinstance(use.value, Generator) or dotted_name(use.expr) is None:
             return None
+        if _in_star_kwargs(use):
+            return None  # ``kwargs.manual_seed(...)`` would be no re-seed
         seed = _first_seed(model, obj) or integer(self.settings.fix_seed)
         reseed = f"{use.label}.manual_seed({model.code(seed)})"
         message = f"Re-seed with `{reseed}` before the call"
@@ -144,8 +156,6 @@ class GeneratorReused(Rule):
         repeats_inside = any(isinstance(a, (*COMPREHENSIONS, cst.Lambda)) for a in ancestors(parents, use.call.node))
         if isinstance(statement, cst.SimpleStatementLine) and not repeats_inside:
             return Fix(Applicability.UNSAFE, message, statements_before=((use.call.node, reseed),))
-        if use.call.keyword("generator") is None or use.call.keyword("generator").node.value is not use.expr:
-            return None
         return Fix(Applicability.UNSAFE, message, replacements={use.expr: cst.parse_expression(reseed)})
 
     VALID = [
@@ -218,5 +228,18 @@ class GeneratorReused(Rule):
                 image = pipe(prompt, generator=g).images[0]
             """,
             expect=[(7, 36)],
+        ),
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            options = dict(generator=torch.Generator().manual_seed(0), num_inference_steps=20)
+            first = pipe("a cat", **options).images[0]
+            second = pipe("a dog", **options).images[0]
+            """,
+            expect=[(7, 26)],
+            note="carried in a `**` dict: no fix (`options.manual_seed(...)` would be no re-seed)",
         ),
     ]
