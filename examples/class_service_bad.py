@@ -16,3 +16,9 @@ class ImageService:
         first = self.pipe(prompt, generator=self.generator).images[0]
         second = self.pipe(prompt, generator=self.generator).images[0]
         return first, second
+
+
+if __name__ == "__main__":
+    service = ImageService("stable-diffusion-v1-5/stable-diffusion-v1-5")
+    first, second = service.render_pair("a lighthouse at dusk")
+    service.render("a lighthouse at dawn").save("dawn.png")

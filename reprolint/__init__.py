@@ -4,3 +4,6 @@ Importing this package never imports torch or diffusers; only ``reprolint.verify
 """
 
 __version__ = "0.1.0"
+# The name on the package index (`pip install reprolint-torch`). `reprolint` there is an unrelated
+# project; the command and the import package are still `reprolint`.
+DISTRIBUTION = "reprolint-torch"

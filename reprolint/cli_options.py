@@ -3,14 +3,16 @@ code behind them; ``cli.py`` only applies the two decorators and calls these fun
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Optional
 
 import click
 
-from reprolint.config import KEYS, ConfigError, InvalidValue, resolve_settings, validated_like_the_config
-from reprolint.discovery import FileSelector
+from reprolint.config import (KEYS, ConfigError, InvalidValue, is_override, parse_override, resolve_settings,
+                              validated_like_the_config)
+from reprolint.discovery import FileSelector, discover
 from reprolint.findings import RunReport
 from reprolint.registry import UnknownSelector, expand_selector, select_rules
 from reprolint.reporters import FORMATS, ReportOptions, render, statistics
@@ -30,9 +32,11 @@ def split_values(values) -> tuple:
 def config_options(command):
     """--config, file selection and standard-input options."""
     options = [
-        click.option("--config", "config_file", metavar="PATH",
-                     help="Read settings from this file (a pyproject.toml with [tool.reprolint], or a "
-                          "reprolint.toml) instead of the one found by walking up from the first path."),
+        click.option("--config", "config_file", metavar="PATH | KEY=VALUE", multiple=True,
+                     help="A file: read settings from it (a pyproject.toml with [tool.reprolint], or a "
+                          "reprolint.toml) instead of the one found by walking up from the first path. "
+                          "KEY = VALUE (TOML, e.g. 'ignore = [\"RPL301\"]'): override that key of the "
+                          "configuration; repeatable."),
         click.option("--isolated", is_flag=True, help="Ignore every configuration file."),
         click.option("--exclude", "exclude", multiple=True, metavar="GLOBS",
                      help="Replace the default excludes (.gitignore-style globs, comma-separated)."),
@@ -62,16 +66,134 @@ def output_options(command):
     options = [
         click.option("--output-format", type=click.Choice(FORMATS), default="full", show_default=True,
                      help="full: finding, source line and caret; concise: one line; json; sarif "
-                          "(2.1.0); github (Actions annotations); junit (XML)."),
+                          "(2.1.0); github (Actions annotations); junit (XML); gitlab (Code Quality); "
+                          "rdjson (reviewdog); pylint (path:line: [CODE] message)."),
         click.option("-o", "--output-file", type=click.Path(dir_okay=False), metavar="PATH",
                      help="Write the report to this file instead of standard output."),
         click.option("--statistics", is_flag=True,
                      help="Print a count of findings per rule instead of the findings (text; a JSON "
-                          "list with --output-format json; not with sarif, github or junit)."),
+                          "list with --output-format json; not with the other machine-read formats)."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def inspection_options(command):
+    """--show-settings and --show-files (say what a run would use, and lint nothing) and
+    --add-noqa (suppress what a run finds)."""
+    options = [
+        click.option("--show-settings", is_flag=True,
+                     help="Print the configuration file that applies, the resulting settings and the "
+                          "enabled rules, then exit."),
+        click.option("--show-files", is_flag=True,
+                     help="Print the files that would be linted, one per line, then exit."),
+        click.option("--watch", is_flag=True,
+                     help="Lint, then lint again whenever a linted file or the configuration changes "
+                          "(polling twice a second); Ctrl-C stops."),
+        click.option("--add-noqa", is_flag=True,
+                     help="Add `# noqa: CODE` to every line with a finding (Python files), so that "
+                          "existing findings are grandfathered and new code is held to the rules."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _toml_value(value) -> str:
+    """A settings value as TOML (strings, numbers, booleans, lists, pairs as inline tables)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if value and all(isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) for item in value):
+        return "{ " + ", ".join(f"{json.dumps(key)} = {_toml_value(item)}" for key, item in value) + " }"
+    return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+
+
+def show_settings(settings: Settings, selected, paths) -> None:
+    """``--show-settings``: where the settings came from, each as its configuration key would set
+    it, and the rules they enable (as ruff's ``--show-settings`` shows its resolved settings)."""
+    lines = [f"Resolved settings for: {', '.join(paths or ('.',))}",
+             f"Settings path: {settings.config_path or 'none (defaults; no pyproject.toml with [tool.reprolint] or reprolint.toml found)'}",
+             f"Project root: {settings.project_root}", ""]
+    fields = {field_name: key for key, (field_name, _) in KEYS.items()}
+    for field_name, key in fields.items():
+        if hasattr(settings, field_name):
+            lines.append(f"{key} = {_toml_value(getattr(settings, field_name))}")
+    lines += ["", f"Enabled rules ({len(selected)}):"]
+    lines += [f"  {rule.code}  {rule.name}" for rule in selected]
+    click.echo("\n".join(lines))
+
+
+def show_files(linter, paths) -> int:
+    """``--show-files``: the files a run would lint, sorted, one per line; a path that is missing
+    or cannot be read is an error on standard error (exit 2), as in a run."""
+    found = discover(list(paths or (".",)), linter.discovery_settings())
+    for path in sorted(found.files):
+        click.echo(path)
+    for report in found.error_reports():
+        for error in report.errors:
+            click.echo(error.render(), err=True)
+    return EXIT_ERROR if found.missing or found.unreadable else EXIT_CLEAN
+
+
+WATCH_INTERVAL_S = 0.5  # how often --watch looks at the files (polling: no extra dependency)
+
+
+def watched_state(paths, settings: Settings, linter) -> dict:
+    """What --watch compares: (modification time, size) of every file a run would lint, of the
+    configuration file, and of the configuration files that could appear in the folders given."""
+    candidates = set(discover(list(paths), linter.discovery_settings()).files)
+    if settings.config_path:
+        candidates.add(settings.config_path)
+    for path in paths:
+        folder = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        candidates.update(os.path.join(folder, name) for name in ("pyproject.toml", "reprolint.toml"))
+    state = {}
+    for path in candidates:
+        try:
+            status = os.stat(path)
+            state[path] = (status.st_mtime_ns, status.st_size)
+        except OSError:
+            state[path] = None
+    return state
+
+
+def watch(paths, resolve, options: dict, quiet: bool, unsafe_fixes: bool, lint, interval: float = WATCH_INTERVAL_S,
+          rounds=None) -> int:
+    """``--watch``: lint, print the report, wait until a linted file or the configuration changes,
+    and again, until Ctrl-C (exit 0). The configuration is read again each time; one that has
+    become invalid is reported and waited out. ``rounds``: stop after that many lints (tests)."""
+    import time
+
+    from reprolint.engine import Linter
+
+    click.echo("Starting reprolint in watch mode; Ctrl-C stops it.", err=True)
+    done = 0
+    watched = None  # (settings, linter) of the last valid configuration: what to watch
+    try:
+        while rounds is None or done < rounds:
+            try:
+                settings = resolve()
+            except SystemExit:  # a configuration error, already printed: wait for its fix
+                settings = None
+            if settings is not None:
+                watched = (settings, Linter(settings))
+                emit(lint(watched[1]), options, quiet, unsafe_fixes)
+            done += 1
+            if rounds is not None and done >= rounds:
+                break
+            click.echo(f"[{time.strftime('%H:%M:%S')}] Watching for file changes.", err=True)
+            before = watched_state(paths, *watched)
+            while watched_state(paths, *watched) == before:
+                time.sleep(interval)
+            click.echo(f"[{time.strftime('%H:%M:%S')}] File change detected; linting again.", err=True)
+    except KeyboardInterrupt:
+        pass
+    return EXIT_CLEAN
 
 
 def _fail(message: str) -> None:
@@ -110,7 +232,8 @@ def settings_from(paths, options: dict, **cli) -> Settings:
     if options.get("statistics") and options.get("output_format") not in STATISTICS_FORMATS:
         raise click.UsageError("--statistics prints a table (text, or JSON with --output-format json); it "
                                f"cannot be combined with --output-format {options['output_format']}")
-    for selector in cli.get("select", ()) + cli.get("ignore", ()) + cli.get("extend_select", ()):
+    for selector in (cli.get("select", ()) + cli.get("ignore", ()) + cli.get("extend_select", ())
+                     + (cli.get("fixable") or ()) + (cli.get("unfixable") or ())):
         try:
             expand_selector(selector)
         except UnknownSelector as exc:
@@ -124,10 +247,22 @@ def settings_from(paths, options: dict, **cli) -> Settings:
         respect_gitignore=False if options.get("no_respect_gitignore") else None,
         target_version=options.get("target_version"),
     )
+    config_values = options.get("config_file") or ()
+    config_files = [value for value in config_values if not is_override(value)]
+    if len(config_files) > 1:
+        raise click.UsageError(f"--config names {len(config_files)} files ({', '.join(config_files)}); give "
+                               "one file, and settings as --config KEY=VALUE")
+    try:
+        overrides = {}
+        for value in config_values:
+            if is_override(value):
+                overrides.update(parse_override(value))
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     search_from = [options["stdin_filename"]] if reads_stdin(paths, options) and options.get("stdin_filename") else paths
     try:
-        settings = resolve_settings(search_from or (".",), cli, config_path=options.get("config_file"),
-                                    isolated=bool(options.get("isolated")))
+        settings = resolve_settings(search_from or (".",), cli, config_path=config_files[0] if config_files else None,
+                                    isolated=bool(options.get("isolated")), overrides=overrides)
     except ConfigError as exc:
         _fail(str(exc))
     if not select_rules(settings.select, settings.ignore, settings.extend_select):

@@ -20,7 +20,7 @@ import sys
 from dataclasses import replace
 from typing import Any, Callable, Optional
 
-from reprolint.registry import ALL_RULES, UnknownSelector, expand_selector
+from reprolint.registry import ALL_RULES, UnknownSelector, did_you_mean, expand_selector
 from reprolint.settings import Settings
 
 if sys.version_info >= (3, 11):
@@ -57,7 +57,7 @@ def _selectors(value) -> tuple:
         try:
             expand_selector(selector)
         except UnknownSelector:
-            raise InvalidValue(f"unknown rule selector {selector!r}: expected a code (RPL101), a prefix "
+            raise InvalidValue(f"unknown rule selector {selector!r}{did_you_mean(selector)}: expected a code (RPL101), a prefix "
                            "(RPL1), a rule name or ALL; see `reprolint rule --all`") from None
     return selectors
 
@@ -139,6 +139,8 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "determinism-helpers": ("determinism_helpers", _helper_names),
     "seeding-helpers": ("seeding_helpers", _helper_names),
     "fix-seed": ("fix_seed", _seed),
+    "fixable": ("fixable", _selectors),
+    "unfixable": ("unfixable", _selectors),
     "verify-args": ("verify_args", _verify_args),
     "target-version": ("target_version", _torch_version),
 }
@@ -200,18 +202,41 @@ def load_config(path: str) -> dict:
         table, where = data, "the top level"
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: {where} must be a table")
+    return _validated(table, path, f" in {where}")
+
+
+def _validated(table: dict, source: str, where: str = "") -> dict:
+    """``table``'s keys checked and converted, as Settings field -> value; ``source`` names where
+    it came from in the error."""
     options = {}
     for key, value in table.items():
         if key not in KEYS:
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
             hint = f"; did you mean `{close[0]}`?" if close else f"; known keys: {', '.join(KEYS)}"
-            raise ConfigError(f"{path}: unknown key `{key}` in {where}{hint}")
+            raise ConfigError(f"{source}: unknown key `{key}`{where}{hint}")
         field_name, validate = KEYS[key]
         try:
             options[field_name] = validate(value)
         except InvalidValue as exc:
-            raise ConfigError(f"{path}: bad value for `{key}`: {exc}") from None
+            raise ConfigError(f"{source}: bad value for `{key}`: {exc}") from None
     return options
+
+
+def is_override(text: str) -> bool:
+    """``--config fix-seed=7`` (a setting) rather than ``--config ci.toml`` (a file): an ``=``
+    and no file of that name, as ruff tells them apart."""
+    return "=" in text and not os.path.exists(text)
+
+
+def parse_override(text: str) -> dict:
+    """``--config "KEY = VALUE"``: one configuration key in TOML, as it would be written in
+    ``[tool.reprolint]``; validated like the file's keys. Returns Settings field -> value."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"--config {text!r}: not a TOML `KEY = VALUE` ({exc}); write strings in quotes, "
+                          "e.g. --config 'ignore = [\"RPL301\"]'") from None
+    return _validated(table, f"--config {text!r}")
 
 
 # -- merging with the command line -------------------------------------------------------------
@@ -237,11 +262,12 @@ def _selection(file_options: dict, cli: dict) -> dict:
 
 
 def resolve_settings(paths=(), cli: Optional[dict] = None, config_path: Optional[str] = None,
-                     isolated: bool = False) -> Settings:
+                     isolated: bool = False, overrides: Optional[dict] = None) -> Settings:
     """The run's settings: the configuration file's values overridden by the command line's.
 
     ``cli`` maps Settings fields to values, None (or absent) meaning "not given". ``extend_*``
-    values from the command line add to the file's.
+    values from the command line add to the file's. ``overrides`` (``--config KEY=VALUE``, parsed
+    by ``parse_override``) replace the file's values, as if written there.
     """
     cli = {key: value for key, value in (cli or {}).items() if value is not None}
     if config_path is not None:
@@ -253,7 +279,7 @@ def resolve_settings(paths=(), cli: Optional[dict] = None, config_path: Optional
     else:
         start = next((p for p in paths if p != "-"), os.curdir)
         found = find_config(start)
-    file_options = load_config(found) if found else {}
+    file_options = {**(load_config(found) if found else {}), **(overrides or {})}
     settings = Settings(project_root=os.path.dirname(os.path.abspath(found)) if found else os.getcwd(),
                         config_path=found or "")
     merged = {key: value for key, value in file_options.items()

@@ -24,6 +24,22 @@ def rule_markdown(rule_class) -> str:
     )
 
 
+def rule_object(rule_class) -> dict:
+    """A rule as ``reprolint rule --output-format json`` prints it (the fields of ruff's own
+    ``rule --output-format json`` that apply: code, name, summary, fix, explanation; plus the
+    default, the file kinds it reads and its page's URL)."""
+    return {
+        "code": rule_class.code,
+        "name": rule_class.name,
+        "summary": rule_class.summary,
+        "default": bool(rule_class.default),
+        "fix": fix_label(rule_class),
+        "file_kinds": list(getattr(rule_class, "file_kinds", ()) or ()),
+        "url": DOCS_URL.format(code=rule_class.code),
+        "explanation": rule_class.documentation(),
+    }
+
+
 def index_markdown() -> str:
     lines = [
         "# Rules",

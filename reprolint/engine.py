@@ -19,7 +19,7 @@ from reprolint.dependencies import DEPENDENCY_FILE_PATTERNS, is_dependency_file,
 from reprolint.discovery import PerFileIgnores
 from reprolint.findings import FileError, FileReport, Finding, Position, RunReport
 from reprolint.noqa import NoqaIndex, unused_directives
-from reprolint.registry import RULES_BY_CODE, select_rules
+from reprolint.registry import RULES_BY_CODE, select_fixable, select_rules
 from reprolint.semantic.project import ProjectIndex, build as build_project_index
 from reprolint.settings import DEFAULT_INCLUDE, Settings
 from reprolint.sources import (SourceDocument, SourceError, document_from_bytes, parser_gave_up, quiet_python_warnings,
@@ -150,6 +150,10 @@ class Linter:
         # Asked between the steps of a lint (after the analysis, between rules and findings):
         # True stops it with LintCancelled. The language server's, when the text changed.
         self.cancelled: Optional[Callable[[], bool]] = None
+        # The rules whose fixes are offered (`fixable` minus `unfixable`, as ruff has them); the
+        # others' findings are reported without a fix: no [*], nothing for --fix to apply.
+        self.unfixable_codes = frozenset(RULES_BY_CODE) - select_fixable(
+            self.settings.fixable, self.settings.unfixable)
 
     @property
     def rules(self) -> list:
@@ -349,6 +353,8 @@ class Linter:
                     if cancelled():
                         raise LintCancelled()
                     if not noqa.suppresses(finding.start.line, finding.code, finding.name):
+                        if finding.code in self.unfixable_codes:
+                            finding.fix = None
                         report.findings.append(finding)
             except RecursionError:
                 report.errors.append(FileError(path, f"{rule.code} could not analyse: nesting too deep"))

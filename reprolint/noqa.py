@@ -176,3 +176,53 @@ def unused_directives(index: NoqaIndex, enabled: dict, known: dict, own_names: t
         if unused or disabled or unknown:
             found.append(UnusedDirective(directive, tuple(unused), tuple(disabled), tuple(unknown)))
     return found
+
+
+# -- adding directives (``--add-noqa``) ---------------------------------------------------------
+def _lines_ending_in_strings(source: str):
+    """Line numbers whose end lies inside a string token (a triple-quoted string going on), where
+    a comment cannot go; None if the source does not tokenize."""
+    blocked = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.end[0] > token.start[0] and token.type != tokenize.NL and token.type != tokenize.NEWLINE:
+                blocked.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    return blocked
+
+
+def with_noqa(line: str, codes) -> str:
+    """``line`` (its line ending kept) with ``# noqa: CODES`` at its end, or ``codes`` added to the
+    line's own ``# noqa: ...`` (which may name another linter's codes too)."""
+    body = line.rstrip("\r\n")
+    ending = line[len(body):]
+    existing = LINE_NOQA.search(body)
+    if existing is not None and existing.group("codes") is not None:
+        present = {code.upper() for code in _codes(existing.group("codes"))}
+        new = [code for code in codes if code.upper() not in present]
+        if not new:
+            return line
+        insert_at = existing.end("codes")
+        return body[:insert_at] + ", " + ", ".join(new) + body[insert_at:] + ending
+    return body.rstrip() + f"  # noqa: {', '.join(codes)}" + ending
+
+
+def add_noqa_directives(source: str, codes_by_line: dict) -> tuple:
+    """``source`` with ``# noqa: CODES`` on each line of ``codes_by_line`` (line -> codes), and the
+    lines that could not take one (their end is inside a string, or continues with ``\\``), as
+    ``(new source, lines changed, lines refused)``."""
+    blocked = _lines_ending_in_strings(source)
+    if blocked is None:
+        return source, [], sorted(codes_by_line)
+    lines = source.splitlines(keepends=True)
+    changed, refused = [], []
+    for number in sorted(codes_by_line):
+        if not 1 <= number <= len(lines) or number in blocked or lines[number - 1].rstrip().endswith("\\"):
+            refused.append(number)
+            continue
+        new = with_noqa(lines[number - 1], sorted(set(codes_by_line[number])))
+        if new != lines[number - 1]:
+            lines[number - 1] = new
+            changed.append(number)
+    return "".join(lines), changed, refused

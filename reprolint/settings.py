@@ -28,6 +28,8 @@ class Settings:
     determinism_helpers: tuple = ()  # qualified or bare names of the user's own helpers
     seeding_helpers: tuple = ()
     fix_seed: int = 0
+    fixable: tuple = ("ALL",)  # selectors of the rules whose fixes --fix applies and [*] marks
+    unfixable: tuple = ()  # selectors of rules whose fixes are never offered (taken from ``fixable``)
     per_file_ignores: tuple = ()  # ((glob, (codes...)), ...), globs relative to project_root
     exclude: tuple = DEFAULT_EXCLUDE  # .gitignore-style patterns relative to project_root
     extend_exclude: tuple = ()

@@ -4,7 +4,7 @@ every rule's VALID/INVALID examples), on arbitrary bytes and on arbitrary notebo
 
 Bounded for CI by the ``ci`` profile registered in tests/conftest.py (a fixed example count and a
 per-example deadline); ``python -m pytest tests/test_fuzz.py --hypothesis-profile=long`` runs
-many more examples locally (README: Run the tests).
+many more examples locally (docs/contributing.md: Running the tests).
 """
 
 from __future__ import annotations

@@ -111,7 +111,13 @@ def test_hooks_file_and_readme_snippets_agree():
                 re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.S)]
     config = next(s for s in snippets if "repos" in s)
     assert {hook["id"] for repo in config["repos"] for hook in repo["hooks"]} <= {h["id"] for h in hooks}
-    workflow = next(s for s in snippets if "jobs" in s)
-    steps = workflow["jobs"]["reprolint"]["steps"]
-    assert any("--output-format sarif" in step.get("run", "") for step in steps)
-    assert any(step.get("uses", "").startswith("github/codeql-action/upload-sarif") for step in steps)
+    workflows = [s["jobs"]["reprolint"]["steps"] for s in snippets if "jobs" in s]
+    # The repository's own action (action.yml), then the same job written out step by step.
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    (uses_action,) = [steps for steps in workflows if any(step.get("uses", "").startswith("reprolint/reprolint@")
+                                                          for step in steps)]
+    with_inputs = next(step["with"] for step in uses_action if step.get("uses", "").startswith("reprolint/"))
+    assert set(with_inputs) <= set(action["inputs"])
+    (manual,) = [steps for steps in workflows if steps is not uses_action]
+    assert any("--output-format sarif" in step.get("run", "") for step in manual)
+    assert any(step.get("uses", "").startswith("github/codeql-action/upload-sarif") for step in manual)

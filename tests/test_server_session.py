@@ -192,7 +192,7 @@ def test_server_without_pygls_says_how_to_install_it(tmp_path):
     done = subprocess.run([sys.executable, "-m", "reprolint", "server"], capture_output=True, text=True,
                           env=env, stdin=subprocess.DEVNULL, timeout=120)
     assert done.returncode == 2
-    assert 'pip install "reprolint[server]"' in done.stderr
+    assert 'pip install "reprolint-torch[server]"' in done.stderr
 
 
 def test_server_imports_neither_torch_nor_the_verifier():

@@ -27,6 +27,20 @@ def fix_options(command):
                           "values come out); without them, mark unsafe fixes [*] too."),
         click.option("--diff", is_flag=True,
                      help="Print a unified diff of what --fix would change (patch -p0 applies it); write nothing."),
+        click.option("--fix-only", is_flag=True,
+                     help="Apply the fixes (as --fix), but do not report what is left: exit 0 unless a "
+                          "file could not be read, parsed or written (or, with --exit-non-zero-on-fix, "
+                          "something was fixed)."),
+        click.option("--exit-non-zero-on-fix", is_flag=True,
+                     help="With --fix or --fix-only: exit 1 when a file was fixed, even if nothing is left."),
+        click.option("--show-fixes", is_flag=True,
+                     help="With --fix, --fix-only or --diff: list what was fixed, per file and rule."),
+        click.option("--fixable", multiple=True, metavar="CODES",
+                     help="Only these rules' fixes are offered (same forms as --select; default ALL; "
+                          "config `fixable`)."),
+        click.option("--unfixable", multiple=True, metavar="CODES",
+                     help="Never offer these rules' fixes: their findings are reported, never fixed "
+                          "(config `unfixable`)."),
         click.option("--fix-seed", type=int, default=None, metavar="N",
                      callback=validated_like_the_config("fix-seed"),
                      help="Seed written into the generators fixes insert, 0 to 2**63 - 1 (default 0; "
@@ -46,6 +60,7 @@ class FileFix:
     fixed: str = ""
     applied: int = 0
     errors: list = field(default_factory=list)
+    applied_codes: list = field(default_factory=list)  # the rule code of each finding fixed
 
     @property
     def changed(self) -> bool:
@@ -65,7 +80,8 @@ def fix_content(linter, path: str, data: bytes, unsafe: bool) -> FileFix:
 
             outcome = fix_source(text, path, linter.settings, unsafe=unsafe, linter=linter)
             report = FileReport(path, findings=outcome.remaining, errors=list(outcome.errors))
-            return FileFix(report, text, outcome.source, len(outcome.applied), outcome.errors)
+            return FileFix(report, text, outcome.source, len(outcome.applied), outcome.errors,
+                           [finding.code for finding in outcome.applied])
         if kind == "notebook":
             text = data.decode("utf-8-sig")
             from reprolint.fix.notebook import fix_notebook
@@ -73,7 +89,8 @@ def fix_content(linter, path: str, data: bytes, unsafe: bool) -> FileFix:
             outcome = fix_notebook(text, path, linter, unsafe)
             report = linter.lint_bytes(outcome.source.encode("utf-8"), path)
             report.errors.extend(outcome.errors)
-            return FileFix(report, text, outcome.source, len(outcome.applied), outcome.errors)
+            return FileFix(report, text, outcome.source, len(outcome.applied), outcome.errors,
+                           [finding.code for finding in outcome.applied])
     except (SourceError, UnicodeDecodeError) as exc:
         report = FileReport(path, errors=[FileError(path, str(exc))])
         return FileFix(report, errors=report.errors)
@@ -100,6 +117,7 @@ class Fixer:
         self.to_stdout = to_stdout
         self.fixed = 0  # findings fixed (or, with --diff, that would be)
         self.changed_files = 0
+        self.fixed_codes: dict = {}  # path -> the codes fixed there, in order (--show-fixes)
 
     @property
     def reports_to_stderr(self) -> bool:
@@ -113,6 +131,7 @@ class Fixer:
             return result.report
         self.changed_files += 1
         self.fixed += result.applied
+        self.fixed_codes[path] = list(result.applied_codes)
         if self.diff_only:
             click.echo(unified_diff(result.original, result.fixed, path), nl=False)
         elif not self.to_stdout:
@@ -126,6 +145,8 @@ class Fixer:
                     result.report.errors.append(FileError(path, f"could not write the fixed file: {exc.strerror or exc}"))
                 result.report.findings = self.linter.lint_bytes(data, path).findings
                 self.fixed -= result.applied
+                self.changed_files -= 1
+                self.fixed_codes.pop(path, None)
         return result.report
 
     def pass_through(self, data: bytes) -> None:

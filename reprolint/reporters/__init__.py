@@ -1,6 +1,7 @@
 """Reporters only format: each takes a RunReport (and display options) and returns text.
 
-One module per ``--output-format``: full (default), concise, json, sarif, github, junit.
+One module per ``--output-format``: full (default), concise, json, sarif, github, junit, gitlab,
+rdjson, pylint.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
+FORMATS = ("full", "concise", "json", "sarif", "github", "junit", "gitlab", "rdjson", "pylint")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """``--output-format junit``: JUnit XML, one ``<testsuite>`` per file checked, one failing
-``<testcase>`` per finding and one ``<error>`` per file error; a clean file is one passing case."""
+``<testcase>`` per finding and one ``<error>`` per file error; a clean file is one passing case.
+
+Test-case names are unique within a file (CI dashboards key a case by its name): the code, the
+rule name and where, ``RPL101 pipeline-call-without-generator (line 12, column 9)``; a notebook's
+names its cell; a repeat at the same place gets `` #2``."""
 
 from __future__ import annotations
 
@@ -16,6 +20,15 @@ def _xml_safe(element) -> None:
         node.attrib.update({key: printable(value) for key, value in node.attrib.items()})
         if node.text:
             node.text = printable(node.text)
+def _where(finding) -> str:
+    cell = finding.extra.get("cell")
+    place = f"line {finding.start.line}, column {finding.start.column}"
+    return f"cell {cell}, {place}" if cell is not None else place
+
+
+def _unique(name: str, seen: dict) -> str:
+    seen[name] = seen.get(name, 0) + 1
+    return name if seen[name] == 1 else f"{name} #{seen[name]}"
 
 
 def render(run, options=None) -> str:
@@ -31,13 +44,16 @@ def render(run, options=None) -> str:
             "name": report.path, "tests": str(cases), "failures": str(len(report.findings)),
             "errors": str(len(report.errors)),
         })
+        seen: dict = {}
         for error in report.errors:
-            case = ElementTree.SubElement(suite, "testcase", {"name": "error", "classname": report.path})
+            cell = f"cell {error.cell}, " if error.cell is not None else ""
+            name = _unique(f"error ({cell}line {error.line}, column {error.column})", seen)
+            case = ElementTree.SubElement(suite, "testcase", {"name": name, "classname": report.path})
             failure = ElementTree.SubElement(case, "error", {"message": error.message})
             failure.text = error.render()
         for finding in report.findings:
             case = ElementTree.SubElement(suite, "testcase", {
-                "name": f"{finding.code} {finding.name}", "classname": report.path,
+                "name": _unique(f"{finding.code} {finding.name} ({_where(finding)})", seen), "classname": report.path,
                 "file": finding.path, "line": str(finding.start.line),
             })
             failure = ElementTree.SubElement(case, "failure", {"message": finding.message, "type": finding.code})

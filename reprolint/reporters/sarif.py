@@ -4,7 +4,8 @@ One ``reportingDescriptor`` per rule (every rule, so ``ruleIndex`` is stable), o
 finding, and file errors as ``toolExecutionNotifications`` of the invocation. URIs are relative to
 ``%SRCROOT%`` (the working folder) when the file lies inside it. A region is always a position in
 the file as text: for a notebook, the line and column of its JSON, with the cell, and the line
-and column within it, as properties.
+and column within it, as properties. ``partialFingerprints`` carries a fingerprint that stays put
+when lines move (``reprolint.reporters.fingerprint``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from reprolint import __version__
 from reprolint.docs import DOCS_URL, fix_label
 from reprolint.findings import Position
+from reprolint.reporters.fingerprint import fingerprints
 from reprolint.rules import ALL_RULES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -28,12 +30,22 @@ def _uri(path: str) -> dict:
     return {"uri": Path(path).as_posix(), "uriBaseId": "%SRCROOT%"}
 
 
+def _what_it_does(documentation: str) -> tuple:
+    """The "What it does" section of a rule page, as (plain text, Markdown). SARIF's ``text`` is
+    plain: no headings, paragraphs unwrapped, inline code without its backticks."""
+    section = documentation.split("## What it does", 1)[-1].split("\n## ", 1)[0].strip()
+    paragraphs = [" ".join(line.strip() for line in block.splitlines()) for block in section.split("\n\n")]
+    plain = "\n\n".join(paragraph.replace("`", "") for paragraph in paragraphs if paragraph)
+    return plain, section
+
+
 def _descriptor(rule) -> dict:
+    plain, markdown = _what_it_does(rule.documentation())
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": rule.documentation()},
+        "fullDescription": {"text": plain, "markdown": markdown},
         "help": {"text": rule.summary, "markdown": rule.documentation()},
         "helpUri": DOCS_URL.format(code=rule.code),
         "defaultConfiguration": {"enabled": bool(rule.default), "level": "warning"},
@@ -56,7 +68,12 @@ def _file_region(finding) -> dict:
     return _region(Position(start_line, start_column), Position(end_line, end_column))
 
 
-def _result(finding, rule_index: dict) -> dict:
+# The partialFingerprints key: GitHub code scanning matches an alert across commits (and keeps its
+# dismissal) by these, so a finding keeps its alert when lines above it move.
+FINGERPRINT_KEY = "reprolint/v1"
+
+
+def _result(finding, rule_index: dict, fingerprint: str) -> dict:
     location = {"physicalLocation": {"artifactLocation": _uri(finding.path),
                                      "region": _file_region(finding)}}
     result = {
@@ -64,6 +81,7 @@ def _result(finding, rule_index: dict) -> dict:
         "level": "warning",
         "message": {"text": finding.message},
         "locations": [location],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
     if finding.code in rule_index:
         result["ruleIndex"] = rule_index[finding.code]
@@ -98,6 +116,7 @@ def _notification(error) -> dict:
 
 def render(run, options=None) -> str:
     rule_index = {rule.code: index for index, rule in enumerate(ALL_RULES)}
+    prints = fingerprints(run.findings)
     log = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -113,7 +132,7 @@ def render(run, options=None) -> str:
                 "executionSuccessful": not run.errors,
                 "toolExecutionNotifications": [_notification(error) for error in run.errors],
             }],
-            "results": [_result(finding, rule_index) for finding in run.findings],
+            "results": [_result(finding, rule_index, prints[id(finding)]) for finding in run.findings],
         }],
     }
     return json.dumps(log, indent=2, default=str) + "\n"

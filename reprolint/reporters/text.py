@@ -116,3 +116,43 @@ def fix_summary(run, fixed: int, diff_only: bool = False, unsafe_fixes: bool = F
     if run.errors:
         line += f", {_plural(len(run.errors), 'error')}"
     return line + f" ({_plural(run.checked, 'file')} checked)."
+
+
+def fixes_listing(fixed_codes: dict, diff_only: bool = False) -> str:
+    """``--show-fixes``: what was fixed (``--diff``: would be), per file and rule, as ruff lists it::
+
+        Fixed 3 findings:
+        - gen.py:
+            2 × RPL101 (pipeline-call-without-generator)
+    """
+    from reprolint.registry import RULES_BY_CODE
+
+    total = sum(len(codes) for codes in fixed_codes.values())
+    verb = "Would fix" if diff_only else "Fixed"
+    if not total:
+        return f"{verb} nothing.\n"
+    lines = [f"{verb} {_plural(total, 'finding')}:"]
+    for path in sorted(fixed_codes):
+        if not fixed_codes[path]:
+            continue
+        lines.append(f"- {path}:")
+        for code, count in sorted(Counter(fixed_codes[path]).items()):
+            name = RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
+            lines.append(f"    {count} \u00d7 {code} ({name})" if name else f"    {count} \u00d7 {code}")
+    return "\n".join(lines) + "\n"
+
+
+def fix_only_summary(run, fixed: int, diff_only: bool = False) -> str:
+    """``--fix-only``'s summary line: what was fixed, not what is left."""
+    line = f"{'Would fix' if diff_only else 'Fixed'} {_plural(fixed, 'finding')}"
+    if run.errors:
+        line += f", {_plural(len(run.errors), 'error')}"
+    return line + f" ({_plural(run.checked, 'file')} checked)."
+
+
+def without_findings(run):
+    """``run`` with its findings dropped and its errors kept (``--fix-only``)."""
+    from reprolint.findings import FileReport, RunReport
+
+    files = [FileReport(report.path, errors=report.errors, notes=report.notes) for report in run.files]
+    return RunReport(files=files, checked=run.checked)

@@ -8,7 +8,7 @@ A rule only asks the semantic model questions and reports. Its docstring is its 
 from __future__ import annotations
 
 import inspect
-from typing import Callable, ClassVar, Iterator, Optional
+from typing import Callable, ClassVar, Iterable, Iterator, Optional
 
 import libcst as cst
 
@@ -64,7 +64,9 @@ class Rule:
         return inspect.cleandoc(cls.__doc__ or "")
 
     def report(self, model: SemanticModel, node: cst.CSTNode, message: str,
-               fix: Optional[Fix] = None) -> Finding:
+               fix: Optional[Fix] = None, observed: Iterable = ()) -> Finding:
+        """The finding on ``node``; ``observed``: for a rule whose verification observes
+        ``Observe.NAMED_BY_RULE``, the call nodes whose outputs show it."""
         span = model.position(node)
         finding = Finding(
             code=self.code,
@@ -76,7 +78,7 @@ class Rule:
             fix=fix,
         )
         if self.verification is not None:
-            finding.verify_targets = observed_spans(model, node, self.verification.observe)
+            finding.verify_targets = observed_spans(model, node, self.verification.observe, observed)
         return finding
 
 

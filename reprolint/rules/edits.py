@@ -67,6 +67,19 @@ def cpu_generator(imports: ImportTable, seed: Optional[cst.BaseExpression]) -> t
     return expr, needed
 
 
+def seed_keyword_to_generator(model) -> tuple:
+    """``(rewrite, imports)``: ``rewrite(arg)`` turns a pipeline call's ``seed=s`` argument into
+    ``generator=torch.Generator("cpu").manual_seed(s)``, keeping the caller's own seed (RPL103's
+    fix, and RPL101's where the call passes ``seed=``)."""
+    _, imports = cpu_generator(imports_of(model), None)
+
+    def rewrite(updated: cst.Arg) -> cst.Arg:
+        return updated.with_changes(keyword=cst.Name("generator"),
+                                    value=cpu_generator(imports_of(model), updated.value)[0])
+
+    return rewrite, imports
+
+
 def plus(base: cst.BaseExpression, offset: cst.BaseExpression) -> cst.BaseExpression:
     """``base + offset``, folding ``0 + i`` to ``i`` and parenthesising a compound base."""
     if isinstance(base, cst.Integer) and base.evaluated_value == 0:

@@ -6,7 +6,7 @@ instruments exactly those calls without analysing the file a second time.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, Optional
 
 import libcst as cst
 
@@ -34,10 +34,13 @@ def _receiving_call(model: SemanticModel, node):
     return None
 
 
-def observed_spans(model: SemanticModel, node, observe: Optional[Observe]) -> list:
-    """The spans of the calls to record for a finding reported on ``node``, in source order."""
+def observed_spans(model: SemanticModel, node, observe: Optional[Observe], named: Iterable = ()) -> list:
+    """The spans of the calls to record for a finding reported on ``node``, in source order;
+    ``named``: the call nodes the rule named (``Observe.NAMED_BY_RULE``)."""
     if observe is None:
         return []
+    if observe is Observe.NAMED_BY_RULE:
+        return sorted({_span(model, call) for call in named})
     if observe is Observe.PIPELINE_CALLS:
         return [_span(model, call.node) for call in model.pipeline_calls]
     call = node if observe is Observe.FLAGGED_CALL and model.call_fact(node) is not None else None

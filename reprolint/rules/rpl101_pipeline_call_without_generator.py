@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from reprolint.findings import Applicability, Fix
-from reprolint.rules.edits import cpu_generator, imports_of, keyword_appender, per_iteration_seed
+from reprolint.rules.edits import (cpu_generator, imports_of, keyword_appender, per_iteration_seed,
+                                   seed_keyword_to_generator)
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Observe, Verification
 from reprolint.semantic import catalog
@@ -52,6 +53,10 @@ class PipelineCallWithoutGenerator(Rule):
     `--fix-seed` (default 0), spelling `torch` as the module imports it (`T.Generator` under
     `import torch as T`) and adding `import torch` only when it is missing.
 
+    A call that passes `seed=` (which pipelines ignore or reject, RPL103) keeps the seed its author
+    chose: `seed=1234` becomes `generator=torch.Generator("cpu").manual_seed(1234)`, RPL103's own
+    (safe) fix, which the editor offers first.
+
     Inside a loop one seed would give every iteration the same noise, so the seed is made
     distinct per iteration: in `for i in range(...)` or `for i, x in enumerate(...)` the fix
     writes `manual_seed(<seed> + i)` (iteration `i` can then be regenerated alone); in any other
@@ -88,6 +93,14 @@ class PipelineCallWithoutGenerator(Rule):
             )
 
     def _fix(self, model, call) -> Fix:
+        passed_seed = call.keyword("seed")
+        if passed_seed is not None:
+            # `pipe(prompt, seed=1234)`: the author chose a seed (which the pipeline ignores, RPL103).
+            # Seed the generator with it, in place of `seed=`, rather than add a second seed.
+            rewrite, imports = seed_keyword_to_generator(model)
+            code = model.code(passed_seed.node.value)
+            return Fix(Applicability.UNSAFE, f'Replace `seed={code}` by `generator=torch.Generator("cpu").manual_seed({code})`',
+                       replacements={passed_seed.node: rewrite}, imports=imports)
         seed, loop_imports, statements = per_iteration_seed(model, call.node, self.settings.fix_seed)
         generator, imports = cpu_generator(imports_of(model), seed)
         return Fix(

@@ -6,7 +6,7 @@ import libcst as cst
 
 from reprolint import prefilter
 from reprolint.findings import Applicability, Fix
-from reprolint.rules.edits import cpu_generator, imports_of
+from reprolint.rules.edits import cpu_generator, imports_of, seed_keyword_to_generator
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Observe, Verification
 from reprolint.semantic import catalog
@@ -99,7 +99,7 @@ class SeedNotGenerator(Rule):
                         model, arg.node.value,
                         f"`torch.Generator({code})` takes a device, not a seed: `{code}` is read as "
                         f'a CUDA device index; write torch.Generator("cpu").manual_seed({code})',
-                        fix=self._constructor_fix(call),
+                        fix=self._constructor_fix(call, code),
                     )
                 continue
             generator = call.keyword("generator")
@@ -124,25 +124,24 @@ class SeedNotGenerator(Rule):
                         fix=self._seed_keyword_fix(model, call, seed),
                     )
 
-    MESSAGE = "Use `torch.Generator(\"cpu\").manual_seed(<seed>)`"
+    @staticmethod
+    def message(seed_code: str) -> str:
+        """The fix's title, with the seed the code passes (what the fix writes, not `<seed>`)."""
+        return f'Use `torch.Generator("cpu").manual_seed({seed_code})`'
 
     def _generator_fix(self, model, expr):
         _, imports = cpu_generator(imports_of(model), None)
-        return Fix(Applicability.SAFE, self.MESSAGE, imports=imports,
+        return Fix(Applicability.SAFE, self.message(model.code(expr)), imports=imports,
                    replacements={expr: lambda updated: cpu_generator(imports_of(model), updated)[0]})
 
     def _seed_keyword_fix(self, model, call, seed):
         if call.passes("generator") is not False:
             return None
-        _, imports = cpu_generator(imports_of(model), None)
+        rewrite, imports = seed_keyword_to_generator(model)
+        return Fix(Applicability.SAFE, self.message(model.code(seed.node.value)), imports=imports,
+                   replacements={seed.node: rewrite})
 
-        def rewrite(updated: cst.Arg) -> cst.Arg:
-            return updated.with_changes(keyword=cst.Name("generator"),
-                                        value=cpu_generator(imports_of(model), updated.value)[0])
-
-        return Fix(Applicability.SAFE, self.MESSAGE, imports=imports, replacements={seed.node: rewrite})
-
-    def _constructor_fix(self, call):
+    def _constructor_fix(self, call, code: str):
         if len(call.node.args) != 1:
             return None
 
@@ -153,7 +152,7 @@ class SeedNotGenerator(Rule):
             return cst.Call(cst.Attribute(created, cst.Name("manual_seed")), [seed],
                             lpar=updated.lpar, rpar=updated.rpar)
 
-        return Fix(Applicability.SAFE, self.MESSAGE, replacements={call.node: rewrite})
+        return Fix(Applicability.SAFE, self.message(code), replacements={call.node: rewrite})
 
     VALID = [
         Example(

@@ -7,7 +7,9 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import bound_names, plus
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic import catalog
+from reprolint.semantic.values import GeneratorList
 
 
 def _seeded_creation(model, element: cst.BaseExpression) -> Optional[cst.Call]:
@@ -30,6 +32,13 @@ def _list_times_count(node) -> Optional[tuple]:
                 listed.elements[0], cst.StarredElement):
             return listed, count
     return None
+
+
+def receiving_pipeline_calls(model) -> list:
+    """The pipeline calls passed a list that holds one generator several times: where the
+    aliasing shows (the list itself is often bound to a name first)."""
+    return [use.call.node for use in model.generator_uses
+            if use.at_pipeline and isinstance(use.value, GeneratorList) and use.value.aliased]
 
 
 class GeneratorListAliasing(Rule):
@@ -73,6 +82,10 @@ class GeneratorListAliasing(Rule):
     fix_safety = Applicability.SAFE
     triggers = ("Generator", "generator")
     requires_imports = catalog.GENERATOR_PACKAGES  # findings need known generators
+    verification = Verification(
+        observe=Observe.NAMED_BY_RULE, compare=Compare.ALONE,
+        drift="the last image of the batch, regenerated alone from its generator, differs: {difference}",
+        no_drift="no drift observed (the last image of the batch regenerates alone)")
 
     def could_report(self, facts) -> bool:
         return bool(facts.words & catalog.GENERATOR_VALUE_NAMES)
@@ -84,7 +97,7 @@ class GeneratorListAliasing(Rule):
                 f"this list holds one generator (`{aliasing.label}`) several times, so batch images "
                 "share one stream; create one generator per image: "
                 "[torch.Generator(...).manual_seed(seed + i) for i in range(n)]",
-                fix=self._fix(model, aliasing.node),
+                fix=self._fix(model, aliasing.node), observed=receiving_pipeline_calls(model),
             )
 
     def _fix(self, model, node):
@@ -148,5 +161,24 @@ class GeneratorListAliasing(Rule):
             generators = [g for _ in range(4)]
             """,
             expect=[(4, 14)],
+        ),
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            generators = [torch.Generator("cpu").manual_seed(7)] * 4
+            images = pipe("a lighthouse", num_images_per_prompt=4, generator=generators).images
+            """,
+            expect=[(5, 14)],
+            fixed="""
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            generators = [torch.Generator("cpu").manual_seed(7 + i) for i in range(4)]
+            images = pipe("a lighthouse", num_images_per_prompt=4, generator=generators).images
+            """,
         ),
     ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.values import Const, Generator, Sequence
 
@@ -42,6 +43,10 @@ class BatchSharesGenerator(Rule):
     summary = "a batch of images drawn from one generator"
     default = False
     triggers = ("generator",)
+    verification = Verification(
+        observe=Observe.RECEIVING_CALL, compare=Compare.ALONE,
+        drift="the last image of the batch, regenerated alone from the same seed, differs: {difference}",
+        no_drift="no drift observed (the last image of the batch regenerates alone)")
 
     def check(self, model):
         for use in model.generator_uses:

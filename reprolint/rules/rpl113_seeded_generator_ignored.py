@@ -8,6 +8,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import keyword_setter, parents_of
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Observe, Verification
 from reprolint.rules.rpl114_generator_default_argument import generator_creation
 from reprolint.semantic import catalog
 from reprolint.semantic.definitions import enclosing_definitions, parameters
@@ -179,6 +180,11 @@ class SeededGeneratorIgnored(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = ("enerator",)
     requires_imports = ("torch", "diffusers")  # every draw it flags resolves under one of them
+    # The script's own seed is the same in both runs; the draw still follows the process's.
+    verification = Verification(
+        observe=Observe.FLAGGED_CALL,
+        drift="2 runs with the same seed, different process seeds: the draw differs: {difference}",
+        no_drift="no drift observed ({runs} runs with the same seed identical)")
 
     @classmethod
     def could_report(cls, facts) -> bool:

@@ -7,6 +7,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import imports_of, is_docstring, parents_of, syntax_of
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.definitions import bound_in, free_names, parameters
 from reprolint.semantic.imports import dotted_name
@@ -97,6 +98,11 @@ class GeneratorDefaultArgument(Rule):
     fix_safety = Applicability.SAFE
     triggers = ("Generator",)
     requires_imports = catalog.GENERATOR_PACKAGES  # the default must resolve to torch.Generator
+    # The calls that omit the argument share one generator: two of them give two results.
+    verification = Verification(
+        observe=Observe.NAMED_BY_RULE, compare=Compare.REPEATED,
+        drift="the same call made twice in one process gives two results: {difference}",
+        no_drift="no drift observed (the same call made twice in one process gave the same result)")
 
     @classmethod
     def could_report(cls, facts) -> bool:
@@ -112,7 +118,7 @@ class GeneratorDefaultArgument(Rule):
                     model, param.default,
                     f"the default of `{name}` is one generator object, made once when the `def` runs: every "
                     f"call that omits `{name}` shares and consumes it; default to None and create it inside",
-                    fix=self._fix(model, node, param),
+                    fix=self._fix(model, node, param), observed=calls_omitting(model, node, param),
                 )
 
     def _fix(self, model, func, param) -> Optional[Fix]:
@@ -186,6 +192,27 @@ class GeneratorDefaultArgument(Rule):
             """,
             expect=[(4, 44)],
         ),
+        Example(
+            """
+            import torch
+
+            def add_noise(x, generator=torch.Generator().manual_seed(0)):
+                return x + torch.randn(x.shape, generator=generator)
+
+            noisy = add_noise(torch.zeros(4))
+            """,
+            expect=[(3, 28)],
+            fixed="""
+            import torch
+
+            def add_noise(x, generator=None):
+                if generator is None:
+                    generator = torch.Generator().manual_seed(0)
+                return x + torch.randn(x.shape, generator=generator)
+
+            noisy = add_noise(torch.zeros(4))
+            """,
+        ),
     ]
 
 
@@ -222,6 +249,36 @@ def _may_pass_none(model, func: cst.FunctionDef, param: cst.Param) -> bool:
         if argument is not None and not isinstance(argument.value, Generator):
             return True
     return False
+
+
+def calls_omitting(model, func, param: cst.Param) -> list:
+    """The calls in this module, by the function's name (an ``__init__``'s by its class's),
+    that leave ``param`` to its default: the calls that share the default's generator."""
+    if not isinstance(func, cst.FunctionDef) or param.star:
+        return []
+    name = param.name.value
+    positional = [p.name.value for p in list(func.params.posonly_params) + list(func.params.params)]
+    index = positional.index(name) if name in positional else None
+    bound_method = bool(positional) and positional[0] in ("self", "cls")
+    callee_names = {func.name.value}
+    if func.name.value == "__init__":
+        parents = parents_of(model)
+        owner = parents.get(parents.get(func))
+        callee_names = {owner.name.value} if isinstance(owner, cst.ClassDef) else set()
+    elif func.name.value.startswith("__"):
+        return []  # called through an instance: which calls reach it is not written
+    found = []
+    for call in model.calls:
+        written = dotted_name(call.node.func) or ""
+        if written.rsplit(".", 1)[-1] not in callee_names or call.star_args or call.star_kwargs:
+            continue
+        if call.keyword(name) is not None:
+            continue
+        shift = 1 if bound_method and ("." in written or func.name.value == "__init__") else 0
+        if index is not None and call.positional(index - shift) is not None:
+            continue
+        found.append(call.node)
+    return found
 
 
 def _with_default_created_inside(func: cst.FunctionDef, name: str, created: str) -> cst.FunctionDef:

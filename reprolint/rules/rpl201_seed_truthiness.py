@@ -5,6 +5,7 @@ import libcst as cst
 from reprolint.findings import Applicability, Fix
 from reprolint.rules.edits import parents_of
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic import seed_sentinels
 from reprolint.semantic.imports import dotted_name
 
@@ -74,6 +75,11 @@ class SeedTruthiness(Rule):
     summary = "seed tested for truth (seed 0 counts as no seed)"
     fix_safety = Applicability.SAFE
     triggers = ("seed", "SEED", "Seed")
+    # Seed 0 given twice: the test takes it for "no seed" and the two runs differ.
+    verification = Verification(
+        observe=Observe.PIPELINE_CALLS, compare=Compare.SEED_ZERO, training=True,
+        drift="with seed 0, 2 runs differ: {difference}",
+        no_drift="no drift observed ({runs} runs with seed 0 identical)")
 
     def could_report(self, facts) -> bool:
         # Every finding tests a name or attribute whose last part names a seed.
@@ -197,5 +203,24 @@ class SeedTruthiness(Rule):
             seed = cfg.train.seed or 1234
             """,
             expect=[(1, 8)],
+        ),
+        Example(
+            """
+            import torch
+            from diffusers import DiffusionPipeline
+
+            pipe = DiffusionPipeline.from_pretrained("stabilityai/stable-diffusion-xl-base-1.0")
+            generator = torch.Generator().manual_seed(args.seed) if args.seed else None
+            image = pipe("a cat", generator=generator).images[0]
+            """,
+            expect=[(5, 57)],
+            fixed="""
+            import torch
+            from diffusers import DiffusionPipeline
+
+            pipe = DiffusionPipeline.from_pretrained("stabilityai/stable-diffusion-xl-base-1.0")
+            generator = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
+            image = pipe("a cat", generator=generator).images[0]
+            """,
         ),
     ]

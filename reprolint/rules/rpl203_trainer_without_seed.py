@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Verification
 from reprolint.semantic import catalog
 
 
@@ -63,6 +64,8 @@ class TrainerWithoutSeed(Rule):
     summary = "Lightning Trainer / accelerate training without a seed"
     triggers = ("Trainer", "Accelerator")
     requires_imports = ("lightning", "pytorch_lightning", "accelerate")
+    # A few optimizer steps with different process seeds: unseeded initialisation shows.
+    verification = Verification(observe=None, training=True)
 
     def check(self, model):
         trainers = model.calls_to(*catalog.LIGHTNING_TRAINERS)

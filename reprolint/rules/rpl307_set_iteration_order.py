@@ -8,6 +8,7 @@ from reprolint.findings import Applicability, Fix
 from reprolint.prefilter import ORDER_KEEPING_WRAPPERS
 from reprolint.rules.edits import syntax_of
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic.definitions import enclosing_definitions
 from reprolint.semantic.tree import SyntaxIndex, child_nodes
 
@@ -258,6 +259,10 @@ class SetIterationOrder(Rule):
     fix_safety = Applicability.UNSAFE
     # A finding needs a call with ``generator=``, a ``manual_seed`` or a seeding call in the loop.
     triggers = ("generator", "seed", "Generator")
+    verification = Verification(
+        observe=Observe.PIPELINE_CALLS, compare=Compare.HASH_SEED, training=True,
+        drift="2 runs with different PYTHONHASHSEED values differ: {difference}",
+        no_drift="no drift observed ({runs} runs with different PYTHONHASHSEED values identical)")
 
     @classmethod
     def could_report(cls, facts) -> bool:
@@ -352,5 +357,26 @@ class SetIterationOrder(Rule):
                 images[style] = pipe(f"a cat, {style}", generator=generator).images[0]
             """,
             expect=[(4, 27)],
+        ),
+        Example(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            for index, prompt in enumerate({"a cat", "a dog", "a fox"}):
+                generator = torch.Generator("cpu").manual_seed(index)
+                image = pipe(prompt, generator=generator).images[0]
+            """,
+            expect=[(5, 32)],
+            fixed="""
+            import torch
+            from diffusers import StableDiffusionPipeline
+
+            pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+            for index, prompt in enumerate(sorted({"a cat", "a dog", "a fox"})):
+                generator = torch.Generator("cpu").manual_seed(index)
+                image = pipe(prompt, generator=generator).images[0]
+            """,
         ),
     ]

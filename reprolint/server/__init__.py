@@ -1,13 +1,13 @@
 """``reprolint server``: the linter in the editor, over the Language Server Protocol.
 
 The protocol layer (``reprolint.server.protocol``) needs pygls, an optional extra
-(``pip install "reprolint[server]"``); everything it asks the linter goes through
+(``pip install "reprolint-torch[server]"``); everything it asks the linter goes through
 ``reprolint.server.session``, which needs nothing beyond reprolint itself.
 """
 
 from __future__ import annotations
 
-INSTALL_HINT = 'reprolint server needs pygls: pip install "reprolint[server]"'
+INSTALL_HINT = 'reprolint server needs pygls: pip install "reprolint-torch[server]"'
 
 
 class ServerUnavailable(Exception):

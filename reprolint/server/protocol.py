@@ -458,8 +458,13 @@ def build_server() -> ReprolintServer:
 
 
 # -- lifecycle -------------------------------------------------------------------------------------
+# How long `initialize` waits for the session's preparation (imports, project index) before it
+# answers anyway; the rest then finishes in the lint thread before the first lint.
+PREPARE_WAIT_S = 10.0
+
+
 @SERVER.feature(types.INITIALIZE)
-def initialize(ls: ReprolintServer, params: types.InitializeParams) -> None:
+async def initialize(ls: ReprolintServer, params: types.InitializeParams) -> None:
     options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
     root = ls.workspace.root_path
     if not root and params.workspace_folders:
@@ -483,6 +488,22 @@ def initialize(ls: ReprolintServer, params: types.InitializeParams) -> None:
     limit = options.get("liveLintMaxBytes")
     if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
         ls.live_lint_max_bytes = limit
+    # The first lint would otherwise pay for importing libcst and the rules and for scanning the
+    # workspace (about a second, measured by bench/lsp.py): do it now, while the editor waits for
+    # this answer anyway, so that the first document's diagnostics come as fast as an edit's.
+    # In the lint thread, which every later lint queues behind, so nothing runs twice.
+    preparing = asyncio.get_running_loop().run_in_executor(ls.linting, _prepare, ls)
+    try:
+        await asyncio.wait_for(asyncio.shield(preparing), PREPARE_WAIT_S)
+    except asyncio.TimeoutError:
+        logger.info("reprolint: still preparing after %.0f s; the first lint will wait for it", PREPARE_WAIT_S)
+
+
+def _prepare(ls: ReprolintServer) -> None:
+    try:
+        ls.session.prepare()
+    except Exception as exc:  # a broken configuration is reported when a document is linted
+        logger.info("reprolint: could not prepare the session: %s", exc)
 
 
 @SERVER.feature(types.INITIALIZED)
@@ -688,9 +709,7 @@ async def code_action(ls: ReprolintServer, params: types.CodeActionParams) -> Op
     if wants_quick_fixes:
         text = ClientText(document)
         here = _findings_at(text, uri, result, params.range)
-        for finding, _ in here:
-            if finding.fix is None or document.kind == "markdown":
-                continue
+        for finding in _offered_fixes(here, document):
             same = [f for f in result.findings if f.code == finding.code and f.fix is not None]
             ordinal = next(i for i, f in enumerate(same) if f is finding)
             safety = finding.fix.applicability.value
@@ -715,6 +734,25 @@ async def code_action(ls: ReprolintServer, params: types.CodeActionParams) -> Op
         if deferred or await _fill(ls, action):
             actions.append(action)
     return actions
+
+
+def _offered_fixes(here, document) -> list:
+    """The findings whose quick fixes are offered here, safe (preferred) ones first. A fix that
+    rewrites the very nodes a safer one already rewrites is the same edit under another title
+    (RPL101 on `pipe(p, seed=1234)` seeds the generator with 1234, as RPL103 does): only the
+    safer one is listed."""
+    if document.kind == "markdown":
+        return []
+    fixable = [finding for finding, _ in here if finding.fix is not None]
+    fixable.sort(key=lambda finding: finding.fix.applicability.value != "safe")  # stable: in place otherwise
+    offered, claimed = [], set()
+    for finding in fixable:
+        nodes = {id(node) for node in finding.fix.nodes}
+        if nodes & claimed:
+            continue
+        claimed |= nodes
+        offered.append(finding)
+    return offered
 
 
 async def _fill(ls: ReprolintServer, action: types.CodeAction) -> bool:

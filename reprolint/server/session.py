@@ -21,6 +21,7 @@ from typing import Callable, Optional
 from reprolint.config import ConfigError, find_config, resolve_settings
 from reprolint.engine import INTERNAL_ERROR, Linter
 from reprolint.findings import Applicability, FileError, FileReport, Finding
+from reprolint.fix.one_fix import OneFixLinter
 from reprolint.noqa import LINE_NOQA
 from reprolint.settings import Settings
 from reprolint.sources import SourceError, document_from_bytes, kind_of
@@ -347,6 +348,15 @@ class Session:
         return os.path.basename(path) in CONFIG_NAMES
 
     # -- linting -------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """What the first lint of any document needs and no document decides: the workspace's
+        settings, its project index, and the enabled rules (importing them imports libcst, most
+        of a first lint's time). Done once, before the first document opens."""
+        settings = self.config.state_for(os.path.join(self.config.root, "_")).settings
+        if not self.project.built:
+            self.project.build(settings)
+        self.linter(settings).rules  # noqa: B018 -- loads the rule classes, and libcst with them
+
     def linter(self, settings: Settings) -> Linter:
         linter = self._linters.get(settings)
         if linter is None:
@@ -435,7 +445,7 @@ class Session:
         ordinal = next((i for i, f in enumerate(same) if f is finding), None)
         if ordinal is None:  # not a finding of the document's current text
             return None
-        linter = _OneFixLinter(self.linter(result.config.settings), finding.code, ordinal)
+        linter = OneFixLinter(self.linter(result.config.settings), finding.code, ordinal)
         edits = self._fixed_edits(document, linter, unsafe=True)
         if not edits:
             return None
@@ -494,30 +504,6 @@ class Session:
             new_line = stripped + f"  # noqa: {finding.code}" + line[len(stripped):]
         edit = TextEdit(uri, index, index + 1, new_line, end=(index, len(line)))
         return FixAction(f"Add `# noqa: {finding.code}` (suppress on this line)", "quickfix", [edit], finding)
-
-
-class _OneFixLinter:
-    """A linter that offers exactly one fix: the ``ordinal``-th fixable ``code`` finding of the
-    first lint. ``fix_source`` lints again after fixing; that lint offers none, so it stops.
-
-    The finding is named by its rank, not its position: ``fix_notebook`` lints the cells joined
-    with boundary comments, where positions differ but the order of findings does not."""
-
-    def __init__(self, linter: Linter, code: str, ordinal: int) -> None:
-        self._linter = linter
-        self._code = code
-        self._ordinal = ordinal
-        self._offered = False
-
-    def __getattr__(self, name):
-        return getattr(self._linter, name)
-
-    def lint_module(self, module, source, report):
-        report = self._linter.lint_module(module, source, report)
-        same = [f for f in report.findings if f.code == self._code and f.fix is not None]
-        report.findings = [] if self._offered else same[self._ordinal:self._ordinal + 1]
-        self._offered = True
-        return report
 
 
 def line_edits(uri: str, before: str, after: str) -> list:

@@ -20,7 +20,7 @@ import reprolint
 from reprolint.cache import CacheError, claim_folder
 
 CACHE_ENV = "REPROLINT_CACHE_DIR"
-FORMAT = 2  # bump when verdicts change meaning (2: mean_abs, psnr, arguments)
+FORMAT = 3  # bump when verdicts change meaning (2: mean_abs, psnr, arguments; 3: needs-cuda, diffusers' scale, divergence, environment)
 
 
 def cache_folder(folder: Optional[str] = None) -> str:

@@ -25,6 +25,8 @@ from reprolint.verify.isolation import Isolation
 CAPTURE = "__reprolint_capture__"
 RESEED = "__reprolint_reseed__"
 PERTURB = "__reprolint_perturb__"
+REPEAT = "__reprolint_repeat__"
+ALONE = "__reprolint_alone__"
 MAX_OCCURRENCES = 16  # captures kept per call (a call in a loop); enough to show drift
 
 
@@ -70,7 +72,7 @@ def _preload() -> dict:
         from transformers import CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer  # noqa: F401
 
         info["diffusers"] = diffusers.__version__
-        from reprolint.verify import standins  # noqa: F401  (imported before the run changes sys.path)
+        from reprolint.verify import standins, trace  # noqa: F401  (imported before the run changes sys.path)
     except Exception as exc:
         info["diffusers"] = None
         info["diffusers_error"] = f"{type(exc).__name__}: {exc}"
@@ -91,6 +93,7 @@ def _probe_cuda() -> dict:
             result["cuda_available"] = bool(torch.cuda.is_available())
             if result["cuda_available"]:
                 result["cuda_device"] = torch.cuda.get_device_name(0)
+                result["cudnn_version"] = torch.backends.cudnn.version()
                 # Whether a forked run can use CUDA: it cannot once anything in the server
                 # touched CUDA; the runner then starts CUDA runs as fresh processes instead.
                 torch.zeros(1, device="cuda")
@@ -283,9 +286,109 @@ def _install_hooks(request: dict) -> None:
         torch.rand(1)
         return generator
 
+    def repeat(capture_id, func, /, *args, **kwargs):
+        # The call made twice in this process; its occurrences pair up (first, second).
+        first = capture(capture_id, func(*args, **kwargs))
+        capture(capture_id, func(*args, **kwargs))
+        return first
+
+    def alone(capture_id, func, /, *args, **kwargs):
+        # The batch, then its last image made alone from that image's generator as it was
+        # before the batch; the pair recorded is (last image of the batch, image made alone).
+        states = _generator_states(kwargs.get("generator"))
+        batch = func(*args, **kwargs)
+        images = _images_of(batch)
+        if images is None or len(images) < 2:
+            capture(capture_id, batch)
+            raise NotABatch("the flagged call made " + ("no images" if images is None else "one image")
+                            + ", not a batch")
+        last = len(images) - 1
+        for generator, state in states:
+            generator.set_state(state)
+        single_args, single_kwargs = _alone_arguments(args, kwargs, last)
+        single = _images_of(func(*single_args, **single_kwargs))
+        capture(capture_id, {"images": [images[last]]})
+        capture(capture_id, {"images": [single[0]] if single is not None and len(single) else []})
+        return batch
+
     setattr(builtins, CAPTURE, capture)
     setattr(builtins, RESEED, reseed)
     setattr(builtins, PERTURB, perturb)
+    setattr(builtins, REPEAT, repeat)
+    setattr(builtins, ALONE, alone)
+
+
+class NotABatch(Exception):
+    """The call a batch check observes made fewer than two images: nothing to regenerate."""
+
+
+def _generator_states(generator) -> list:
+    """(generator, its state) for each distinct generator passed, to restore them later."""
+    found = []
+    for g in (generator if isinstance(generator, (list, tuple)) else [generator]):
+        if hasattr(g, "get_state") and hasattr(g, "set_state") and all(g is not seen for seen, _ in found):
+            found.append((g, g.get_state()))
+    return found
+
+
+def _images_of(output):
+    """The images of a pipeline output, indexable per image: ``.images`` (or the first element of
+    a tuple output), a list of PIL images, an array or a tensor with the batch first."""
+    images = getattr(output, "images", None)
+    if images is None and isinstance(output, (tuple, list)) and output and not hasattr(output[0], "mode"):
+        images = output[0]
+    if images is None:
+        images = output
+    if isinstance(images, (list, tuple)) or getattr(images, "ndim", 0) >= 4:
+        return images
+    return None
+
+
+def _alone_arguments(args: tuple, kwargs: dict, index: int) -> tuple:
+    """The arguments that make image ``index`` of the batch alone: its prompt, one image per
+    prompt, and its own generator (where the call passed a list)."""
+    per_prompt = kwargs.get("num_images_per_prompt") or 1
+    kwargs = dict(kwargs)
+    generator = kwargs.get("generator")
+    if isinstance(generator, (list, tuple)):
+        kwargs["generator"] = generator[index % len(generator)]
+    for name in ("num_images_per_prompt", "batch_size"):
+        if name in kwargs:
+            kwargs[name] = 1
+    args = list(args)
+    prompt_index = index // per_prompt
+    for name in ("prompt", "prompt_2", "negative_prompt", "negative_prompt_2"):
+        if isinstance(kwargs.get(name), (list, tuple)):
+            kwargs[name] = kwargs[name][prompt_index % len(kwargs[name])]
+    if args and isinstance(args[0], (list, tuple)) and args[0] and isinstance(args[0][0], str):
+        args[0] = args[0][prompt_index % len(args[0])]
+    return tuple(args), kwargs
+
+
+def determinism_flags() -> dict:
+    """The determinism settings in force in this process (read after the script ran, so that
+    what it set counts); empty where torch is not imported."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return {}
+    flags: dict = {}
+    readings = {
+        "deterministic_algorithms": lambda: torch.are_deterministic_algorithms_enabled(),
+        "deterministic_algorithms_warn_only": lambda: torch.is_deterministic_algorithms_warn_only_enabled(),
+        "cudnn_deterministic": lambda: torch.backends.cudnn.deterministic,
+        "cudnn_benchmark": lambda: torch.backends.cudnn.benchmark,
+        "cudnn_allow_tf32": lambda: torch.backends.cudnn.allow_tf32,
+        "cuda_matmul_allow_tf32": lambda: torch.backends.cuda.matmul.allow_tf32,
+        "float32_matmul_precision": lambda: torch.get_float32_matmul_precision(),
+    }
+    for name, read in readings.items():
+        try:
+            flags[name] = read()
+        except Exception:  # an older torch without the setting
+            continue
+    for name in ("CUBLAS_WORKSPACE_CONFIG", "PYTHONHASHSEED"):
+        flags[name] = os.environ.get(name)
+    return flags
 
 
 def _install_training_limit(steps: int) -> None:
@@ -407,6 +510,17 @@ def _install_loader_patches(request: dict, used: list, source: str) -> None:
                                                                   "pretrained_model_link_or_path"))
 
 
+def _start_trace(script: str, source: str):
+    """Record where this run's outputs come from (``reprolint.verify.trace``); None if it cannot."""
+    try:
+        from reprolint.verify import trace
+
+        return trace.install(script, _uses_diffusers(source))
+    except Exception as exc:
+        sys.stderr.write(f"reprolint: could not trace the run: {exc}\n")
+        return None
+
+
 def _seed_process(seed: int) -> None:
     """The process-level randomness of this run: what differs between two days of the user's."""
     random.seed(seed)
@@ -518,6 +632,7 @@ def _run(request: dict) -> None:
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     result = {"status": "ok", "stand_ins": []}
+    tracer = None
     script = request["script"]
     # The run's view of the script: its copy in the scratch folder that mirrors the script's
     # folder. Paths built from the working folder, `__file__` or `sys.argv[0]` all land there.
@@ -539,6 +654,7 @@ def _run(request: dict) -> None:
         if request.get("train_steps"):
             _install_training_limit(request["train_steps"])
         _install_loader_patches(request, result["stand_ins"], source)
+        tracer = _start_trace(script, source)
         code = compile(source, script, "exec")
         main = types.ModuleType("__main__")
         main.__file__ = copy
@@ -548,7 +664,7 @@ def _run(request: dict) -> None:
     except SystemExit as exc:
         if exc.code not in (None, 0):
             result = {**result, "status": "error", "error": f"the script exited with sys.exit({exc.code!r})"}
-    except StandInUnavailable as exc:
+    except (StandInUnavailable, NotABatch) as exc:
         result = {**result, "status": "skipped", "error": str(exc)}
     except TrainingStepLimit as exc:
         result = {**result, "training_steps": exc.args[0]}
@@ -566,6 +682,15 @@ def _run(request: dict) -> None:
             sys.stderr.flush()
         except Exception:
             pass
+        try:
+            result["flags"] = determinism_flags()
+        except Exception:
+            pass
+        if tracer is not None:
+            try:
+                tracer.save(os.path.dirname(request["capture_dir"]))
+            except Exception as exc:  # the verdict then names no first difference
+                sys.stderr.write(f"reprolint: could not save the run's trace: {exc}\n")
         temporary = request["result_path"] + ".tmp"
         with open(temporary, "w") as handle:
             json.dump(result, handle)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import importlib.util
 import sys
 import threading
 
 import click
+from click.core import ParameterSource
 
 VERIFY_HELP = ("Also RUN the flagged files to measure the drift: this EXECUTES YOUR CODE (in "
                "subprocesses, with a timeout), so only use it on code you trust. Runs see your "
@@ -87,6 +89,48 @@ class ScriptArgumentsCommand(click.Command):
             ctx.meta[SCRIPT_ARGUMENTS] = tuple(args[split + 1:])
             args = args[:split]
         return super().parse_args(ctx, args)
+
+
+# The options that only mean something with --verify, and their flags. Given without it they would
+# be ignored silently, so they are usage errors.
+VERIFY_ONLY = {"verify_device": "--device", "stand_in": "--stand-in", "allow_download": "--allow-download",
+               "keep_outputs": "--keep-outputs", "verify_report": "--verify-report",
+               "verify_timeout": "--verify-timeout"}
+# What the parent process (numpy) and the runs (torch) cannot do without; both come with the extra.
+VERIFY_NEEDS = ("numpy", "torch")
+VERIFY_INSTALL_HINT = 'pip install "reprolint-torch[verify]"'
+
+
+def check_verify_usage(verify: dict) -> None:
+    """Before anything is linted: options of --verify given without it are usage errors, and
+    --verify without its extra exits 2 with one line naming the extra (not a traceback)."""
+    context = click.get_current_context()
+    if not verify["verify"]:
+        given = [flag for name, flag in VERIFY_ONLY.items()
+                 if context.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only {'applies' if len(given) == 1 else 'apply'} with --verify (which runs the flagged "
+                                   "files); add --verify or drop it")
+        return
+    missing = [name for name in VERIFY_NEEDS if not _importable(name)]
+    if missing:
+        click.echo(f"reprolint: error: --verify needs the `verify` extra ({' and '.join(missing)} missing): "
+                   f"{VERIFY_INSTALL_HINT}", err=True)
+        sys.exit(2)
+    from reprolint.verify import parse_devices
+
+    try:
+        parse_devices(verify["verify_device"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--device") from None
+
+
+def _importable(name: str) -> bool:
+    """Whether ``name`` could be imported, without importing it (torch takes seconds)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a parent package missing, or a module blocked in sys.modules
+        return False
 
 
 def pop_verify_options(parameters: dict) -> dict:

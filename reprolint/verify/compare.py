@@ -6,6 +6,14 @@ mean absolute difference over all elements (``mean|Δ|``), the fraction of eleme
 (of pixels, for images: a pixel differs when any of its channels does) and, for images, the
 peak signal-to-noise ratio in dB (``PSNR``, peak 1.0; none when identical, as it is infinite).
 "Identical" means bit-for-bit equal.
+
+Next to those, the two measures diffusers' own tests use to call two images "the same": the
+cosine distance of the 3×3 corner slice (``image[0, -3:, -3:, -1]``, as its tests take it; the
+largest over the outputs compared; ``numpy_cosine_similarity_distance``, thresholds 1e-4 to 1e-3
+in its tests) and, for images, the mean pixel difference on the 0-255 scale
+(``assert_mean_pixel_difference``, threshold 10). A difference within both (the strict 1e-4 for
+the slice) is "bitwise only": diffusers' tests would pass it; beyond either, it is drift beyond
+diffusers' own test tolerance.
 """
 
 from __future__ import annotations
@@ -14,6 +22,12 @@ from dataclasses import asdict, dataclass
 from typing import Optional
 
 import numpy as np
+
+
+# diffusers' thresholds (tests/pipelines: numpy_cosine_similarity_distance of the corner slice,
+# the strictest of 1e-4..1e-3; assert_mean_pixel_difference's default, 0-255 scale).
+SLICE_COSINE_TOLERANCE = 1e-4
+MEAN_PIXEL_TOLERANCE = 10.0
 
 
 @dataclass
@@ -25,10 +39,26 @@ class Difference:
     note: Optional[str] = None
     mean_abs: float = 0.0
     psnr: Optional[float] = None  # images only; None when identical (infinite) or not an image
+    slice_cosine_distance: float = 0.0  # the largest over the outputs compared
 
     @property
     def identical(self) -> bool:
         return self.note is None and self.max_abs == 0.0
+
+    @property
+    def mean_pixel_difference(self) -> Optional[float]:
+        """The mean absolute difference on the 0-255 scale, for images."""
+        return self.mean_abs * 255.0 if self.image else None
+
+    @property
+    def scale(self) -> Optional[str]:
+        """"bitwise-only" (within diffusers' test tolerance), "beyond-tolerance", or None when
+        identical or not comparable."""
+        if self.note is not None or self.identical:
+            return None
+        within = self.slice_cosine_distance <= SLICE_COSINE_TOLERANCE and (
+            self.mean_pixel_difference is None or self.mean_pixel_difference < MEAN_PIXEL_TOLERANCE)
+        return "bitwise-only" if within and np.isfinite(self.max_abs) else "beyond-tolerance"
 
     @property
     def max_abs_255(self) -> Optional[float]:
@@ -38,6 +68,8 @@ class Difference:
         data = asdict(self)
         data["identical"] = self.identical
         data["max_abs_255"] = self.max_abs_255
+        data["mean_pixel_difference"] = self.mean_pixel_difference
+        data["scale"] = self.scale
         return data
 
     def describe(self) -> str:
@@ -51,7 +83,17 @@ class Difference:
         if self.image:
             on_255 = self.max_abs_255
             scale = f"{on_255:.0f}/255; " if on_255 >= 1 else f"{on_255:.2g}/255; "
-        return f"max|Δ|={format_number(self.max_abs)} ({scale}{_percent(self.fraction)} of {units} differ)"
+        exact = f"max|Δ|={format_number(self.max_abs)} ({scale}{_percent(self.fraction)} of {units} differ)"
+        return f"{exact}; {self.describe_scale()}"
+
+    def describe_scale(self) -> str:
+        """Where the difference stands on diffusers' scale, in words."""
+        measures = f"slice cosine distance {format_number(self.slice_cosine_distance)}"
+        if self.mean_pixel_difference is not None:
+            measures += f", mean pixel difference {format_number(self.mean_pixel_difference)}/255"
+        if self.scale == "bitwise-only":
+            return f"bitwise only, within diffusers' test tolerance ({measures})"
+        return f"beyond diffusers' test tolerance ({measures})"
 
 
 def format_number(value: float) -> str:
@@ -68,6 +110,30 @@ def _percent(fraction: float) -> str:
     if 0.99 < fraction < 1:
         return ">99%"
     return f"{fraction * 100:.0f}%"
+
+
+def corner_slice(array: np.ndarray, is_image: bool) -> np.ndarray:
+    """The 3×3 corner slice diffusers' tests compare: ``image[0, -3:, -3:, -1]`` for images with
+    channels last, ``[0, -1, -3:, -3:]`` for channels first, the last 3×3 of other arrays."""
+    if array.ndim >= 3:
+        first = array.reshape(-1, *array.shape[-3:])[0]
+        channels_last = is_image and first.shape[-1] in (1, 3, 4)
+        return first[-3:, -3:, -1] if channels_last else first[-1, -3:, -3:]
+    if array.ndim == 2:
+        return array[-3:, -3:]
+    return array.reshape(-1)[-9:]
+
+
+def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """diffusers' ``numpy_cosine_similarity_distance`` of two flattened slices; 0 for equal
+    slices (zero ones included), 1 where only one is all zeros."""
+    a, b = a.reshape(-1), b.reshape(-1)
+    if np.array_equal(a, b):
+        return 0.0
+    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
+    if norms == 0 or not np.isfinite(norms):
+        return 1.0
+    return float(1.0 - np.dot(a, b) / norms)
 
 
 def _element_difference(a: np.ndarray, b: np.ndarray):
@@ -89,6 +155,7 @@ def compare_outputs(first: list, second: list) -> Difference:
         notes.append(f"the call ran {len(first)} times in one run and {len(second)} in the other")
     max_abs, differing, total, image = 0.0, 0, 0, False
     abs_sum, squared_sum, elements = 0.0, 0.0, 0
+    slice_distance = 0.0
     for left, right in zip(first[:count], second[:count]):
         for name in sorted(set(left) | set(right)):
             if name not in left or name not in right:
@@ -103,6 +170,7 @@ def compare_outputs(first: list, second: list) -> Difference:
             if a.size == 0:
                 continue
             delta = _element_difference(a, b)
+            slice_distance = max(slice_distance, cosine_distance(corner_slice(a, is_image), corner_slice(b, is_image)))
             max_abs = max(max_abs, float(delta.max()))
             abs_sum += float(delta.sum())
             squared_sum += float(np.square(delta).sum())
@@ -122,4 +190,4 @@ def compare_outputs(first: list, second: list) -> Difference:
     if image and squared_sum > 0 and np.isfinite(squared_sum):
         psnr = float(10 * np.log10(1.0 / (squared_sum / elements)))
     return Difference(max_abs, fraction, image, count, note="; ".join(notes) or None, mean_abs=mean_abs,
-                      psnr=psnr)
+                      psnr=psnr, slice_cosine_distance=slice_distance)

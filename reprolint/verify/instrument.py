@@ -9,6 +9,9 @@ copy points at the user's own line numbers. The user's file is only read, never 
   ``__reprolint_capture__(3, pipe(p))``, which records the output and returns it unchanged.
 - :func:`wrap_generator_arguments` wraps the ``generator=`` argument of captured calls, for the
   copies that re-seed the generator or draw once more from the global one before the call.
+- :func:`hand_calls_to` hands captured calls to a hook that makes them itself: twice, for the
+  copy that repeats a call; or the batch and then its last image alone.
+- :func:`read_seed_as_zero` makes a seed test read seed 0, for the copy run "with seed 0".
 - :func:`retarget_devices` rewrites the script's own device choices to the device under test.
 
 This module imports no torch; the parent process uses it.
@@ -28,6 +31,8 @@ from reprolint.verify.declarations import verification_of
 CAPTURE = "__reprolint_capture__"
 RESEED = "__reprolint_reseed__"
 PERTURB = "__reprolint_perturb__"
+REPEAT = "__reprolint_repeat__"
+ALONE = "__reprolint_alone__"
 # What a training run records (reprolint.verify.child): each step's loss, the final weights.
 LOSS_CAPTURE, WEIGHTS_CAPTURE = -1, -2
 TRAINING_STEPS = 2  # optimizer steps each training run is stopped after
@@ -135,6 +140,138 @@ def wrap_generator_arguments(instrumented: str, hook: str, capture_ids: set) -> 
     transformer = _GeneratorArgumentWrapper(hook, set(capture_ids))
     code = cst.parse_module(instrumented).visit(transformer).code
     return code, transformer.wrapped
+
+
+class _CallHander(cst.CSTTransformer):
+    def __init__(self, hook: str, capture_ids: set) -> None:
+        super().__init__()
+        self.hook = hook
+        self.capture_ids = capture_ids
+
+    def leave_Call(self, original, updated):
+        if not (isinstance(updated.func, cst.Name) and updated.func.value == CAPTURE and len(updated.args) == 2):
+            return updated
+        first, inner = updated.args
+        call = inner.value
+        if not isinstance(first.value, cst.Integer) or int(first.value.value) not in self.capture_ids \
+                or not isinstance(call, cst.Call):
+            return updated
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        arguments = [cst.Arg(first.value, comma=comma), cst.Arg(call.func, comma=comma if call.args else
+                                                                  cst.MaybeSentinel.DEFAULT)]
+        return updated.with_changes(func=cst.Name(self.hook), args=arguments + list(call.args))
+
+
+def hand_calls_to(instrumented: str, hook: str, capture_ids: set) -> str:
+    """``__reprolint_capture__(3, f(a, k=v))`` becomes ``hook(3, f, a, k=v)`` for the captured
+    calls ``capture_ids``: the hook makes the call (the arguments are evaluated once, as
+    written) and records what it shows."""
+    return cst.parse_module(instrumented).visit(_CallHander(hook, set(capture_ids))).code
+
+
+_SEED_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def tested_seed(source: str, finding) -> Optional[str]:
+    """The seed expression a seed-test finding tests (``args.seed`` in ``if args.seed:``), read
+    from the reported text: its dotted name whose last part names a seed."""
+    lines = source.splitlines()
+    if not 0 < finding.start.line <= len(lines):
+        return None
+    if finding.start.line == finding.end.line:
+        text = lines[finding.start.line - 1][finding.start.column - 1:finding.end.column - 1]
+    else:
+        text = lines[finding.start.line - 1][finding.start.column - 1:]
+    for match in _SEED_WORD.finditer(text):
+        name = re.sub(r"\s+", "", match.group())
+        if "seed" in name.rsplit(".", 1)[-1].lower():
+            return name
+    return None
+
+
+class _SeedAsZero(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, seeds: dict) -> None:
+        super().__init__()
+        self.seeds = seeds  # line -> {dotted seed expression}
+        self.kept: set = set()  # ids of names that are written, not read, or only attribute names
+        self.replaced = 0
+
+    def _read_seed(self, node) -> bool:
+        if id(node) in self.kept:
+            return False
+        line = self.get_metadata(PositionProvider, node).start.line
+        return dotted_name(node) in self.seeds.get(line, ())
+
+    def _keep(self, node) -> None:
+        if node is not None:
+            self.kept.add(id(node))
+
+    def visit_Attribute(self, node):
+        self._keep(node.attr)
+        return True
+
+    def visit_Arg(self, node):
+        self._keep(node.keyword)
+        return True
+
+    def visit_AssignTarget(self, node):
+        return False
+
+    def visit_Param(self, node):
+        return False
+
+    def visit_AugAssign(self, node):
+        self._keep(node.target)
+        return True
+
+    def visit_AnnAssign(self, node):
+        self._keep(node.target)
+        return True
+
+    def _zero(self, original, updated):
+        if self._read_seed(original):
+            self.replaced += 1
+            return cst.Integer("0", lpar=updated.lpar, rpar=updated.rpar)
+        return updated
+
+    def leave_Name(self, original, updated):
+        return self._zero(original, updated)
+
+    def leave_Attribute(self, original, updated):
+        return self._zero(original, updated)
+
+
+def dotted_name(node) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def read_seed_as_zero(source: str, seeds: dict) -> tuple:
+    """The copy in which each seed expression reads 0 on the lines where it is tested:
+    ``seeds`` maps a line to the dotted seed expressions to replace there (``args.seed``).
+    What the line then does with seed 0 is what ``--seed 0`` gives. Returns the new source and
+    how many reads were replaced."""
+    transformer = _SeedAsZero(seeds)
+    code = MetadataWrapper(cst.parse_module(source)).visit(transformer).code
+    return code, transformer.replaced
+
+
+def seed_tests_of(source: str, findings: Iterable) -> dict:
+    """``read_seed_as_zero``'s map for seed-test findings: every line of each finding."""
+    seeds: dict = {}
+    for finding in findings:
+        name = tested_seed(source, finding)
+        if name is None:
+            continue
+        for line in range(finding.start.line, finding.end.line + 1):
+            seeds.setdefault(line, set()).add(name)
+    return seeds
 
 
 class _DeviceRetargeter(cst.CSTTransformer):

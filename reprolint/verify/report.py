@@ -1,10 +1,15 @@
 """``--verify-report DIR``: one self-contained HTML page that shows the drift.
 
-One section per verified finding: the flagged source line, the verdict, run A and run B of the
-flagged call's output side by side with a heat map of their difference, the fixed run, and the
-figures (max|Δ|, mean|Δ|, share of pixels or values that differ, PSNR). An output that is not an
-image (latents, a tensor) gets a histogram of |Δ| instead. Where the CPU and CUDA both ran, the
-CPU-vs-CUDA comparison gets its own row and picture.
+The page opens with a summary table (file, rule, verdict, max|Δ|) whose rows link to the
+sections below. One section per verified finding, confirmed drift first (those the fix does not
+remove before those it does), then no drift, needs CUDA, errors, and the skipped ones folded
+away: the flagged source line, the verdict, run A and run B of the flagged call's output side by
+side with a heat map of their difference, the fixed run, the figures (max|Δ|, mean|Δ|, share of
+pixels or values that differ, PSNR, and diffusers' own measures: the corner slice's cosine
+distance and the mean pixel difference) and where it was measured (versions, GPU, determinism
+settings). An output that is not an image (latents, a tensor) gets a histogram of |Δ| instead.
+Where the CPU and CUDA both ran, the CPU-vs-CUDA comparison gets its own row and picture. Rule
+codes link to the rules' pages; messages show their `code` as code.
 
 Every picture is a PNG inlined as a ``data:`` URI, so the page needs no network and no other
 file. Pictures are drawn with Pillow and numpy only. This module runs in the parent process
@@ -22,6 +27,7 @@ from typing import Optional
 
 import numpy as np
 
+from reprolint.docs import DOCS_URL
 from reprolint.verify.compare import format_number
 
 REPORT_NAME = "index.html"
@@ -197,18 +203,132 @@ def histogram(first: np.ndarray, second: np.ndarray, width: int = 360, height: i
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def step_plot(deltas: list, width: int = 360, height: int = 140) -> str:
+    """A PNG bar chart of |Δ| per scheduler step (on a log scale: float error and a different
+    image both show), as a data URI; equal steps get no bar."""
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(picture)
+    left, bottom, top = 8, height - 22, 18
+    values = [d for d in deltas if d and np.isfinite(d)]
+    peak = max(values) if values else 1.0
+    floor = min(min(values) if values else 1.0, peak / 1e6) / 10
+    bar = (width - 2 * left) / max(1, len(deltas))
+    gap = 1 if bar >= 4 else 0  # many steps: bars touch
+    label_every = max(1, int(np.ceil(len(deltas) / 12)))  # at most a dozen step numbers
+    for index, delta in enumerate(deltas):
+        x0 = left + index * bar
+        if delta and np.isfinite(delta):
+            share = float(np.clip((np.log10(delta) - np.log10(floor))
+                                  / max(1e-12, np.log10(peak) - np.log10(floor)), 0.0, 1.0))
+            draw.rectangle([x0 + gap, bottom - (bottom - top) * share, max(x0 + gap, x0 + bar - 1 - gap), bottom],
+                           fill=(190, 40, 30))
+        if index % label_every == 0:
+            draw.text((x0 + bar / 2 - 3, bottom + 4), str(index + 1), fill="black")
+    draw.line([left, bottom, width - left, bottom], fill="black")
+    draw.text((left, 2), f"|d| per step (log scale), largest {format_number(peak)}", fill="black")
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _divergence_html(verdict: dict) -> str:
+    for device, entry in verdict.get("devices", {}).items():
+        divergence = entry.get("divergence")
+        if not divergence:
+            continue
+        text = (f'<p class="divergence"><strong>Where the runs part ({html.escape(device)}):</strong> '
+                f"{rendered_message(divergence['phrase'])}")
+        if divergence.get("where"):
+            text += f' <span class="where">({html.escape(divergence["where"])})</span>'
+        text += "</p>"
+        deltas = divergence.get("step_deltas") or []
+        if deltas:
+            text += ('<div class="row">' + _figure("|Δ| per scheduler step, run A vs run B", step_plot(deltas),
+                                                   "sampled values of each step's output; no bar: equal")
+                     + "</div>")
+        return text
+    return ""
+
+
 # -- the page ----------------------------------------------------------------------------------
+
+SCALE_WORDS = {"bitwise-only": "bitwise only (within)", "beyond-tolerance": "beyond", None: "identical"}
+
 
 def _figures(comparison: Optional[dict]) -> list:
     if not comparison:
-        return ["", "", "", ""]
+        return ["", "", "", "", "", "", ""]
     psnr = comparison.get("psnr")
     if comparison.get("identical"):
         psnr_text = "∞ (identical)"
     else:
         psnr_text = f"{psnr:.1f} dB" if psnr is not None else "n/a (not an image)"
+    pixel = comparison.get("mean_pixel_difference")
     return [format_number(comparison["max_abs"]), format_number(comparison.get("mean_abs", 0.0)),
-            f"{comparison['fraction'] * 100:.1f}%", psnr_text]
+            f"{comparison['fraction'] * 100:.1f}%", psnr_text,
+            format_number(comparison.get("slice_cosine_distance", 0.0)),
+            f"{format_number(pixel)}/255" if pixel is not None else "n/a",
+            SCALE_WORDS.get(comparison.get("scale"), "")]
+
+
+# The order of the page: what needs the reader's attention first.
+ORDER = ("confirmed", "fixed", "no-drift", "needs-cuda", "error", "timeout", "interrupted", "skipped")
+
+
+def kind_of(verdict: dict) -> str:
+    """The verdict's place in the page's order: confirmed drift the fix removes is "fixed"."""
+    status = verdict.get("status", "skipped")
+    if status == "confirmed" and (verdict.get("fix") or {}).get("status") in ("identical", "float-error"):
+        return "fixed"
+    return status if status in ORDER else "skipped"
+
+
+def ordered(sections: list) -> list:
+    """The sections in the page's order (stable within each kind: the order of the findings)."""
+    return sorted(sections, key=lambda section: ORDER.index(kind_of(section.verdict)))
+
+
+def rendered_message(message: str) -> str:
+    """The message as HTML: its `backticked` parts as code, the rest escaped."""
+    pieces = message.split("`")
+    if len(pieces) % 2 == 0:  # an unpaired backtick: show it as written
+        return html.escape(message)
+    return "".join(f"<code>{html.escape(piece)}</code>" if index % 2 else html.escape(piece)
+                   for index, piece in enumerate(pieces))
+
+
+def _rule_link(code: str) -> str:
+    return f'<a class="rule" href="{html.escape(DOCS_URL.format(code=code))}"><code>{html.escape(code)}</code></a>'
+
+
+def _environment_html(environment: Optional[dict]) -> str:
+    if not environment:
+        return ""
+    versions = ", ".join(f"{label} {environment.get(key) or 'none'}" for label, key in (
+        ("Python", "python"), ("torch", "torch"), ("diffusers", "diffusers"), ("CUDA", "cuda"),
+        ("cuDNN", "cudnn"), ("GPU", "gpu")))
+    flags = []
+    for device, settings in (environment.get("determinism") or {}).items():
+        shown = ", ".join(f"{name}={value}" for name, value in settings.items())
+        flags.append(f"<br>determinism settings in force ({html.escape(device)}): {html.escape(shown)}")
+    return f'<p class="environment">Measured with {html.escape(versions)}.{"".join(flags)}</p>'
+
+
+def _summary_table(sections: list) -> str:
+    rows = ["<table class=\"summary-table\"><tr><th>file</th><th>rule</th><th>verdict</th><th>max|Δ|</th></tr>"]
+    for index, section in enumerate(sections, 1):
+        finding, verdict = section.finding, section.verdict
+        comparison = next((entry.get("comparison") for entry in verdict.get("devices", {}).values()
+                           if entry.get("comparison")), None) or (verdict.get("cross_device") or {}).get("comparison")
+        worst = format_number(comparison["max_abs"]) if comparison else ""
+        kind = kind_of(verdict)
+        rows.append(f'<tr class="{html.escape(kind)}"><td><a href="#finding-{index}">'
+                    f"{html.escape(finding.path)}:{finding.start.line}</a></td><td>{_rule_link(finding.code)}</td>"
+                    f"<td>{html.escape(kind)}</td><td>{html.escape(worst)}</td></tr>")
+    rows.append("</table>")
+    return "\n".join(rows)
 
 
 def _figure(title: str, uri: str, caption: str = "") -> str:
@@ -237,11 +357,12 @@ def _section_html(index: int, section: Section) -> str:
     status = verdict.get("status", "")
     where = f"{finding.path}:{finding.start.line}:{finding.start.column}"
     parts = [f'<section class="finding {html.escape(status)}" id="finding-{index}">',
-             f"<h2>{html.escape(where)} <code>{html.escape(finding.code)}</code></h2>",
-             f'<p class="message">{html.escape(finding.message)}</p>',
+             f"<h2>{html.escape(where)} {_rule_link(finding.code)}</h2>",
+             f'<p class="message">{rendered_message(finding.message)}</p>',
              f'<pre class="source"><span class="lineno">{finding.start.line}</span> '
              f"{html.escape(section.source_line)}</pre>",
              f'<p class="verdict"><strong>verify:</strong> {html.escape(verdict.get("summary", ""))}</p>']
+    parts.append(_divergence_html(verdict))
     if section.output_name:
         parts.append(f'<p class="output">Output shown: <code>{html.escape(section.output_name)}</code> of the '
                      "flagged call, where runs A and B differ most.</p>")
@@ -259,7 +380,8 @@ def _section_html(index: int, section: Section) -> str:
         rows.append(("cpu vs cuda, with the fix", cross["fixed_comparison"]))
     if rows:
         parts.append("<table><tr><th>comparison</th><th>max|Δ|</th><th>mean|Δ|</th><th>differ</th>"
-                     "<th>PSNR</th></tr>")
+                     "<th>PSNR</th><th>slice cosine distance</th><th>mean pixel difference</th>"
+                     "<th>diffusers' tolerance</th></tr>")
         for label, comparison in rows:
             cells = "".join(f"<td>{html.escape(cell)}</td>" for cell in _figures(comparison))
             parts.append(f"<tr><td>{html.escape(label)}</td>{cells}</tr>")
@@ -279,6 +401,7 @@ def _section_html(index: int, section: Section) -> str:
                      + "</div>")
     if not (pictures or fixed or section.cross):
         parts.append('<p class="nothing">No output to show: the flagged call did not run (see the verdict).</p>')
+    parts.append(_environment_html(verdict.get("environment")))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -291,9 +414,13 @@ pre.source { background: #f5f5f5; padding: 0.5em; overflow-x: auto; }
 .lineno { color: #888; }
 p.verdict { font-size: 1.05em; }
 section.confirmed p.verdict strong { color: #b3261e; } section.no-drift p.verdict strong { color: #1e7b34; }
+section.needs-cuda p.verdict strong { color: #8a5a00; }
+p.environment { font-size: 0.85em; color: #555; }
+table.summary-table tr.confirmed td:nth-child(3) { color: #b3261e; font-weight: bold; }
+details.skipped > summary { cursor: pointer; margin: 1em 0; }
 .row { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; } figure img { width: 192px; image-rendering: pixelated; border: 1px solid #ddd; }
-figure img[alt^="histogram"] { width: 360px; image-rendering: auto; }
+figure img[alt^="histogram"], figure img[alt^="|Δ| per"] { width: 360px; image-rendering: auto; }
 figcaption { font-size: 0.85em; color: #444; max-width: 200px; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; }
 td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
@@ -319,7 +446,15 @@ def render(sections: list, title: str = "reprolint --verify report", environment
         status = section.verdict.get("status", "")
         counts[status] = counts.get(status, 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
-    body = "\n".join(_section_html(index, section) for index, section in enumerate(sections, 1))
+    sections = ordered(sections)
+    shown = [_section_html(index, section) for index, section in enumerate(sections, 1)]
+    skipped = [html_text for html_text, section in zip(shown, sections) if kind_of(section.verdict) == "skipped"]
+    body = "\n".join(html_text for html_text, section in zip(shown, sections)
+                     if kind_of(section.verdict) != "skipped")
+    if skipped:  # folded away: they show nothing, and the reader opens them to learn why
+        body += (f'\n<details class="skipped"><summary>{len(skipped)} skipped finding(s)</summary>\n'
+                 + "\n".join(skipped) + "\n</details>")
+    body = _summary_table(sections) + "\n" + body
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{STYLE}</style></head>\n<body>\n<h1>{html.escape(title)}</h1>\n"
             f'<p class="summary">{len(sections)} verified finding(s): {html.escape(summary or "none")}.'

@@ -10,7 +10,8 @@ once, and forks a fresh process for every run. Each run:
   user's tree (``reprolint.verify.isolation`` guards the links into it; ``.git`` is left out) (``--keep-outputs`` copies them out); stdin is ``/dev/null``, stdout and stderr
   are captured to files (shown with ``--verbose``);
 - inherits reprolint's environment, with ``HF_HUB_OFFLINE=1`` and ``TRANSFORMERS_OFFLINE=1``
-  set unless downloads are allowed, and ``PYTHONHASHSEED`` left as it is.
+  set unless downloads are allowed, and ``PYTHONHASHSEED`` left as it is (except in the runs
+  that compare two hash seeds, which start as fresh interpreters with one each).
 
 A script that exits, raises or hangs yields a :class:`RunResult`, never an exception here.
 All temporary files live under one folder that :meth:`Server.close` removes.
@@ -34,6 +35,7 @@ from typing import Optional
 
 import reprolint
 from reprolint.verify.isolation import VCS_FOLDERS, protected_roots
+from reprolint.verify.trace import load_trace
 
 
 class ServerError(Exception):
@@ -51,6 +53,8 @@ class RunResult:
     stdout: str = ""
     stderr: str = ""
     seconds: float = 0.0
+    flags: dict = field(default_factory=dict)  # the determinism settings in force when it ended
+    trace: list = field(default_factory=list)  # reprolint.verify.trace: what its outputs are made of
 
 
 def child_environment(allow_download: bool) -> dict:
@@ -278,7 +282,7 @@ class Server:
             self.spawn_devices.add("cuda")
         if "import_error" in self.info:
             raise ServerError(f"--verify needs torch and numpy: {self.info['import_error']} "
-                              '(install them with `pip install "reprolint[verify]"`)')
+                              '(install them with `pip install "reprolint-torch[verify]"`)')
         return self.info
 
     def _tail_log(self) -> str:
@@ -309,11 +313,13 @@ class Server:
 
     def run(self, script: str, source: str, device: str, seed: int, stand_in: str,
             timeout: float, arguments: tuple = (), keep_outputs: Optional[str] = None,
-            train_steps: int = 0) -> RunResult:
+            train_steps: int = 0, hash_seed: Optional[int] = None) -> RunResult:
         """Run ``source`` (an instrumented copy of ``script``) once in a fresh process, in a
         scratch folder that mirrors the script's; ``arguments`` follow the script's name in
         ``sys.argv``; ``keep_outputs``: a folder to copy the files the run wrote to;
-        ``train_steps``: stop the script after that many optimizer steps (0: never)."""
+        ``train_steps``: stop the script after that many optimizer steps (0: never);
+        ``hash_seed``: run as a fresh interpreter with this PYTHONHASHSEED (a fork keeps the
+        server's)."""
         if not self.alive:
             raise ServerError("the verify server is not running: " + self._tail_log())
         self._runs += 1
@@ -342,8 +348,8 @@ class Server:
             handle.write(source)
         started = time.monotonic()
         try:
-            if device in self.spawn_devices:
-                finished, timed_out = self._spawn(request, folder, timeout)
+            if device in self.spawn_devices or hash_seed is not None:
+                finished, timed_out = self._spawn(request, folder, timeout, hash_seed)
             else:
                 finished, timed_out = self._fork(request, timeout)
         finally:
@@ -364,6 +370,7 @@ class Server:
             result.traceback = outcome.get("traceback")
             result.error_lines = outcome.get("error_lines", [])
             result.stand_ins = outcome.get("stand_ins", [])
+            result.flags = outcome.get("flags", {})
             last_line = result.stderr.strip().splitlines()[-1].strip() if result.stderr.strip() else ""
             if result.error and result.error.startswith("the script exited") and "error" in last_line.lower():
                 # argparse and friends say why on stderr: `prog: error: the following arguments ...`
@@ -377,6 +384,10 @@ class Server:
         except Exception as exc:  # a half-written capture of a killed run
             result.captures = {}
             result.stderr += f"\nreprolint: could not read the captured outputs: {exc}"
+        try:
+            result.trace = load_trace(folder)
+        except Exception as exc:  # a half-written record of a killed run: no first difference
+            result.stderr += f"\nreprolint: could not read the run's trace: {exc}"
         shutil.rmtree(folder, ignore_errors=True)
         return result
 
@@ -419,7 +430,7 @@ class Server:
         return (f"reprolint's verify runner (the parent process of the run) died during the run {how}: "
                 "something the script ran killed it (a script that signals its parent cannot be verified)")
 
-    def _spawn(self, request: dict, folder: str, timeout: float) -> tuple:
+    def _spawn(self, request: dict, folder: str, timeout: float, hash_seed: Optional[int] = None) -> tuple:
         """Start the run as a fresh interpreter (CUDA cannot be used in a forked process once
         the server touched it), with the same process-group rules."""
         request_path = os.path.join(folder, "request.json")
@@ -427,9 +438,12 @@ class Server:
             json.dump(request, handle)
         code = _bootstrap().split("; from ")[0] + (
             f"; from reprolint.verify.child import run_once; run_once({request_path!r})")
+        environment = child_environment(self.allow_download)
+        if hash_seed is not None:
+            environment["PYTHONHASHSEED"] = str(hash_seed)
         process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   env=child_environment(self.allow_download),
+                                   env=environment,
                                    cwd=request["workdir"], start_new_session=True)
         self._current_group = process.pid
         try:

@@ -12,11 +12,16 @@ from reprolint.settings import Settings
 from reprolint.rules.verification import Compare
 from reprolint.verify.cache import VerdictCache, environment_fingerprint, source_hash, verdict_key
 from reprolint.verify.declarations import verifiable, verification_of
-from reprolint.verify.instrument import (PERTURB, RESEED, TRAINING_STEPS, capture_ids_of, locate_targets,
-                                         retarget_devices, wrap_captures, wrap_generator_arguments)
+from reprolint.verify.instrument import (ALONE, PERTURB, REPEAT, RESEED, TRAINING_STEPS, capture_ids_of,
+                                         hand_calls_to, locate_targets, read_seed_as_zero, retarget_devices,
+                                         seed_tests_of, tested_seed, wrap_captures, wrap_generator_arguments)
 from reprolint.verify.options import VerifyOptions
 from reprolint.verify.runner import Server, ServerError
-from reprolint.verify.verdict import compared_runs, judge, shows_drift
+from reprolint.verify.verdict import (COPY_OF, NEEDS_CUDA, compared_runs, judge, measured_environment,
+                                      shows_drift)
+
+# The PYTHONHASHSEED values of the two runs that compare hash orders.
+HASH_SEEDS = (1, 2)
 
 CACHED_NOTE = " (cached verdict; --no-cache runs it again)"
 
@@ -109,7 +114,11 @@ class VerifySession:
                 self.server.close()
             self.progress("")
         if self.options.report_dir:
-            self.report_path = self.write_report(run)
+            try:
+                self.report_path = self.write_report(run)
+            except Exception as exc:  # the verdicts stand without their page: say so, keep them
+                if self.options.log:
+                    self.options.log(f"verify: the report could not be written: {type(exc).__name__}: {exc}")
 
     def write_report(self, run) -> str:
         """The HTML report of every verified finding (those answered from the cache or that did
@@ -219,11 +228,17 @@ class VerifySession:
             verdict = verdicts[id(finding)]
             verdict["cached"] = False
             finding.extra["verification"] = verdict
-            if verdict["status"] in ("confirmed", "no-drift"):
+            if verdict["status"] in ("confirmed", "no-drift", NEEDS_CUDA):
                 self.cache.put(keys[id(finding)], verdict)
 
     def _verify_source(self, path: str, source: str, findings: list, arguments: tuple) -> dict:
         targets = locate_targets(findings)
+        for finding in findings:
+            if verification_of(finding).compare is Compare.SEED_ZERO and tested_seed(source, finding) is None:
+                # No copy can read seed 0 where the finding tests it: nothing to compare.
+                targets.by_finding[id(finding)] = []
+                targets.training.discard(id(finding))
+                targets.reasons[id(finding)] = "the seed it tests could not be read from the reported code"
         instrumented = wrap_captures(source, targets.spans)
         comparisons = {verification_of(f).compare for f in findings}
 
@@ -242,6 +257,21 @@ class VerifySession:
             variants["original-perturb"], _ = wrap_generator_arguments(instrumented, PERTURB, ids)
             if fixed is not None:
                 variants["fixed-perturb"], _ = wrap_generator_arguments(fixed, PERTURB, ids)
+        for comparison, hook in ((Compare.REPEATED, REPEAT), (Compare.ALONE, ALONE)):
+            if comparison in comparisons:
+                ids = captured_for(comparison)
+                variants["original-" + COPY_OF[comparison]] = hand_calls_to(instrumented, hook, ids)
+                if fixed is not None:
+                    variants["fixed-" + COPY_OF[comparison]] = hand_calls_to(fixed, hook, ids)
+        if Compare.SEED_ZERO in comparisons:
+            seeds = seed_tests_of(source, [f for f in findings if verification_of(f).compare is Compare.SEED_ZERO])
+            variants["original-zero"], _ = read_seed_as_zero(instrumented, seeds)
+            if fixed is not None:
+                variants["fixed-zero"], _ = read_seed_as_zero(fixed, seeds)
+        if Compare.HASH_SEED in comparisons:
+            variants["original-hash"] = instrumented
+            if fixed is not None:
+                variants["fixed-hash"] = fixed
 
         system = random.SystemRandom()
         seed_a = system.randrange(1, 2 ** 31)
@@ -251,9 +281,15 @@ class VerifySession:
         same_seed_rerun = Compare.SAME_SEED in comparisons
         train_steps = TRAINING_STEPS if targets.training else 0
         plan = {}
+        hash_seeds = {}
         for variant in variants:
             if variant in ("original", "fixed"):
                 plan[variant] = [seed_a, seed_b] + ([seed_a] if same_seed_rerun else [])
+            elif variant.endswith("-zero"):
+                plan[variant] = [seed_a, seed_b]
+            elif variant.endswith("-hash"):
+                plan[variant] = [seed_a, seed_a]
+                hash_seeds[variant] = list(HASH_SEEDS)
             else:
                 plan[variant] = [seed_a]
 
@@ -291,7 +327,8 @@ class VerifySession:
                     result = server.run(path, device_text, device, seed, self.options.stand_in,
                                         self.options.timeout, arguments,
                                         self.outputs_folder(path, device, variant, len(results) + 1),
-                                        train_steps)
+                                        train_steps, hash_seed=(hash_seeds[variant][len(results)]
+                                                                if variant in hash_seeds else None))
                     results.append(result)
                     self._log_run(path, device, variant, len(results), result)
                     if result.status != "ok" and variant == "original":
@@ -315,6 +352,7 @@ class VerifySession:
             verdicts[id(finding)] = judge(
                 finding, capture_ids, runs, devices, skipped_devices, fix_state,
                 reason=targets.reasons.get(id(finding)), cuda_available=available)
+            verdicts[id(finding)]["environment"] = measured_environment(server.info, runs, devices)
             if self.options.report_dir:
                 from reprolint.verify import report
 

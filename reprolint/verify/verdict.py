@@ -12,6 +12,13 @@ same letter means the same seed):
   generator between seeding and the call (as any library code may do); also A vs B.
 - SAME_SEED: two runs with the *same* seeds (A vs A): what differs is the kernels, not the seeds.
 - DEVICES: the CPU run vs the CUDA run with the same seeds (needs both devices).
+- HASH_SEED: two runs with the same seeds, as fresh interpreters with PYTHONHASHSEED 1 and 2
+  (the "hash" copy, the script as written).
+- SEED_ZERO: runs A and B of the "zero" copy, in which the flagged seed test reads seed 0.
+- REPEATED: within one run of the "repeat" copy, which makes the observed call twice: the
+  first call's output vs the second's.
+- ALONE: within one run of the "alone" copy: the last image of the observed batch vs that
+  image generated alone, with its generator as it was before the batch.
 
 "With the fix": the same comparison on the copy with reprolint's fix applied (for RESEEDED: the
 fixed call vs the freshly re-seeded one, and two fixed runs with different seeds).
@@ -19,16 +26,51 @@ fixed call vs the freshly re-seeded one, and two fixed runs with different seeds
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional
 
 from reprolint.rules.verification import Compare, Verification
 from reprolint.verify.compare import Difference, compare_outputs, format_number
 from reprolint.verify.declarations import verification_of
 from reprolint.verify.instrument import LOSS_CAPTURE, TRAINING_STEPS, WEIGHTS_CAPTURE
+from reprolint.verify.trace import first_divergence
 
 # For a cross-device check: the CPU-vs-CUDA difference of the flagged code must exceed this, and
 # ten times that of the fixed code, to count as "a different image" rather than float error.
 CROSS_DEVICE_DRIFT = 0.05
+# The status of a same-seed check of GPU kernels that ran on the CPU only: neither drift nor an
+# all-clear.
+NEEDS_CUDA = "needs-cuda"
+
+
+# The copy of the script each comparison runs besides the plain one (instrument.py makes them).
+COPY_OF = {Compare.RESEEDED: "reseed", Compare.PERTURBED: "perturb", Compare.HASH_SEED: "hash",
+           Compare.SEED_ZERO: "zero", Compare.REPEATED: "repeat", Compare.ALONE: "alone"}
+# Comparisons within one run: its occurrences of the observed call pair up (first, second).
+WITHIN_ONE_RUN = (Compare.REPEATED, Compare.ALONE)
+
+
+def _pairs_of(run) -> tuple:
+    """One run whose observed calls recorded pairs, as two runs: the first of each pair, the
+    second of each pair."""
+    if run is None:
+        return None, None
+    firsts = {cid: outputs[0::2] for cid, outputs in run.captures.items()}
+    seconds = {cid: outputs[1::2] for cid, outputs in run.captures.items()}
+    return dataclasses.replace(run, captures=firsts), dataclasses.replace(run, captures=seconds)
+
+
+def measured_environment(info: dict, runs: dict, devices: list) -> dict:
+    """Where a verdict was measured: the versions the runner reported, the GPU, and per device
+    the determinism settings in force at the end of its first run of the script."""
+    environment = {"python": info.get("python"), "torch": info.get("torch"), "diffusers": info.get("diffusers"),
+                   "cuda": info.get("cuda_version"), "cudnn": info.get("cudnn_version"),
+                   "gpu": info.get("cuda_device"), "determinism": {}}
+    for device in devices:
+        results = runs.get((device, "original")) or []
+        if results and results[0].flags:
+            environment["determinism"][device] = dict(results[0].flags)
+    return environment
 
 
 def _worst(differences: list) -> Optional[Difference]:
@@ -87,7 +129,20 @@ def compared_runs(verification: Verification, runs: dict, device: str, fixed: bo
         return first, (perturbed[0] if perturbed else None)
     if verification.compare is Compare.SAME_SEED:
         return first, (own[2] if len(own) > 2 else None)
+    if verification.compare in WITHIN_ONE_RUN:
+        copy = runs.get((device, f"{prefix}-{COPY_OF[verification.compare]}"), [])
+        return _pairs_of(copy[0] if copy else None)
+    if verification.compare in (Compare.HASH_SEED, Compare.SEED_ZERO):
+        return _first_two(runs.get((device, f"{prefix}-{COPY_OF[verification.compare]}"), []))
     return _first_two(own)
+
+
+def _failed_comparison(verification: Verification, runs: dict, device: str, fixed: bool):
+    """The failed run of the copy the comparison needs besides the plain runs, if one failed."""
+    copy = COPY_OF.get(verification.compare)
+    if copy is None:
+        return None
+    return _failure(runs.get((device, f"{'fixed' if fixed else 'original'}-{copy}"), []))
 
 
 def _script_drift(verification: Verification, runs: dict, device: str, capture_ids: list) -> tuple:
@@ -123,6 +178,7 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         verdict["devices"][device] = {"status": "skipped", "reason": why}
 
     confirmed, quiet, problems, fix_parts = [], [], [], []
+    raised = []  # (device, phrase, fix) where the flagged code raised and the fixed copy ran
     ran = []
     for device in devices:
         if device in skipped_devices:
@@ -141,6 +197,14 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
                 if fix is not None:
                     entry["fix"] = fix
                     why += "; " + fix["phrase"]
+                    flagged = set(range(finding.start.line, finding.end.line + 1))
+                    if flagged & set(failed.error_lines):
+                        # The flagged code itself raised and the fix makes the script run: the
+                        # finding is shown, as a failure rather than as drift.
+                        entry["status"] = "confirmed"
+                        entry["raised_at_flagged_code"] = True
+                        raised.append((device, f"the flagged code raises {failed.error}; {fix['phrase']}", fix))
+                        continue
             problems.append((status, device, why))
             continue
         if not capture_ids:
@@ -160,6 +224,15 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             entry["status"] = "ran"
             verdict["devices"][device] = entry
             continue
+        failed = _failed_comparison(verification, runs, device, fixed=False)
+        if failed is not None:
+            status = "skipped" if failed.status == "skipped" else failed.status
+            entry = {"status": status, "reason": f"the {COPY_OF[verification.compare]} copy: {failed.error}"}
+            if failed.traceback:
+                entry["traceback"] = failed.traceback
+            problems.append((status, device, entry["reason"]))
+            verdict["devices"][device] = entry
+            continue
         first, second, difference = _script_drift(verification, runs, device, capture_ids)
         if difference is None:
             entry["status"] = "skipped"
@@ -177,6 +250,10 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         if difference.identical:
             quiet.append(device)
         else:
+            if verification.compare not in WITHIN_ONE_RUN:
+                divergence = first_divergence(first.trace, second.trace)
+                if divergence is not None and divergence.get("found"):
+                    entry["divergence"] = divergence
             entry["status"] = "confirmed"
             confirmed.append((device, difference))
             fix = _judge_fix(code, verification, runs, device, capture_ids, fix_state)
@@ -205,13 +282,25 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         if _training(capture_ids):
             same = "with the same seeds " if verification.compare is Compare.SAME_SEED else ""
             drift = "; ".join(f"on {device}: {TRAINING_STEPS} training steps {same}differ: "
-                              f"{verdict['devices'][device]['training']}" for device, _ in confirmed)
+                              f"{verdict['devices'][device]['training']}{_where_parted(verdict, device)}"
+                              for device, _ in confirmed)
         else:
             drift = "; ".join(f"on {device}: {verification.drift.format(difference=d.describe())}"
-                              for device, d in confirmed)
+                              f"{_where_parted(verdict, device)}" for device, d in confirmed)
         parts.append(f"drift confirmed {drift}")
         parts.append(_fix_phrase(fix_parts))
         verdict["fix"] = _combine_fix(fix_parts)
+    elif raised:
+        verdict["status"] = "confirmed"
+        parts.append("confirmed " + "; ".join(f"on {device}: {phrase}" for device, phrase, _ in raised))
+        verdict["fix"] = _combine_fix([fix for _, _, fix in raised])
+    elif quiet and verification.compare is Compare.SAME_SEED and verification.gpu_only and "cuda" not in ran:
+        # Identical runs on the CPU say nothing about kernels that vary on a GPU only: no all-clear.
+        verdict["status"] = NEEDS_CUDA
+        what = (f"{TRAINING_STEPS} training steps, 2 runs with the same seeds: identical losses and final weights"
+                if _training(capture_ids) else "2 runs with the same seeds identical")
+        parts.append(f"needs CUDA: not shown on CPU ({verification.gpu_only}: shows on a GPU only; on "
+                     f"{', '.join(quiet)}: {what}); run --verify --device cuda on a machine with CUDA")
     elif quiet:
         verdict["status"] = "no-drift"
         phrase = verification.no_drift.format(runs=2)
@@ -219,9 +308,6 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             if verification.compare is Compare.SAME_SEED:
                 phrase = (f"no drift observed on this device ({TRAINING_STEPS} training steps, 2 runs with the "
                           f"same seeds: identical losses and final weights)")
-                if "cuda" not in ran:
-                    phrase += (f"; what {code} is about ({verification.gpu_only}) varies on a GPU only: run "
-                               "--verify --device cuda on a machine with CUDA to check")
             else:
                 phrase = (f"no drift observed ({TRAINING_STEPS} training steps, 2 runs with different process "
                           "seeds: identical losses and final weights)")
@@ -246,6 +332,11 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
     return verdict
 
 
+def _where_parted(verdict: dict, device: str) -> str:
+    divergence = verdict["devices"][device].get("divergence")
+    return f"; {divergence['phrase']}" if divergence else ""
+
+
 def _judge_fix(code: str, verification: Verification, runs: dict, device: str, capture_ids: list,
                fix_state: dict) -> dict:
     if not fix_state.get("available"):
@@ -253,7 +344,7 @@ def _judge_fix(code: str, verification: Verification, runs: dict, device: str, c
     if not fix_state.get("applies", {}).get(code):
         return {"status": "none", "reason": f"{code} has no automatic fix"}
     fixed = runs.get((device, "fixed"), [])
-    failed = _failure(fixed)
+    failed = _failure(fixed) or _failed_comparison(verification, runs, device, fixed=True)
     if failed is not None:
         return {"status": "error", "reason": failed.error}
     first, second = compared_runs(verification, runs, device, fixed=True)
@@ -301,7 +392,7 @@ def _fix_phrase(fixes: list) -> str:
         return "with the fix: identical"
     if fix["status"] == "differs":
         return "with the fix: still differs, " + Difference(**{k: fix["comparison"][k] for k in (
-            "max_abs", "fraction", "image", "occurrences", "note")}).describe()
+            "max_abs", "fraction", "image", "occurrences", "note", "mean_abs", "slice_cosine_distance")}).describe()
     if fix["status"] == "error":
         return f"with the fix: error: {fix['reason']}"
     return f"no automatic fix ({fix['reason']})" if "has no automatic fix" not in fix["reason"] else "no automatic fix"

@@ -12,7 +12,7 @@ import pytest
 
 SCRIPTS = pathlib.Path(__file__).resolve().parent.parent / "verify_scripts"
 # Scripts the shared run leaves out: they need their own options (a short timeout).
-SEPARATE = {"waits_for_gpu.py"}
+SEPARATE = {"waits_for_gpu.py", "sd_batch_one_generator.py"}  # the latter: RPL108 is opt-in
 
 
 def _digest(path: pathlib.Path) -> str:
@@ -29,12 +29,13 @@ def verify_server():
         yield server
 
 
-def verify_paths(paths, server, **options):
-    """Lint ``paths`` and verify the findings; returns {file name: [finding, ...]}."""
+def verify_paths(paths, server, settings=None, **options):
+    """Lint ``paths`` (with ``settings``, default ones if None) and verify the findings;
+    returns {file name: [finding, ...]}."""
     from reprolint.engine import Linter
     from reprolint.verify import VerifyOptions, verify_run
 
-    run = Linter().lint_paths([str(p) for p in paths])
+    run = Linter(settings).lint_paths([str(p) for p in paths])
     assert not run.errors, run.errors
     verify_run(run, VerifyOptions(use_cache=False, **options), server=server)
     by_file: dict = {}

@@ -11,8 +11,9 @@ from reprolint.engine import Linter
 from reprolint.settings import Settings
 from reprolint.verify import parse_devices
 from reprolint.verify.compare import compare_outputs
-from reprolint.verify.instrument import (CAPTURE, PERTURB, RESEED, capture_ids_of, locate_targets,
-                                         retarget_devices, wrap_captures, wrap_generator_arguments)
+from reprolint.verify.instrument import (ALONE, CAPTURE, PERTURB, REPEAT, RESEED, capture_ids_of, hand_calls_to,
+                                         locate_targets, read_seed_as_zero, retarget_devices, seed_tests_of,
+                                         wrap_captures, wrap_generator_arguments)
 
 SCRIPT = textwrap.dedent(
     """\
@@ -114,11 +115,40 @@ def test_comparison_numbers():
     difference = compare_outputs([{"images": (a, True)}], [{"images": (b, True)}])
     assert difference.max_abs == 0.5 and difference.max_abs_255 == 127.5
     assert difference.fraction == 2 / 16  # two pixels of sixteen differ
-    assert difference.describe() == "max|Δ|=0.50 (128/255; 12% of pixels differ)"
+    assert difference.describe() == ("max|Δ|=0.50 (128/255; 12% of pixels differ); beyond diffusers' test "
+                                     "tolerance (slice cosine distance 1.00, mean pixel difference 6.64/255)")
+    assert difference.scale == "beyond-tolerance" and difference.slice_cosine_distance == 1.0
     same = compare_outputs([{"latents": (a, False)}], [{"latents": (a.copy(), False)}])
     assert same.identical and same.describe() == "identical"
     shorter = compare_outputs([{"x": (a, False)}] * 2, [{"x": (a, False)}])
     assert not shorter.identical and "ran 2 times" in shorter.describe()
+
+
+def test_diffusers_scale_tells_bitwise_only_drift_from_drift_beyond_its_test_tolerance():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    image = rng.random((1, 8, 8, 3))
+    # Float error: every pixel moves by one part in ten million.
+    bitwise = compare_outputs([{"images": (image, True)}], [{"images": (image * (1 + 1e-7), True)}])
+    assert not bitwise.identical and bitwise.scale == "bitwise-only"
+    assert bitwise.slice_cosine_distance < 1e-12
+    assert "bitwise only, within diffusers' test tolerance" in bitwise.describe()
+    # The corner slice diffusers' tests read (image[0, -3:, -3:, -1]) changed: beyond.
+    moved = image.copy()
+    moved[0, -3:, -3:, -1] = rng.random((3, 3))
+    beyond = compare_outputs([{"images": (image, True)}], [{"images": (moved, True)}])
+    assert beyond.scale == "beyond-tolerance" and beyond.slice_cosine_distance > 1e-3
+    # A difference outside the slice still counts through the mean pixel difference (0-255).
+    washed = image.copy()
+    washed[0, :4] = 1 - washed[0, :4]
+    far = compare_outputs([{"images": (image, True)}], [{"images": (washed, True)}])
+    assert far.slice_cosine_distance == 0.0 and far.mean_pixel_difference > 10
+    assert far.scale == "beyond-tolerance"
+    data = far.as_dict()
+    assert data["scale"] == "beyond-tolerance" and data["mean_pixel_difference"] == far.mean_abs * 255
+    identical = compare_outputs([{"images": (image, True)}], [{"images": (image.copy(), True)}])
+    assert identical.scale is None and identical.as_dict()["scale"] is None
 
 
 def test_device_option_parsing():
@@ -237,3 +267,66 @@ def test_the_scratch_mirror_copies_small_files_links_the_rest_and_finds_what_a_r
     kept = tmp_path / "kept"
     assert runner.collect_outputs(str(mirror), copied, str(kept)) == ["data/small.txt", "new.png"]
     assert (source / "data" / "small.txt").read_text() == "small"  # the user's file is untouched
+
+
+def test_captured_calls_are_handed_to_a_hook_with_their_arguments_evaluated_once():
+    source = "images = pipe(prompt, num_images_per_prompt=4, generator=gens).images\nother = f(1)\n"
+    span = (1, 9, 1, 62)
+    instrumented = wrap_captures(source, [span])
+    handed = hand_calls_to(instrumented, ALONE, {0})
+    assert handed.splitlines()[0] == (f"images = {ALONE}(0, pipe, prompt, num_images_per_prompt=4, "
+                                      "generator=gens).images")
+    assert handed.splitlines()[1] == "other = f(1)"  # not captured: left alone
+    no_arguments = hand_calls_to(wrap_captures("x = make()\n", [(1, 4, 1, 10)]), REPEAT, {0})
+    assert no_arguments == f"x = {REPEAT}(0, make)\n"
+    assert hand_calls_to(instrumented, REPEAT, {5}) == instrumented  # another capture id
+
+
+def _findings(source: str, code: str) -> list:
+    report = Linter(Settings(select=(code,))).lint_source(source, "script.py")
+    return report.findings
+
+
+def test_a_seed_test_reads_zero_in_its_copy_and_only_on_its_lines():
+    source = textwrap.dedent(
+        """\
+        import argparse
+        import torch
+        from diffusers import DDIMPipeline
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--seed", type=int, default=1234)
+        args = parser.parse_args()
+        pipe = DDIMPipeline.from_pretrained("google/ddpm-cifar10-32")
+        generator = torch.Generator().manual_seed(args.seed) if args.seed else None
+        images = pipe(generator=generator, seed_note=args.seed).images
+        """)
+    findings = _findings(source, "RPL201")
+    assert [f.start.line for f in findings] == [9]
+    seeds = seed_tests_of(source, findings)
+    assert seeds == {9: {"args.seed"}}
+    copy, replaced = read_seed_as_zero(source, seeds)
+    assert replaced == 2
+    lines = copy.splitlines()
+    assert lines[8] == "generator = torch.Generator().manual_seed(0) if 0 else None"
+    assert lines[9] == source.splitlines()[9]  # another line keeps the real seed
+    fixed = "generator = torch.Generator().manual_seed(seed) if seed is not None else None\nseed = seed or 0\n"
+    fixed_copy, _ = read_seed_as_zero(fixed, {1: {"seed"}, 2: {"seed"}})
+    assert fixed_copy.splitlines() == ["generator = torch.Generator().manual_seed(0) if 0 is not None else None",
+                                       "seed = 0 or 0"]  # a name written is left as it is
+    keyword, _ = read_seed_as_zero("make(seed=seed, other=self.seed)\n", {1: {"seed"}})
+    assert keyword == "make(seed=0, other=self.seed)\n"
+
+
+def test_the_arguments_that_make_one_image_of_a_batch_alone():
+    from reprolint.verify.child import _alone_arguments
+
+    gens = ["g0", "g1", "g2", "g3"]
+    args, kwargs = _alone_arguments(("a cat",), {"num_images_per_prompt": 4, "generator": gens}, 3)
+    assert args == ("a cat",) and kwargs == {"num_images_per_prompt": 1, "generator": "g3"}
+    # Two prompts, two images each: image 3 is the second prompt's.
+    args, kwargs = _alone_arguments((), {"prompt": ["a", "b"], "negative_prompt": ["x", "y"],
+                                         "num_images_per_prompt": 2, "generator": "g"}, 3)
+    assert kwargs == {"prompt": "b", "negative_prompt": "y", "num_images_per_prompt": 1, "generator": "g"}
+    args, kwargs = _alone_arguments((["a", "b", "c"],), {"batch_size": 3}, 2)
+    assert args == ("c",) and kwargs == {"batch_size": 1}

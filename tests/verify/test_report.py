@@ -90,7 +90,66 @@ def test_an_image_finding_shows_both_runs_the_heat_map_and_the_fixed_run():
     assert "image = pipe(prompt).images[0]" in page
     assert "drift confirmed on cpu" in page
     assert "with the fix: run A vs run B" in page and "∞ (identical)" in page
-    assert "http" not in page.replace('lang="en"', "")  # nothing to fetch
+    assert 'src="http' not in page and "<link" not in page  # nothing to fetch (rule links are links)
+
+
+def _verdict_only(status, code="RPL101", line=6, fix=None, max_abs=0.5, environment=None):
+    comparison = {"max_abs": max_abs, "mean_abs": max_abs / 2, "fraction": 0.5, "psnr": 10.0, "image": True,
+                  "identical": max_abs == 0, "slice_cosine_distance": 0.2, "mean_pixel_difference": 30.0,
+                  "scale": "beyond-tolerance" if max_abs else None}
+    verdict = {"status": status, "summary": f"{status} summary", "fix": fix, "cross_device": None,
+               "devices": {"cpu": {"status": status, "comparison": comparison if status != "skipped" else None}},
+               "environment": environment}
+    return report.Section(_finding(code, line), "x = 1", verdict)
+
+
+def test_the_page_leads_with_a_linked_summary_and_confirmed_drift():
+    environment = {"python": "3.12.1", "torch": "2.13.0", "diffusers": "0.42.1", "cuda": None, "cudnn": None,
+                   "gpu": None, "determinism": {"cpu": {"deterministic_algorithms": False, "cudnn_benchmark": True}}}
+    sections = [_verdict_only("skipped", line=1), _verdict_only("no-drift", line=2, max_abs=0.0),
+                _verdict_only("needs-cuda", "RPL301", line=3, max_abs=0.0),
+                _verdict_only("confirmed", line=4, fix={"status": "identical"}),
+                _verdict_only("error", line=5), _verdict_only("confirmed", "RPL105", line=6, environment=environment)]
+    page = report.render(sections)
+    # The summary table comes first; its rows link to the sections, in the page's order.
+    table = page[page.index('<table class="summary-table">'):page.index("</table>")]
+    assert page.index('<table class="summary-table">') < page.index('<section class="finding')
+    links = re.findall(r'<a href="#(finding-\d+)">gen.py:(\d+)</a>', table)
+    assert [line for _, line in links] == ["6", "4", "2", "3", "5", "1"]
+    kinds = re.findall(r'<tr class="([a-z-]+)">', table)
+    assert kinds == ["confirmed", "fixed", "no-drift", "needs-cuda", "error", "skipped"]
+    for anchor, line in links:
+        section = re.search(rf'<section class="finding [a-z-]+" id="{anchor}">\s*<h2>gen.py:(\d+):', page)
+        assert section and section.group(1) == line
+    # Skipped findings are folded away, after the rest.
+    folded = page[page.index('<details class="skipped">'):]
+    assert "1 skipped finding(s)" in folded and 'id="finding-6"' in folded
+    assert 'id="finding-5"' not in folded
+    # Rule codes link to their pages; messages show code as code.
+    assert '<a class="rule" href="https://github.com/reprolint/reprolint/blob/main/docs/rules/RPL105.md">' in page
+    assert "pipeline call without <code>generator=</code>" in page and "`generator=`" not in page
+    # Where it was measured, and diffusers' own measures.
+    assert "Measured with Python 3.12.1, torch 2.13.0, diffusers 0.42.1, CUDA none, cuDNN none, GPU none." in page
+    assert "determinism settings in force (cpu): deterministic_algorithms=False, cudnn_benchmark=True" in page
+    assert "slice cosine distance</th>" in page and "<td>30.00/255</td>" in page and "<td>beyond</td>" in page
+
+
+@pytest.mark.parametrize("deltas", [[0.0, 1e-7, 0.5], [0.01] * 150, [None, 0.0, float("inf"), 2.0], [0.3] * 1000, []])
+def test_the_step_plot_draws_any_number_of_steps(deltas):
+    # 150 steps: three pipeline calls of 50 steps in one script (a regression: bars narrower
+    # than their gaps crashed the report).
+    from PIL import Image
+
+    uri = report.step_plot(deltas)
+    picture = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB")
+    assert picture.size == (360, 140)
+    red = (np.asarray(picture) == (190, 40, 30)).all(axis=-1).sum()
+    assert (red > 0) == any(d and np.isfinite(d) for d in deltas)
+
+
+def test_a_message_with_an_unpaired_backtick_is_shown_as_written():
+    assert report.rendered_message("a `b` c") == "a <code>b</code> c"
+    assert report.rendered_message("a `b c <d>") == "a `b c &lt;d&gt;"
 
 
 def test_a_tensor_finding_gets_a_histogram_and_cross_device_gets_its_row():
@@ -168,6 +227,16 @@ def test_the_report_renders_in_headless_chromium(report_run, tmp_path):
     assert images and broken, dom.stdout[:2000]
     assert int(images.group(1)) >= 4 and broken.group(1) == "0"
     assert "drift confirmed on cpu" in dom.stdout
+    # The rendered page leads with the summary; each of its links reaches a section, in order.
+    rendered = dom.stdout
+    table = rendered[rendered.index('<table class="summary-table">'):]
+    table = table[:table.index("</table>")]
+    anchors = re.findall(r'<a href="#(finding-\d+)">', table)
+    assert anchors and rendered.index("summary-table") < rendered.index('<section class="finding')
+    positions = [rendered.index(f'id="{anchor}"') for anchor in anchors]
+    assert positions == sorted(positions)
+    kinds = re.findall(r'<tr class="([a-z-]+)">', table)
+    assert kinds == sorted(kinds, key=report.ORDER.index) and kinds[0] in ("confirmed", "fixed")
     screenshot = tmp_path / "report.png"
     shot = subprocess.run(flags + ["--window-size=1200,1600", f"--screenshot={screenshot}", page],
                           capture_output=True, text=True, timeout=120)
