@@ -31,7 +31,9 @@ class RaisesUnderDeterminism(Rule):
       (a `torch.nn.Module`, diffusers `ModelMixin` or Lightning module subclass, or inside
       `nn.Sequential(...)`) and a functional call in a model's `forward`/`training_step`, in a
       module that runs a backward pass, with no `torch.no_grad()`/`inference_mode()` around it.
-      Resizing a mask or an image in the training loop is not differentiated and not reported;
+      Resizing a mask or an image in the training loop is not differentiated and not reported,
+      and neither is an op on a `forward` parameter as it came in, in a model class that no
+      other model class of the module builds (the top-level model: its input is data);
     - argument conditions (`mode="bilinear"`): a literal, or the documented default when the
       call leaves it out; any other value is not reported;
     - the input's dtype (`cumsum` on floats), a quantized tensor (`resize_`) and `NLLLoss`, which
@@ -192,9 +194,11 @@ class RaisesUnderDeterminism(Rule):
             class Decoder(nn.Module):
                 def __init__(self):
                     super().__init__()
+                    self.conv = nn.Conv2d(3, 8, 3)
                     self.pool = nn.AdaptiveAvgPool2d(1)
 
                 def forward(self, x):
+                    x = self.conv(x)
                     x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
                     return self.pool(x)
 
@@ -202,7 +206,7 @@ class RaisesUnderDeterminism(Rule):
             for batch in loader:
                 model(batch).mean().backward()
             """,
-            expect=[(10, 21), (13, 13)],
+            expect=[(11, 21), (15, 13)],
         ),
         Example(
             """
