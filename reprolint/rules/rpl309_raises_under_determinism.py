@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import catalog, determinism_ops, training
 
 
@@ -74,9 +75,11 @@ class RaisesUnderDeterminism(Rule):
     determinism for these ops; the choice is the author's.
 
     ## Verification
-    Not declared for `--verify`: the evidence is the `RuntimeError` itself, which only a CUDA
-    backward pass raises; `--verify` compares the outputs of two runs, and on a machine without
-    CUDA the op runs its CPU kernel without error.
+    `--verify` runs the script (stopped after a few optimizer steps): the `RuntimeError` itself is
+    the evidence ("confirmed on cuda: raises RuntimeError: upsample_bilinear2d_backward_out_cuda
+    does not have a deterministic implementation ..."). On the CPU the op runs its CPU kernel
+    without error, so a CPU-only run says "needs CUDA: not shown on CPU", never "no drift"; run
+    `--verify --device cuda` on a machine with CUDA. There is no fix run (the rule has no fix).
 
     ## Evidence
     - `torch.use_deterministic_algorithms` documentation: "The following normally-nondeterministic
@@ -89,6 +92,9 @@ class RaisesUnderDeterminism(Rule):
     summary = "an op that raises a RuntimeError under deterministic algorithms on CUDA"
     triggers = ("determinis",)
     requires_imports = ("torch",)
+    verification = Verification(observe=None, compare=Compare.RAISES, training=True,
+                                gpu_only="torch's CUDA kernels",
+                                error_text="does not have a deterministic implementation")
 
     def could_report(self, facts) -> bool:
         # Findings need a strict setup of the module's own (see strict_determinism_setups: a

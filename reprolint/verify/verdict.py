@@ -180,6 +180,9 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
     for device, why in skipped_devices.items():
         verdict["devices"][device] = {"status": "skipped", "reason": why}
 
+    if verification.compare is Compare.RAISES:
+        return _judge_raises(verdict, verification, runs, devices, skipped_devices)
+
     confirmed, quiet, problems, fix_parts = [], [], [], []
     raised = []  # (device, phrase, fix) where the flagged code raised and the fixed copy ran
     ran = []
@@ -339,6 +342,61 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         parts.append("skipped: nothing ran")
     verdict["summary"] = "; ".join(p for p in parts if p)
     if stand_ins:
+        verdict["summary"] += " (stand-in model)"
+    return verdict
+
+
+def _judge_raises(verdict: dict, verification: Verification, runs: dict, devices: list,
+                  skipped_devices: dict) -> dict:
+    """An error check: a run that raises the error the rule names shows the finding; one that
+    runs through shows nothing on that device, and on the CPU only it says nothing about CUDA."""
+    raised, ran, problems = [], [], []
+    for device in devices:
+        if device in skipped_devices:
+            continue
+        failed = _failure(runs.get((device, "original"), []))
+        if failed is None:
+            if runs.get((device, "original")):
+                ran.append(device)
+                verdict["devices"][device] = {"status": "no-drift", "reason": "ran without the error"}
+            continue
+        text = f"{failed.error or ''}\n{failed.traceback or ''}"
+        if failed.status == "error" and verification.error_text in text:
+            verdict["devices"][device] = {"status": "confirmed", "error": failed.error,
+                                          "traceback": failed.traceback, "raised": True}
+            raised.append((device, failed.error))
+            continue
+        entry = {"status": failed.status, "reason": failed.error}
+        if failed.traceback:
+            entry["traceback"] = failed.traceback
+        verdict["devices"][device] = entry
+        problems.append((failed.status, device, failed.error))
+    parts = []
+    if raised:
+        verdict["status"] = "confirmed"
+        parts.append("confirmed " + "; ".join(f"on {device}: raises {error}" for device, error in raised))
+    elif "cuda" in ran:
+        verdict["status"] = "no-drift"
+        parts.append("not shown: the script ran on cuda without the error")
+    elif ran:
+        verdict["status"] = NEEDS_CUDA
+        parts.append(f"needs CUDA: not shown on CPU ({verification.gpu_only}: raises on a GPU only; on "
+                     f"{', '.join(ran)}: the script ran without the error); run --verify --device cuda on a "
+                     "machine with CUDA")
+    for status, device, why in problems:
+        if verdict["status"] is None:
+            verdict["status"] = "error" if status in ("error", "timeout") else "skipped"
+        parts.append(f"{'error' if status in ('error', 'timeout') else 'skipped'}"
+                     f"{' on ' + device if len(devices) > 1 else ''}: {why}")
+    for device, why in skipped_devices.items():
+        if verdict["status"] is None:
+            verdict["status"] = "skipped"
+        parts.append(f"skipped: {why}")
+    if verdict["status"] is None:
+        verdict["status"] = "skipped"
+        parts.append("skipped: nothing ran")
+    verdict["summary"] = "; ".join(parts)
+    if verdict["stand_in"]:
         verdict["summary"] += " (stand-in model)"
     return verdict
 
