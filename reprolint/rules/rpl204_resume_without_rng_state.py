@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Compare, Verification
 from reprolint.semantic import resume, training
 
 
@@ -59,9 +60,18 @@ class ResumeWithoutRngState(Rule):
     elsewhere.
 
     ## Verification
-    Not declared for `--verify`: the evidence is a resumed run against an uninterrupted one
-    (train N steps; train, save, resume, train again; compare losses and weights), and `--verify`
-    compares two runs of the script as written, with no way to interrupt and resume it.
+    `--verify` trains, checkpoints and resumes: it runs the script until it has made two
+    optimizer steps and then a checkpoint (a `torch.save`; at most 50 steps), stops it, and runs
+    it again in the same folder so that it resumes; then it runs the script uninterrupted to the
+    same step. The losses of the two steps after the resume and the final weights are compared
+    with those of the uninterrupted run ("drift confirmed on cpu: resumed from the checkpoint of
+    step 2, the next 2 training steps differ from the uninterrupted run's: losses ..., final
+    weights ..."). The fix is then shown by a third run that restores the random states the
+    process had at the checkpoint right after the optimizer loads its state: "identical" where
+    the random states are all that the resume loses; "still differs" where something else is
+    lost too (the data order, the step count). A script that saves no checkpoint soon, or does
+    not resume when run again, is skipped with the reason; give it arguments that checkpoint
+    early and resume (`verify-args`).
 
     ## Evidence
     - huggingface/accelerate#2016, #2823 (resumed runs that diverge), #2333 (seedable sampler).
@@ -74,6 +84,7 @@ class ResumeWithoutRngState(Rule):
     summary = "resuming from a checkpoint without restoring any random state"
     triggers = ("load_state_dict",)
     requires_imports = ("torch",)
+    verification = Verification(observe=None, compare=Compare.RESUMED, training=True)
 
     def check(self, model):
         if not any(call.method == "load_state_dict" for call in model.calls):

@@ -60,6 +60,10 @@ class Compare(enum.Enum):
     # operation without a deterministic kernel under `use_deterministic_algorithms(True)`).
     # ``gpu_only`` names where the error comes from when only the CPU ran.
     RAISES = "raises"
+    # A training run that checkpoints, stops and resumes vs the uninterrupted run: the losses of
+    # the steps after the resume and the final weights (training steps only). The fixed run
+    # restores the random states of the checkpoint at the resume.
+    RESUMED = "resumed"
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,8 @@ class Verification:
             found.append("an error check does not say which error shows the finding (error_text)")
         if self.compare is Compare.SAME_SEED and self.training and not self.gpu_only:
             found.append("a same-seed training check names no GPU source (gpu_only)")
+        if self.compare is Compare.RESUMED and (self.observe is not None or not self.training):
+            found.append("a resume check compares training steps only (observe=None, training=True)")
         if self.compare in (Compare.REPEATED, Compare.ALONE) and self.training:
             found.append("a comparison within one run has no training steps to fall back to")
         if self.compare is Compare.DEVICES and not self.needs_both_devices:
