@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Compare, Verification
-from reprolint.semantic import catalog, determinism_ops, training
+from reprolint.semantic import catalog, determinism_ops, project_facts, training
 
 
 # The last part of every call strict_determinism_setups counts without a `deterministic=` keyword.
@@ -45,7 +45,12 @@ class RaisesUnderDeterminism(Rule):
     `warn_only=True`, diffusers' `enable_full_determinism()`, transformers'
     `enable_full_determinism()` without `warn_only=True`, `set_seed(..., deterministic=True)`,
     Lightning's `Trainer(deterministic=True)` (not `"warn"`) or
-    `torch.set_deterministic_debug_mode("error")`. "Runs on CUDA": a model or pipeline placed on
+    `torch.set_deterministic_debug_mode("error")`, or a call of a project function, in this
+    module or another, that makes one of the first two (without `warn_only`), directly or through
+    the project functions it calls (a run-setup helper such as `setup_run(seed)`); the message
+    names the helper. A raising op in a project module that the training script imports is not
+    reported: that module switches nothing on, and which entry points use it is not looked up.
+    "Runs on CUDA": a model or pipeline placed on
     a GPU, accelerate's `Accelerator`, or a Lightning `Trainer` on a GPU accelerator.
 
     ## Why is this bad?
@@ -92,13 +97,15 @@ class RaisesUnderDeterminism(Rule):
     summary = "an op that raises a RuntimeError under deterministic algorithms on CUDA"
     triggers = ("determinis",)
     requires_imports = ("torch",)
+    # A project helper, of this module or another, that switches them on so that ops raise.
+    project_triggers = (project_facts.SWITCHES_DETERMINISTIC_RAISING,)
     verification = Verification(observe=None, compare=Compare.RAISES, training=True,
                                 gpu_only="torch's CUDA kernels",
                                 error_text="does not have a deterministic implementation")
 
     def could_report(self, facts) -> bool:
-        # Findings need a strict setup of the module's own (see strict_determinism_setups: a
-        # project's helper does not count) ...
+        # Findings need a strict setup of the module's own (a project helper's name passes the
+        # prefilter through project_triggers, before this is asked) ...
         if not (facts.words & _STRICT_SETUP_NAMES or "deterministic" in facts.keywords):
             return False
         # ... and an op of the table, named by its last part.
@@ -114,7 +121,10 @@ class RaisesUnderDeterminism(Rule):
         if not setups or not determinism_ops.runs_on_cuda(model):
             return
         trains = None
-        setup_line = model.line(setups[0].node)
+        setup = setups[0]
+        setup_line = model.line(setup.node)
+        if model.call_does(setup, project_facts.SWITCHES_DETERMINISTIC_RAISING) and setup.qualname:
+            setup_line = f"{setup_line} (by `{setup.qualname.rsplit('.', 1)[-1]}`)"
         for op in determinism_ops.raising_ops(model):
             if op.differentiated:
                 if trains is None:
@@ -124,7 +134,7 @@ class RaisesUnderDeterminism(Rule):
             yield self.report(model, op.call.node, self._message(model, op, setup_line))
 
     @staticmethod
-    def _message(model, op, setup_line: int) -> str:
+    def _message(model, op, setup_line) -> str:
         name = op.entry["target"].replace("torch.nn.functional.", "F.").replace("torch.nn.", "nn.")
         if op.form == "functional":
             name = op.entry["functional"]["target"].replace("torch.nn.functional.", "F.")

@@ -30,7 +30,7 @@ from typing import Optional
 
 import libcst as cst
 
-from reprolint.semantic import catalog
+from reprolint.semantic import catalog, project_facts
 from reprolint.semantic.definitions import enclosing_definitions, parameters
 from reprolint.semantic.tree import walk
 from reprolint.semantic.values import Const, possible_values
@@ -167,8 +167,10 @@ def strict_determinism_setups(model) -> list:
     """The module's lasting determinism setups that make a nondeterministic op raise rather than
     warn: ``use_deterministic_algorithms(True)`` without ``warn_only=True``, diffusers'
     ``enable_full_determinism()``, ``set_seed(..., deterministic=True)``,
-    ``Trainer(deterministic=True)`` (not ``"warn"``), ``set_deterministic_debug_mode("error")``.
-    A project's own helper is left out: whether it passes ``warn_only`` is not known here."""
+    ``Trainer(deterministic=True)`` (not ``"warn"``), ``set_deterministic_debug_mode("error")``,
+    and a call of a project function, of this module or another, that makes one of the first two
+    (without ``warn_only``), directly or through the project functions it calls (the project
+    index's typed facts)."""
     found = []
     for call in model.lasting_determinism_setups:
         q = call.qualname
@@ -185,7 +187,10 @@ def strict_determinism_setups(model) -> list:
         arg = call.positional(0) or call.keyword("debug_mode")
         if arg is not None and isinstance(arg.value, Const) and arg.value.value in ("error", 2):
             found.append(call)
-    return found
+    seen = {id(call) for call in found}
+    found += [call for call in model.calls if id(call) not in seen
+              and model.call_does(call, project_facts.SWITCHES_DETERMINISTIC_RAISING)]
+    return sorted(found, key=lambda call: model.line(call.node))
 
 
 def _is_false(arg) -> bool:
