@@ -101,9 +101,10 @@ class ResumeWithoutRngState(Rule):
     weights ..."). The fix is then shown by a third run that restores the random states the
     process had at the checkpoint right after the optimizer loads its state: "identical" where
     the random states are all that the resume loses; "still differs" where something else is
-    lost too (the data order, the step count). A script that saves no checkpoint soon, or does
-    not resume when run again, is skipped with the reason; give it arguments that checkpoint
-    early and resume (`verify-args`).
+    lost too (the data order, the step count). Both runs get the same arguments, so the script
+    must resume by itself when its checkpoint exists (`if os.path.exists(path)`, or an option
+    such as `--resume_from_checkpoint latest` in `verify-args`). A script that saves no checkpoint
+    soon, or does not resume when run again, is skipped with the reason.
 
     ## Evidence
     - huggingface/accelerate#2016, #2823 (resumed runs that diverge), #2333 (seedable sampler).
