@@ -109,7 +109,8 @@ def _training_drift(first, second, capture_ids: list) -> str:
     parts = []
     for name, difference in (("losses", losses), ("final weights", weights)):
         if difference is not None:
-            parts.append(f"{name} {'identical' if difference.identical else difference.describe()}")
+            described = "identical" if difference.identical else difference.describe(diffusers_scale=False)
+            parts.append(f"{name} {described}")
     return ", ".join(parts)
 
 
