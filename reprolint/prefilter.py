@@ -62,7 +62,7 @@ def imports_any(source: str, packages) -> bool:
 
 
 def rule_could_match(rule, source: str, import_memo: dict, project_names=()) -> bool:
-    if project_names and stands_for_pipelines(rule) and any(name in source for name in project_names):
+    if project_names and stands_for_project_names(rule) and any(name in source for name in project_names):
         return True
     if not any(trigger in source for trigger in rule.triggers):
         return False
@@ -74,18 +74,24 @@ def rule_could_match(rule, source: str, import_memo: dict, project_names=()) -> 
     return import_memo[packages]
 
 
-# Triggers a project's own names may stand for: its classes that keep a generator and its
-# helpers that return one (``torch.Generator``), that return a distribution (``latent_dist``), or
-# whose ``**kwargs`` reach a ``DataLoader``.
+# Triggers a project's own names may stand for besides a diffusers import: its classes that
+# keep a generator and its helpers that return one (``torch.Generator``), that return a
+# distribution (``latent_dist``), or whose ``**kwargs`` reach a ``DataLoader`` (the project
+# index's ``pipeline_names`` hold those names too).
 _PROJECT_MADE_TRIGGERS = frozenset({"Pipeline", "Generator", "latent_dist", "DataLoader"})
 
 
-def stands_for_pipelines(rule) -> bool:
-    """Rules gated on a diffusers import, or on the text of what a project's helper makes: a
-    project's own pipeline classes and helpers (the project index's ``pipeline_names``) stand for
-    that import or text in the files that use them."""
+def stands_for_project_names(rule) -> bool:
+    """Rules for which a project's own names stand in: those gated on a diffusers import (a
+    project's pipeline classes and helpers, the project index's ``pipeline_names``, stand for
+    that import in the files that use them), those triggered by what a project helper makes
+    (a generator, a distribution, a DataLoader fed by ``**kwargs``), and those that declare
+    ``project_triggers`` (the project's helpers with those facts stand for the rule's triggers).
+    The engine passes one set of names for all: a name of another kind only lets a file past
+    for nothing, never a finding lost."""
     return (bool(set(rule.requires_imports) & set(PIPELINE_PACKAGES))
-            or not _PROJECT_MADE_TRIGGERS.isdisjoint(rule.triggers))
+            or not _PROJECT_MADE_TRIGGERS.isdisjoint(rule.triggers)
+            or bool(getattr(rule, "project_triggers", ())))
 
 
 def candidates(rules, source: str, project_names=()) -> list:
@@ -113,7 +119,7 @@ def rules_allowed(candidate_rules, source: str, tree=None, project_names=()) -> 
 
 
 def _rule_allows(rule, facts, uses_project_pipelines: bool = False) -> bool:
-    if uses_project_pipelines and stands_for_pipelines(rule):
+    if uses_project_pipelines and stands_for_project_names(rule):
         return True
     if rule.requires_imports and not facts.imported_roots & set(rule.requires_imports):
         return False

@@ -19,9 +19,9 @@ from reprolint.semantic.project_facts import statement_facts
 SUMMARY_TRIGGERS = ("ipeline", "seed", "determinis", "generator=", "__main__", "Predictor", "launch(",
                     "from_pretrained", "from_single_file", "backward", "CUBLAS_WORKSPACE_CONFIG",
                     "Generator(", "latent_dist", "DiagonalGaussian", "DataLoader")
-# 2: typed determinism facts, backward, imported modules; 3: generators and distributions
-# returned or held, DataLoaders fed through ``**kwargs``
-SUMMARY_VERSION = 3
+# 2: typed determinism facts, backward, imported modules; 3: raising determinism; 4: generators
+# and distributions returned or held, DataLoaders fed through ``**kwargs``
+SUMMARY_VERSION = 4
 MAX_DEPTH = 8  # helper chains and class hierarchies followed at most this deep
 
 # Methods that return their receiver (``XPipeline.from_pretrained(...).to("cuda")``).
