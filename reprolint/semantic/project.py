@@ -255,7 +255,89 @@ class ProjectIndex:
         return tuple(function["params"]), tuple(function["generator_params"])
 
     def seeds_global_rng(self, qualname: Optional[str]) -> bool:
-        return self._reaches(qualname, "seeds", 0, set())
+        """Whether calling a project function, or constructing a project class, may seed torch's
+        global RNG (under a test of its arguments or not)."""
+        return self.global_seeding(qualname) is not None
+
+    def constructor(self, qualname: Optional[str], depth: int = 0) -> Optional[str]:
+        """The ``__init__`` that constructing the project class ``qualname`` runs: its own, or
+        that of the first base (in the project) that defines one. None for anything else."""
+        located = self._lookup(qualname) if qualname and depth <= MAX_DEPTH else None
+        if located is None:
+            return None
+        summary, local = located
+        if local not in summary["classes"]:
+            return None
+        if local in summary.get("inits", ()):
+            return f"{summary['name']}.{local}.__init__"
+        for base in summary["classes"][local]:
+            found = self.constructor(base, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def global_seeding(self, qualname: Optional[str], depth: int = 0):
+        """How calling a project function (or constructing a project class) seeds torch's global
+        RNG: None when it does not; ``[]`` on every call; otherwise the guards under which it
+        does (``seed_guards``), each ``(parameter index, parameter name, attribute, kind)`` in
+        the function's own positional parameters (``self`` counted): it seeds when one holds.
+        A helper that seeds under a test of its own parameters, called with arguments that are
+        not this function's parameters, counts as seeding on every call (a seeding helper)."""
+        if not qualname or depth > MAX_DEPTH or qualname.startswith(EXTERNAL_ROOTS):
+            return None
+        key = ("seeding", qualname)
+        if key in self._facts_cache:
+            return self._facts_cache[key]
+        self._facts_cache[key] = None  # a cycle of calls adds nothing
+        result = self._global_seeding(qualname, depth)
+        self._facts_cache[key] = result
+        return result
+
+    def _global_seeding(self, qualname: str, depth: int):
+        function = self._function(qualname)
+        if function is None:
+            init = self.constructor(qualname)
+            return self.global_seeding(init, depth + 1) if init and init != qualname else None
+        if function.get("seeds"):
+            return []
+        params = function["params"]
+        guarded = function.get("seed_guards", {})
+        alternatives = []
+        for callee in dict.fromkeys([*guarded, *function.get("calls", ())]):
+            if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
+                inner = []
+            else:
+                inner = self.global_seeding(callee, depth + 1)
+                if inner is None:
+                    continue
+                inner = self._passed_through(inner, function.get("forwards", {}).get(callee, ()), params)
+            if callee not in guarded:
+                if not inner:
+                    return []  # an unguarded call of a helper that seeds on every call
+                alternatives.extend(inner)
+                continue
+            for guard in guarded[callee]:
+                name, attr, kind = guard
+                alternatives.append((params.index(name) if name in params else -1, name, attr, kind))
+        return alternatives or None
+
+    @staticmethod
+    def _passed_through(guards: list, forwarded, params: list) -> list:
+        """A callee's guards, in the caller's parameters where the caller passes its own
+        parameter on (``super().__init__(args)``); ``[]`` (seeds on every call) where one guard
+        tests something the caller does not pass on: the helper convention."""
+        translated = []
+        for index, name, attr, kind in guards:
+            own = next((mine for theirs, mine in forwarded if theirs == index or theirs == name), None)
+            if own is None:
+                return []
+            translated.append((params.index(own) if own in params else -1, own, attr, kind))
+        return translated
+
+    def options_of(self, path: str) -> dict:
+        """The seed-named argparse options a module declares, with their defaults."""
+        summary = self.summaries.get(path)
+        return summary.get("options", {}) if summary else {}
 
     def sets_up_determinism(self, qualname: Optional[str]) -> bool:
         return self._reaches(qualname, "determinism", 0, set())

@@ -13,11 +13,12 @@ from typing import Optional
 from reprolint.prefilter import dotted_name as _dotted
 from reprolint.semantic import catalog
 from reprolint.semantic.project_facts import statement_facts
+from reprolint.semantic.seed_guards import ast_guards, note_option
 
 # A module whose text has none of these cannot hold a fact another module asks about.
 SUMMARY_TRIGGERS = ("ipeline", "seed", "determinis", "generator=", "__main__", "Predictor", "launch(",
                     "from_pretrained", "from_single_file", "backward", "CUBLAS_WORKSPACE_CONFIG")
-SUMMARY_VERSION = 2  # 2: typed determinism facts, backward, imported modules
+SUMMARY_VERSION = 3  # 2: typed determinism facts, backward, imported modules; 3: seed guards, options
 MAX_DEPTH = 8  # helper chains and class hierarchies followed at most this deep
 
 # Methods that return their receiver (``XPipeline.from_pretrained(...).to("cuda")``).
@@ -72,9 +73,15 @@ class Summariser:
         self.imported: set = set()
 
     def run(self, tree: ast.Module) -> dict:
+        options: dict = {}  # seed-named argparse option -> its default (``seed_guards``)
         for stmt in _statements(tree.body, into_definitions=True):
             kind = type(stmt)
-            if kind is ast.Import:
+            if kind is ast.Expr:
+                value = stmt.value
+                if type(value) is ast.Call and type(value.func) is ast.Attribute and value.func.attr in (
+                        "add_argument", "set_defaults"):
+                    note_option(options, value)
+            elif kind is ast.Import:
                 for alias in stmt.names:
                     self.imported.add(alias.name)
                     if alias.asname:
@@ -96,12 +103,15 @@ class Summariser:
             if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.aliases[stmt.name] = f"{self.module}.{stmt.name}"
         classes, functions = {}, {}
+        inits = []  # classes that define their own ``__init__`` (an empty one has no summary)
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
                 classes[stmt.name] = [q for q in (self.qualify(b) for b in stmt.bases) if q]
                 for item in stmt.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        summary = self._function(item, owner=stmt.name)
+                        if item.name == "__init__":
+                            inits.append(stmt.name)
+                        summary = self._function(item, owner=stmt.name, bases=classes[stmt.name])
                         if summary:
                             functions[f"{stmt.name}.{item.name}"] = summary
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -109,9 +119,14 @@ class Summariser:
                 if summary:
                     functions[stmt.name] = summary
         exported = {local: q for local, q in self.aliases.items() if q != f"{self.module}.{local}"}
-        return {"name": self.module, "aliases": exported, "classes": classes, "functions": functions,
-                "entry_point": self._entry_point(tree, classes),
-                "imports": sorted(self.imported)}
+        summary = {"name": self.module, "aliases": exported, "classes": classes, "functions": functions,
+                   "entry_point": self._entry_point(tree, classes),
+                   "imports": sorted(self.imported)}
+        if inits:
+            summary["inits"] = inits
+        if options:
+            summary["options"] = options
+        return summary
 
     def _absolute(self, module: Optional[str], level: int) -> Optional[str]:
         if not level:
@@ -134,13 +149,15 @@ class Summariser:
             return None
         return f"{target}.{rest}" if rest else target
 
-    def _function(self, func, owner: Optional[str] = None) -> Optional[dict]:
+    def _function(self, func, owner: Optional[str] = None, bases: tuple = ()) -> Optional[dict]:
         params = [a.arg for a in func.args.posonlyargs + func.args.args]
         all_params = set(params) | {a.arg for a in func.args.kwonlyargs}
         bound: dict = {}  # local name -> qualified callee of the call it was last bound to
         returns = None
         generator_params, calls = set(), set()
-        seeds = determinism = gpu = False
+        seeding_callees: set = set()
+        forwards: dict = {}  # project callee -> [[its parameter (index or keyword), our parameter]]
+        determinism = gpu = False
         facts: set = set()  # typed facts: see ``project_facts``
         for stmt in _statements(func.body, into_definitions=False):
             kind = type(stmt)
@@ -160,10 +177,19 @@ class Summariser:
                 if (callee is None and owner and method and type(func_node.value) is ast.Name
                         and func_node.value.id == "self"):
                     callee = f"{self.module}.{owner}.{method}"  # another method of the class
+                elif callee is None and bases and method and _is_super_call(func_node.value):
+                    callee = f"{bases[0]}.{method}"  # ``super().__init__(...)``: the first base's
                 if callee is not None:
                     calls.add(callee)
                     if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
-                        seeds = True
+                        seeding_callees.add(callee)
+                    elif callee not in forwards and not callee.startswith(EXTERNAL_ROOTS):
+                        receiver = func_node.value if method is not None else None
+                        bound_method = receiver is not None and (_is_super_call(receiver) or (
+                            type(receiver) is ast.Name and receiver.id == "self"))
+                        passed = _forwarded_params(call, all_params, 1 if bound_method else 0)
+                        if passed:
+                            forwards[callee] = passed
                     if _sets_up_determinism(callee, call):
                         determinism = True
                 if _places_on_gpu(call, method):
@@ -181,17 +207,71 @@ class Summariser:
                 summary["gpu"] = True
         if generator_params:
             summary["generator_params"] = sorted(generator_params)
-        if seeds:
-            summary["seeds"] = True
+        project_calls = sorted(c for c in calls if not c.startswith(EXTERNAL_ROOTS))
+        guards = self._seed_guards(func, owner, bases, all_params) if seeding_callees or project_calls else {}
+        if guards:
+            summary["seed_guards"] = guards
+        if seeding_callees - guards.keys():
+            summary["seeds"] = True  # on every call; under a test of a parameter: ``seed_guards``
+        if forwards:
+            summary["forwards"] = forwards
         if determinism:
             summary["determinism"] = True
         if facts:
             summary["facts"] = sorted(facts)
         # Calls to other project functions, for helpers that seed through helpers.
-        project_calls = sorted(c for c in calls if not c.startswith(EXTERNAL_ROOTS))
         if project_calls:
             summary["calls"] = project_calls[:32]
         return summary if len(summary) > 1 else None
+
+    def _seed_guards(self, func, owner: Optional[str], bases: tuple, params: set) -> dict:
+        """{callee: [guard, ...]} for the seeding calls and project calls a function makes only
+        under a test of a parameter (``if args.seed is not None:``, see ``seed_guards``); a
+        callee also called outside such a test is left out (it runs on every call)."""
+        guarded: dict = {}
+        unguarded: set = set()
+        params = params - {"self", "cls"}
+        stack = [(stmt, None) for stmt in reversed(func.body)]
+        while stack:
+            stmt, guard = stack.pop()
+            kind = type(stmt)
+            if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+                continue
+            for call in _spine_calls(stmt):
+                callee = self._callee(call, owner, bases)
+                if callee is None or (callee not in catalog.TORCH_GLOBAL_SEEDING_CALLS
+                                      and callee.startswith(EXTERNAL_ROOTS)):
+                    continue
+                if guard is None:
+                    unguarded.add(callee)
+                else:
+                    guarded.setdefault(callee, []).append(guard)
+            if kind is ast.If:
+                body_guard, else_guard = ast_guards(stmt.test, params)
+                # The outer guard holds inside a nested test too: keep the outermost one.
+                children = [(child, guard or body_guard) for child in stmt.body]
+                children += [(child, guard or else_guard) for child in stmt.orelse]
+            else:
+                children = []
+                for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    block = getattr(stmt, name, None)
+                    if type(block) is list:
+                        children.extend((child, guard) for child in block
+                                        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)))
+                if kind in (ast.ExceptHandler, ast.match_case):
+                    children = [(child, guard) for child in stmt.body]
+            stack.extend(reversed(children))
+        return {callee: guards for callee, guards in guarded.items() if callee not in unguarded}
+
+    def _callee(self, call: ast.Call, owner: Optional[str], bases: tuple) -> Optional[str]:
+        func_node = call.func
+        callee = self.qualify(func_node)
+        if callee is None and owner and type(func_node) is ast.Attribute:
+            if type(func_node.value) is ast.Name and func_node.value.id == "self":
+                return f"{self.module}.{owner}.{func_node.attr}"
+            if bases and _is_super_call(func_node.value):
+                return f"{bases[0]}.{func_node.attr}"
+        return callee
 
     def _returned_callee(self, value, bound: dict) -> Optional[str]:
         """``XPipeline.from_pretrained(...)`` (through ``.to(...)`` chains) or a name bound to one."""
@@ -237,6 +317,26 @@ def _statements(body, into_definitions: bool):
                 children.extend(child for child in block if isinstance(child, (ast.stmt, ast.excepthandler,
                                                                                 ast.match_case)))
         stack.extend(reversed(children))
+
+
+def _forwarded_params(call: ast.Call, params: set, offset: int) -> list:
+    """[[callee parameter (its index among the callee's positional parameters, ``self`` counted,
+    or its keyword), the caller's parameter passed there]] for the plain parameter names a call
+    passes on (``super().__init__(args)``, ``seed_all(seed=seed)``)."""
+    passed = []
+    for index, arg in enumerate(call.args):
+        if type(arg) is ast.Starred:
+            break
+        if type(arg) is ast.Name and arg.id in params:
+            passed.append([index + offset, arg.id])
+    for keyword in call.keywords:
+        if keyword.arg and type(keyword.value) is ast.Name and keyword.value.id in params:
+            passed.append([keyword.arg, keyword.value.id])
+    return passed
+
+
+def _is_super_call(node) -> bool:
+    return type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "super"
 
 
 def _spine_calls(stmt):

@@ -12,7 +12,7 @@ from typing import Optional
 
 import libcst as cst
 
-from reprolint.semantic import catalog
+from reprolint.semantic import catalog, seed_guards
 from reprolint.semantic.families import (
     UNCLAIMED_WATCHERS,
     UNHANDLED,
@@ -90,8 +90,14 @@ class CallFlow:
         # that seeding wherever a later draw may rely on it.
         if self._seeds_global_rng(fact, callee):
             state.seeded = True
+            fact.seeds_global_rng = True
         elif fact.qualname in catalog.TORCH_RANDOM_RESEEDING:
             state.seeded = False  # ``torch.seed()`` re-seeds at random: earlier seeding is gone
+        if isinstance(callee, LocalClass):
+            # The instance's methods run after this: seeded when every construction leaves the
+            # global RNG seeded (a seeding ``__init__``, or seeding before it).
+            self._constructions_seeded[callee.name] = self._constructions_seeded.get(callee.name, True) and \
+                state.seeded
         return result
 
     def _eval_arguments(self, node: cst.Call, state: FlowState, frame: Frame) -> tuple:
@@ -131,9 +137,47 @@ class CallFlow:
         if call.qualname in catalog.TORCH_GLOBAL_SEEDING_CALLS or self.names_helper(
                 call, self.seeding_helpers + self.determinism_helpers):
             return True
-        if call.qualname is None and not isinstance(callee, LocalFunction):
+        if call.qualname is None and not isinstance(callee, (LocalFunction, LocalClass)):
             return False
-        return self.project.seeds_global_rng(self.project_name(call, callee))
+        name = self.project_name(call, callee)
+        guards = self.project.global_seeding(name)
+        if guards is None:
+            return False
+        if not guards:
+            return True
+        # Seeds only under a test of its arguments (``if args.seed is not None:``): not where the
+        # entry point's value is known to fail it (an argparse default of None); where it is not
+        # known, a seeding helper counts as seeding, as it always has.
+        offset = 1 if self.project.constructor(name) else 0  # ``self`` of ``__init__``
+        verdicts = [self._guard_verdict(call, guard, offset) for guard in guards]
+        return not all(verdict is False for verdict in verdicts)
+
+    def _guard_verdict(self, call: CallFact, guard, offset: int) -> Optional[bool]:
+        """Whether what the call passes for a guarded parameter passes its test."""
+        index, name, attr, kind = guard
+        argument = call.keyword(name)
+        if argument is None and index >= offset:
+            argument = call.positional(index - offset)
+        if argument is None:
+            return None  # left to its default, or passed through ``*args``/``**kwargs``
+        expr = argument.node.value
+        label = dotted_name(expr)
+        if attr:
+            value = seed_guards.option_value(f"{label}.{attr}" if label else None, self.seed_options)
+        elif isinstance(argument.value, Const) and (argument.value.value is None or type(argument.value.value) is int):
+            value = argument.value.value
+        else:
+            value = seed_guards.option_value(label, self.seed_options)
+        return seed_guards.passes(kind, value)
+
+    def guard_holds(self, expr, kind: str, state: FlowState) -> Optional[bool]:
+        """Whether a seed tested in an ``if`` (``args.seed is not None``) passes the test when
+        the entry point does not override it: a known constant, or an argparse option's default."""
+        label = dotted_name(expr)
+        value = state.get(label) if label is not None and state.has(label) else None
+        if isinstance(value, Const) and (value.value is None or type(value.value) is int):
+            return seed_guards.passes(kind, value.value)
+        return seed_guards.passes(kind, seed_guards.option_value(label, self.seed_options))
 
     def _call_result(self, fact: CallFact, callee, state: FlowState, frame: Frame) -> Optional[Value]:
         """The call's value, from the family that owns it (see the module's docstring)."""

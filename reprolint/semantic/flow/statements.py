@@ -7,7 +7,7 @@ from typing import Optional
 
 import libcst as cst
 
-from reprolint.semantic import catalog
+from reprolint.semantic import catalog, seed_guards
 from reprolint.semantic.flow.state import FlowState, Frame, join_states
 from reprolint.semantic.flow.syntax import block, const_subscript, contains, is_main_guard
 from reprolint.semantic.imports import dotted_name
@@ -73,7 +73,15 @@ class StatementFlow:
             other = self._exec_if(stmt.orelse, state.copy(), frame)
         else:
             other = self._exec_block(block(stmt.orelse.body), state.copy(), frame)
-        return join_states(body, other)
+        joined = join_states(body, other)
+        tested, kind, on_body = seed_guards.cst_guard(stmt.test)
+        if joined is not None and tested is not None and self.guard_holds(tested, kind, state) is True:
+            # ``if args.seed is not None: torch.manual_seed(args.seed)`` with ``default=42``: the
+            # entry point takes that branch unless told otherwise; seeded as that branch leaves it.
+            taken = body if on_body else other
+            if taken is not None:
+                joined.seeded = taken.seeded
+        return joined
 
     def _exec_loop(self, stmt, state: FlowState, frame: Frame) -> Optional[FlowState]:
         inner = Frame(frame.scope, frame.params, frame.function, frame.loop_depth + 1)
