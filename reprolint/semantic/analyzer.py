@@ -107,7 +107,7 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
                         and not any(dotted_name(d.decorator) in ("staticmethod", "classmethod")
                                     for d in stmt.decorators)):
                     methods.add(stmt)
-        return methods
+        return {method for method in methods if self._method_calls_seeded.get(method, True)}
 
     def _keep_seed_tests_with_evidence(self, model: SemanticModel) -> None:
         """Only names shown to hold a seed count (``reprolint.semantic.seeds``)."""
@@ -170,7 +170,7 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
         return self.names_helper(call, self.determinism_helpers)
 
     def _is_seeding_call(self, call: CallFact) -> bool:
-        return call.qualname in catalog.SEEDING_CALLS or call.seeds_global_rng or self.names_helper(
+        return call.qualname in catalog.SEEDING_CALLS or call.seeding_call or self.names_helper(
             call, self.seeding_helpers + self.determinism_helpers) or self.project.seeds_global_rng(
             self.project_name(call))
 
@@ -198,6 +198,9 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
         self._callsite_seeded: dict = {}  # FunctionDef -> every call site seen so far is seeded
         self._constructions_seeded: dict = {}  # class name -> every construction leaves the RNG seeded
         self.classes: dict = {}  # name -> ClassDef
+        self._method_owner: dict = {}  # FunctionDef of a method -> its ClassDef
+        self._method_calls_seeded: dict = {}  # method FunctionDef -> every call seen is made seeded
+        self._instances: dict = {}  # (scope, name) -> the ClassDef or project class it was made from
         self.functions: dict = {}  # name -> FunctionDef (module level)
         self._pending: deque = deque()
         self._pending_placements: list = []

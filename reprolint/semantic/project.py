@@ -254,6 +254,67 @@ class ProjectIndex:
             return (), ()
         return tuple(function["params"]), tuple(function["generator_params"])
 
+    def method_generator_params(self, class_qualname: Optional[str], method: str) -> list:
+        """What a call of ``method`` on an instance of a project class may run, for the
+        parameters it hands a pipeline as ``generator=``: [(parameters after ``self``, those
+        that reach a ``generator=``, qualified name)] of the definition the class has or
+        inherits, and of every override in the project's subclasses (a base class's
+        ``self.sample_images(pipe, g)`` runs the subclass's)."""
+        found = []
+        canonical = self._canonical_class(class_qualname)
+        if canonical is None:
+            return found
+        inherited = self._defining(canonical, method, 0)
+        candidates = ([inherited] if inherited else []) + [
+            f"{sub}.{method}" for sub in self._subclasses_of(canonical)]
+        for qualname in dict.fromkeys(candidates):
+            params, consumed = self.generator_params(qualname)
+            if consumed and params:
+                found.append((params[1:], consumed, qualname))
+        return found
+
+    def _canonical_class(self, qualname: Optional[str]) -> Optional[str]:
+        located = self._lookup(qualname) if qualname else None
+        if located is None or located[1] not in located[0]["classes"]:
+            return None
+        return f"{located[0]['name']}.{located[1]}"
+
+    def _defining(self, canonical: str, method: str, depth: int) -> Optional[str]:
+        """The qualified name of ``method`` as the class defines or inherits it (only methods
+        with a summary are seen)."""
+        located = self._lookup(canonical)
+        if located is None or depth > MAX_DEPTH:
+            return None
+        summary, local = located
+        if f"{local}.{method}" in summary["functions"]:
+            return f"{summary['name']}.{local}.{method}"
+        for base in summary["classes"].get(local, ()):
+            base_name = self._canonical_class(base)
+            found = self._defining(base_name, method, depth + 1) if base_name else None
+            if found:
+                return found
+        return None
+
+    def _subclasses_of(self, canonical: str) -> list:
+        """Every project class deriving from the class, directly or not."""
+        children = self._shared.get("subclasses")
+        if children is None:
+            children = {}
+            for summary in self.summaries.values():
+                for local, bases in summary["classes"].items():
+                    for base in bases:
+                        base_name = self._canonical_class(base)
+                        if base_name:
+                            children.setdefault(base_name, []).append(f"{summary['name']}.{local}")
+            self._shared["subclasses"] = children
+        found, pending = [], [canonical]
+        while pending and len(found) < 64:
+            for child in children.get(pending.pop(), ()):
+                if child not in found:
+                    found.append(child)
+                    pending.append(child)
+        return found
+
     def seeds_global_rng(self, qualname: Optional[str]) -> bool:
         """Whether calling a project function, or constructing a project class, may seed torch's
         global RNG (under a test of its arguments or not)."""

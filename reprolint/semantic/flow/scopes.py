@@ -78,6 +78,8 @@ class ScopeFlow:
         self.classes.setdefault(node.name.value, node)
         state.bind(node.name.value, LocalClass(node.name.value, self._pipeline_base_of(node, state)))
         methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
+        for method in methods:
+            self._method_owner[method] = node
         attrs, gens = self._class_attributes(methods, state)
         init = next((m for m in methods if m.name.value == "__init__"), None)
         if init is not None:

@@ -189,6 +189,7 @@ class StatementFlow:
         if key is None:
             return
         state.bind(key, value)
+        self.note_instance(key, value_node, frame)
         self.seed_evidence.note_value(key, value)
         for placement in self._pending_placements:
             placement.keys.add(key)
