@@ -159,9 +159,16 @@ class Summariser:
         forwards: dict = {}  # project callee -> [[its parameter (index or keyword), our parameter]]
         determinism = gpu = False
         facts: set = set()  # typed facts: see ``project_facts``
+        guard_params = all_params - {"self", "cls"}
+        guard_ifs = []  # (``if`` statement, guard of its body, of its else) the seed guards read
+        callee_sites = []  # (statement, callee) of the seeding and project calls
         for stmt in _statements(func.body, into_definitions=False):
             kind = type(stmt)
             facts |= statement_facts(stmt, self.qualify)
+            if kind is ast.If and guard_params:
+                body_guard, else_guard = ast_guards(stmt.test, guard_params)
+                if body_guard or else_guard:
+                    guard_ifs.append((stmt, body_guard, else_guard))
             if kind is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
                 callee = self._returned_callee(stmt.value, bound)
                 if callee is not None:
@@ -183,7 +190,10 @@ class Summariser:
                     calls.add(callee)
                     if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
                         seeding_callees.add(callee)
-                    elif callee not in forwards and not callee.startswith(EXTERNAL_ROOTS):
+                        callee_sites.append((stmt, callee))
+                    elif not callee.startswith(EXTERNAL_ROOTS):
+                        callee_sites.append((stmt, callee))
+                    if callee not in forwards and not callee.startswith(EXTERNAL_ROOTS):
                         receiver = func_node.value if method is not None else None
                         bound_method = receiver is not None and (_is_super_call(receiver) or (
                             type(receiver) is ast.Name and receiver.id == "self"))
@@ -208,7 +218,7 @@ class Summariser:
         if generator_params:
             summary["generator_params"] = sorted(generator_params)
         project_calls = sorted(c for c in calls if not c.startswith(EXTERNAL_ROOTS))
-        guards = self._seed_guards(func, owner, bases, all_params) if seeding_callees or project_calls else {}
+        guards = _seed_guards(guard_ifs, callee_sites) if guard_ifs and callee_sites else {}
         if guards:
             summary["seed_guards"] = guards
         if seeding_callees - guards.keys():
@@ -223,55 +233,6 @@ class Summariser:
         if project_calls:
             summary["calls"] = project_calls[:32]
         return summary if len(summary) > 1 else None
-
-    def _seed_guards(self, func, owner: Optional[str], bases: tuple, params: set) -> dict:
-        """{callee: [guard, ...]} for the seeding calls and project calls a function makes only
-        under a test of a parameter (``if args.seed is not None:``, see ``seed_guards``); a
-        callee also called outside such a test is left out (it runs on every call)."""
-        guarded: dict = {}
-        unguarded: set = set()
-        params = params - {"self", "cls"}
-        stack = [(stmt, None) for stmt in reversed(func.body)]
-        while stack:
-            stmt, guard = stack.pop()
-            kind = type(stmt)
-            if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-                continue
-            for call in _spine_calls(stmt):
-                callee = self._callee(call, owner, bases)
-                if callee is None or (callee not in catalog.TORCH_GLOBAL_SEEDING_CALLS
-                                      and callee.startswith(EXTERNAL_ROOTS)):
-                    continue
-                if guard is None:
-                    unguarded.add(callee)
-                else:
-                    guarded.setdefault(callee, []).append(guard)
-            if kind is ast.If:
-                body_guard, else_guard = ast_guards(stmt.test, params)
-                # The outer guard holds inside a nested test too: keep the outermost one.
-                children = [(child, guard or body_guard) for child in stmt.body]
-                children += [(child, guard or else_guard) for child in stmt.orelse]
-            else:
-                children = []
-                for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-                    block = getattr(stmt, name, None)
-                    if type(block) is list:
-                        children.extend((child, guard) for child in block
-                                        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)))
-                if kind in (ast.ExceptHandler, ast.match_case):
-                    children = [(child, guard) for child in stmt.body]
-            stack.extend(reversed(children))
-        return {callee: guards for callee, guards in guarded.items() if callee not in unguarded}
-
-    def _callee(self, call: ast.Call, owner: Optional[str], bases: tuple) -> Optional[str]:
-        func_node = call.func
-        callee = self.qualify(func_node)
-        if callee is None and owner and type(func_node) is ast.Attribute:
-            if type(func_node.value) is ast.Name and func_node.value.id == "self":
-                return f"{self.module}.{owner}.{func_node.attr}"
-            if bases and _is_super_call(func_node.value):
-                return f"{bases[0]}.{func_node.attr}"
-        return callee
 
     def _returned_callee(self, value, bound: dict) -> Optional[str]:
         """``XPipeline.from_pretrained(...)`` (through ``.to(...)`` chains) or a name bound to one."""
@@ -317,6 +278,28 @@ def _statements(body, into_definitions: bool):
                 children.extend(child for child in block if isinstance(child, (ast.stmt, ast.excepthandler,
                                                                                 ast.match_case)))
         stack.extend(reversed(children))
+
+
+def _seed_guards(guard_ifs: list, callee_sites: list) -> dict:
+    """{callee: [guard, ...]} for the seeding calls and project calls a function makes only
+    under a test of a parameter (``if args.seed is not None:``, see ``seed_guards``); a callee
+    also called outside such a test is left out (it runs on every call). Only the guarded
+    blocks are walked again."""
+    guard_of: dict = {}  # id(statement) -> the outermost guard it runs under
+    for stmt, body_guard, else_guard in guard_ifs:  # outer ``if`` statements come first
+        for block, guard in ((stmt.body, body_guard), (stmt.orelse, else_guard)):
+            if guard is not None:
+                for inner in _statements(block, into_definitions=False):
+                    guard_of.setdefault(id(inner), guard)
+    guarded: dict = {}
+    unguarded: set = set()
+    for stmt, callee in callee_sites:
+        guard = guard_of.get(id(stmt))
+        if guard is None:
+            unguarded.add(callee)
+        elif guard not in guarded.setdefault(callee, []):
+            guarded[callee].append(guard)
+    return {callee: guards for callee, guards in guarded.items() if callee not in unguarded}
 
 
 def _forwarded_params(call: ast.Call, params: set, offset: int) -> list:

@@ -4,7 +4,8 @@ Whether such code seeds depends on the value the entry point gives the seed. Whe
 an argparse option whose default is known (``add_argument("--seed", type=int, default=42)``), a
 run that does not override the option seeds; with ``default=None`` it does not (that finding is
 right). This module reads the tests that guard a seeding (with the stdlib ``ast`` for the
-project summaries, with libcst for the flow) and tells whether a known value passes them.
+project summaries; the flow reads the same tests with ``flow.syntax.seed_test``) and tells
+whether a known value passes them. Stdlib only: pass 1 and a cached run never import libcst.
 
 Guards are kept narrow on purpose: ``X is not None``, ``X`` (a truth test), and the ``else`` of
 ``X is None`` / ``not X``, where ``X`` is a name or a dotted name. Any other test around a
@@ -15,8 +16,6 @@ from __future__ import annotations
 
 import ast
 from typing import Optional
-
-import libcst as cst
 
 from reprolint.semantic import catalog
 
@@ -122,28 +121,6 @@ def _ast_operand(node, params: set) -> Optional[list]:
     if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id in params:
         return [node.value.id, node.attr]
     return None
-
-
-# ---------------------------------------------------------------------- guards in the flow (libcst)
-
-def cst_guard(test) -> tuple:
-    """(tested expression, kind, True when the guarded block is the ``if`` body / False when it
-    is the ``else``) of an ``if`` test, or (None, None, None)."""
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        target = test.comparisons[0]
-        if isinstance(target.comparator, cst.Name) and target.comparator.value == "None":
-            if isinstance(target.operator, cst.IsNot):
-                return test.left, NOT_NONE, True
-            if isinstance(target.operator, cst.Is):
-                return test.left, NOT_NONE, False
-        return None, None, None
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        if isinstance(test.expression, (cst.Name, cst.Attribute)):
-            return test.expression, TRUTHY, False
-        return None, None, None
-    if isinstance(test, (cst.Name, cst.Attribute)):
-        return test, TRUTHY, True
-    return None, None, None
 
 
 # ---------------------------------------------------------------------- verdicts

@@ -7,9 +7,9 @@ from typing import Optional
 
 import libcst as cst
 
-from reprolint.semantic import catalog, seed_guards
+from reprolint.semantic import catalog
 from reprolint.semantic.flow.state import FlowState, Frame, join_states
-from reprolint.semantic.flow.syntax import block, const_subscript, contains, is_main_guard
+from reprolint.semantic.flow.syntax import block, const_subscript, contains, is_main_guard, seed_test
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.model import AttributeAssignment
 from reprolint.semantic.values import DictValue, LocalFunction, Pipeline, Value
@@ -74,7 +74,7 @@ class StatementFlow:
         else:
             other = self._exec_block(block(stmt.orelse.body), state.copy(), frame)
         joined = join_states(body, other)
-        tested, kind, on_body = seed_guards.cst_guard(stmt.test)
+        tested, kind, on_body = seed_test(stmt.test)
         if joined is not None and tested is not None and self.guard_holds(tested, kind, state) is True:
             # ``if args.seed is not None: torch.manual_seed(args.seed)`` with ``default=42``: the
             # entry point takes that branch unless told otherwise; seeded as that branch leaves it.
