@@ -61,6 +61,7 @@ def test_a_verifiable_rule_declares_a_complete_verification(rule):
     (Verification(observe=Observe.RECEIVING_CALL, compare=Compare.DEVICES), "both devices"),
     (Verification(observe=Observe.FLAGGED_CALL, no_drift="identical: {difference}"), "placeholders"),
     (Verification(observe=Observe.NAMED_BY_RULE, compare=Compare.ALONE, training=True), "within one run"),
+    (Verification(observe=None, compare=Compare.RAISES, training=True), "error_text"),
 ])
 def test_an_incomplete_declaration_says_what_it_lacks(declaration, problem):
     assert any(problem in text for text in declaration.problems())
