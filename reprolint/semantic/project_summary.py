@@ -156,20 +156,14 @@ class Summariser:
         bound: dict = {}  # local name -> qualified callee of the call it was last bound to
         returns = None
         generator_params, calls = set(), set()
-        seeding_callees: set = set()
-        forwards: dict = {}  # project callee -> [[its parameter (index or keyword), our parameter]]
+        seeding = _SeedingSites(all_params)
         determinism = gpu = False
         facts: set = set()  # typed facts: see ``project_facts``
-        guard_params = all_params - {"self", "cls"}
-        guard_ifs = []  # (``if`` statement, guard of its body, of its else) the seed guards read
-        callee_sites = []  # (statement, callee) of the seeding and project calls
         for stmt in _statements(func.body, into_definitions=False):
             kind = type(stmt)
             facts |= statement_facts(stmt, self.qualify)
-            if kind is ast.If and guard_params:
-                body_guard, else_guard = ast_guards(stmt.test, guard_params)
-                if body_guard or else_guard:
-                    guard_ifs.append((stmt, body_guard, else_guard))
+            if kind is ast.If:
+                seeding.note_test(stmt)
             if kind is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
                 callee = self._returned_callee(stmt.value, bound)
                 if callee is not None:
@@ -189,18 +183,7 @@ class Summariser:
                     callee = f"{bases[0]}.{method}"  # ``super().__init__(...)``: the first base's
                 if callee is not None:
                     calls.add(callee)
-                    if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
-                        seeding_callees.add(callee)
-                        callee_sites.append((stmt, callee))
-                    elif not callee.startswith(EXTERNAL_ROOTS):
-                        callee_sites.append((stmt, callee))
-                    if callee not in forwards and not callee.startswith(EXTERNAL_ROOTS):
-                        receiver = func_node.value if method is not None else None
-                        bound_method = receiver is not None and (_is_super_call(receiver) or (
-                            type(receiver) is ast.Name and receiver.id == "self"))
-                        passed = _forwarded_params(call, all_params, 1 if bound_method else 0)
-                        if passed:
-                            forwards[callee] = passed
+                    seeding.note_call(stmt, call, callee)
                     if _sets_up_determinism(callee, call):
                         determinism = True
                 if _places_on_gpu(call, method):
@@ -218,19 +201,13 @@ class Summariser:
                 summary["gpu"] = True
         if generator_params:
             summary["generator_params"] = sorted(generator_params)
-        project_calls = sorted(c for c in calls if not c.startswith(EXTERNAL_ROOTS))
-        guards = _seed_guards(guard_ifs, callee_sites) if guard_ifs and callee_sites else {}
-        if guards:
-            summary["seed_guards"] = guards
-        if seeding_callees - guards.keys():
-            summary["seeds"] = True  # on every call; under a test of a parameter: ``seed_guards``
-        if forwards:
-            summary["forwards"] = forwards
+        seeding.add_to(summary)
         if determinism:
             summary["determinism"] = True
         if facts:
             summary["facts"] = sorted(facts)
         # Calls to other project functions, for helpers that seed through helpers.
+        project_calls = sorted(c for c in calls if not c.startswith(EXTERNAL_ROOTS))
         if project_calls:
             summary["calls"] = project_calls[:32]
         return summary if len(summary) > 1 else None
@@ -279,6 +256,52 @@ def _statements(body, into_definitions: bool):
                 children.extend(child for child in block if isinstance(child, (ast.stmt, ast.excepthandler,
                                                                                 ast.match_case)))
         stack.extend(reversed(children))
+
+
+class _SeedingSites:
+    """What a function's summary says of how it seeds torch's global RNG: ``seeds`` (on every
+    call), ``seed_guards`` (only under a test of a parameter, ``seed_guards``) and ``forwards``
+    (the parameters it passes on to project functions, to follow a guard through
+    ``super().__init__(args)``)."""
+
+    def __init__(self, params: set) -> None:
+        self.params = params
+        self.guard_params = params - {"self", "cls"}
+        self.guard_ifs: list = []  # (``if`` statement, guard of its body, of its else)
+        self.sites: list = []  # (statement, callee) of the seeding and project calls
+        self.seeding: set = set()
+        self.forwards: dict = {}  # project callee -> [[its parameter (index or keyword), ours]]
+
+    def note_test(self, stmt: ast.If) -> None:
+        if self.guard_params:
+            body_guard, else_guard = ast_guards(stmt.test, self.guard_params)
+            if body_guard or else_guard:
+                self.guard_ifs.append((stmt, body_guard, else_guard))
+
+    def note_call(self, stmt, call: ast.Call, callee: str) -> None:
+        if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
+            self.seeding.add(callee)
+            self.sites.append((stmt, callee))
+            return
+        if callee.startswith(EXTERNAL_ROOTS):
+            return
+        self.sites.append((stmt, callee))
+        if callee not in self.forwards:
+            receiver = call.func.value if type(call.func) is ast.Attribute else None
+            bound_method = receiver is not None and (_is_super_call(receiver) or (
+                type(receiver) is ast.Name and receiver.id == "self"))
+            passed = _forwarded_params(call, self.params, 1 if bound_method else 0)
+            if passed:
+                self.forwards[callee] = passed
+
+    def add_to(self, summary: dict) -> None:
+        guards = _seed_guards(self.guard_ifs, self.sites) if self.guard_ifs and self.sites else {}
+        if guards:
+            summary["seed_guards"] = guards
+        if self.seeding - guards.keys():
+            summary["seeds"] = True  # on every call
+        if self.forwards:
+            summary["forwards"] = self.forwards
 
 
 def _seed_guards(guard_ifs: list, callee_sites: list) -> dict:
