@@ -13,7 +13,7 @@ from reprolint.semantic.families.base import UNHANDLED, CallSite
 from reprolint.semantic.families.placement import note_loading_placement
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.model import CallFact
-from reprolint.semantic.values import Generator, GeneratorList, LocalFunction, Pipeline, QualifiedRef
+from reprolint.semantic.values import LocalFunction, Pipeline, QualifiedRef
 
 
 def project_pipeline(flow, fact: CallFact, callee) -> Optional[Pipeline]:
@@ -68,9 +68,9 @@ def on_unclaimed_call(flow, site: CallSite) -> None:
         return
     if fact.keyword("generator") is not None or fact.star_kwargs:
         flow.consume_generator(site, pipeline_call=False, callee=callee)
-    elif fact.method is not None and any(isinstance(a.value, (Generator, GeneratorList)) for a in fact.arguments):
+    elif fact.method is not None and fact.arguments and flow.receiver_class(fact, site.frame) != (None, None):
         # ``self.sample_images(pipe, g)``: a method of a project class (its own, inherited, or
-        # an override in a subclass) that hands that parameter to a pipeline.
+        # an override in a subclass) that may hand one of its parameters to a pipeline.
         flow.consume_generator(site, pipeline_call=False, callee=callee)
 
 

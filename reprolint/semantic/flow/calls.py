@@ -227,10 +227,13 @@ class CallFlow:
         fact, state = site.fact, site.state
         consumed_via = None
         expr, value = fact.passed("generator")
+        may_be_pipeline = False  # passed to a project method whose override may run a pipeline
         if not pipeline_call:
             expr, value, consumed_via = self._passed_on_to_a_pipeline(fact, expr, value, site.frame)
             if expr is None:
                 return
+            if isinstance(consumed_via, _MayReachPipeline):
+                consumed_via, may_be_pipeline = None, True
             fact.via_function = consumed_via
         if expr is None:
             if pipeline_call:
@@ -242,6 +245,8 @@ class CallFlow:
             consumer = "pipeline"
         elif consumed_via is not None:
             consumer = "helper"
+        elif may_be_pipeline:
+            consumer = "unknown"
         else:
             consumer = _consumer_of(fact, callee)
         use = self._add_use(fact, expr, value, state, consumer)
@@ -275,18 +280,27 @@ class CallFlow:
     def _method_candidates(self, fact: CallFact, frame: Frame) -> list:
         """What ``self.m(...)`` (in a method) or ``obj.m(...)`` (``obj`` made by constructing a
         class of the project) may run: the class's own or inherited ``m`` and its overrides,
-        each as (parameters after ``self``, those passed on as ``generator=``, name)."""
-        local_class, qualname = self._receiver_class(fact, frame)
+        each as (parameters after ``self``, those passed on, name).
+
+        A method of this module passes a parameter on, first, where the flow saw it reach a
+        pipeline call (a use that consumes the generator, as a local function's does). Else the
+        project summary of the method (this module's, an inherited one of another module, or an
+        override in a subclass) says only that it reaches some ``generator=`` (``retrieve_latents
+        (..., generator=g)`` too): as for a keyword passed to an unknown callee, the generator may
+        reach a pipeline (RPL104), but is not taken as consumed (no RPL102 for a pipeline's
+        ``__call__`` threading it through ``self.prepare_latents`` and ``self.prepare_mask_latents``)."""
+        local_class, qualname = self.receiver_class(fact, frame)
         candidates = []
         method = self._local_method(local_class, fact.method)
         if method is not None:
             candidates.append((positional_param_names(method)[1:], self.consuming_params.get(method, set()),
                                f"{self._method_owner[method].name.value}.{fact.method}"))
         if qualname is not None:
-            candidates.extend(self.project.method_generator_params(qualname, fact.method))
+            candidates.extend((params, consumed, _MayReachPipeline(name))
+                              for params, consumed, name in self.project.method_generator_params(qualname, fact.method))
         return candidates
 
-    def _receiver_class(self, fact: CallFact, frame: Frame) -> tuple:
+    def receiver_class(self, fact: CallFact, frame: Frame) -> tuple:
         """(the module's ClassDef, the project class's qualified name) of the instance a method
         is called on: ``self`` in a method, or a name bound to a construction."""
         if not isinstance(fact.node.func, cst.Attribute):
@@ -324,7 +338,7 @@ class CallFlow:
     def _note_method_call(self, fact: CallFact, frame: Frame) -> None:
         """A call of a method of the module's classes: its instance methods run seeded only if
         every such call seen is made seeded (``torch.seed()`` after the constructor undoes it)."""
-        local_class, _ = self._receiver_class(fact, frame)
+        local_class, _ = self.receiver_class(fact, frame)
         method = self._local_method(local_class, fact.method) if local_class is not None else None
         if method is not None:
             self._method_calls_seeded[method] = self._method_calls_seeded.get(method, True) and fact.global_seeded
@@ -420,6 +434,10 @@ class CallFlow:
             return False
         self._recorded.add(key)
         return True
+
+
+class _MayReachPipeline(str):
+    """The name of a method of another module that passes a parameter on as some ``generator=``."""
 
 
 def _consumer_of(fact: CallFact, callee) -> str:
