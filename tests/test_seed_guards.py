@@ -299,3 +299,31 @@ def test_guards_read_from_a_test(test, body, orelse):
 ])
 def test_what_passes_a_guard(kind, value, verdict):
     assert seed_guards.passes(kind, value) is verdict
+
+
+NETWORK_TRAINER = """
+    import torch
+    from accelerate.utils import set_seed
+    from diffusers import AutoencoderKL
+
+    class NetworkTrainer:
+        def encode_images_to_latents(self, vae, images):
+            return vae.encode(images).latent_dist.sample()
+
+        def process_batch(self, vae, batch):
+            return self.encode_images_to_latents(vae, batch)
+
+        def train(self, args):
+            set_seed(args.seed)
+            vae = AutoencoderKL.from_pretrained("x")
+            for batch in range(3):
+                self.process_batch(vae, batch)
+    """
+
+
+def test_a_method_called_only_after_the_seeding_of_another_method_draws_seeded():
+    # kohya's trainer: ``train()`` seeds, then reaches the latent sampling through two methods.
+    assert codes(NETWORK_TRAINER, "RPL111") == []
+    assert codes(NETWORK_TRAINER.replace("set_seed(args.seed)", "pass"), "RPL111") == [("RPL111", 7)]
+    called_unseeded = NETWORK_TRAINER + "\n        def preview(self, vae):\n            return self.process_batch(vae, None)\n"
+    assert codes(called_unseeded, "RPL111") == [("RPL111", 7)]

@@ -74,6 +74,9 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
             bindings, consuming = self._summaries(model)
             seeded_entries = {func for func, seeded in self._callsite_seeded.items() if seeded}
             seeded_entries |= self._seeded_instance_methods()
+            # A method whose every call in the module (``self.m()``, ``trainer.m()``) is made
+            # seeded, as a module function's: ``train()`` seeds, then ``self.process_batch()``.
+            seeded_entries |= {method for method, seeded in self._method_calls_seeded.items() if seeded}
             if (bindings == self.param_bindings and consuming == self.consuming_params
                     and seeded_entries == self.seeded_entries):
                 break
