@@ -275,6 +275,13 @@ class ProjectIndex:
         that reach a ``generator=``, qualified name)] of the definition the class has or
         inherits, and of every override in the project's subclasses (a base class's
         ``self.sample_images(pipe, g)`` runs the subclass's)."""
+        key = ("method-generator-params", class_qualname, method, self._from_dir)
+        cached = self._shared.get(key)
+        if cached is None:
+            cached = self._shared[key] = self._method_generator_params(class_qualname, method)
+        return cached
+
+    def _method_generator_params(self, class_qualname: Optional[str], method: str) -> list:
         found = []
         canonical = self._canonical_class(class_qualname)
         if canonical is None:
