@@ -28,7 +28,8 @@ import re
 import warnings
 from typing import Iterable, Optional
 
-from reprolint.semantic import catalog, project_facts
+from reprolint.semantic import catalog
+from reprolint.semantic.project_made import MADE_VALUE_KEYS, MadeValueQueries
 from reprolint.semantic.project_summary import (  # noqa: F401 - pass 1, also asked for from here
     EXTERNAL_ROOTS, MAX_DEPTH, SUMMARY_VERSION, Summariser, could_have_summary, empty_summary,
     summarise)
@@ -70,7 +71,7 @@ def module_names(path: str, roots: Iterable[str] = ()) -> tuple:
 
 # ---------------------------------------------------------------------- pass 2: the index
 
-class ProjectIndex:
+class ProjectIndex(MadeValueQueries):
     """The summaries of a project's modules, and the questions the analyzer asks of them."""
 
     def __init__(self, summaries: Optional[dict] = None, names: Optional[dict] = None) -> None:
@@ -147,7 +148,7 @@ class ProjectIndex:
                 for function, facts in summary["functions"].items():
                     qualname = f"{module}.{function}"
                     if (self.returned_pipeline(qualname) or self.generator_params(qualname)[1]
-                            or any(key in facts for key in _MADE_VALUE_KEYS)
+                            or any(key in facts for key in MADE_VALUE_KEYS)
                             or ("returns" in facts and (self.returned_generator(qualname)
                                                         or self.returns_distribution(qualname)))):
                         # A method is reached through its class's name (a constructor call, an
@@ -273,107 +274,158 @@ class ProjectIndex:
             return (), ()
         return tuple(function["params"]), tuple(function["generator_params"])
 
-    # -- generators and distributions a project function returns or a class keeps
-
-    def returned_generator(self, qualname: Optional[str], depth: int = 0) -> Optional[dict]:
-        """The generator a project function returns (``project_facts.generator_made_by``, with
-        ``where`` it is made), also through another project function it returns the result of."""
-        if depth > MAX_DEPTH or not qualname or qualname.startswith(EXTERNAL_ROOTS):
-            return None
-        located = self._lookup(qualname)
-        function = located[0]["functions"].get(located[1]) if located else None
-        if function is None:
-            return None
-        made = function.get(project_facts.RETURNS_GENERATOR)
-        if made is not None:
-            return {**made, "where": f"`{located[0]['name']}.{located[1]}`, line {made['line']}"}
-        returned = function.get("returns")
-        return self.returned_generator(returned, depth + 1) if returned and returned != qualname else None
-
-    def held_generators(self, qualname: Optional[str]) -> dict:
-        """The generators a project class keeps on its instances: attribute -> what
-        ``generator_made_by`` says (seeded also where another method re-seeds the attribute),
-        with ``where`` it is made. Empty for a name that is no project class."""
-        if not qualname or qualname.startswith(EXTERNAL_ROOTS):
-            return {}
-        key = ("held", qualname)
-        cached = self._facts_cache.get(key)
+    def method_generator_params(self, class_qualname: Optional[str], method: str) -> list:
+        """What a call of ``method`` on an instance of a project class may run, for the
+        parameters it hands a pipeline as ``generator=``: [(parameters after ``self``, those
+        that reach a ``generator=``, qualified name)] of the definition the class has or
+        inherits, and of every override in the project's subclasses (a base class's
+        ``self.sample_images(pipe, g)`` runs the subclass's)."""
+        key = ("method-generator-params", class_qualname, method, self._from_dir)
+        cached = self._shared.get(key)
         if cached is None:
-            held: dict = {}
-            self._collect_held(qualname, held, set(), 0)
-            cached = self._facts_cache[key] = held
+            cached = self._shared[key] = self._method_generator_params(class_qualname, method)
         return cached
 
-    def _collect_held(self, qualname: str, held: dict, reseeded: set, depth: int) -> None:
-        located = self._lookup(qualname)
-        if located is None or depth > MAX_DEPTH or located[1] not in located[0]["classes"]:
-            return
-        summary, local = located
-        prefix = local + "."
-        found: dict = {}
-        for name, function in summary["functions"].items():
-            if not name.startswith(prefix):
-                continue
-            reseeded.update(function.get(project_facts.RESEEDS_ATTRIBUTES, ()))
-            for attr, made in function.get(project_facts.HOLDS_GENERATORS, {}).items():
-                merged = project_facts.merged_generators(found.get(attr), made)
-                found[attr] = {**merged, "where": found.get(attr, {}).get("where")
-                               or f"`{summary['name']}.{name}`, line {made['line']}"}
-        for attr, made in found.items():
-            if attr not in held:  # a subclass's own assignment wins over its base's
-                held[attr] = made
-        for base in summary["classes"].get(local, ()):
-            self._collect_held(base, held, reseeded, depth + 1)
-        if depth == 0:
-            for attr in reseeded & held.keys():
-                held[attr] = {**held[attr], "seeded": True}
+    def _method_generator_params(self, class_qualname: Optional[str], method: str) -> list:
+        found = []
+        canonical = self._canonical_class(class_qualname)
+        if canonical is None:
+            return found
+        inherited = self._defining(canonical, method, 0)
+        candidates = ([inherited] if inherited else []) + [
+            f"{sub}.{method}" for sub in self._subclasses_of(canonical)]
+        for qualname in dict.fromkeys(candidates):
+            params, consumed = self.generator_params(qualname)
+            if consumed and params:
+                found.append((params[1:], consumed, qualname))
+        return found
 
-    def reseeded_by(self, class_qualname: Optional[str], method: str, depth: int = 0) -> frozenset:
-        """The attributes a project class's method (its own or a base's) re-seeds or makes anew
-        seeded (``def reset(self): self.generator.manual_seed(self.seed)``)."""
-        located = self._lookup(class_qualname) if class_qualname and depth <= MAX_DEPTH else None
+    def _canonical_class(self, qualname: Optional[str]) -> Optional[str]:
+        located = self._lookup(qualname) if qualname else None
         if located is None or located[1] not in located[0]["classes"]:
-            return frozenset()
+            return None
+        return f"{located[0]['name']}.{located[1]}"
+
+    def _defining(self, canonical: str, method: str, depth: int) -> Optional[str]:
+        """The qualified name of ``method`` as the class defines or inherits it (only methods
+        with a summary are seen)."""
+        located = self._lookup(canonical)
+        if located is None or depth > MAX_DEPTH:
+            return None
         summary, local = located
-        function = summary["functions"].get(f"{local}.{method}")
-        if function is not None:
-            made = function.get(project_facts.HOLDS_GENERATORS, {})
-            return frozenset(function.get(project_facts.RESEEDS_ATTRIBUTES, ())) | {
-                attr for attr, generator in made.items() if generator["seeded"]}
+        if f"{local}.{method}" in summary["functions"]:
+            return f"{summary['name']}.{local}.{method}"
         for base in summary["classes"].get(local, ()):
-            found = self.reseeded_by(base, method, depth + 1)
+            base_name = self._canonical_class(base)
+            found = self._defining(base_name, method, depth + 1) if base_name else None
             if found:
                 return found
-        return frozenset()
+        return None
 
-    def returns_distribution(self, qualname: Optional[str], depth: int = 0) -> bool:
-        """Whether a project function returns a latent distribution (``vae.encode(x).latent_dist``,
-        a ``DiagonalGaussianDistribution``), also through another project function."""
-        if depth > MAX_DEPTH or not qualname or qualname.startswith(EXTERNAL_ROOTS):
-            return False
-        function = self._function(qualname)
-        if function is None:
-            return False
-        if function.get(project_facts.RETURNS_DISTRIBUTION):
-            return True
-        returned = function.get("returns")
-        return bool(returned) and returned != qualname and self.returns_distribution(returned, depth + 1)
-
-    def dataloader_forwarding(self, qualname: Optional[str]) -> Optional[dict]:
-        """A project function whose ``**kwargs`` reach a ``DataLoader`` that gives neither
-        ``generator=`` nor ``worker_init_fn=`` (``project_facts.dataloader_forwarding``), with
-        ``where`` that DataLoader is."""
-        if not qualname or qualname.startswith(EXTERNAL_ROOTS):
-            return None
-        located = self._lookup(qualname)
-        function = located[0]["functions"].get(located[1]) if located else None
-        loader = function.get(project_facts.FORWARDS_TO_DATALOADER) if function else None
-        if loader is None:
-            return None
-        return {**loader, "where": f"`{located[0]['name']}.{located[1]}`, line {loader['line']}"}
+    def _subclasses_of(self, canonical: str) -> list:
+        """Every project class deriving from the class, directly or not."""
+        children = self._shared.get("subclasses")
+        if children is None:
+            children = {}
+            for summary in self.summaries.values():
+                for local, bases in summary["classes"].items():
+                    for base in bases:
+                        base_name = self._canonical_class(base)
+                        if base_name:
+                            children.setdefault(base_name, []).append(f"{summary['name']}.{local}")
+            self._shared["subclasses"] = children
+        found, pending = [], [canonical]
+        while pending and len(found) < 64:
+            for child in children.get(pending.pop(), ()):
+                if child not in found:
+                    found.append(child)
+                    pending.append(child)
+        return found
 
     def seeds_global_rng(self, qualname: Optional[str]) -> bool:
-        return self._reaches(qualname, "seeds", 0, set())
+        """Whether calling a project function, or constructing a project class, may seed torch's
+        global RNG (under a test of its arguments or not)."""
+        return self.global_seeding(qualname) is not None
+
+    def constructor(self, qualname: Optional[str], depth: int = 0) -> Optional[str]:
+        """The ``__init__`` that constructing the project class ``qualname`` runs: its own, or
+        that of the first base (in the project) that defines one. None for anything else."""
+        located = self._lookup(qualname) if qualname and depth <= MAX_DEPTH else None
+        if located is None:
+            return None
+        summary, local = located
+        if local not in summary["classes"]:
+            return None
+        if local in summary.get("inits", ()):
+            return f"{summary['name']}.{local}.__init__"
+        for base in summary["classes"][local]:
+            found = self.constructor(base, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def global_seeding(self, qualname: Optional[str], depth: int = 0):
+        """How calling a project function (or constructing a project class) seeds torch's global
+        RNG: None when it does not; ``[]`` on every call; otherwise the guards under which it
+        does (``seed_guards``), each ``(parameter index, parameter name, attribute, kind)`` in
+        the function's own positional parameters (``self`` counted): it seeds when one holds.
+        A helper that seeds under a test of its own parameters, called with arguments that are
+        not this function's parameters, counts as seeding on every call (a seeding helper)."""
+        if not qualname or depth > MAX_DEPTH or qualname.startswith(EXTERNAL_ROOTS):
+            return None
+        key = ("seeding", qualname)
+        if key in self._facts_cache:
+            return self._facts_cache[key]
+        self._facts_cache[key] = None  # a cycle of calls adds nothing
+        result = self._global_seeding(qualname, depth)
+        self._facts_cache[key] = result
+        return result
+
+    def _global_seeding(self, qualname: str, depth: int):
+        function = self._function(qualname)
+        if function is None:
+            init = self.constructor(qualname)
+            return self.global_seeding(init, depth + 1) if init and init != qualname else None
+        if function.get("seeds"):
+            return []
+        params = function["params"]
+        guarded = function.get("seed_guards", {})
+        alternatives = []
+        for callee in dict.fromkeys([*guarded, *function.get("calls", ())]):
+            if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
+                inner = []
+            else:
+                inner = self.global_seeding(callee, depth + 1)
+                if inner is None:
+                    continue
+                inner = self._passed_through(inner, function.get("forwards", {}).get(callee, ()), params)
+            if callee not in guarded:
+                if not inner:
+                    return []  # an unguarded call of a helper that seeds on every call
+                alternatives.extend(inner)
+                continue
+            for guard in guarded[callee]:
+                name, attr, kind = guard
+                alternatives.append((params.index(name) if name in params else -1, name, attr, kind))
+        return alternatives or None
+
+    @staticmethod
+    def _passed_through(guards: list, forwarded, params: list) -> list:
+        """A callee's guards, in the caller's parameters where the caller passes its own
+        parameter on (``super().__init__(args)``); ``[]`` (seeds on every call) where one guard
+        tests something the caller does not pass on: the helper convention."""
+        translated = []
+        for index, name, attr, kind in guards:
+            own = next((mine for theirs, mine in forwarded if theirs == index or theirs == name), None)
+            if own is None:
+                return []
+            translated.append((params.index(own) if own in params else -1, own, attr, kind))
+        return translated
+
+    def options_of(self, path: str) -> dict:
+        """The seed-named argparse options a module declares, with their defaults."""
+        summary = self.summaries.get(path)
+        return summary.get("options", {}) if summary else {}
 
     def sets_up_determinism(self, qualname: Optional[str]) -> bool:
         return self._reaches(qualname, "determinism", 0, set())
@@ -456,11 +508,6 @@ class ProjectIndex:
                     imported.update(paths)
             self._shared["imported_paths"] = imported
         return path in imported
-
-
-# Keys of a function's summary that make its name one the prefilter lets stand for the rules.
-_MADE_VALUE_KEYS = (project_facts.RETURNS_GENERATOR, project_facts.HOLDS_GENERATORS,
-                    project_facts.RETURNS_DISTRIBUTION, project_facts.FORWARDS_TO_DATALOADER)
 
 
 def _is_test_module(path: str, module_name: str) -> bool:
