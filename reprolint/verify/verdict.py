@@ -30,7 +30,7 @@ import dataclasses
 from typing import Optional
 
 from reprolint.rules.verification import Compare, Verification
-from reprolint.verify.compare import Difference, compare_outputs, format_number
+from reprolint.verify.compare import SLICE_VALUES, Difference, compare_outputs, format_number
 from reprolint.verify.declarations import verification_of
 from reprolint.verify.instrument import LOSS_CAPTURE, TRAINING_STEPS, WEIGHTS_CAPTURE
 from reprolint.verify.trace import first_divergence
@@ -425,7 +425,8 @@ def _fix_phrase(fixes: list) -> str:
                 + " (a batch and one image alone run kernels blocked for different batch sizes)")
     if fix["status"] == "differs":
         return "with the fix: still differs, " + Difference(**{k: fix["comparison"][k] for k in (
-            "max_abs", "fraction", "image", "occurrences", "note", "mean_abs", "slice_cosine_distance")}).describe()
+            "max_abs", "fraction", "image", "occurrences", "note", "mean_abs", "slice_cosine_distance")},
+            slice_values=fix["comparison"].get("slice_values", SLICE_VALUES)).describe()
     if fix["status"] == "error":
         return f"with the fix: error: {fix['reason']}"
     return f"no automatic fix ({fix['reason']})" if "has no automatic fix" not in fix["reason"] else "no automatic fix"

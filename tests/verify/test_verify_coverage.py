@@ -22,8 +22,10 @@ def test_rpl105_the_last_image_of_an_aliased_batch_cannot_be_made_alone(verified
         "drift confirmed on cpu: the last image of the batch, regenerated alone from its generator, differs: max|Δ|=")
     comparison = result["devices"]["cpu"]["comparison"]
     assert comparison["image"] and comparison["occurrences"] == 1 and comparison["max_abs"] > 0.01
-    # One generator per image (seed + i): image 3 alone is image 3 of the batch.
-    assert result["fix"]["status"] == "identical", result["summary"]
+    # One generator per image (seed + i): image 3 alone is image 3 of the batch, up to the rounding
+    # of kernels blocked for a batch of 4 and of 1 (one step of 255 at most, with two threads).
+    assert result["fix"]["status"] in ("identical", "float-error"), result["summary"]
+    assert result["fix"]["comparison"]["max_abs"] <= 1 / 255 + 1e-9
 
 
 def test_rpl108_one_generator_for_a_batch_of_prompts_cannot_regenerate_its_last_image(tmp_path, verify_server):
