@@ -113,7 +113,7 @@ def _torch_version(value) -> str:
     (``{torch = "2.4", lightning = "1.9"}``), normalised to comma-separated requirements (a bare
     version stays as it is: it means torch). ``reprolint.versions`` reads the result."""
     expected = ("expected a torch version such as \"2.1\", requirements such as \"torch>=2.4\" "
-                "(torch, diffusers, lightning), or a table such as {torch = \"2.4\"}, got ")
+                "(torch, diffusers, lightning, accelerate), or a table such as {torch = \"2.4\"}, got ")
     if isinstance(value, dict):
         items = []
         for name, version in value.items():
@@ -141,7 +141,8 @@ def _torch_version(value) -> str:
     return ",".join(normalised)
 
 
-_VERSIONED_PACKAGES = ("torch", "pytorch", "diffusers", "lightning", "pytorch-lightning", "pytorch_lightning")
+_VERSIONED_PACKAGES = ("torch", "pytorch", "diffusers", "lightning", "pytorch-lightning", "pytorch_lightning",
+                       "accelerate")
 _VERSION_CLAUSE = re.compile(r"^(===|==|~=|>=|<=|!=|>|<)\s*\d+(\.\d+){0,3}(\.\*)?$")
 _VERSIONED_REQUIREMENT = re.compile(r"^([A-Za-z][A-Za-z_-]*)\s*(===|==|~=|>=|<=|!=|>|<)\s*\d+(\.\d+){0,3}(\.\*)?$")
 

@@ -122,7 +122,7 @@ class PrefilterVerdict:
         allowed = {rule.code for rule in prefilter.rules_allowed(candidates, source, tree)} if candidates else set()
         # A project's own pipeline names can only add the rules that stand for a diffusers
         # import: when those pass already, the names cannot change the verdict.
-        names_matter = any(prefilter.stands_for_pipelines(rule) and rule.code not in allowed
+        names_matter = any(prefilter.stands_for_project_names(rule) and rule.code not in allowed
                            for rule in self.selected)
         return source_fingerprint(source), tuple(sorted(allowed)), names_matter
 
@@ -211,7 +211,13 @@ class Linter:
         return not self.prefilter or prefilter.could_match(self.rules, source, tree, self._project_names())
 
     def _project_names(self) -> frozenset:
-        return self.project.pipeline_names if self.project is not None else frozenset()
+        """The project's names that stand for a rule's text checks (``prefilter``): its pipeline
+        names, and the names of its helpers with a fact a selected rule's ``project_triggers``
+        lists."""
+        if self.project is None:
+            return frozenset()
+        facts = frozenset(fact for rule in self.selected for fact in getattr(rule, "project_triggers", ()))
+        return self.project.pipeline_names | self.project.names_doing(facts) if facts else self.project.pipeline_names
 
     def lint_source(self, source: str, path: str) -> FileReport:
         report = FileReport(path)

@@ -62,7 +62,7 @@ def imports_any(source: str, packages) -> bool:
 
 
 def rule_could_match(rule, source: str, import_memo: dict, project_names=()) -> bool:
-    if project_names and stands_for_pipelines(rule) and any(name in source for name in project_names):
+    if project_names and stands_for_project_names(rule) and any(name in source for name in project_names):
         return True
     if not any(trigger in source for trigger in rule.triggers):
         return False
@@ -74,10 +74,15 @@ def rule_could_match(rule, source: str, import_memo: dict, project_names=()) -> 
     return import_memo[packages]
 
 
-def stands_for_pipelines(rule) -> bool:
-    """Rules gated on a diffusers import: a project's own pipeline classes and helpers (the
-    project index's ``pipeline_names``) stand for that import in the files that use them."""
-    return bool(set(rule.requires_imports) & set(PIPELINE_PACKAGES)) or "Pipeline" in rule.triggers
+def stands_for_project_names(rule) -> bool:
+    """Rules for which a project's own names stand in: those gated on a diffusers import (a
+    project's pipeline classes and helpers, the project index's ``pipeline_names``, stand for
+    that import in the files that use them), and those that declare ``project_triggers`` (the
+    project's helpers with those facts stand for the rule's triggers). The engine passes one set
+    of names for both: a name of the other kind only lets a file past for nothing, never a
+    finding lost."""
+    return (bool(set(rule.requires_imports) & set(PIPELINE_PACKAGES)) or "Pipeline" in rule.triggers
+            or bool(getattr(rule, "project_triggers", ())))
 
 
 def candidates(rules, source: str, project_names=()) -> list:
@@ -105,7 +110,7 @@ def rules_allowed(candidate_rules, source: str, tree=None, project_names=()) -> 
 
 
 def _rule_allows(rule, facts, uses_project_pipelines: bool = False) -> bool:
-    if uses_project_pipelines and stands_for_pipelines(rule):
+    if uses_project_pipelines and stands_for_project_names(rule):
         return True
     if rule.requires_imports and not facts.imported_roots & set(rule.requires_imports):
         return False

@@ -1,9 +1,11 @@
-"""Which torch, diffusers and Lightning releases the linted code targets.
+"""Which torch, diffusers, Lightning and accelerate releases the linted code targets.
 
 Some advice depends on the release: torch 2.10 dropped the ``CUBLAS_WORKSPACE_CONFIG`` check of
 deterministic mode (RPL302) and made ``use_deterministic_algorithms`` switch Inductor's
 deterministic mode on (RPL305); Lightning 2.0 stopped calling
-``use_deterministic_algorithms(False)`` when a ``Trainer`` leaves ``deterministic`` unset (RPL203).
+``use_deterministic_algorithms(False)`` when a ``Trainer`` leaves ``deterministic`` unset (RPL203);
+what accelerate offers to resume a run (``load_state``, ``skip_first_batches``, the seedable
+sampler) grew release by release (RPL204).
 
 The versions come, in this order, from ``[tool.reprolint] target-version`` (``"2.4"`` for torch,
 ``"torch>=2.4"``-style requirements, or a table), from the project's own pins
@@ -20,19 +22,28 @@ from typing import Optional
 
 from reprolint.dependencies import normalise, project_root, read_dependency_file
 
-PACKAGES = ("torch", "diffusers", "lightning")
+PACKAGES = ("torch", "diffusers", "lightning", "accelerate")
 # The newest releases reprolint's advice was checked against; a project that pins nothing runs
 # whatever is installed, which for new projects is these.
-NEWEST = {"torch": (2, 15), "diffusers": (0, 42), "lightning": (2, 6)}
+NEWEST = {"torch": (2, 15), "diffusers": (0, 42), "lightning": (2, 6), "accelerate": (1, 14)}
 # Names a requirement may give each package under (conda's ``pytorch``, the old Lightning name).
 _ALIASES = {"torch": "torch", "pytorch": "torch", "diffusers": "diffusers", "lightning": "lightning",
-            "pytorch-lightning": "lightning"}
+            "pytorch-lightning": "lightning", "accelerate": "accelerate"}
 
 # First releases of the changes the rules follow (found in the released sources, see
 # docs/configuration.md "target-version").
 TORCH_WITHOUT_CUBLAS_CHECK = (2, 10)  # pytorch#161749
 TORCH_INDUCTOR_FOLLOWS_DETERMINISM = (2, 10)  # pytorch#165950
 LIGHTNING_KEEPS_UNSET_DETERMINISM = (2, 0)  # _set_torch_flags: "do not call this if deterministic wasn't passed"
+# accelerate, read off its release tags: `Accelerator.load_state` (which restores the random
+# states `save_state` saved) first in 0.6.0; `skip_first_batches` in 0.16.0; the
+# `use_seedable_sampler` argument of `Accelerator` in 0.26.0, effective once `prepare` keeps the
+# seedable sampler (#2434, 0.27.2), and moved to `DataLoaderConfiguration` in 0.28.0.
+ACCELERATE_LOAD_STATE = (0, 6)
+ACCELERATE_SKIP_FIRST_BATCHES = (0, 16)
+ACCELERATE_SEEDABLE_SAMPLER = (0, 26)
+ACCELERATE_SEEDABLE_SAMPLER_WORKS = (0, 27, 2)
+ACCELERATE_DATALOADER_CONFIGURATION = (0, 28)
 
 _VERSION = re.compile(r"^\d+(?:\.\d+){0,3}")
 _CLAUSE = re.compile(r"^(===|==|~=|>=|<=|!=|>|<|\^|~|=)?\s*v?(\d+(?:\.\d+){0,3})")
@@ -98,6 +109,7 @@ class TargetVersions:
     diffusers: tuple
     lightning: tuple
     source: dict  # package -> where its version came from ("target-version", a file, "newest")
+    accelerate: tuple = NEWEST["accelerate"]
 
     def torch_at_least(self, version: tuple) -> bool:
         return self.torch >= version
@@ -173,7 +185,8 @@ def target_versions(target_version: str, path: str) -> TargetVersions:
             versions[package], source[package] = pins[package]
         else:
             versions[package], source[package] = NEWEST[package], "newest"
-    return TargetVersions(versions["torch"], versions["diffusers"], versions["lightning"], source)
+    return TargetVersions(versions["torch"], versions["diffusers"], versions["lightning"], source,
+                          versions["accelerate"])
 
 
 def shown(version: tuple) -> str:

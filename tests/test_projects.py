@@ -75,6 +75,30 @@ def test_the_index_is_what_finds_a_pipeline_made_in_another_module():
     assert not any(f.code in ("RPL101", "RPL102") for f in alone.findings)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_determinism_helper_of_another_module_passes_the_prefilter_as_it_is_analysed(jobs):
+    root = PROJECTS / "determinism_helpers"
+    on = lint_project(root, jobs=jobs)
+    off = Linter(Settings(), prefilter=False).lint_paths([str(root)], jobs=jobs)
+    assert sorted((f.path, f.start.line, f.code) for f in on.findings) == \
+        sorted((f.path, f.start.line, f.code) for f in off.findings)
+    assert [f.code for f in on.findings if f.path.endswith("train_strict.py")] == ["RPL309"]
+    assert "(by `setup_run`)" in next(f.message for f in on.findings if f.path.endswith("train_strict.py"))
+
+
+def test_a_changed_determinism_helper_invalidates_its_users_findings(tmp_path):
+    root = tmp_path / "determinism_helpers"
+    shutil.copytree(PROJECTS / "determinism_helpers", root)
+    cache_dir = str(tmp_path / "cache")
+    first = lint_project(root, cache=Cache.for_settings(cache_dir, Settings()))
+    assert any(f.path.endswith("train_strict.py") and f.code == "RPL309" for f in first.findings)
+    helper = root / "superres" / "reproducibility.py"
+    helper.write_text(helper.read_text().replace("torch.use_deterministic_algorithms(True)\n",
+                                                 "torch.use_deterministic_algorithms(True, warn_only=True)\n"))
+    second = lint_project(root, cache=Cache.for_settings(cache_dir, Settings()))
+    assert not any(f.code == "RPL309" for f in second.findings)
+
+
 def test_a_helper_in_the_same_module_returns_a_pipeline_without_a_project():
     source = (
         "from diffusers import StableDiffusionPipeline\n"

@@ -33,6 +33,8 @@ def lint(tmp_path, source: str, select: str, files: dict = None, target: str = "
     ("torch>=2.4,<3", "torch>=2.4,<3"),
     (["torch>=2.4", "lightning<2.0"], "torch>=2.4,lightning<2.0"),
     ({"torch": "2.1", "lightning": "1.9"}, "torch==2.1,lightning==1.9"),
+    ("accelerate==0.27.0", "accelerate==0.27.0"),
+    ({"accelerate": "0.20"}, "accelerate==0.20"),
 ])
 def test_the_setting_takes_a_version_requirements_or_a_table(value, normalised):
     assert _torch_version(value) == normalised
@@ -172,3 +174,58 @@ def test_torch_seed_after_manual_seed_leaves_the_global_rng_unseeded(tmp_path):
     for reseed in ("torch.seed()", "torch.random.seed()"):
         unseeded = seeded.replace("image =", f"{reseed}\nimage =")
         assert lint(tmp_path, unseeded, "RPL101") == [(7, "RPL101")], reseed
+
+
+ACCELERATE_RESUME = """\
+    import torch
+    from accelerate import Accelerator
+
+    accelerator = Accelerator()
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    if args.resume:
+        state = torch.load(args.resume, map_location="cpu")
+        optimizer.load_state_dict(state["optimizer"])
+    for batch in loader:
+        accelerator.backward(model(batch).mean())
+        optimizer.step()
+"""
+
+
+def _rpl204_message(tmp_path, **options) -> str:
+    (tmp_path / "setup.cfg").write_text("")
+    for name, text in options.pop("files", {}).items():
+        (tmp_path / name).write_text(text)
+    path = tmp_path / "train.py"
+    path.write_text(textwrap.dedent(ACCELERATE_RESUME))
+    report = Linter(Settings(select=("RPL204",), **options)).lint_file(str(path))
+    (finding,) = report.findings
+    return finding.message
+
+
+def test_accelerate_comes_from_the_setting_the_pins_or_the_newest(tmp_path):
+    (tmp_path / "setup.cfg").write_text("")
+    (tmp_path / "requirements.txt").write_text("accelerate>=0.27.2\n")
+    path = str(tmp_path / "train.py")
+    assert target_versions("", path).accelerate == (0, 27, 2)
+    assert target_versions("", path).source["accelerate"] == "requirements.txt"
+    assert target_versions("accelerate==0.20", path).accelerate == (0, 20)
+    assert target_versions("", str(tmp_path / "elsewhere" / "x.py")).accelerate in ((0, 27, 2), NEWEST["accelerate"])
+
+
+@pytest.mark.parametrize("target,says,not_says", [
+    ("", "DataLoaderConfiguration(use_seedable_sampler=True)", "has no effect"),
+    ("accelerate==0.27.2", "Accelerator(use_seedable_sampler=True) for the same shuffling", "DataLoaderConfiguration"),
+    ("accelerate==0.27.0", "has no effect: prepare drops the sampler until 0.27.2, accelerate#2333", "for the same"),
+    ("accelerate==0.20", "has no seedable sampler: use_seedable_sampler comes in 0.26", "DataLoaderConfiguration"),
+    ("accelerate==0.14", "has no skip_first_batches: it comes in 0.16", "use_seedable_sampler"),
+    ("accelerate==0.5", "has no save_state/load_state: they come in 0.6", "which restores them"),
+])
+def test_rpl204_says_what_the_target_accelerate_offers(tmp_path, target, says, not_says):
+    message = _rpl204_message(tmp_path, target_version=target)
+    assert says in message
+    assert not_says not in message
+
+
+def test_rpl204_reads_the_accelerate_pin(tmp_path):
+    message = _rpl204_message(tmp_path, files={"requirements.txt": "accelerate==0.27.0\ntorch\n"})
+    assert "in accelerate 0.27.0, Accelerator(use_seedable_sampler=True) has no effect" in message

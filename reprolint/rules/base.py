@@ -37,6 +37,11 @@ class Rule:
     # second stage of the prefilter. An instance method, as ``check``, so it may read
     # ``self.settings``. Keep it an over-approximation of what ``check`` can report.
     could_report: ClassVar[Optional[Callable]] = None
+    # Project facts (``reprolint.semantic.project_facts``) whose project functions stand for the
+    # rule's own triggers and checks: in a file that names one (a call of a project helper that
+    # switches deterministic algorithms on), the prefilter passes the rule, as a project's own
+    # pipeline names do for the rules that need a diffusers import.
+    project_triggers: ClassVar[tuple] = ()
     # The kinds of file the rule reads: "python" (modules, notebooks, Markdown blocks, through
     # ``check``) and/or "dependencies" (requirements files, pyproject.toml, environment.yml,
     # through ``check_dependencies``; see ``reprolint.dependencies``). Dependency files are

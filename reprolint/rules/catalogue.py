@@ -27,6 +27,8 @@ class RuleInfo(NamedTuple):
     # fails them for every rule is skipped without importing any rule.
     triggers: tuple = ()
     requires_imports: tuple = ()
+    # ``Rule.project_triggers``: project facts whose functions' names stand for the triggers.
+    project_triggers: tuple = ()
 
     def load(self):
         """The rule class (imports its module, and so libcst)."""
@@ -94,7 +96,7 @@ RULES = (
     RuleInfo('RPL308', 'gpu-inference-without-determinism', 'GPU inference without determinism setup', False, ('python',), 'rpl308_gpu_inference_without_determinism',
              ('cuda', 'offload', 'from_pretrained', 'from_single_file', 'from_pipe'), ()),
     RuleInfo('RPL309', 'raises-under-determinism', 'an op that raises a RuntimeError under deterministic algorithms on CUDA', True, ('python',), 'rpl309_raises_under_determinism',
-             ('determinis',), ('torch',)),
+             ('determinis',), ('torch',), ('switches-deterministic-algorithms-raising',)),
     RuleInfo('RPL401', 'unpinned-framework', 'torch/diffusers unpinned in a project with reference outputs', False, ('dependencies',), 'rpl401_unpinned_framework',
              (), ()),
     RuleInfo('RPL900', 'unused-noqa', 'noqa directive that suppresses nothing', False, ('python',), 'rpl900_unused_noqa',
@@ -115,7 +117,8 @@ def current_rules() -> tuple:
     if modules == {rule.module for rule in RULES}:
         return RULES
     return tuple(RuleInfo(rule.code, rule.name, rule.summary, bool(rule.default), tuple(rule.file_kinds),
-                          rule.__module__.rsplit(".", 1)[-1], tuple(rule.triggers), tuple(rule.requires_imports))
+                          rule.__module__.rsplit(".", 1)[-1], tuple(rule.triggers), tuple(rule.requires_imports),
+                          tuple(rule.project_triggers))
                  for rule in package.rules_in_package(package.__name__))
 
 
@@ -125,7 +128,8 @@ def generated_table(rule_classes) -> str:
         module = rule.__module__.rsplit(".", 1)[-1]
         lines.append(f"    RuleInfo({rule.code!r}, {rule.name!r}, {rule.summary!r}, {bool(rule.default)!r}, "
                      f"{tuple(rule.file_kinds)!r}, {module!r},\n"
-                     f"             {tuple(rule.triggers)!r}, {tuple(rule.requires_imports)!r}),")
+                     f"             {tuple(rule.triggers)!r}, {tuple(rule.requires_imports)!r}"
+                     + (f", {tuple(rule.project_triggers)!r}" if rule.project_triggers else "") + "),")
     lines.append(")")
     return "\n".join(lines)
 

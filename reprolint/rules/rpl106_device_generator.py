@@ -61,7 +61,13 @@ class DeviceGenerator(Rule):
     noise is a draw outside loops in a function that returns it (`return torch.randn(...)`,
     `noise = ...; return noise`) or that runs a loop after it (the denoising loop). A generator
     that other calls share (threaded through a custom loop to `scheduler.step`) stays unflagged,
-    as above, and so does noise a training step draws for `add_noise`.
+    as above, and so does noise a training step draws for `add_noise`. diffusers' `randn_tensor` is
+    such a draw: with a GPU generator it draws on the GPU; with a CPU generator it draws on the CPU
+    and moves the noise to its `device` argument, so `randn_tensor(shape, generator=cpu_generator,
+    device="cuda")` is the reproducible form and is not flagged. No diffusers pipeline (0.42)
+    takes an argument that puts its noise on the GPU by itself (`rand_device` is a local name
+    inside `randn_tensor`, not a parameter); where the noise lands is decided by the generator's
+    device alone, which is what this rule reads.
 
     ## Why is this bad?
     A CUDA generator's stream depends on the GPU model and the CUDA version: the same seed gives
@@ -165,11 +171,17 @@ class DeviceGenerator(Rule):
                     continue
                 where = ("this generator is created" if model.encloses(use.expr, obj.created_at)
                          else f"the generator made on {model.made_at(obj.created_at)} is")
+                if call.qualname in catalog.TORCH_RANDOM_FUNCTIONS and call.qualname.endswith(".randn_tensor"):
+                    # randn_tensor draws on a CPU generator's device and moves the noise itself.
+                    advice = ("pass a CPU generator (`torch.Generator(\"cpu\").manual_seed(seed)`): randn_tensor "
+                              "then draws on the CPU and moves the noise to `device`")
+                else:
+                    advice = ("draw it with a CPU generator and move it (`torch.randn(shape, "
+                              "generator=torch.Generator(\"cpu\").manual_seed(seed)).to(device)`)")
                 yield self.report(
                     model, use.expr,
                     f"{where} on {_describe(kinds)} and seeded to draw this initial noise: the noise depends on "
-                    "the GPU and differs from the CPU's for the same seed; draw it with a CPU generator and "
-                    "move it (`torch.randn(shape, generator=torch.Generator(\"cpu\").manual_seed(seed)).to(device)`)",
+                    f"the GPU and differs from the CPU's for the same seed; {advice}",
                 )
                 break
 
@@ -231,8 +243,30 @@ class DeviceGenerator(Rule):
             """,
             note="one generator threaded through a custom loop: on the device its draws use",
         ),
+        Example(
+            """
+            import torch
+            from diffusers.utils.torch_utils import randn_tensor
+
+            def prepare_latents(shape, seed):
+                generator = torch.Generator("cpu").manual_seed(seed)
+                return randn_tensor(shape, generator=generator, device="cuda")
+            """,
+            note="randn_tensor draws on the CPU generator's device and moves the noise to the GPU",
+        ),
     ]
     INVALID = [
+        Example(
+            """
+            import torch
+            from diffusers.utils.torch_utils import randn_tensor
+
+            def prepare_latents(shape, seed):
+                return randn_tensor(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")
+            """,
+            expect=[(5, 42)],
+            note="randn_tensor with a GPU generator draws the initial noise on the GPU",
+        ),
         Example(
             """
             import torch

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
-from reprolint.semantic import catalog, determinism_ops, training
+from reprolint.rules.verification import Compare, Verification
+from reprolint.semantic import catalog, determinism_ops, project_facts, training
 
 
 # The last part of every call strict_determinism_setups counts without a `deterministic=` keyword.
@@ -31,7 +32,9 @@ class RaisesUnderDeterminism(Rule):
       (a `torch.nn.Module`, diffusers `ModelMixin` or Lightning module subclass, or inside
       `nn.Sequential(...)`) and a functional call in a model's `forward`/`training_step`, in a
       module that runs a backward pass, with no `torch.no_grad()`/`inference_mode()` around it.
-      Resizing a mask or an image in the training loop is not differentiated and not reported;
+      Resizing a mask or an image in the training loop is not differentiated and not reported,
+      and neither is an op on a `forward` parameter as it came in, in a model class that no
+      other model class of the module builds (the top-level model: its input is data);
     - argument conditions (`mode="bilinear"`): a literal, or the documented default when the
       call leaves it out; any other value is not reported;
     - the input's dtype (`cumsum` on floats), a quantized tensor (`resize_`) and `NLLLoss`, which
@@ -42,7 +45,12 @@ class RaisesUnderDeterminism(Rule):
     `warn_only=True`, diffusers' `enable_full_determinism()`, transformers'
     `enable_full_determinism()` without `warn_only=True`, `set_seed(..., deterministic=True)`,
     Lightning's `Trainer(deterministic=True)` (not `"warn"`) or
-    `torch.set_deterministic_debug_mode("error")`. "Runs on CUDA": a model or pipeline placed on
+    `torch.set_deterministic_debug_mode("error")`, or a call of a project function, in this
+    module or another, that makes one of the first two (without `warn_only`), directly or through
+    the project functions it calls (a run-setup helper such as `setup_run(seed)`); the message
+    names the helper. A raising op in a project module that the training script imports is not
+    reported: that module switches nothing on, and which entry points use it is not looked up.
+    "Runs on CUDA": a model or pipeline placed on
     a GPU, accelerate's `Accelerator`, or a Lightning `Trainer` on a GPU accelerator.
 
     ## Why is this bad?
@@ -72,9 +80,11 @@ class RaisesUnderDeterminism(Rule):
     determinism for these ops; the choice is the author's.
 
     ## Verification
-    Not declared for `--verify`: the evidence is the `RuntimeError` itself, which only a CUDA
-    backward pass raises; `--verify` compares the outputs of two runs, and on a machine without
-    CUDA the op runs its CPU kernel without error.
+    `--verify` runs the script (stopped after a few optimizer steps): the `RuntimeError` itself is
+    the evidence ("confirmed on cuda: raises RuntimeError: upsample_bilinear2d_backward_out_cuda
+    does not have a deterministic implementation ..."). On the CPU the op runs its CPU kernel
+    without error, so a CPU-only run says "needs CUDA: not shown on CPU", never "no drift"; run
+    `--verify --device cuda` on a machine with CUDA. There is no fix run (the rule has no fix).
 
     ## Evidence
     - `torch.use_deterministic_algorithms` documentation: "The following normally-nondeterministic
@@ -87,10 +97,15 @@ class RaisesUnderDeterminism(Rule):
     summary = "an op that raises a RuntimeError under deterministic algorithms on CUDA"
     triggers = ("determinis",)
     requires_imports = ("torch",)
+    # A project helper, of this module or another, that switches them on so that ops raise.
+    project_triggers = (project_facts.SWITCHES_DETERMINISTIC_RAISING,)
+    verification = Verification(observe=None, compare=Compare.RAISES, training=True,
+                                gpu_only="torch's CUDA kernels",
+                                error_text="does not have a deterministic implementation")
 
     def could_report(self, facts) -> bool:
-        # Findings need a strict setup of the module's own (see strict_determinism_setups: a
-        # project's helper does not count) ...
+        # Findings need a strict setup of the module's own (a project helper's name passes the
+        # prefilter through project_triggers, before this is asked) ...
         if not (facts.words & _STRICT_SETUP_NAMES or "deterministic" in facts.keywords):
             return False
         # ... and an op of the table, named by its last part.
@@ -106,7 +121,10 @@ class RaisesUnderDeterminism(Rule):
         if not setups or not determinism_ops.runs_on_cuda(model):
             return
         trains = None
-        setup_line = model.line(setups[0].node)
+        setup = setups[0]
+        setup_line = model.line(setup.node)
+        if model.call_does(setup, project_facts.SWITCHES_DETERMINISTIC_RAISING) and setup.qualname:
+            setup_line = f"{setup_line} (by `{setup.qualname.rsplit('.', 1)[-1]}`)"
         for op in determinism_ops.raising_ops(model):
             if op.differentiated:
                 if trains is None:
@@ -116,7 +134,7 @@ class RaisesUnderDeterminism(Rule):
             yield self.report(model, op.call.node, self._message(model, op, setup_line))
 
     @staticmethod
-    def _message(model, op, setup_line: int) -> str:
+    def _message(model, op, setup_line) -> str:
         name = op.entry["target"].replace("torch.nn.functional.", "F.").replace("torch.nn.", "nn.")
         if op.form == "functional":
             name = op.entry["functional"]["target"].replace("torch.nn.functional.", "F.")
@@ -192,9 +210,11 @@ class RaisesUnderDeterminism(Rule):
             class Decoder(nn.Module):
                 def __init__(self):
                     super().__init__()
+                    self.conv = nn.Conv2d(3, 8, 3)
                     self.pool = nn.AdaptiveAvgPool2d(1)
 
                 def forward(self, x):
+                    x = self.conv(x)
                     x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
                     return self.pool(x)
 
@@ -202,7 +222,7 @@ class RaisesUnderDeterminism(Rule):
             for batch in loader:
                 model(batch).mean().backward()
             """,
-            expect=[(10, 21), (13, 13)],
+            expect=[(11, 21), (15, 13)],
         ),
         Example(
             """

@@ -7,6 +7,8 @@ statically and only where it can, whether the documented conditions hold:
 - *differentiated*: the op runs in a training module (a backward pass, or a Lightning
   ``training_step``) inside a ``torch.nn.Module``'s ``forward``/``training_step``, or it is a
   layer built inside such a class, and no ``torch.no_grad()``/``inference_mode()`` encloses it.
+  An op on a ``forward`` parameter as it came in, in a class no other model class builds (the
+  top-level model, fed data), is undecided;
   An op on data outside a model (resizing a mask in the training loop) may well not require
   grad: undecided, so not reported;
 - an *argument* condition: decided from a literal, or from the documented default when the call
@@ -28,8 +30,9 @@ from typing import Optional
 
 import libcst as cst
 
-from reprolint.semantic import catalog
-from reprolint.semantic.definitions import enclosing_definitions
+from reprolint.semantic import catalog, project_facts
+from reprolint.semantic.definitions import enclosing_definitions, parameters
+from reprolint.semantic.tree import walk
 from reprolint.semantic.values import Const, possible_values
 
 # Classes whose subclasses are models that a backward pass differentiates.
@@ -164,8 +167,10 @@ def strict_determinism_setups(model) -> list:
     """The module's lasting determinism setups that make a nondeterministic op raise rather than
     warn: ``use_deterministic_algorithms(True)`` without ``warn_only=True``, diffusers'
     ``enable_full_determinism()``, ``set_seed(..., deterministic=True)``,
-    ``Trainer(deterministic=True)`` (not ``"warn"``), ``set_deterministic_debug_mode("error")``.
-    A project's own helper is left out: whether it passes ``warn_only`` is not known here."""
+    ``Trainer(deterministic=True)`` (not ``"warn"``), ``set_deterministic_debug_mode("error")``,
+    and a call of a project function, of this module or another, that makes one of the first two
+    (without ``warn_only``), directly or through the project functions it calls (the project
+    index's typed facts)."""
     found = []
     for call in model.lasting_determinism_setups:
         q = call.qualname
@@ -182,7 +187,10 @@ def strict_determinism_setups(model) -> list:
         arg = call.positional(0) or call.keyword("debug_mode")
         if arg is not None and isinstance(arg.value, Const) and arg.value.value in ("error", 2):
             found.append(call)
-    return found
+    seen = {id(call) for call in found}
+    found += [call for call in model.calls if id(call) not in seen
+              and model.call_does(call, project_facts.SWITCHES_DETERMINISTIC_RAISING)]
+    return sorted(found, key=lambda call: model.line(call.node))
 
 
 def _is_false(arg) -> bool:
@@ -224,7 +232,39 @@ def is_differentiated(model, op: RaisingOp) -> bool:
     for inner, outer in zip(definitions, definitions[1:]):
         if (isinstance(inner, cst.FunctionDef) and inner.name.value in DIFFERENTIATED_METHODS
                 and isinstance(outer, cst.ClassDef) and is_model_class(model, outer)):
-            return True
+            return not _on_raw_input(model, op.call, inner, outer)
+    return False
+
+
+def _on_raw_input(model, call, method: cst.FunctionDef, owner: cst.ClassDef) -> bool:
+    """The op reads a parameter of ``forward`` as it came in (``F.interpolate(image, ...)`` before
+    anything reassigns ``image``), in a class that no other model class of the module builds: the
+    top-level model, whose input is data that needs no gradient. A class built inside another
+    model (``self.up = Upsample(64)``) gets activations, which do."""
+    arg = call.positional(0) or call.keyword("input")
+    if arg is None or not isinstance(arg.node.value, cst.Name):
+        return False
+    name = arg.node.value.value
+    if name not in {param.name.value for param in parameters(method)}:
+        return False
+    line = model.line(call.node)
+    for node in walk(method.body):
+        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and model.line(node) < line:
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                return False
+    return not _built_inside_another_model(model, owner)
+
+
+def _built_inside_another_model(model, owner: cst.ClassDef) -> bool:
+    parents = model.syntax.parents
+    for call in model.calls:
+        func = call.node.func
+        if not (isinstance(func, cst.Name) and func.value == owner.name.value):
+            continue
+        for definition in enclosing_definitions(parents, call.node):
+            if isinstance(definition, cst.ClassDef) and definition is not owner and is_model_class(model, definition):
+                return True
     return False
 
 

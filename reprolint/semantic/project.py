@@ -153,6 +153,21 @@ class ProjectIndex:
             self._pipeline_names = frozenset(names)
         return self._pipeline_names
 
+    def names_doing(self, facts: frozenset) -> frozenset:
+        """Names of the project's functions that do one of ``facts`` (through the functions they
+        call), as a file that calls one names it: a function's own name, a method's class name."""
+        key = ("names", facts)
+        cached = self._facts_cache.get(key)
+        if cached is None:
+            names = set()
+            for summary in self.summaries.values():
+                module = summary["name"]
+                for function in summary["functions"]:
+                    if not facts.isdisjoint(self.facts_of(f"{module}.{function}")):
+                        names.add(function.split(".", 1)[0])
+            cached = self._facts_cache[key] = frozenset(names)
+        return cached
+
     def module_name(self, path: str) -> Optional[str]:
         return self.primary_name.get(path)
 

@@ -20,6 +20,8 @@ SEEDS_NUMPY = "seeds:numpy"
 SEEDS_RANDOM = "seeds:random"
 UNSEEDS_TORCH = "unseeds:torch"  # ``torch.seed()``: re-seeds at random
 SWITCHES_DETERMINISTIC = "switches-deterministic-algorithms"  # ``use_deterministic_algorithms(True)``
+# ... so that an op without a deterministic kernel raises: no ``warn_only=True`` (RPL309)
+SWITCHES_DETERMINISTIC_RAISING = "switches-deterministic-algorithms-raising"
 SETS_CUBLAS_WORKSPACE = "sets-cublas-workspace"  # writes ``CUBLAS_WORKSPACE_CONFIG``
 SETS_CUDNN_FLAGS = "sets-cudnn-deterministic"  # ``cudnn.deterministic = True``
 RUNS_BACKWARD = "runs-backward"  # ``loss.backward()``, ``accelerator.backward(loss)``
@@ -72,13 +74,26 @@ def statement_facts(stmt: ast.stmt, qualify: Callable[[ast.AST], Optional[str]])
     elif callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
         facts.add(SEEDS_TORCH)
     facts.update(_LIBRARY_HELPERS.get(callee, ()))
+    if callee in catalog.ENABLE_FULL_DETERMINISM and not _warns_only(value):
+        facts.add(SWITCHES_DETERMINISTIC_RAISING)
     if callee in catalog.USE_DETERMINISTIC_ALGORITHMS:
         mode = value.args[0] if value.args else next((k.value for k in value.keywords if k.arg == "mode"), None)
         if type(mode) is ast.Constant and mode.value is True:
             facts.add(SWITCHES_DETERMINISTIC)
+            if not _warns_only(value):
+                facts.add(SWITCHES_DETERMINISTIC_RAISING)
     if callee in _ENV_WRITERS and any(_mentions_cublas(arg) for arg in [*value.args, *(k.value for k in value.keywords)]):
         facts.add(SETS_CUBLAS_WORKSPACE)
     return facts
+
+
+def _warns_only(call: ast.Call) -> bool:
+    """``warn_only=`` given, and not a literal false: the call may only warn (an unknown value
+    counts as warning, so that RPL309 stays silent where it cannot tell)."""
+    arg = next((k.value for k in call.keywords if k.arg == "warn_only"), None)
+    if arg is None:
+        return any(k.arg is None for k in call.keywords)  # **options may carry it
+    return not (type(arg) is ast.Constant and arg.value in (False, 0, None))
 
 
 def _is_environ(node, qualify) -> bool:

@@ -17,7 +17,7 @@ from reprolint.semantic.project_facts import statement_facts
 # A module whose text has none of these cannot hold a fact another module asks about.
 SUMMARY_TRIGGERS = ("ipeline", "seed", "determinis", "generator=", "__main__", "Predictor", "launch(",
                     "from_pretrained", "from_single_file", "backward", "CUBLAS_WORKSPACE_CONFIG")
-SUMMARY_VERSION = 2  # 2: typed determinism facts, backward, imported modules
+SUMMARY_VERSION = 3  # 2: typed determinism facts, backward, imported modules; 3: raising determinism
 MAX_DEPTH = 8  # helper chains and class hierarchies followed at most this deep
 
 # Methods that return their receiver (``XPipeline.from_pretrained(...).to("cuda")``).

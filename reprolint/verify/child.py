@@ -391,9 +391,10 @@ def determinism_flags() -> dict:
     return flags
 
 
-def _install_training_limit(steps: int) -> None:
-    """Record each step's loss (what ``.backward()`` is called on) and, after ``steps``
-    optimizer steps, the weights of every parameter the optimizers hold; then stop the run."""
+def _install_training_limit(steps: int, record_from: int = 0) -> None:
+    """Record each step's loss (what ``.backward()`` is called on) from optimizer step
+    ``record_from`` on and, after ``steps`` optimizer steps, the weights of every parameter the
+    optimizers hold; then stop the run."""
     import torch
     from torch.optim.optimizer import register_optimizer_step_post_hook
 
@@ -403,7 +404,7 @@ def _install_training_limit(steps: int) -> None:
     done = [0]
 
     def backward(self, *args, **kwargs):
-        if self.numel() == 1 and done[0] < steps:
+        if self.numel() == 1 and record_from <= done[0] < steps:
             capture(LOSS_CAPTURE, self.detach())
         return real_backward(self, *args, **kwargs)
 
@@ -421,6 +422,137 @@ def _install_training_limit(steps: int) -> None:
 
     torch.Tensor.backward = backward
     register_optimizer_step_post_hook(after_step)
+
+
+# -- a run that resumes: the script trained, checkpointed and stopped, then run again ------------
+
+RANDOM_STATES = "random_states.pt"  # the process's random states at the script's last checkpoint
+
+
+def _random_states() -> dict:
+    """Python's, numpy's, torch's and (where initialised) CUDA's random states, as a script that
+    saved them with its checkpoint would have them."""
+    import torch
+
+    states = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        states["numpy"] = numpy.random.get_state()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _install_checkpoint_stop(steps: int, max_steps: int, outcome: dict, states_path: str) -> None:
+    """The run before a resume: train at least ``steps`` optimizer steps, and stop at the first
+    optimizer step after a checkpoint (a ``torch.save``) made from then on, or at the script's
+    end. The random states at the last checkpoint are kept in ``states_path``; after
+    ``max_steps`` steps with no checkpoint, stop and say so."""
+    import torch
+    from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
+
+    real_save = torch.save
+    done = [0]
+
+    def save(obj, f, *args, **kwargs):
+        real_save(obj, f, *args, **kwargs)
+        outcome["saved_at"] = done[0]
+        real_save(_random_states(), states_path)
+
+    def before_step(optimizer, args, kwargs):
+        if outcome.get("saved_at", -1) >= steps:
+            raise TrainingStepLimit(done[0])
+        if done[0] >= max_steps:
+            raise TrainingStepLimit(done[0])
+
+    def after_step(optimizer, args, kwargs):
+        done[0] += 1
+
+    torch.save = save
+    register_optimizer_step_pre_hook(before_step)
+    register_optimizer_step_post_hook(after_step)
+
+
+def _install_resume_watch(details: dict, states_path) -> None:
+    """The resumed run: note whether an optimizer loads a state (the script resumed) and, for
+    the run that shows the fix, restore the random states of the checkpoint right after."""
+    import torch
+
+    real_load = torch.optim.Optimizer.load_state_dict
+
+    def load_state_dict(self, state_dict):
+        loaded = real_load(self, state_dict)
+        details["resumed"] = True
+        if states_path:
+            states = torch.load(states_path, weights_only=False)
+            random.setstate(states["python"])
+            torch.set_rng_state(states["torch"])
+            if "numpy" in states:
+                import numpy
+
+                numpy.random.set_state(states["numpy"])
+            if "cuda" in states:
+                torch.cuda.set_rng_state_all(states["cuda"])
+        return loaded
+
+    torch.optim.Optimizer.load_state_dict = load_state_dict
+
+
+def _run_before_resume(request: dict, resume: dict) -> dict:
+    """Run the script once, in the working folder the resumed run will use, until it has trained
+    and checkpointed (``_install_checkpoint_stop``); in a forked process, so that the resumed
+    run starts as fresh as a new process would. Returns what it reported."""
+    folder = os.path.join(os.path.dirname(request["capture_dir"]), "before-resume")
+    captures = os.path.join(folder, "captures")
+    os.makedirs(captures, exist_ok=True)
+    outcome_path = os.path.join(folder, "outcome.json")
+    pid = os.fork()
+    if pid == 0:
+        outcome: dict = {"status": "ok", "stand_ins": []}
+        try:
+            _seed_process(request["seed"])
+            _install_hooks({**request, "capture_dir": captures})
+            with open(request["source_path"], encoding="utf-8") as handle:
+                source = handle.read()
+            _install_device_patches(request["device"], source)
+            _install_checkpoint_stop(resume["steps"], resume["max_steps"], outcome,
+                                     os.path.join(os.path.dirname(request["capture_dir"]), RANDOM_STATES))
+            _install_loader_patches(request, outcome["stand_ins"], source)
+            _exec_script(source, request["script"], request["argv"][0])
+        except TrainingStepLimit:
+            pass
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                outcome["status"] = "error"
+                outcome["error"] = f"the script exited with sys.exit({exc.code!r})"
+        except BaseException as exc:  # noqa: BLE001 - the verdict says what stopped it
+            outcome["status"] = "error"
+            outcome["error"] = _one_line(exc)
+        finally:
+            try:
+                with open(outcome_path, "w") as handle:
+                    json.dump(outcome, handle)
+            finally:
+                os._exit(0)
+    os.waitpid(pid, 0)
+    try:
+        with open(outcome_path) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {"status": "error", "error": "the process died before reporting"}
+
+
+class ResumeNotShown(Exception):
+    """The runs could not show a resume: no checkpoint was saved, or the script did not load it."""
+
+
+def _exec_script(source: str, script: str, copy: str) -> None:
+    code = compile(source, script, "exec")
+    main = types.ModuleType("__main__")
+    main.__file__ = copy
+    main.__builtins__ = builtins
+    sys.modules["__main__"] = main
+    exec(code, main.__dict__)
 
 
 def _uses_diffusers(source: str) -> bool:
@@ -632,6 +764,7 @@ def _run(request: dict) -> None:
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     result = {"status": "ok", "stand_ins": []}
+    details: dict = {}  # what a resumed run learned: the checkpoint's step, whether it loaded
     tracer = None
     script = request["script"]
     # The run's view of the script: its copy in the scratch folder that mirrors the script's
@@ -646,25 +779,33 @@ def _run(request: dict) -> None:
         sys.path[:] = [request["workdir"]] + [p for p in sys.path if p not in ("", reprolint_root)]
         sys.path.append(reprolint_root)
         _guard_parent(script)
+        resume = request.get("resume")
+        if resume:
+            before = _run_before_resume(request, resume)
+            if before["status"] != "ok":
+                raise ResumeNotShown(f"the run before the resume: {before.get('error')}")
+            if before.get("saved_at", -1) < resume["steps"]:
+                raise ResumeNotShown(
+                    f"the script saved no checkpoint (torch.save) after {resume['steps']} optimizer steps"
+                    f" (within {resume['max_steps']}); give it arguments that checkpoint early (verify-args)")
+            details["saved_at"] = before["saved_at"]
         _seed_process(request["seed"])
         _install_hooks(request)
         with open(request["source_path"], encoding="utf-8") as handle:
             source = handle.read()
         _install_device_patches(request["device"], source)
         if request.get("train_steps"):
-            _install_training_limit(request["train_steps"])
+            _install_training_limit(request["train_steps"], request.get("record_from", 0))
+        if resume:
+            _install_resume_watch(details, os.path.join(os.path.dirname(request["capture_dir"]), RANDOM_STATES)
+                                  if resume.get("restore") else None)
         _install_loader_patches(request, result["stand_ins"], source)
         tracer = _start_trace(script, source)
-        code = compile(source, script, "exec")
-        main = types.ModuleType("__main__")
-        main.__file__ = copy
-        main.__builtins__ = builtins
-        sys.modules["__main__"] = main
-        exec(code, main.__dict__)
+        _exec_script(source, script, copy)
     except SystemExit as exc:
         if exc.code not in (None, 0):
             result = {**result, "status": "error", "error": f"the script exited with sys.exit({exc.code!r})"}
-    except (StandInUnavailable, NotABatch) as exc:
+    except (StandInUnavailable, NotABatch, ResumeNotShown) as exc:
         result = {**result, "status": "skipped", "error": str(exc)}
     except TrainingStepLimit as exc:
         result = {**result, "training_steps": exc.args[0]}
@@ -682,6 +823,12 @@ def _run(request: dict) -> None:
             sys.stderr.flush()
         except Exception:
             pass
+        if request.get("resume") and result["status"] == "ok" and "saved_at" in details \
+                and not details.get("resumed"):
+            result = {**result, "status": "skipped",
+                      "error": "the second run did not resume: no optimizer loaded the checkpoint the first run "
+                               "saved; give the script arguments that resume (verify-args)"}
+        result["details"] = details
         try:
             result["flags"] = determinism_flags()
         except Exception:

@@ -81,8 +81,9 @@ class Difference:
         data["scale"] = self.scale
         return data
 
-    def describe(self) -> str:
-        """``max|Δ|=0.83 (212/255; 97% of pixels differ)``."""
+    def describe(self, diffusers_scale: bool = True) -> str:
+        """``max|Δ|=0.83 (212/255; 97% of pixels differ)``, then where that stands on diffusers'
+        scale unless ``diffusers_scale`` is off: losses and weights have no such tolerance."""
         if self.note:
             return self.note
         if self.identical:
@@ -93,7 +94,7 @@ class Difference:
             on_255 = self.max_abs_255
             scale = f"{on_255:.0f}/255; " if on_255 >= 1 else f"{on_255:.2g}/255; "
         exact = f"max|Δ|={format_number(self.max_abs)} ({scale}{_percent(self.fraction)} of {units} differ)"
-        return f"{exact}; {self.describe_scale()}"
+        return f"{exact}; {self.describe_scale()}" if diffusers_scale else exact
 
     def describe_scale(self) -> str:
         """Where the difference stands on diffusers' scale, in words."""

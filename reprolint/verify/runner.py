@@ -55,6 +55,9 @@ class RunResult:
     seconds: float = 0.0
     flags: dict = field(default_factory=dict)  # the determinism settings in force when it ended
     trace: list = field(default_factory=list)  # reprolint.verify.trace: what its outputs are made of
+    # A resumed run's: the optimizer step of the checkpoint it resumed from (saved_at), whether
+    # an optimizer loaded it (resumed).
+    details: dict = field(default_factory=dict)
 
 
 def child_environment(allow_download: bool) -> dict:
@@ -313,13 +316,17 @@ class Server:
 
     def run(self, script: str, source: str, device: str, seed: int, stand_in: str,
             timeout: float, arguments: tuple = (), keep_outputs: Optional[str] = None,
-            train_steps: int = 0, hash_seed: Optional[int] = None) -> RunResult:
+            train_steps: int = 0, hash_seed: Optional[int] = None, resume: Optional[dict] = None,
+            record_from: int = 0) -> RunResult:
         """Run ``source`` (an instrumented copy of ``script``) once in a fresh process, in a
         scratch folder that mirrors the script's; ``arguments`` follow the script's name in
         ``sys.argv``; ``keep_outputs``: a folder to copy the files the run wrote to;
         ``train_steps``: stop the script after that many optimizer steps (0: never);
         ``hash_seed``: run as a fresh interpreter with this PYTHONHASHSEED (a fork keeps the
-        server's)."""
+        server's); ``resume``: first run the script until it has trained ``resume["steps"]``
+        optimizer steps and checkpointed (at most ``resume["max_steps"]``), then run it again in
+        the same folder, restoring the random states of that checkpoint where ``resume["restore"]``;
+        ``record_from``: record the losses from that optimizer step on."""
         if not self.alive:
             raise ServerError("the verify server is not running: " + self._tail_log())
         self._runs += 1
@@ -343,7 +350,10 @@ class Server:
             "seed": seed,
             "stand_in": stand_in,
             "train_steps": train_steps,
+            "record_from": record_from,
         }
+        if resume:
+            request["resume"] = dict(resume)
         with open(request["source_path"], "w", encoding="utf-8") as handle:
             handle.write(source)
         started = time.monotonic()
@@ -371,6 +381,7 @@ class Server:
             result.error_lines = outcome.get("error_lines", [])
             result.stand_ins = outcome.get("stand_ins", [])
             result.flags = outcome.get("flags", {})
+            result.details = outcome.get("details", {})
             last_line = result.stderr.strip().splitlines()[-1].strip() if result.stderr.strip() else ""
             if result.error and result.error.startswith("the script exited") and "error" in last_line.lower():
                 # argparse and friends say why on stderr: `prog: error: the following arguments ...`

@@ -25,6 +25,13 @@ HASH_SEEDS = (1, 2)
 
 CACHED_NOTE = " (cached verdict; --no-cache runs it again)"
 
+# The runs of a resume check, in the order they run: the resumed run (the script trained,
+# checkpointed, stopped, run again), the uninterrupted run to the same step, the resumed run with
+# the checkpoint's random states restored (the fix).
+RESUME_STAGES = {"original-resume": 1, "original-uninterrupted": 2, "original-restored": 3}
+# Optimizer steps the run before a resume may take to reach a checkpoint.
+RESUME_MAX_STEPS = 50
+
 
 def _fix_function():
     """reprolint's fixer, or None where the fix package is missing."""
@@ -268,6 +275,12 @@ class VerifySession:
             variants["original-zero"], _ = read_seed_as_zero(instrumented, seeds)
             if fixed is not None:
                 variants["fixed-zero"], _ = read_seed_as_zero(fixed, seeds)
+        if Compare.RESUMED in comparisons:
+            # Trained, checkpointed, stopped and resumed (with the random states as the script
+            # leaves them, and restored); the uninterrupted run follows once the checkpoint's
+            # step is known.
+            for variant in RESUME_STAGES:
+                variants[variant] = instrumented
         if Compare.HASH_SEED in comparisons:
             variants["original-hash"] = instrumented
             if fixed is not None:
@@ -308,12 +321,21 @@ class VerifySession:
                 continue
             done, total = 0, unfixed_total
             # The fixed copies run last, and only where the script's own runs showed drift.
-            order = sorted(variants, key=lambda name: name.startswith("fixed"))
+            order = sorted(variants, key=lambda name: (name.startswith("fixed"), RESUME_STAGES.get(name, 0)))
             original_error = False
             for variant in order:
                 text = variants[variant]
                 if original_error and variant != "fixed":
                     continue
+                options = {}
+                if variant in RESUME_STAGES:
+                    options = self._resume_options(variant, runs.get((device, "original-resume"), []))
+                    if options is None:
+                        continue  # the resumed run did not resume: nothing to compare it with
+                    if variant == "original-restored" and not any(
+                            shows_drift(f, capture_ids_of(targets, f), runs, device) for f in findings
+                            if verification_of(f).compare is Compare.RESUMED):
+                        continue  # the resume changed nothing: there is nothing for the fix to remove
                 if variant.startswith("fixed") and not original_error:
                     if not cross_device and not any(
                             shows_drift(f, capture_ids_of(targets, f), runs, device) for f in findings):
@@ -327,8 +349,10 @@ class VerifySession:
                     result = server.run(path, device_text, device, seed, self.options.stand_in,
                                         self.options.timeout, arguments,
                                         self.outputs_folder(path, device, variant, len(results) + 1),
-                                        train_steps, hash_seed=(hash_seeds[variant][len(results)]
-                                                                if variant in hash_seeds else None))
+                                        options.get("train_steps", train_steps),
+                                        hash_seed=(hash_seeds[variant][len(results)]
+                                                   if variant in hash_seeds else None),
+                                        resume=options.get("resume"), record_from=options.get("record_from", 0))
                     results.append(result)
                     self._log_run(path, device, variant, len(results), result)
                     if result.status != "ok" and variant == "original":
@@ -365,6 +389,20 @@ class VerifySession:
                         compared_runs(verification, runs, device, fixed),
                     runs, devices)
         return verdicts
+
+    @staticmethod
+    def _resume_options(variant: str, resumed: list) -> Optional[dict]:
+        """How a run of the resume check is made; None where it cannot be (the resumed run
+        before it did not resume)."""
+        if variant in ("original-resume", "original-restored"):
+            if variant == "original-restored" and not (resumed and resumed[0].status == "ok"):
+                return None
+            return {"resume": {"steps": TRAINING_STEPS, "max_steps": RESUME_MAX_STEPS,
+                               "restore": variant == "original-restored"}}
+        if not (resumed and resumed[0].status == "ok" and "saved_at" in resumed[0].details):
+            return None
+        saved_at = resumed[0].details["saved_at"]
+        return {"train_steps": saved_at + TRAINING_STEPS, "record_from": saved_at}
 
     def _log_run(self, path, device, variant, index, result) -> None:
         if not self.options.verbose:

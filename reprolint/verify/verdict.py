@@ -51,7 +51,8 @@ BATCH_FLOAT_ERROR = 1e-4
 
 # The copy of the script each comparison runs besides the plain one (instrument.py makes them).
 COPY_OF = {Compare.RESEEDED: "reseed", Compare.PERTURBED: "perturb", Compare.HASH_SEED: "hash",
-           Compare.SEED_ZERO: "zero", Compare.REPEATED: "repeat", Compare.ALONE: "alone"}
+           Compare.SEED_ZERO: "zero", Compare.REPEATED: "repeat", Compare.ALONE: "alone",
+           Compare.RESUMED: "resumed"}
 # Comparisons within one run: its occurrences of the observed call pair up (first, second).
 WITHIN_ONE_RUN = (Compare.REPEATED, Compare.ALONE)
 
@@ -114,7 +115,8 @@ def _training_drift(first, second, capture_ids: list) -> str:
     parts = []
     for name, difference in (("losses", losses), ("final weights", weights)):
         if difference is not None:
-            parts.append(f"{name} {'identical' if difference.identical else difference.describe()}")
+            described = "identical" if difference.identical else difference.describe(diffusers_scale=False)
+            parts.append(f"{name} {described}")
     return ", ".join(parts)
 
 
@@ -135,6 +137,11 @@ def compared_runs(verification: Verification, runs: dict, device: str, fixed: bo
         return first, (perturbed[0] if perturbed else None)
     if verification.compare is Compare.SAME_SEED:
         return first, (own[2] if len(own) > 2 else None)
+    if verification.compare is Compare.RESUMED:
+        # The uninterrupted run vs the resumed one (the fix: with the random states restored).
+        uninterrupted = runs.get((device, "original-uninterrupted"), [])
+        resumed = runs.get((device, "original-restored" if fixed else "original-resume"), [])
+        return (uninterrupted[0] if uninterrupted else None), (resumed[0] if resumed else None)
     if verification.compare in WITHIN_ONE_RUN:
         copy = runs.get((device, f"{prefix}-{COPY_OF[verification.compare]}"), [])
         return _pairs_of(copy[0] if copy else None)
@@ -145,6 +152,9 @@ def compared_runs(verification: Verification, runs: dict, device: str, fixed: bo
 
 def _failed_comparison(verification: Verification, runs: dict, device: str, fixed: bool):
     """The failed run of the copy the comparison needs besides the plain runs, if one failed."""
+    if verification.compare is Compare.RESUMED:
+        names = ["original-restored"] if fixed else ["original-resume", "original-uninterrupted"]
+        return _failure([result for name in names for result in runs.get((device, name), [])])
     copy = COPY_OF.get(verification.compare)
     if copy is None:
         return None
@@ -185,6 +195,9 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
     verdict["stand_in_classes"] = stand_ins
     for device, why in skipped_devices.items():
         verdict["devices"][device] = {"status": "skipped", "reason": why}
+
+    if verification.compare is Compare.RAISES:
+        return _judge_raises(verdict, verification, runs, devices, skipped_devices)
 
     confirmed, quiet, problems, fix_parts = [], [], [], []
     raised = []  # (device, phrase, fix) where the flagged code raised and the fixed copy ran
@@ -258,6 +271,8 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             verdict["devices"][device] = entry
             continue
         entry["comparison"] = difference.as_dict()
+        if verification.compare is Compare.RESUMED:
+            entry["resumed_at"] = second.details.get("saved_at")
         if _training(capture_ids):
             entry["training_steps"] = TRAINING_STEPS
             entry["training"] = _training_drift(first, second, capture_ids)
@@ -273,7 +288,8 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
                     entry["divergence"] = divergence
             entry["status"] = "confirmed"
             confirmed.append((device, difference))
-            fix = _judge_fix(code, verification, runs, device, capture_ids, fix_state)
+            fix = (_judge_restored(runs, device, capture_ids) if verification.compare is Compare.RESUMED
+                   else _judge_fix(code, verification, runs, device, capture_ids, fix_state))
             entry["fix"] = fix
             fix_parts.append(fix)
         verdict["devices"][device] = entry
@@ -296,7 +312,12 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
     parts = []
     if confirmed:
         verdict["status"] = "confirmed"
-        if _training(capture_ids):
+        if verification.compare is Compare.RESUMED:
+            drift = "; ".join(f"on {device}: resumed from the checkpoint of step {verdict['devices'][device]['resumed_at']}, "
+                              f"the next {TRAINING_STEPS} training steps differ from the uninterrupted run's: "
+                              f"{verdict['devices'][device]['training']}{_where_parted(verdict, device)}"
+                              for device, _ in confirmed)
+        elif _training(capture_ids):
             same = "with the same seeds " if verification.compare is Compare.SAME_SEED else ""
             drift = "; ".join(f"on {device}: {TRAINING_STEPS} training steps {same}differ: "
                               f"{verdict['devices'][device]['training']}{_where_parted(verdict, device)}"
@@ -305,7 +326,8 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
             drift = "; ".join(f"on {device}: {verification.drift.format(difference=d.describe())}"
                               f"{_where_parted(verdict, device)}" for device, d in confirmed)
         parts.append(f"drift confirmed {drift}")
-        parts.append(_fix_phrase(fix_parts))
+        parts.append(_restored_phrase(fix_parts) if verification.compare is Compare.RESUMED
+                     else _fix_phrase(fix_parts))
         verdict["fix"] = _combine_fix(fix_parts)
     elif raised:
         verdict["status"] = "confirmed"
@@ -321,7 +343,12 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
     elif quiet:
         verdict["status"] = "no-drift"
         phrase = verification.no_drift.format(runs=2)
-        if _training(capture_ids):
+        if verification.compare is Compare.RESUMED:
+            steps = sorted({str(verdict["devices"][device].get("resumed_at")) for device in quiet})
+            phrase = (f"no drift observed (resumed from the checkpoint of step {', '.join(steps)}: the next "
+                      f"{TRAINING_STEPS} training steps match the uninterrupted run's, identical losses and final "
+                      "weights)")
+        elif _training(capture_ids):
             if verification.compare is Compare.SAME_SEED:
                 phrase = (f"no drift observed on this device ({TRAINING_STEPS} training steps, 2 runs with the "
                           f"same seeds: identical losses and final weights)")
@@ -345,6 +372,61 @@ def judge(finding, capture_ids: list, runs: dict, devices: list, skipped_devices
         parts.append("skipped: nothing ran")
     verdict["summary"] = "; ".join(p for p in parts if p)
     if stand_ins:
+        verdict["summary"] += " (stand-in model)"
+    return verdict
+
+
+def _judge_raises(verdict: dict, verification: Verification, runs: dict, devices: list,
+                  skipped_devices: dict) -> dict:
+    """An error check: a run that raises the error the rule names shows the finding; one that
+    runs through shows nothing on that device, and on the CPU only it says nothing about CUDA."""
+    raised, ran, problems = [], [], []
+    for device in devices:
+        if device in skipped_devices:
+            continue
+        failed = _failure(runs.get((device, "original"), []))
+        if failed is None:
+            if runs.get((device, "original")):
+                ran.append(device)
+                verdict["devices"][device] = {"status": "no-drift", "reason": "ran without the error"}
+            continue
+        text = f"{failed.error or ''}\n{failed.traceback or ''}"
+        if failed.status == "error" and verification.error_text in text:
+            verdict["devices"][device] = {"status": "confirmed", "error": failed.error,
+                                          "traceback": failed.traceback, "raised": True}
+            raised.append((device, failed.error))
+            continue
+        entry = {"status": failed.status, "reason": failed.error}
+        if failed.traceback:
+            entry["traceback"] = failed.traceback
+        verdict["devices"][device] = entry
+        problems.append((failed.status, device, failed.error))
+    parts = []
+    if raised:
+        verdict["status"] = "confirmed"
+        parts.append("confirmed " + "; ".join(f"on {device}: raises {error}" for device, error in raised))
+    elif "cuda" in ran:
+        verdict["status"] = "no-drift"
+        parts.append("not shown: the script ran on cuda without the error")
+    elif ran:
+        verdict["status"] = NEEDS_CUDA
+        parts.append(f"needs CUDA: not shown on CPU ({verification.gpu_only}: raises on a GPU only; on "
+                     f"{', '.join(ran)}: the script ran without the error); run --verify --device cuda on a "
+                     "machine with CUDA")
+    for status, device, why in problems:
+        if verdict["status"] is None:
+            verdict["status"] = "error" if status in ("error", "timeout") else "skipped"
+        parts.append(f"{'error' if status in ('error', 'timeout') else 'skipped'}"
+                     f"{' on ' + device if len(devices) > 1 else ''}: {why}")
+    for device, why in skipped_devices.items():
+        if verdict["status"] is None:
+            verdict["status"] = "skipped"
+        parts.append(f"skipped: {why}")
+    if verdict["status"] is None:
+        verdict["status"] = "skipped"
+        parts.append("skipped: nothing ran")
+    verdict["summary"] = "; ".join(parts)
+    if verdict["stand_in"]:
         verdict["summary"] += " (stand-in model)"
     return verdict
 
@@ -383,6 +465,34 @@ def _batch_float_error(difference: Difference) -> bool:
     if difference.image:
         return difference.max_abs_255 <= 1.0 + 1e-9
     return difference.max_abs <= BATCH_FLOAT_ERROR
+
+
+def _judge_restored(runs: dict, device: str, capture_ids: list) -> dict:
+    """The resume check's fix: the resumed run with the checkpoint's random states restored, vs
+    the uninterrupted run."""
+    failed = _failure(runs.get((device, "original-restored"), []))
+    if failed is not None:
+        return {"status": "error", "reason": failed.error}
+    first, second = compared_runs(Verification(observe=None, compare=Compare.RESUMED, training=True),
+                                  runs, device, fixed=True)
+    difference = _compare(first, second, capture_ids)
+    if difference is None:
+        return {"status": "error", "reason": "the run with the random states restored was not made"}
+    return {"status": "identical" if difference.identical else "differs", "comparison": difference.as_dict(),
+            "how": "random states restored at the resume"}
+
+
+def _restored_phrase(fixes: list) -> str:
+    fix = _combine_fix(fixes)
+    if fix is None:
+        return ""
+    if fix["status"] == "identical":
+        return "with the random states restored at the resume (the fix): identical"
+    if fix["status"] == "differs":
+        return ("with the random states restored at the resume: still differs (something else than the "
+                "random states changes at the resume, such as the data order or the step count): "
+                + _fix_phrase([fix])[len("with the fix: still differs, "):])
+    return f"with the random states restored at the resume: error: {fix['reason']}"
 
 
 def _judge_fix_of_failure(code: str, runs: dict, device: str, capture_ids: list, fix_state: dict) -> Optional[dict]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import codes, lines
+from tests.conftest import codes, lines, lint
 
 PIPE = """import torch
 from diffusers import StableDiffusionPipeline
@@ -89,6 +89,15 @@ def test_optional_generator_on_accelerator_device_passed_to_a_helper():
      '    return noise', True),
     ('latents = torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")\n'
      '    for t in timesteps:\n        latents = denoise(latents, t)\n    return latents', True),
+    # diffusers' randn_tensor: a GPU generator draws on the GPU; a CPU one draws on the CPU and the
+    # noise is moved to `device` (what "cuda" as its device argument means)
+    ('return randn_tensor(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")', True),
+    ('latents = randn_tensor(shape, generator=torch.Generator(device="cuda:0").manual_seed(seed), '
+     'device=device, dtype=torch.float16)\n    for t in timesteps:\n        latents = denoise(latents, t)\n'
+     '    return latents', True),
+    ('return randn_tensor(shape, generator=torch.Generator("cpu").manual_seed(seed), device="cuda")', False),
+    ('g = torch.Generator(device="cpu")\n    g.manual_seed(seed)\n'
+     '    return randn_tensor(shape, generator=g, device="cuda", dtype=torch.bfloat16)', False),
     # training noise for the forward process: not the initial noise of a sampling function
     ('noise = torch.randn(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")\n'
      '    return scheduler.add_noise(latents, noise, timesteps)', False),
@@ -96,11 +105,24 @@ def test_optional_generator_on_accelerator_device_passed_to_a_helper():
 def test_initial_noise_helpers(body, flagged):
     code = f"""
 import torch
+from diffusers.utils.torch_utils import randn_tensor
 
 def get_noise(shape, seed, device):
     {body}
 """
     assert bool(codes(code, "RPL106")) is flagged
+
+
+def test_randn_tensor_advice_says_a_cpu_generator_is_enough():
+    code = """
+        import torch
+        from diffusers.utils.torch_utils import randn_tensor
+
+        def prepare_latents(shape, seed):
+            return randn_tensor(shape, generator=torch.Generator("cuda").manual_seed(seed), device="cuda")
+    """
+    (finding,) = lint(code, "RPL106")
+    assert "pass a CPU generator" in finding.message and "randn_tensor then draws on the CPU" in finding.message
 
 
 def test_initial_noise_at_module_level_is_left_alone():

@@ -84,7 +84,9 @@ def test_accelerate_scripts_are_told_about_save_state_and_the_data_order():
 
     (finding,) = lint(code, "RPL204")
     assert "accelerator.save_state/load_state" in finding.message
-    assert "use_seedable_sampler=True or skip_first_batches" in finding.message
+    # the newest accelerate (no pin): skip_first_batches, and the seedable sampler where it now lives
+    assert "accelerator.skip_first_batches to resume inside an epoch" in finding.message
+    assert "DataLoaderConfiguration(use_seedable_sampler=True)" in finding.message
 
 
 def test_no_training_no_finding():

@@ -26,9 +26,11 @@ from diffusers.utils.torch_utils import enable_full_determinism
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3)
         {extra_init or "pass"}
 
     def forward(self, x):
+        x = self.stem(x)
         {forward}
 
 {placement}
@@ -118,7 +120,7 @@ def test_differentiated_ops_need_a_backward_and_no_no_grad():
 
         class Net(nn.Module):
             def forward(self, x):
-                return F.interpolate(x, scale_factor=2, mode="bilinear")
+                return F.interpolate(x * self.gain, scale_factor=2, mode="bilinear")
 
             @torch.no_grad()
             def preview(self, x):
@@ -199,3 +201,34 @@ def test_table_covers_the_ops_the_issue_names():
                "torch.nn.ReflectionPad2d", "torch.nn.NLLLoss", "torch.nn.CTCLoss", "torch.histc",
                "torch.bincount", "torch.median", "torch.cumsum"):
         assert op in targets
+
+
+def test_op_on_the_top_level_models_raw_input_is_undecided():
+    """The top-level model's forward receives data (no gradient): resizing it raises nothing. The
+    same op in a block that another model builds receives activations, which are differentiated."""
+    code = """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        torch.use_deterministic_algorithms(True)
+
+        class Upsample(nn.Module):
+            def forward(self, x):
+                return F.interpolate(x, scale_factor=2, mode="bilinear")
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.up = Upsample()
+
+            def forward(self, image):
+                image = F.interpolate(image, size=224, mode="bilinear")
+                features = self.up(image)
+                return F.interpolate(features, size=7, mode="bilinear")
+
+        model = Classifier().to("cuda")
+        for batch in loader:
+            model(batch).mean().backward()
+    """
+    assert codes(code, "RPL309") == [("RPL309", 9), ("RPL309", 19)]

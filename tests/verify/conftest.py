@@ -14,7 +14,9 @@ from reprolint.settings import Settings
 
 SCRIPTS = pathlib.Path(__file__).resolve().parent.parent / "verify_scripts"
 # Scripts the shared run leaves out: they need their own options (a short timeout).
-SEPARATE = {"waits_for_gpu.py", "sd_batch_one_generator.py"}  # the latter: RPL108 is opt-in
+# train_bilinear_deterministic.py and train_resume.py: checked by their own tests (one rule each).
+SEPARATE = {"waits_for_gpu.py", "sd_batch_one_generator.py",  # the latter: RPL108 is opt-in
+            "train_bilinear_deterministic.py", "train_resume.py"}
 
 
 def _digest(path: pathlib.Path) -> str:

@@ -27,8 +27,6 @@ VERIFIABLE_RULES = [rule for rule in ALL_RULES if rule.verification is not None]
 
 # The rules no pair of runs can reveal, and why; every other rule declares its check.
 NOT_VERIFIABLE = {
-    "RPL204": "a resumed run against an uninterrupted one: a whole training, not a pair of short runs",
-    "RPL309": "one CUDA run that raises, no pair of outputs to compare",
     "RPL401": "a dependency file, nothing runs",
     "RPL900": "a noqa comment, nothing runs",
 }
@@ -97,6 +95,7 @@ def test_a_verifiable_rule_declares_a_complete_verification(rule):
     (Verification(observe=Observe.RECEIVING_CALL, compare=Compare.DEVICES), "both devices"),
     (Verification(observe=Observe.FLAGGED_CALL, no_drift="identical: {difference}"), "placeholders"),
     (Verification(observe=Observe.NAMED_BY_RULE, compare=Compare.ALONE, training=True), "within one run"),
+    (Verification(observe=None, compare=Compare.RAISES, training=True), "error_text"),
 ])
 def test_an_incomplete_declaration_says_what_it_lacks(declaration, problem):
     assert any(problem in text for text in declaration.problems())

@@ -347,3 +347,22 @@ def test_the_arguments_that_make_one_image_of_a_batch_alone():
     assert kwargs == {"prompt": "b", "negative_prompt": "y", "num_images_per_prompt": 1, "generator": "g"}
     args, kwargs = _alone_arguments((["a", "b", "c"],), {"batch_size": 3}, 2)
     assert args == ("c",) and kwargs == {"batch_size": 1}
+
+
+def test_training_drift_is_told_in_exact_numbers_without_diffusers_image_tolerance():
+    """Regression: a resumed run's losses were described as "bitwise only, within diffusers' test
+    tolerance", a measure of images that losses and weights do not have."""
+    import numpy as np
+
+    from reprolint.verify.instrument import LOSS_CAPTURE, WEIGHTS_CAPTURE
+    from reprolint.verify.verdict import _training_drift
+
+    class Run:
+        def __init__(self, losses, weights):
+            self.captures = {LOSS_CAPTURE: [{"loss": (np.array(losses), False)}],
+                            WEIGHTS_CAPTURE: [{"weights": (np.array(weights), False)}]}
+
+    drifted = _training_drift(Run([0.5, 0.4], [1.0, 2.0]), Run([0.5, 0.4 + 1e-7], [1.0, 2.0]),
+                              [LOSS_CAPTURE, WEIGHTS_CAPTURE])
+    assert "losses max|Δ|=" in drifted and "final weights identical" in drifted
+    assert "diffusers" not in drifted

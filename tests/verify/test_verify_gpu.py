@@ -90,3 +90,14 @@ def test_with_enable_full_determinism_an_unseeded_call_still_drifts_on_cuda(gpu_
     result = _verdict(gpu_verdicts, "deterministic_unseeded.py", "RPL101")
     assert result["devices"]["cuda"]["status"] == "confirmed", result["summary"]
     assert result["devices"]["cuda"]["fix"]["status"] == "identical", result["summary"]
+
+
+def test_rpl309_the_cuda_backward_raises_and_that_is_the_evidence(tmp_path, verify_server):
+    shutil.copy(SCRIPTS / "train_bilinear_deterministic.py", tmp_path)
+    from reprolint.settings import Settings
+
+    findings = verify_paths([tmp_path], verify_server, settings=Settings(select=("RPL309",)),
+                            timeout=300, devices=("cpu", "cuda"))
+    result = findings["train_bilinear_deterministic.py"][0].extra["verification"]
+    assert result["status"] == "confirmed", result["summary"]
+    assert result["summary"].startswith("confirmed on cuda: raises RuntimeError: upsample_bilinear2d_backward")
