@@ -16,8 +16,13 @@ class GlobalGenerator(Rule):
     Flags `generator=torch.manual_seed(s)` or `generator=torch.default_generator` (directly or
     through a name bound to one) on a pipeline call, or on any call whose callee is unknown and
     may be a pipeline: a parameter `pipe`, `self.pipe`, a helper's return value
-    (`load_pipeline()(...)`), a function imported from the project. Reported at each such
-    call's `generator=` argument. Low-level draws (`torch.randn`, `randn_tensor`,
+    (`load_pipeline()(...)`), a function imported from the project. Also the global generator
+    passed, by keyword or positionally, to a function or method of the project that hands that
+    parameter to a pipeline as `generator=`: `self.log_validation(pipe, g)` or
+    `trainer.sample_images(pipe, g)`, where the method is the class's own, inherited from a base
+    in another module, or an override in one of the project's subclasses (a base class's call of
+    a method only its subclasses implement). Reported at each such call's generator argument.
+    Low-level draws (`torch.randn`, `randn_tensor`,
     `scheduler.step`, `latent_dist.sample`), other torch APIs (`DataLoader`) and functions of
     the module that only draw with it are not flagged: seeding right before one such draw is
     the same as seeding the global generator.

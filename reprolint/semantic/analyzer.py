@@ -62,6 +62,8 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
         self._opaque_cache: dict = {}
         self.created_generators: dict = {}  # creation node -> GeneratorObject (stable across rounds)
         self._element_values: dict = {}  # element node of a list/tuple literal -> its value
+        # Seed-named argparse options of this module and their defaults (``seed_guards``).
+        self.seed_options: dict = self.project.options_of(path)
 
     # ------------------------------------------------------------------ driver
 
@@ -71,6 +73,10 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
             model = self._analyse_once()
             bindings, consuming = self._summaries(model)
             seeded_entries = {func for func, seeded in self._callsite_seeded.items() if seeded}
+            seeded_entries |= self._seeded_instance_methods()
+            # A method whose every call in the module (``self.m()``, ``trainer.m()``) is made
+            # seeded, as a module function's: ``train()`` seeds, then ``self.process_batch()``.
+            seeded_entries |= {method for method, seeded in self._method_calls_seeded.items() if seeded}
             if (bindings == self.param_bindings and consuming == self.consuming_params
                     and seeded_entries == self.seeded_entries):
                 break
@@ -82,6 +88,29 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
         model.runs_as_app = bool(own and own["entry_point"])
         model.imported_by_project = self.project.is_imported(self.path)
         return model
+
+    def _seeded_instance_methods(self) -> set:
+        """The methods of the module's classes that run only on an instance whose every
+        construction in the module leaves torch's global RNG seeded (``Trainer(args)`` whose
+        ``__init__``, or a base's, seeds), also the methods a subclass constructed so inherits."""
+        seeded_classes = {name for name, seeded in self._constructions_seeded.items() if seeded}
+        unseeded = {name for name, seeded in self._constructions_seeded.items() if not seeded}
+        pending = list(seeded_classes)
+        while pending:
+            node = self.classes.get(pending.pop())
+            for base in node.bases if node is not None else ():
+                name = dotted_name(base.value)
+                if name in self.classes and name not in seeded_classes and name not in unseeded:
+                    seeded_classes.add(name)
+                    pending.append(name)
+        methods = set()
+        for name in seeded_classes:
+            for stmt in self.classes[name].body.body if name in self.classes else ():
+                if (isinstance(stmt, cst.FunctionDef) and stmt.name.value not in ("__init__", "__new__")
+                        and not any(dotted_name(d.decorator) in ("staticmethod", "classmethod")
+                                    for d in stmt.decorators)):
+                    methods.add(stmt)
+        return {method for method in methods if self._method_calls_seeded.get(method, True)}
 
     def _keep_seed_tests_with_evidence(self, model: SemanticModel) -> None:
         """Only names shown to hold a seed count (``reprolint.semantic.seeds``)."""
@@ -144,7 +173,7 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
         return self.names_helper(call, self.determinism_helpers)
 
     def _is_seeding_call(self, call: CallFact) -> bool:
-        return call.qualname in catalog.SEEDING_CALLS or self.names_helper(
+        return call.qualname in catalog.SEEDING_CALLS or call.seeding_call or self.names_helper(
             call, self.seeding_helpers + self.determinism_helpers) or self.project.seeds_global_rng(
             self.project_name(call))
 
@@ -170,6 +199,11 @@ class Analyzer(ScopeFlow, StatementFlow, ExpressionFlow, CallFlow):
         self._use_index: dict = {}
         self._callsites: dict = {}  # FunctionDef -> {param: [values]}
         self._callsite_seeded: dict = {}  # FunctionDef -> every call site seen so far is seeded
+        self._constructions_seeded: dict = {}  # class name -> every construction leaves the RNG seeded
+        self.classes: dict = {}  # name -> ClassDef
+        self._method_owner: dict = {}  # FunctionDef of a method -> its ClassDef
+        self._method_calls_seeded: dict = {}  # method FunctionDef -> every call seen is made seeded
+        self._instances: dict = {}  # (scope, name) -> the ClassDef or project class it was made from
         self.functions: dict = {}  # name -> FunctionDef (module level)
         self._pending: deque = deque()
         self._pending_placements: list = []

@@ -72,6 +72,9 @@ class CallFact:
     # torch's global generator was seeded on every path reaching this call (``torch.manual_seed``,
     # ``set_seed``, ``seed_everything`` or a seeding helper, also in the function's callers).
     global_seeded: bool = False
+    # A call of a project function or class that seeds torch's global generator, perhaps only
+    # under a test of its arguments (``if args.seed is not None:``).
+    seeding_call: bool = False
 
     def keyword(self, name: str) -> Optional[Argument]:
         for arg in self.arguments:

@@ -269,8 +269,158 @@ class ProjectIndex:
             return (), ()
         return tuple(function["params"]), tuple(function["generator_params"])
 
+    def method_generator_params(self, class_qualname: Optional[str], method: str) -> list:
+        """What a call of ``method`` on an instance of a project class may run, for the
+        parameters it hands a pipeline as ``generator=``: [(parameters after ``self``, those
+        that reach a ``generator=``, qualified name)] of the definition the class has or
+        inherits, and of every override in the project's subclasses (a base class's
+        ``self.sample_images(pipe, g)`` runs the subclass's)."""
+        key = ("method-generator-params", class_qualname, method, self._from_dir)
+        cached = self._shared.get(key)
+        if cached is None:
+            cached = self._shared[key] = self._method_generator_params(class_qualname, method)
+        return cached
+
+    def _method_generator_params(self, class_qualname: Optional[str], method: str) -> list:
+        found = []
+        canonical = self._canonical_class(class_qualname)
+        if canonical is None:
+            return found
+        inherited = self._defining(canonical, method, 0)
+        candidates = ([inherited] if inherited else []) + [
+            f"{sub}.{method}" for sub in self._subclasses_of(canonical)]
+        for qualname in dict.fromkeys(candidates):
+            params, consumed = self.generator_params(qualname)
+            if consumed and params:
+                found.append((params[1:], consumed, qualname))
+        return found
+
+    def _canonical_class(self, qualname: Optional[str]) -> Optional[str]:
+        located = self._lookup(qualname) if qualname else None
+        if located is None or located[1] not in located[0]["classes"]:
+            return None
+        return f"{located[0]['name']}.{located[1]}"
+
+    def _defining(self, canonical: str, method: str, depth: int) -> Optional[str]:
+        """The qualified name of ``method`` as the class defines or inherits it (only methods
+        with a summary are seen)."""
+        located = self._lookup(canonical)
+        if located is None or depth > MAX_DEPTH:
+            return None
+        summary, local = located
+        if f"{local}.{method}" in summary["functions"]:
+            return f"{summary['name']}.{local}.{method}"
+        for base in summary["classes"].get(local, ()):
+            base_name = self._canonical_class(base)
+            found = self._defining(base_name, method, depth + 1) if base_name else None
+            if found:
+                return found
+        return None
+
+    def _subclasses_of(self, canonical: str) -> list:
+        """Every project class deriving from the class, directly or not."""
+        children = self._shared.get("subclasses")
+        if children is None:
+            children = {}
+            for summary in self.summaries.values():
+                for local, bases in summary["classes"].items():
+                    for base in bases:
+                        base_name = self._canonical_class(base)
+                        if base_name:
+                            children.setdefault(base_name, []).append(f"{summary['name']}.{local}")
+            self._shared["subclasses"] = children
+        found, pending = [], [canonical]
+        while pending and len(found) < 64:
+            for child in children.get(pending.pop(), ()):
+                if child not in found:
+                    found.append(child)
+                    pending.append(child)
+        return found
+
     def seeds_global_rng(self, qualname: Optional[str]) -> bool:
-        return self._reaches(qualname, "seeds", 0, set())
+        """Whether calling a project function, or constructing a project class, may seed torch's
+        global RNG (under a test of its arguments or not)."""
+        return self.global_seeding(qualname) is not None
+
+    def constructor(self, qualname: Optional[str], depth: int = 0) -> Optional[str]:
+        """The ``__init__`` that constructing the project class ``qualname`` runs: its own, or
+        that of the first base (in the project) that defines one. None for anything else."""
+        located = self._lookup(qualname) if qualname and depth <= MAX_DEPTH else None
+        if located is None:
+            return None
+        summary, local = located
+        if local not in summary["classes"]:
+            return None
+        if local in summary.get("inits", ()):
+            return f"{summary['name']}.{local}.__init__"
+        for base in summary["classes"][local]:
+            found = self.constructor(base, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def global_seeding(self, qualname: Optional[str], depth: int = 0):
+        """How calling a project function (or constructing a project class) seeds torch's global
+        RNG: None when it does not; ``[]`` on every call; otherwise the guards under which it
+        does (``seed_guards``), each ``(parameter index, parameter name, attribute, kind)`` in
+        the function's own positional parameters (``self`` counted): it seeds when one holds.
+        A helper that seeds under a test of its own parameters, called with arguments that are
+        not this function's parameters, counts as seeding on every call (a seeding helper)."""
+        if not qualname or depth > MAX_DEPTH or qualname.startswith(EXTERNAL_ROOTS):
+            return None
+        key = ("seeding", qualname)
+        if key in self._facts_cache:
+            return self._facts_cache[key]
+        self._facts_cache[key] = None  # a cycle of calls adds nothing
+        result = self._global_seeding(qualname, depth)
+        self._facts_cache[key] = result
+        return result
+
+    def _global_seeding(self, qualname: str, depth: int):
+        function = self._function(qualname)
+        if function is None:
+            init = self.constructor(qualname)
+            return self.global_seeding(init, depth + 1) if init and init != qualname else None
+        if function.get("seeds"):
+            return []
+        params = function["params"]
+        guarded = function.get("seed_guards", {})
+        alternatives = []
+        for callee in dict.fromkeys([*guarded, *function.get("calls", ())]):
+            if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
+                inner = []
+            else:
+                inner = self.global_seeding(callee, depth + 1)
+                if inner is None:
+                    continue
+                inner = self._passed_through(inner, function.get("forwards", {}).get(callee, ()), params)
+            if callee not in guarded:
+                if not inner:
+                    return []  # an unguarded call of a helper that seeds on every call
+                alternatives.extend(inner)
+                continue
+            for guard in guarded[callee]:
+                name, attr, kind = guard
+                alternatives.append((params.index(name) if name in params else -1, name, attr, kind))
+        return alternatives or None
+
+    @staticmethod
+    def _passed_through(guards: list, forwarded, params: list) -> list:
+        """A callee's guards, in the caller's parameters where the caller passes its own
+        parameter on (``super().__init__(args)``); ``[]`` (seeds on every call) where one guard
+        tests something the caller does not pass on: the helper convention."""
+        translated = []
+        for index, name, attr, kind in guards:
+            own = next((mine for theirs, mine in forwarded if theirs == index or theirs == name), None)
+            if own is None:
+                return []
+            translated.append((params.index(own) if own in params else -1, own, attr, kind))
+        return translated
+
+    def options_of(self, path: str) -> dict:
+        """The seed-named argparse options a module declares, with their defaults."""
+        summary = self.summaries.get(path)
+        return summary.get("options", {}) if summary else {}
 
     def sets_up_determinism(self, qualname: Optional[str]) -> bool:
         return self._reaches(qualname, "determinism", 0, set())

@@ -13,11 +13,13 @@ from typing import Optional
 from reprolint.prefilter import dotted_name as _dotted
 from reprolint.semantic import catalog
 from reprolint.semantic.project_facts import statement_facts
+from reprolint.semantic.seed_guards import ast_guards, note_option
 
 # A module whose text has none of these cannot hold a fact another module asks about.
 SUMMARY_TRIGGERS = ("ipeline", "seed", "determinis", "generator=", "__main__", "Predictor", "launch(",
                     "from_pretrained", "from_single_file", "backward", "CUBLAS_WORKSPACE_CONFIG")
-SUMMARY_VERSION = 3  # 2: typed determinism facts, backward, imported modules; 3: raising determinism
+SUMMARY_VERSION = 4  # 2: typed determinism facts, backward, imported modules; 3: raising determinism;
+# 4: seed guards, forwarded parameters, seed options
 MAX_DEPTH = 8  # helper chains and class hierarchies followed at most this deep
 
 # Methods that return their receiver (``XPipeline.from_pretrained(...).to("cuda")``).
@@ -72,9 +74,15 @@ class Summariser:
         self.imported: set = set()
 
     def run(self, tree: ast.Module) -> dict:
+        options: dict = {}  # seed-named argparse option -> its default (``seed_guards``)
         for stmt in _statements(tree.body, into_definitions=True):
             kind = type(stmt)
-            if kind is ast.Import:
+            if kind is ast.Expr:
+                value = stmt.value
+                if type(value) is ast.Call and type(value.func) is ast.Attribute and value.func.attr in (
+                        "add_argument", "set_defaults"):
+                    note_option(options, value)
+            elif kind is ast.Import:
                 for alias in stmt.names:
                     self.imported.add(alias.name)
                     if alias.asname:
@@ -96,12 +104,15 @@ class Summariser:
             if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.aliases[stmt.name] = f"{self.module}.{stmt.name}"
         classes, functions = {}, {}
+        inits = []  # classes that define their own ``__init__`` (an empty one has no summary)
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
                 classes[stmt.name] = [q for q in (self.qualify(b) for b in stmt.bases) if q]
                 for item in stmt.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        summary = self._function(item, owner=stmt.name)
+                        if item.name == "__init__":
+                            inits.append(stmt.name)
+                        summary = self._function(item, owner=stmt.name, bases=classes[stmt.name])
                         if summary:
                             functions[f"{stmt.name}.{item.name}"] = summary
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -109,9 +120,14 @@ class Summariser:
                 if summary:
                     functions[stmt.name] = summary
         exported = {local: q for local, q in self.aliases.items() if q != f"{self.module}.{local}"}
-        return {"name": self.module, "aliases": exported, "classes": classes, "functions": functions,
-                "entry_point": self._entry_point(tree, classes),
-                "imports": sorted(self.imported)}
+        summary = {"name": self.module, "aliases": exported, "classes": classes, "functions": functions,
+                   "entry_point": self._entry_point(tree, classes),
+                   "imports": sorted(self.imported)}
+        if inits:
+            summary["inits"] = inits
+        if options:
+            summary["options"] = options
+        return summary
 
     def _absolute(self, module: Optional[str], level: int) -> Optional[str]:
         if not level:
@@ -134,17 +150,20 @@ class Summariser:
             return None
         return f"{target}.{rest}" if rest else target
 
-    def _function(self, func, owner: Optional[str] = None) -> Optional[dict]:
+    def _function(self, func, owner: Optional[str] = None, bases: tuple = ()) -> Optional[dict]:
         params = [a.arg for a in func.args.posonlyargs + func.args.args]
         all_params = set(params) | {a.arg for a in func.args.kwonlyargs}
         bound: dict = {}  # local name -> qualified callee of the call it was last bound to
         returns = None
         generator_params, calls = set(), set()
-        seeds = determinism = gpu = False
+        seeding = _SeedingSites(all_params)
+        determinism = gpu = False
         facts: set = set()  # typed facts: see ``project_facts``
         for stmt in _statements(func.body, into_definitions=False):
             kind = type(stmt)
             facts |= statement_facts(stmt, self.qualify)
+            if kind is ast.If:
+                seeding.note_test(stmt)
             if kind is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
                 callee = self._returned_callee(stmt.value, bound)
                 if callee is not None:
@@ -160,10 +179,11 @@ class Summariser:
                 if (callee is None and owner and method and type(func_node.value) is ast.Name
                         and func_node.value.id == "self"):
                     callee = f"{self.module}.{owner}.{method}"  # another method of the class
+                elif callee is None and bases and method and _is_super_call(func_node.value):
+                    callee = f"{bases[0]}.{method}"  # ``super().__init__(...)``: the first base's
                 if callee is not None:
                     calls.add(callee)
-                    if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
-                        seeds = True
+                    seeding.note_call(stmt, call, callee)
                     if _sets_up_determinism(callee, call):
                         determinism = True
                 if _places_on_gpu(call, method):
@@ -181,8 +201,7 @@ class Summariser:
                 summary["gpu"] = True
         if generator_params:
             summary["generator_params"] = sorted(generator_params)
-        if seeds:
-            summary["seeds"] = True
+        seeding.add_to(summary)
         if determinism:
             summary["determinism"] = True
         if facts:
@@ -237,6 +256,94 @@ def _statements(body, into_definitions: bool):
                 children.extend(child for child in block if isinstance(child, (ast.stmt, ast.excepthandler,
                                                                                 ast.match_case)))
         stack.extend(reversed(children))
+
+
+class _SeedingSites:
+    """What a function's summary says of how it seeds torch's global RNG: ``seeds`` (on every
+    call), ``seed_guards`` (only under a test of a parameter, ``seed_guards``) and ``forwards``
+    (the parameters it passes on to project functions, to follow a guard through
+    ``super().__init__(args)``)."""
+
+    def __init__(self, params: set) -> None:
+        self.params = params
+        self.guard_params = params - {"self", "cls"}
+        self.guard_ifs: list = []  # (``if`` statement, guard of its body, of its else)
+        self.sites: list = []  # (statement, callee) of the seeding and project calls
+        self.seeding: set = set()
+        self.forwards: dict = {}  # project callee -> [[its parameter (index or keyword), ours]]
+
+    def note_test(self, stmt: ast.If) -> None:
+        if self.guard_params:
+            body_guard, else_guard = ast_guards(stmt.test, self.guard_params)
+            if body_guard or else_guard:
+                self.guard_ifs.append((stmt, body_guard, else_guard))
+
+    def note_call(self, stmt, call: ast.Call, callee: str) -> None:
+        if callee in catalog.TORCH_GLOBAL_SEEDING_CALLS:
+            self.seeding.add(callee)
+            self.sites.append((stmt, callee))
+            return
+        if callee.startswith(EXTERNAL_ROOTS):
+            return
+        self.sites.append((stmt, callee))
+        if callee not in self.forwards:
+            receiver = call.func.value if type(call.func) is ast.Attribute else None
+            bound_method = receiver is not None and (_is_super_call(receiver) or (
+                type(receiver) is ast.Name and receiver.id == "self"))
+            passed = _forwarded_params(call, self.params, 1 if bound_method else 0)
+            if passed:
+                self.forwards[callee] = passed
+
+    def add_to(self, summary: dict) -> None:
+        guards = _seed_guards(self.guard_ifs, self.sites) if self.guard_ifs and self.sites else {}
+        if guards:
+            summary["seed_guards"] = guards
+        if self.seeding - guards.keys():
+            summary["seeds"] = True  # on every call
+        if self.forwards:
+            summary["forwards"] = self.forwards
+
+
+def _seed_guards(guard_ifs: list, callee_sites: list) -> dict:
+    """{callee: [guard, ...]} for the seeding calls and project calls a function makes only
+    under a test of a parameter (``if args.seed is not None:``, see ``seed_guards``); a callee
+    also called outside such a test is left out (it runs on every call). Only the guarded
+    blocks are walked again."""
+    guard_of: dict = {}  # id(statement) -> the outermost guard it runs under
+    for stmt, body_guard, else_guard in guard_ifs:  # outer ``if`` statements come first
+        for block, guard in ((stmt.body, body_guard), (stmt.orelse, else_guard)):
+            if guard is not None:
+                for inner in _statements(block, into_definitions=False):
+                    guard_of.setdefault(id(inner), guard)
+    guarded: dict = {}
+    unguarded: set = set()
+    for stmt, callee in callee_sites:
+        guard = guard_of.get(id(stmt))
+        if guard is None:
+            unguarded.add(callee)
+        elif guard not in guarded.setdefault(callee, []):
+            guarded[callee].append(guard)
+    return {callee: guards for callee, guards in guarded.items() if callee not in unguarded}
+
+
+def _forwarded_params(call: ast.Call, params: set, offset: int) -> list:
+    """[[callee parameter (its index among the callee's positional parameters, ``self`` counted,
+    or its keyword), the caller's parameter passed there]] for the plain parameter names a call
+    passes on (``super().__init__(args)``, ``seed_all(seed=seed)``)."""
+    passed = []
+    for index, arg in enumerate(call.args):
+        if type(arg) is ast.Starred:
+            break
+        if type(arg) is ast.Name and arg.id in params:
+            passed.append([index + offset, arg.id])
+    for keyword in call.keywords:
+        if keyword.arg and type(keyword.value) is ast.Name and keyword.value.id in params:
+            passed.append([keyword.arg, keyword.value.id])
+    return passed
+
+
+def _is_super_call(node) -> bool:
+    return type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "super"
 
 
 def _spine_calls(stmt):

@@ -167,3 +167,62 @@ def test_does_not_flag(code):
 def test_message_names_generator_and_earlier_line():
     [finding] = lint(FLAG["two-calls"][0], select="RPL102")
     assert "`g`" in finding.message and "line 7" in finding.message
+
+
+# A pipeline's own ``__call__`` threading its generator through its helper methods (the latents,
+# the masked image's latents): the correct pattern, which following project methods must not
+# take for a reuse (seen on diffusers' community pipelines).
+THREADING_PIPELINE = """
+import torch
+from diffusers import DiffusionPipeline
+from diffusers.utils.torch_utils import randn_tensor
+
+
+def retrieve_latents(output, generator=None):
+    return output.latent_dist.sample(generator)
+
+
+class InpaintPipeline(DiffusionPipeline):
+    def prepare_latents(self, shape, generator):
+        return randn_tensor(shape, generator=generator)
+
+    def prepare_mask_latents(self, image, generator=None):
+        return retrieve_latents(self.vae.encode(image), generator=generator)
+
+    def __call__(self, image, generator=None):
+        latents = self.prepare_latents((1, 4, 8, 8), generator)
+        masked = self.prepare_mask_latents(image, generator=generator)
+        return latents, masked
+"""
+
+# A comparison pipeline that runs several checkpoints' pipelines, through its own methods, with
+# one generator: the second checkpoint gets the noise the first left over.
+COMPARISON_PIPELINE = """
+import torch
+from diffusers import DiffusionPipeline, StableDiffusionPipeline
+
+
+class ComparisonPipeline(DiffusionPipeline):
+    def __init__(self):
+        self.pipe1 = StableDiffusionPipeline.from_pretrained("CompVis/stable-diffusion-v1-1")
+        self.pipe2 = StableDiffusionPipeline.from_pretrained("CompVis/stable-diffusion-v1-2")
+
+    def text2img_sd1_1(self, prompt, generator=None):
+        return self.pipe1(prompt, generator=generator)
+
+    def text2img_sd1_2(self, prompt, generator=None):
+        return self.pipe2(prompt, generator=generator)
+
+    def __call__(self, prompt, generator=None):
+        first = self.text2img_sd1_1(prompt, generator=generator)
+        second = self.text2img_sd1_2(prompt, generator)
+        return first, second
+"""
+
+
+def test_a_pipeline_threading_its_generator_through_its_methods_is_no_reuse():
+    assert lint(THREADING_PIPELINE, select="RPL102") == []
+
+
+def test_one_generator_handed_to_two_pipelines_through_methods_is_a_reuse():
+    assert [f.start.line for f in lint(COMPARISON_PIPELINE, select="RPL102")] == [18]

@@ -30,7 +30,34 @@ RPL104_FLAG = {
         [6],
     ),
 }
+# A class whose method hands a parameter to a pipeline; the global generator passed to it
+# positionally (``self`` is not an argument of the call).
+TRAINER = PIPE + """
+class Trainer:
+    def log_validation(self, pipeline, generator):
+        return pipeline("a cat", generator=generator).images
+
+    def noise(self, shape, generator):
+        return torch.randn(shape, generator=generator)
+
+    @staticmethod
+    def helper(x):
+        return x
+
+"""
+RPL104_FLAG["method-of-self-positional"] = (
+    TRAINER + "    def validate(self):\n        return self.log_validation(pipe, torch.manual_seed(0))\n", [18])
+RPL104_FLAG["method-of-instance-positional"] = (
+    TRAINER + "trainer = Trainer()\ntrainer.log_validation(pipe, torch.manual_seed(0))\n", [18])
+RPL104_FLAG["inherited-method-positional"] = (
+    TRAINER + "class SDTrainer(Trainer):\n    def validate(self):\n"
+    "        g = torch.manual_seed(0)\n        return self.log_validation(pipe, g)\n", [20])
 RPL104_CLEAN = {
+    "method-positional-cpu-generator":
+        TRAINER + 'trainer = Trainer()\ntrainer.log_validation(pipe, torch.Generator("cpu").manual_seed(0))\n',
+    "method-positional-low-level-draw": TRAINER + "Trainer().noise(3, torch.manual_seed(0))\n"
+                                        "t = Trainer()\nt.noise((3,), torch.manual_seed(0))\n",
+    "method-position-not-passed-on": TRAINER + "t = Trainer()\nt.log_validation(torch.manual_seed(0), None)\n",
     "cpu-generator": PIPE + 'image = pipe("a", generator=torch.Generator("cpu").manual_seed(0)).images[0]\n',
     "global-seed-then-generator": PIPE + 'torch.manual_seed(0)\nimage = pipe("a", generator=torch.Generator().manual_seed(0))\n',
     "randn-with-global": 'import torch\nx = torch.randn(3, generator=torch.manual_seed(0))\n',

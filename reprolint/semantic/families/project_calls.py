@@ -68,6 +68,10 @@ def on_unclaimed_call(flow, site: CallSite) -> None:
         return
     if fact.keyword("generator") is not None or fact.star_kwargs:
         flow.consume_generator(site, pipeline_call=False, callee=callee)
+    elif fact.method is not None and fact.arguments and flow.receiver_class(fact, site.frame) != (None, None):
+        # ``self.sample_images(pipe, g)``: a method of a project class (its own, inherited, or
+        # an override in a subclass) that may hand one of its parameters to a pipeline.
+        flow.consume_generator(site, pipeline_call=False, callee=callee)
 
 
 CALLEES = {QualifiedRef: made_by_project, LocalFunction: made_by_project}

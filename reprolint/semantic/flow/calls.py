@@ -12,7 +12,7 @@ from typing import Optional
 
 import libcst as cst
 
-from reprolint.semantic import catalog
+from reprolint.semantic import catalog, seed_guards
 from reprolint.semantic.families import (
     UNCLAIMED_WATCHERS,
     UNHANDLED,
@@ -22,8 +22,9 @@ from reprolint.semantic.families import (
     name_handler,
 )
 from reprolint.semantic.flow.state import FRESH, RECEIVED, FlowState, Frame
-from reprolint.semantic.flow.syntax import positional_param_names
+from reprolint.semantic.flow.syntax import first_param, positional_param_names
 from reprolint.semantic.imports import dotted_name
+from reprolint.semantic.project_summary import EXTERNAL_ROOTS
 from reprolint.semantic.model import (
     Argument,
     CallFact,
@@ -92,6 +93,13 @@ class CallFlow:
             state.seeded = True
         elif fact.qualname in catalog.TORCH_RANDOM_RESEEDING:
             state.seeded = False  # ``torch.seed()`` re-seeds at random: earlier seeding is gone
+        if method is not None and self._method_owner:
+            self._note_method_call(fact, frame)
+        if isinstance(callee, LocalClass):
+            # The instance's methods run after this: seeded when every construction leaves the
+            # global RNG seeded (a seeding ``__init__``, or seeding before it).
+            self._constructions_seeded[callee.name] = self._constructions_seeded.get(callee.name, True) and \
+                state.seeded
         return result
 
     def _eval_arguments(self, node: cst.Call, state: FlowState, frame: Frame) -> tuple:
@@ -131,9 +139,50 @@ class CallFlow:
         if call.qualname in catalog.TORCH_GLOBAL_SEEDING_CALLS or self.names_helper(
                 call, self.seeding_helpers + self.determinism_helpers):
             return True
-        if call.qualname is None and not isinstance(callee, LocalFunction):
+        if call.qualname is None and not isinstance(callee, (LocalFunction, LocalClass)):
             return False
-        return self.project.seeds_global_rng(self.project_name(call, callee))
+        name = self.project_name(call, callee)
+        guards = self.project.global_seeding(name)
+        if guards is None:
+            return False
+        call.seeding_call = True  # a seeding call, as RPL203 sees it, if perhaps only under a test
+        if not guards:
+            return True
+        # Seeds only under a test of its arguments (``if args.seed is not None:``): not where the
+        # entry point's value is known to fail it (an argparse default of None); where it is not
+        # known, a seeding helper counts as seeding, as it always has.
+        offset = 1 if self.project.constructor(name) else 0  # ``self`` of ``__init__``
+        verdicts = [self._guard_verdict(call, guard, offset) for guard in guards]
+        return not all(verdict is False for verdict in verdicts)
+
+    def _guard_verdict(self, call: CallFact, guard, offset: int) -> Optional[bool]:
+        """Whether what the call passes for a guarded parameter passes its test."""
+        index, name, attr, kind = guard
+        argument = call.keyword(name)
+        if argument is None and index >= offset:
+            argument = call.positional(index - offset)
+        if argument is None:
+            return None  # left to its default, or passed through ``*args``/``**kwargs``
+        expr = argument.node.value
+        label = dotted_name(expr)
+        if attr:
+            if isinstance(argument.value, Const):
+                return None  # ``Trainer(None)``: no namespace of options
+            value = seed_guards.option_value(f"{label}.{attr}" if label else None, self.seed_options)
+        elif isinstance(argument.value, Const) and (argument.value.value is None or type(argument.value.value) is int):
+            value = argument.value.value
+        else:
+            value = seed_guards.option_value(label, self.seed_options)
+        return seed_guards.passes(kind, value)
+
+    def guard_holds(self, expr, kind: str, state: FlowState) -> Optional[bool]:
+        """Whether a seed tested in an ``if`` (``args.seed is not None``) passes the test when
+        the entry point does not override it: a known constant, or an argparse option's default."""
+        label = dotted_name(expr)
+        value = state.get(label) if label is not None and state.has(label) else None
+        if isinstance(value, Const) and (value.value is None or type(value.value) is int):
+            return seed_guards.passes(kind, value.value)
+        return seed_guards.passes(kind, seed_guards.option_value(label, self.seed_options))
 
     def _call_result(self, fact: CallFact, callee, state: FlowState, frame: Frame) -> Optional[Value]:
         """The call's value, from the family that owns it (see the module's docstring)."""
@@ -178,10 +227,13 @@ class CallFlow:
         fact, state = site.fact, site.state
         consumed_via = None
         expr, value = fact.passed("generator")
+        may_be_pipeline = False  # passed to a project method whose override may run a pipeline
         if not pipeline_call:
-            expr, value, consumed_via = self._passed_on_to_a_pipeline(fact, expr, value)
+            expr, value, consumed_via = self._passed_on_to_a_pipeline(fact, expr, value, site.frame)
             if expr is None:
                 return
+            if isinstance(consumed_via, _MayReachPipeline):
+                consumed_via, may_be_pipeline = None, True
             fact.via_function = consumed_via
         if expr is None:
             if pipeline_call:
@@ -193,6 +245,8 @@ class CallFlow:
             consumer = "pipeline"
         elif consumed_via is not None:
             consumer = "helper"
+        elif may_be_pipeline:
+            consumer = "unknown"
         else:
             consumer = _consumer_of(fact, callee)
         use = self._add_use(fact, expr, value, state, consumer)
@@ -201,24 +255,112 @@ class CallFlow:
                 current = state.gens.get(obj, RECEIVED)
                 state.gens[obj] = GeneratorState(current.seeds, frozenset({fact.node}))
 
-    def _passed_on_to_a_pipeline(self, fact: CallFact, expr, value) -> tuple:
+    def _passed_on_to_a_pipeline(self, fact: CallFact, expr, value, frame: Frame) -> tuple:
         """(expression, value, function name) of the argument that a local function, or a
         function of another project module, passes on to a pipeline as its generator; the
         call's own ``generator=`` (and no function name) otherwise."""
         func = self.functions.get(dotted_name(fact.node.func) or "")
-        consumed, params, via = set(), [], None
+        candidates = []  # (positional parameters, those passed on as generator=, name)
         if func is not None:
-            consumed = self.consuming_params.get(func, set())
-            params, via = positional_param_names(func), func.name.value
+            candidates.append((positional_param_names(func), self.consuming_params.get(func, set()), func.name.value))
         elif fact.qualname is not None:
             params, consumed = self.project.generator_params(self.project.absolute(fact.qualname, self.path))
-            via = fact.qualname
-        if consumed:
+            candidates.append((params, consumed, fact.qualname))
+        elif fact.method is not None:
+            candidates = self._method_candidates(fact, frame)
+        for params, consumed, via in candidates:
+            if not consumed:
+                continue
             for argument in fact.arguments:
                 name = argument.keyword or (params[argument.position] if argument.position < len(params) else None)
                 if name in consumed:
                     return argument.node.value, argument.value, via
         return expr, value, None
+
+    def _method_candidates(self, fact: CallFact, frame: Frame) -> list:
+        """What ``self.m(...)`` (in a method) or ``obj.m(...)`` (``obj`` made by constructing a
+        class of the project) may run: the class's own or inherited ``m`` and its overrides,
+        each as (parameters after ``self``, those passed on, name).
+
+        A method of this module passes a parameter on, first, where the flow saw it reach a
+        pipeline call (a use that consumes the generator, as a local function's does). Else the
+        project summary of the method (this module's, an inherited one of another module, or an
+        override in a subclass) says only that it reaches some ``generator=`` (``retrieve_latents
+        (..., generator=g)`` too): as for a keyword passed to an unknown callee, the generator may
+        reach a pipeline (RPL104), but is not taken as consumed (no RPL102 for a pipeline's
+        ``__call__`` threading it through ``self.prepare_latents`` and ``self.prepare_mask_latents``)."""
+        local_class, qualname = self.receiver_class(fact, frame)
+        candidates = []
+        method = self._local_method(local_class, fact.method)
+        if method is not None:
+            candidates.append((positional_param_names(method)[1:], self.consuming_params.get(method, set()),
+                               f"{self._method_owner[method].name.value}.{fact.method}"))
+        if qualname is not None:
+            candidates.extend((params, consumed, _MayReachPipeline(name))
+                              for params, consumed, name in self.project.method_generator_params(qualname, fact.method))
+        return candidates
+
+    def receiver_class(self, fact: CallFact, frame: Frame) -> tuple:
+        """(the module's ClassDef, the project class's qualified name) of the instance a method
+        is called on: ``self`` in a method, or a name bound to a construction."""
+        if not isinstance(fact.node.func, cst.Attribute):
+            return None, None
+        receiver = dotted_name(fact.node.func.value)
+        if receiver is None:
+            return None, None
+        local_class = qualname = None
+        function = frame.function
+        if function is not None and receiver == first_param(function) and function in self._method_owner:
+            local_class = self._method_owner[function]
+        else:
+            made = self._instances.get((frame.scope, receiver))
+            if isinstance(made, cst.ClassDef):
+                local_class = made
+            elif isinstance(made, str):
+                qualname = made
+        if local_class is not None and self.module_name:
+            qualname = f"{self.module_name}.{local_class.name.value}"
+        return local_class, qualname
+
+    def _local_method(self, local_class: Optional[cst.ClassDef], name: str) -> Optional[cst.FunctionDef]:
+        """The method ``name`` a class of the module defines or inherits from another of its classes."""
+        seen = set()
+        while local_class is not None and local_class.name.value not in seen:
+            seen.add(local_class.name.value)
+            method = next((s for s in local_class.body.body if isinstance(s, cst.FunctionDef) and s.name.value == name),
+                          None)
+            if method is not None:
+                return method
+            local_class = next((self.classes[base] for base in (dotted_name(b.value) for b in local_class.bases)
+                                if base in self.classes), None)
+        return None
+
+    def _note_method_call(self, fact: CallFact, frame: Frame) -> None:
+        """A call of a method of the module's classes: its instance methods run seeded only if
+        every such call seen is made seeded (``torch.seed()`` after the constructor undoes it)."""
+        local_class, _ = self.receiver_class(fact, frame)
+        method = self._local_method(local_class, fact.method) if local_class is not None else None
+        if method is not None:
+            self._method_calls_seeded[method] = self._method_calls_seeded.get(method, True) and fact.global_seeded
+
+    def note_instance(self, key: Optional[str], value_node, frame: Frame) -> None:
+        """``trainer = SDXLTrainer(...)``: which class ``trainer`` holds an instance of, for the
+        methods called on it (by scope, not by path: enough to find the method)."""
+        if key is None:
+            return
+        made = None
+        if isinstance(value_node, cst.Call):
+            written = dotted_name(value_node.func)
+            if written in self.classes:
+                made = self.classes[written]
+            else:
+                qualified = self.imports.resolve(value_node.func)
+                if qualified is not None and not qualified.startswith(EXTERNAL_ROOTS):
+                    made = self.project.absolute(qualified, self.path)
+        if made is not None:
+            self._instances[(frame.scope, key)] = made
+        else:
+            self._instances.pop((frame.scope, key), None)
 
     def _opaque_generator(self, expr, state: FlowState, frame: Frame, call_node) -> Optional[Value]:
         key = dotted_name(expr)
@@ -292,6 +434,10 @@ class CallFlow:
             return False
         self._recorded.add(key)
         return True
+
+
+class _MayReachPipeline(str):
+    """The name of a method of another module that passes a parameter on as some ``generator=``."""
 
 
 def _consumer_of(fact: CallFact, callee) -> str:

@@ -75,8 +75,11 @@ class ScopeFlow:
         return None
 
     def _analyse_class(self, node: cst.ClassDef, state: FlowState, frame: Frame) -> None:
+        self.classes.setdefault(node.name.value, node)
         state.bind(node.name.value, LocalClass(node.name.value, self._pipeline_base_of(node, state)))
         methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
+        for method in methods:
+            self._method_owner[method] = node
         attrs, gens = self._class_attributes(methods, state)
         init = next((m for m in methods if m.name.value == "__init__"), None)
         if init is not None:

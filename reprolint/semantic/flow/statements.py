@@ -9,7 +9,7 @@ import libcst as cst
 
 from reprolint.semantic import catalog
 from reprolint.semantic.flow.state import FlowState, Frame, join_states
-from reprolint.semantic.flow.syntax import block, const_subscript, contains, is_main_guard
+from reprolint.semantic.flow.syntax import block, const_subscript, contains, is_main_guard, seed_test
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.model import AttributeAssignment
 from reprolint.semantic.values import DictValue, LocalFunction, Pipeline, Value
@@ -73,7 +73,15 @@ class StatementFlow:
             other = self._exec_if(stmt.orelse, state.copy(), frame)
         else:
             other = self._exec_block(block(stmt.orelse.body), state.copy(), frame)
-        return join_states(body, other)
+        joined = join_states(body, other)
+        tested, kind, on_body = seed_test(stmt.test)
+        if joined is not None and tested is not None and self.guard_holds(tested, kind, state) is True:
+            # ``if args.seed is not None: torch.manual_seed(args.seed)`` with ``default=42``: the
+            # entry point takes that branch unless told otherwise; seeded as that branch leaves it.
+            taken = body if on_body else other
+            if taken is not None:
+                joined.seeded = taken.seeded
+        return joined
 
     def _exec_loop(self, stmt, state: FlowState, frame: Frame) -> Optional[FlowState]:
         inner = Frame(frame.scope, frame.params, frame.function, frame.loop_depth + 1)
@@ -181,6 +189,7 @@ class StatementFlow:
         if key is None:
             return
         state.bind(key, value)
+        self.note_instance(key, value_node, frame)
         self.seed_evidence.note_value(key, value)
         for placement in self._pending_placements:
             placement.keys.add(key)

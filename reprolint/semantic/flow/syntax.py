@@ -7,6 +7,7 @@ from typing import Optional
 import libcst as cst
 
 from reprolint.semantic.imports import dotted_name, iter_statements
+from reprolint.semantic.seed_guards import NOT_NONE, TRUTHY
 from reprolint.semantic.tree import child_nodes
 
 
@@ -105,3 +106,23 @@ def fold(operator, left, right):
     if isinstance(operator, cst.Multiply):
         return left * right
     raise Unresolvable
+
+
+def seed_test(test) -> tuple:
+    """(tested expression, kind, True when the guarded block is the ``if`` body / False when it
+    is the ``else``) of an ``if`` test that ``seed_guards`` reads, or (None, None, None)."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if isinstance(target.comparator, cst.Name) and target.comparator.value == "None":
+            if isinstance(target.operator, cst.IsNot):
+                return test.left, NOT_NONE, True
+            if isinstance(target.operator, cst.Is):
+                return test.left, NOT_NONE, False
+        return None, None, None
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        if isinstance(test.expression, (cst.Name, cst.Attribute)):
+            return test.expression, TRUTHY, False
+        return None, None, None
+    if isinstance(test, (cst.Name, cst.Attribute)):
+        return test, TRUTHY, True
+    return None, None, None
