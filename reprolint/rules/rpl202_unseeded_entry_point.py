@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reprolint.rules.base import Example, Rule
+from reprolint.rules.verification import Observe, Verification
 
 
 class UnseededEntryPoint(Rule):
@@ -48,6 +49,9 @@ class UnseededEntryPoint(Rule):
     # `latent_dist.sample()` or a training loop (an entry point may be a notebook or an app, which
     # the text does not tell).
     triggers = ("Pipeline", "torch", "backward", "latent_dist")
+    # Two runs with different process seeds: the reported draw's output shows it; a training loop
+    # (no call's output to record) shows in its first optimizer steps.
+    verification = Verification(observe=Observe.NAMED_BY_RULE, training=True)
 
     def check(self, model):
         if model.may_seed_globally() or not model.is_entry_point():
@@ -55,10 +59,13 @@ class UnseededEntryPoint(Rule):
         draws = model.global_rng_draws()
         if draws:
             node, description = draws[0]
+            draw = model.call_fact(node)
+            training = draw is not None and draw.method == "backward"  # the loop's steps show it
             yield self.report(
                 model, node,
                 f"this entry point draws randomness ({description}) but never seeds: call "
                 "torch.manual_seed(<seed>) (or set_seed) at its start",
+                observed=() if training else (node,),
             )
 
     VALID = [

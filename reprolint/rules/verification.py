@@ -2,8 +2,8 @@
 
 A rule whose effect a pair of runs can reveal says here which call's output to record, which
 runs to compare and how the verdict words what it saw; ``reprolint.verify`` reads only this, so
-it knows no rule by its code. A rule without a declaration is never verified (batch aliasing and
-the seed-handling rules are static facts that a pair of runs does not reveal).
+it knows no rule by its code. A rule without a declaration is never verified (dependency pins and
+noqa comments: nothing runs).
 
 Plain data on purpose: rule modules import it, so it must stay as cheap as ``import reprolint``.
 """

@@ -20,7 +20,9 @@ import reprolint
 from reprolint.cache import CacheError, claim_folder
 
 CACHE_ENV = "REPROLINT_CACHE_DIR"
-FORMAT = 3  # bump when verdicts change meaning (2: mean_abs, psnr, arguments; 3: needs-cuda, diffusers' scale, divergence, environment)
+# Bump when verdicts change meaning (2: mean_abs, psnr, arguments; 3: needs-cuda, diffusers' scale,
+# divergence, environment; 4: 64 x 64 stand-in images, the float-error fix of batch checks).
+FORMAT = 4
 
 
 def cache_folder(folder: Optional[str] = None) -> str:

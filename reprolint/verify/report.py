@@ -165,12 +165,17 @@ def heat_map(first: np.ndarray, second: np.ndarray) -> Optional[np.ndarray]:
     return _heat(delta / peak if peak > 0 else delta)
 
 
+def _enlargement(width: int) -> int:
+    """The whole factor a picture ``width`` pixels wide is enlarged by to reach MIN_PICTURE."""
+    return -(-MIN_PICTURE // width) if width < MIN_PICTURE else 1
+
+
 def _png(rgb: np.ndarray) -> str:
     from PIL import Image
 
     picture = Image.fromarray((np.clip(rgb, 0, 1) * 255).round().astype(np.uint8), "RGB")
-    if picture.width < MIN_PICTURE:
-        factor = -(-MIN_PICTURE // picture.width)
+    factor = _enlargement(picture.width)
+    if factor > 1:
         picture = picture.resize((picture.width * factor, picture.height * factor), Image.NEAREST)
     buffer = io.BytesIO()
     picture.save(buffer, "PNG")
@@ -338,6 +343,13 @@ def _figure(title: str, uri: str, caption: str = "") -> str:
             f'{"<br>" + html.escape(caption) if caption else ""}</figcaption></figure>')
 
 
+def _output_figure(title: str, rgb: np.ndarray) -> str:
+    """An output image, captioned with its own size (the page enlarges small ones)."""
+    height, width = rgb.shape[:2]
+    factor = _enlargement(width)
+    return _figure(title, _png(rgb), f"{width}×{height} px" + (f", shown ×{factor}" if factor > 1 else ""))
+
+
 def _pictures(first: Optional[Shown], second: Optional[Shown], heat_title: str) -> list:
     """The figures of one comparison: both outputs and their heat map, or a histogram."""
     if first is None or second is None:
@@ -345,7 +357,7 @@ def _pictures(first: Optional[Shown], second: Optional[Shown], heat_title: str) 
     a, b = as_picture(first.array) if first.image else None, as_picture(second.array) if second.image else None
     if a is not None and b is not None and a.shape == b.shape:
         delta = np.abs(a - b).max()
-        return [_figure(first.label, _png(a)), _figure(second.label, _png(b)),
+        return [_output_figure(first.label, a), _output_figure(second.label, b),
                 _figure(heat_title, _png(heat_map(first.array, second.array)),
                         f"black: equal; white: |Δ| = {format_number(float(delta))}" if delta else "no pixel differs")]
     if first.array.shape != second.array.shape:
@@ -396,7 +408,7 @@ def _section_html(index: int, section: Section) -> str:
         parts.append('<h3>With the fix</h3><div class="row">' + "".join(fixed) + "</div>")
     elif section.fixed is not None and section.fixed.image and as_picture(section.fixed.array) is not None:
         parts.append('<h3>With the fix</h3><div class="row">'
-                     + _figure(section.fixed.label, _png(as_picture(section.fixed.array))) + "</div>")
+                     + _output_figure(section.fixed.label, as_picture(section.fixed.array)) + "</div>")
     if len(section.cross) == 2:
         parts.append('<h3>Across devices</h3><div class="row cross-device">'
                      + "".join(_pictures(section.cross[0], section.cross[1], "|Δ| heat map, cpu vs cuda"))

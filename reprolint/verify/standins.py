@@ -138,14 +138,22 @@ def _text_config(projection_dim: int = 8):
     )
 
 
+# Stand-in images are at least this many pixels a side: enough for the report's heat map to show
+# where two runs differ. The latent pipelines reach it as real checkpoints do, through a VAE that
+# scales by 8 (four blocks): the denoiser works on 8 x 8 latents, so the larger image costs only
+# the decoder's few convolutions, not a larger UNet.
+IMAGE_SIZE = 64
+LATENT_SIZE = 8
+VAE_BLOCKS = 4  # vae_scale_factor = 2 ** (VAE_BLOCKS - 1) = IMAGE_SIZE // LATENT_SIZE
+
+
 def _vae():
     from diffusers import AutoencoderKL
 
     return _build(lambda: AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(4, 8),
-        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
-        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
-        layers_per_block=1, norm_num_groups=2, sample_size=16,
+        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(4, 4, 8, 8),
+        down_block_types=("DownEncoderBlock2D",) * VAE_BLOCKS, up_block_types=("UpDecoderBlock2D",) * VAE_BLOCKS,
+        layers_per_block=1, norm_num_groups=2, sample_size=IMAGE_SIZE,
     ), STAND_IN_SEED + 1)
 
 
@@ -158,7 +166,7 @@ def _cond_unet(cross_attention_dim: int, xl: bool = False, in_channels: int = 4)
         extra = dict(addition_embed_type="text_time", addition_time_embed_dim=4,
                      projection_class_embeddings_input_dim=6 * 4 + 8, use_linear_projection=True)
     return _build(lambda: UNet2DConditionModel(
-        sample_size=8, in_channels=in_channels, out_channels=4, layers_per_block=1,
+        sample_size=LATENT_SIZE, in_channels=in_channels, out_channels=4, layers_per_block=1,
         block_out_channels=(8, 16), norm_num_groups=4,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
@@ -169,15 +177,17 @@ def _cond_unet(cross_attention_dim: int, xl: bool = False, in_channels: int = 4)
 def _controlnet():
     from diffusers import ControlNetModel
 
-    # The conditioning embedding halves the control image once: 16 x 16 pixels -> 8 x 8 latents.
+    # The conditioning embedding halves the control image once per channel count after the first,
+    # as the VAE does: 64 x 64 pixels -> 8 x 8 latents.
     return _build(lambda: ControlNetModel(
         in_channels=4, block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=4,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), cross_attention_dim=8,
-        attention_head_dim=2, conditioning_embedding_out_channels=(4, 8),
+        attention_head_dim=2, conditioning_embedding_out_channels=(4, 4, 8, 8),
     ), STAND_IN_SEED + 6)
 
 
-# PixArt's resolution binning knows sample sizes 32, 64 and 128 only: 32 is its 256 px class.
+# PixArt's resolution binning knows sample sizes 32, 64 and 128 only: 32 latents are its 256 px
+# class, as in the real PixArt-256 (the same scale-8 VAE).
 PIXART_SAMPLE_SIZE = 32
 
 
@@ -214,9 +224,12 @@ def build_model(class_name: str):
 def _unet2d():
     from diffusers import UNet2DModel
 
+    # Pixel space: the UNet itself works at IMAGE_SIZE, so it is kept narrow (2 and 4 channels) and
+    # its middle block has no self-attention (over 32 x 32 positions it would cost more than the rest
+    # of the model): a step costs about what the old 8 x 8 stand-in's did.
     return _build(lambda: UNet2DModel(
-        sample_size=8, in_channels=3, out_channels=3, layers_per_block=1,
-        block_out_channels=(8, 16), norm_num_groups=4,
+        sample_size=IMAGE_SIZE, in_channels=3, out_channels=3, layers_per_block=1,
+        block_out_channels=(2, 4), norm_num_groups=2, add_attention=False,
         down_block_types=("DownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "UpBlock2D"),
     ), STAND_IN_SEED + 3)
 

@@ -25,8 +25,42 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "reprolint"
 VERIFIABLE_RULES = [rule for rule in ALL_RULES if rule.verification is not None]
 
 
+# The rules no pair of runs can reveal, and why; every other rule declares its check.
+NOT_VERIFIABLE = {
+    "RPL401": "a dependency file, nothing runs",
+    "RPL900": "a noqa comment, nothing runs",
+}
+
+
 def test_some_rules_are_verifiable_and_some_are_not():
     assert VERIFIABLE_RULES and len(VERIFIABLE_RULES) < len(ALL_RULES)
+    assert {rule.code for rule in ALL_RULES if rule.verification is None} == set(NOT_VERIFIABLE)
+
+
+def test_an_unseeded_entry_point_is_checked_on_its_first_draw_or_its_training_steps():
+    linter = Linter(Settings(select=("RPL202",)))
+    sampling = textwrap.dedent("""\
+        import torch
+        from diffusers import StableDiffusionPipeline
+
+        pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5")
+        image = pipe("an astronaut riding a horse").images[0]
+        """)
+    training = textwrap.dedent("""\
+        import torch
+
+        model = torch.nn.Linear(4, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for step in range(10):
+            loss = model(torch.ones(2, 4)).sum()
+            loss.backward()
+            optimizer.step()
+        """)
+    (finding,) = linter.lint_source(sampling, "sample.py").findings
+    assert finding.verify_targets == [(5, 8, 5, 43)]  # the pipeline call itself
+    (finding,) = linter.lint_source(training, "train.py").findings
+    assert finding.start.line == 7 and finding.verify_targets == []
+    assert id(finding) in locate_targets([finding]).training  # the loop's optimizer steps
 
 
 @pytest.mark.parametrize("rule", VERIFIABLE_RULES, ids=lambda rule: rule.code)

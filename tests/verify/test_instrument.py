@@ -151,6 +151,23 @@ def test_diffusers_scale_tells_bitwise_only_drift_from_drift_beyond_its_test_tol
     assert identical.scale is None and identical.as_dict()["scale"] is None
 
 
+def test_a_loss_of_one_value_is_judged_on_its_values_not_on_a_slice_cosine():
+    import numpy as np
+
+    # Two training runs' losses, one scalar per step: the cosine of two positive numbers is 1,
+    # however far apart they are, so it cannot call them "bitwise only".
+    first = [{"loss": (np.array(0.31), False)}, {"loss": (np.array(0.25), False)}]
+    far = compare_outputs(first, [{"loss": (np.array(7.1), False)}, {"loss": (np.array(5.2), False)}])
+    assert far.slice_cosine_distance == 0.0 and far.slice_values == 1
+    assert far.scale == "beyond-tolerance"
+    assert far.describe().endswith("beyond diffusers' test tolerance (1-value outputs: max|Δ| against 1.0e-04)")
+    near = compare_outputs(first, [{"loss": (np.array(0.31 + 1e-7), False)}, {"loss": (np.array(0.25), False)}])
+    assert near.scale == "bitwise-only" and near.as_dict()["slice_values"] == 1
+    # A 3×3 slice and more: the slice decides, as before.
+    latents = np.linspace(0, 1, 64).reshape(1, 4, 4, 4)
+    assert compare_outputs([{"x": (latents, False)}], [{"x": (latents * (1 + 1e-7), False)}]).slice_values == 9
+
+
 def test_device_option_parsing():
     assert parse_devices("cpu, cuda") == ("cpu", "cuda")
     assert parse_devices(None) == ()

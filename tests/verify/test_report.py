@@ -91,6 +91,11 @@ def test_an_image_finding_shows_both_runs_the_heat_map_and_the_fixed_run():
     assert "drift confirmed on cpu" in page
     assert "with the fix: run A vs run B" in page and "∞ (identical)" in page
     assert 'src="http' not in page and "<link" not in page  # nothing to fetch (rule links are links)
+    # Each output says its own size: the page shows a small one enlarged, not as what the run made.
+    assert page.count("8×8 px, shown ×24") == 4  # A, B, fixed A, fixed B
+    larger = report.render([_section(rng.random((1, 64, 64, 3)), rng.random((1, 64, 64, 3)))])
+    assert larger.count("64×64 px, shown ×3") == 2
+    assert "256×256 px<" in report.render([_section(np.zeros((256, 256, 3)), np.ones((256, 256, 3)))])
 
 
 def _verdict_only(status, code="RPL101", line=6, fix=None, max_abs=0.5, environment=None):
@@ -200,6 +205,9 @@ def test_the_report_is_written_and_json_carries_its_figures(report_run):
     assert f"{image['fraction'] * 100:.1f}%" in page and f"{image['psnr']:.1f} dB" in page
     assert page.count('<section class="finding') == len(verified)
     assert "histogram of |Δ|" in page  # RPL110: scheduler.step's tensor output
+    # The stand-in's images are large enough for the heat map to show structure.
+    sizes = [tuple(map(int, size)) for size in re.findall(r"(\d+)×(\d+) px", page)]
+    assert sizes and all(width >= 64 and height >= 64 for width, height in sizes), sizes
 
 
 def _chromium():

@@ -37,11 +37,43 @@ def test_img2img_stand_in_is_deterministic_and_leaves_the_global_rng_alone():
     again = standins.build("StableDiffusionImg2ImgPipeline")
     for (name, a), (_, b) in zip(pipe.unet.state_dict().items(), again.unet.state_dict().items()):
         assert torch.equal(a, b), name
-    image = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    image = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
     out = [pipe("a red barn", image=image, num_inference_steps=2, strength=1.0, output_type="np",
                 generator=torch.Generator("cpu").manual_seed(5)).images for _ in range(2)]
-    assert out[0].shape == (1, 16, 16, 3)
+    assert out[0].shape == (1, 64, 64, 3)
     assert (out[0] == out[1]).all()
+
+
+# The image each stand-in makes when the script gives no size: at least 64 x 64, so that the
+# report's heat map has room to show where two runs differ. PixArt's 32 latents are its 256 px class.
+DEFAULT_SIZES = {"StableDiffusionPipeline": 64, "StableDiffusionImg2ImgPipeline": 64,
+                 "StableDiffusionInpaintPipeline": 64, "StableDiffusionControlNetPipeline": 64,
+                 "StableDiffusionXLPipeline": 64, "DDPMPipeline": 64, "DDIMPipeline": 64,
+                 "PixArtAlphaPipeline": 256}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("class_name", sorted(DEFAULT_SIZES))
+def test_every_stand_in_makes_images_of_at_least_64_pixels_a_side(class_name):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("diffusers")
+    from reprolint.verify import standins
+
+    assert set(DEFAULT_SIZES) == set(standins.SUPPORTED)
+    pipe = standins.build(class_name)
+    size = DEFAULT_SIZES[class_name]
+    arguments = {"num_inference_steps": 2, "output_type": "np", "generator": torch.Generator().manual_seed(0)}
+    if class_name not in ("DDPMPipeline", "DDIMPipeline"):
+        arguments["prompt"] = "a red barn"
+    picture = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(1))
+    if class_name in ("StableDiffusionImg2ImgPipeline", "StableDiffusionInpaintPipeline",
+                      "StableDiffusionControlNetPipeline"):
+        arguments["image"] = picture
+    if class_name == "StableDiffusionInpaintPipeline":
+        arguments["mask_image"] = torch.ones(1, 1, size, size)
+    images = pipe(**arguments).images
+    assert images.shape == (1, size, size, 3)
+    assert images.std() > 0  # decoded from the run, not a flat fill
 
 
 def _finding(line=3, message="m"):

@@ -43,6 +43,57 @@ def test_a_batch_image_made_alone_pairs_up_within_one_run():
     assert "divergence" not in verdict["devices"]["cpu"]  # one run: nothing to walk side by side
 
 
+def _image_run(*images):
+    return RunResult(status="ok", captures={0: [{"images": (image, True)} for image in images]})
+
+
+def _tensor_run(*values):
+    return RunResult(status="ok", captures={0: [{"output": (np.full((1, 4, 8, 8), value), False)}
+                                                for value in values]})
+
+
+@pytest.mark.parametrize("code", ["RPL105", "RPL108"])
+def test_a_fixed_batch_within_one_8_bit_step_of_its_image_made_alone_is_float_error(code):
+    # A batch and one image alone take kernels blocked for other batch sizes (two threads on the
+    # CPU): one pixel of the fixed batch's last image rounds to the next 8-bit step.
+    from reprolint.verify.report import kind_of
+
+    image = np.full((1, 64, 64, 3), 100 / 255)
+    rounded = image.copy()
+    rounded[0, 5, 7, 1] = 101 / 255
+    runs = {("cpu", "original"): [_run(0.1), _run(0.2)],
+            ("cpu", "original-alone"): [_image_run(image, image + 0.3)],
+            ("cpu", "fixed"): [_run(0.1), _run(0.2)],
+            ("cpu", "fixed-alone"): [_image_run(image, rounded)]}
+    fix_state = {"available": True, "applies": {code: True}}
+    verdict = judge(_finding(code), [0], runs, ["cpu"], {}, fix_state)
+    assert verdict["status"] == "confirmed", verdict["summary"]
+    assert verdict["fix"]["status"] == "float-error"
+    assert verdict["summary"].endswith("with the fix: float error only, max|Δ|=3.9e-03 (1/255) (a batch and one "
+                                       "image alone run kernels blocked for different batch sizes)")
+    assert kind_of(verdict) == "fixed"
+    # Two steps apart is no rounding error: the fix still differs.
+    two_steps = rounded.copy()
+    two_steps[0, 5, 7, 1] = 102 / 255
+    runs[("cpu", "fixed-alone")] = [_image_run(image, two_steps)]
+    assert judge(_finding(code), [0], runs, ["cpu"], {}, fix_state)["fix"]["status"] == "differs"
+    # On float outputs the bound is diffusers' batch-vs-single tolerance, 1e-4.
+    runs[("cpu", "fixed-alone")] = [_tensor_run(0.3, 0.3 + 5e-5)]
+    assert judge(_finding(code), [0], runs, ["cpu"], {}, fix_state)["fix"]["status"] == "float-error"
+    runs[("cpu", "fixed-alone")] = [_tensor_run(0.3, 0.3 + 5e-4)]
+    assert judge(_finding(code), [0], runs, ["cpu"], {}, fix_state)["fix"]["status"] == "differs"
+
+
+def test_a_rounding_difference_between_two_runs_of_a_fix_is_not_float_error():
+    # Two runs of the same code on one machine have no batch-size excuse: any difference differs.
+    image = np.full((1, 64, 64, 3), 100 / 255)
+    rounded = image.copy()
+    rounded[0, 5, 7, 1] = 101 / 255
+    runs = {("cpu", "original"): [_run(0.1), _run(0.2)], ("cpu", "fixed"): [_image_run(image), _image_run(rounded)]}
+    verdict = judge(_finding("RPL101"), [0], runs, ["cpu"], {}, {"available": True, "applies": {"RPL101": True}})
+    assert verdict["status"] == "confirmed" and verdict["fix"]["status"] == "differs"
+
+
 def test_a_comparison_copy_that_failed_is_its_verdict_not_drift():
     runs = {("cpu", "original"): [_run(0.1), _run(0.1)],
             ("cpu", "original-alone"): [RunResult(status="skipped", error="the flagged call made one image, "

@@ -6,6 +6,6 @@ unet = UNet2DConditionModel.from_pretrained("stable-diffusion-v1-5/stable-diffus
 vae = AutoencoderKL.from_pretrained("stabilityai/sd-vae-ft-mse")
 pipe = StableDiffusionPipeline.from_pretrained("stable-diffusion-v1-5/stable-diffusion-v1-5", unet=unet, vae=vae)
 image = pipe("a lighthouse at dusk", num_inference_steps=2).images[0]
-pixels = torch.zeros(1, 3, 16, 16)
+pixels = torch.zeros(1, 3, 64, 64)
 with torch.no_grad():
     latents = vae.encode(pixels).latent_dist.sample()
