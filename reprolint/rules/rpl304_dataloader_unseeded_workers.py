@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from typing import Optional
+
 import libcst as cst
 
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Verification
 from reprolint.semantic import catalog
 from reprolint.semantic.imports import dotted_name
-from reprolint.semantic.values import Const, DictValue
+from reprolint.semantic.values import Const, DataSampler, DictValue, possible_values
 
 
 class DataloaderUnseededWorkers(Rule):
@@ -14,7 +16,10 @@ class DataloaderUnseededWorkers(Rule):
     ## What it does
     Flags `DataLoader(...)` with `shuffle=True` or a `sampler=`, and `num_workers` given and not
     literally `0`, but neither `generator=` nor `worker_init_fn=`. Silent where the module calls
-    Lightning's `seed_everything(..., workers=True)`, which seeds workers itself. Seeding the
+    Lightning's `seed_everything(..., workers=True)`, which seeds workers itself. A sampler that
+    does not shuffle (`DistributedSampler(..., shuffle=False)`) is no shuffling; one that shuffles
+    with its own seed (a `DistributedSampler`, which takes `seed=`) is reported for the workers'
+    seeds only, and the message says so. Seeding the
     global generator first (`set_seed`) does not silence it: the order and the worker seeds then
     still shift whenever code before the loop draws one more number. A `DataLoader` built in a
     function that passes its own `**kwargs` on is judged with what the calls of that function in
@@ -85,11 +90,8 @@ class DataloaderUnseededWorkers(Rule):
                 continue
             if call.passes("generator") is not False or call.passes("worker_init_fn") is not False:
                 continue
-            shuffled = _is_const_true(call.passed_value("shuffle"))
-            if call.passes("sampler"):
-                sampler = call.passed_value("sampler")
-                shuffled = shuffled or not (isinstance(sampler, Const) and sampler.value is None)
-            if not shuffled:
+            source = _shuffle_source(call)
+            if source is None:
                 continue
             workers = call.passed_value("num_workers")
             if not call.passes("num_workers") or isinstance(workers, Const) and workers.value == 0:
@@ -97,7 +99,7 @@ class DataloaderUnseededWorkers(Rule):
             yield self.report(
                 model, call.node,
                 "shuffling DataLoader with worker processes but neither `generator=` nor "
-                "`worker_init_fn=`: the order and every worker's seed come from torch's global generator",
+                f"`worker_init_fn=`: {_consequence(source)}",
             )
 
     def _through_project_function(self, model, caller, loader: dict):
@@ -107,23 +109,21 @@ class DataloaderUnseededWorkers(Rule):
             return None
         if caller.passes("generator") or caller.passes("worker_init_fn"):
             return None
-        sampler = caller.passed_value("sampler")
-        shuffled = (loader["shuffle"] is True or loader["sampler"] or _is_const_true(caller.passed_value("shuffle"))
-                    or (caller.passes("sampler") and not (isinstance(sampler, Const) and sampler.value is None)))
+        source = "global" if loader["shuffle"] is True or loader["sampler"] else _shuffle_source(caller)
         workers = caller.passed_value("num_workers")
         if caller.passes("num_workers"):
             if isinstance(workers, Const) and workers.value == 0:
                 return None
         elif loader["num_workers"] != "some":
             return None
-        if not shuffled:
+        if source is None:
             return None
         callee = dotted_name(caller.node.func) or "the function"
         return self.report(
             model, caller.node,
             f"what this call passes reaches, through `**kwargs`, a shuffling DataLoader with worker processes "
-            f"in `{callee}` ({loader['where']}) that passes neither `generator=` nor `worker_init_fn=`: the "
-            "order and every worker's seed come from torch's global generator; pass both, here or there",
+            f"in `{callee}` ({loader['where']}) that passes neither `generator=` nor `worker_init_fn=`: "
+            f"{_consequence(source)}; pass both, here or there",
         )
 
     def _through_kwargs(self, model, loader, callers):
@@ -172,8 +172,50 @@ class DataloaderUnseededWorkers(Rule):
             """,
             note="no worker processes",
         ),
+        Example(
+            """
+            from torch.utils.data import DataLoader
+            from torch.utils.data.distributed import DistributedSampler
+
+            sampler = DistributedSampler(val_dataset, shuffle=False)
+            loader = DataLoader(val_dataset, batch_size=32, shuffle=False, sampler=sampler, num_workers=8)
+            """,
+            note="a validation sampler that does not shuffle",
+        ),
     ]
     INVALID = [
+        Example(
+            """
+            from torch.utils.data import DataLoader, RandomSampler
+
+            sampler = RandomSampler(train_dataset)
+            loader = DataLoader(train_dataset, sampler=sampler, batch_size=32, num_workers=4)
+            """,
+            expect=[(4, 10)],
+            note="a RandomSampler without `generator=` draws its order from the global generator",
+        ),
+        Example(
+            """
+            import torch
+
+            if args.distributed:
+                train_sampler = torch.utils.data.distributed.DistributedSampler(train_dataset)
+                val_sampler = torch.utils.data.distributed.DistributedSampler(val_dataset, shuffle=False)
+            else:
+                train_sampler = None
+                val_sampler = None
+
+            train_loader = torch.utils.data.DataLoader(
+                train_dataset, batch_size=256, shuffle=(train_sampler is None),
+                num_workers=args.workers, pin_memory=True, sampler=train_sampler)
+            val_loader = torch.utils.data.DataLoader(
+                val_dataset, batch_size=256, shuffle=False,
+                num_workers=args.workers, pin_memory=True, sampler=val_sampler)
+            """,
+            expect=[(10, 16)],
+            note="without `--distributed` the training loader shuffles from the global generator; the "
+                 "validation loader never draws from it (PyTorch's ImageNet example)",
+        ),
         Example(
             """
             import torch
@@ -217,6 +259,40 @@ def _forwarding_callers(model, call) -> list:
     name = function.name.value
     return [c for c in model.calls
             if (dotted_name(c.node.func) or "").rpartition(".")[2] == name and c.node is not call.node]
+
+
+def _shuffle_source(call) -> Optional[str]:
+    """Where the loader's shuffling comes from: "global" (``shuffle=True``, or a sampler not known
+    to order itself, such as a ``RandomSampler`` without ``generator=``), "sampler" (a sampler
+    that shuffles with its own seed, a ``DistributedSampler``: only the workers' seeds then come
+    from the global generator), or None (no shuffling). Where the sampler may be ``None``
+    (``sampler=train_sampler``, ``None`` when not distributed), an unknown ``shuffle=``
+    (``shuffle=(train_sampler is None)``) may be True."""
+    shuffle = call.passed_value("shuffle")
+    if _is_const_true(shuffle):
+        return "global"
+    if not call.passes("sampler"):
+        return None
+    source = None
+    for sampler in possible_values(call.passed_value("sampler")):
+        if isinstance(sampler, Const) and sampler.value is None:
+            if call.passes("shuffle") and not isinstance(shuffle, Const):
+                return "global"
+        elif isinstance(sampler, DataSampler):
+            if sampler.shuffles and not sampler.orders_itself:
+                return "global"
+            if sampler.shuffles:
+                source = "sampler"
+        else:
+            return "global"
+    return source
+
+
+def _consequence(source: Optional[str]) -> str:
+    if source == "sampler":
+        return ("the sampler shuffles with its own seed, but every worker's seed (and so its random "
+                "augmentations) comes from torch's global generator")
+    return "the order and every worker's seed come from torch's global generator"
 
 
 def _is_const_true(value) -> bool:

@@ -216,6 +216,25 @@ DATALOADER_CLASSES = frozenset({
     "torch.utils.data.DataLoader",
     "torch.utils.data.dataloader.DataLoader",
 })
+# Samplers that shuffle with their own seed (``seed=0`` by default, mixed with the epoch).
+SELF_SEEDED_SAMPLERS = frozenset({
+    "torch.utils.data.DistributedSampler",
+    "torch.utils.data.distributed.DistributedSampler",
+})
+# Samplers that keep the dataset's order.
+ORDERED_SAMPLERS = frozenset({
+    "torch.utils.data.SequentialSampler",
+    "torch.utils.data.sampler.SequentialSampler",
+})
+# Samplers that draw their order from ``generator=``, else from torch's global generator.
+GENERATOR_SAMPLERS = frozenset({
+    "torch.utils.data.RandomSampler",
+    "torch.utils.data.sampler.RandomSampler",
+    "torch.utils.data.SubsetRandomSampler",
+    "torch.utils.data.sampler.SubsetRandomSampler",
+    "torch.utils.data.WeightedRandomSampler",
+    "torch.utils.data.sampler.WeightedRandomSampler",
+})
 SEED_EVERYTHING = frozenset({
     "lightning.seed_everything",
     "lightning.pytorch.seed_everything",

@@ -168,6 +168,17 @@ class Distribution(Value):
 
 
 @dataclass(frozen=True)
+class DataSampler(Value):
+    """A ``torch.utils.data`` sampler: whether it shuffles at all (``DistributedSampler(...,
+    shuffle=False)`` does not), and whether its order comes from its own seed
+    (``DistributedSampler``'s ``seed=``, a sampler given ``generator=``) rather than from torch's
+    global generator."""
+
+    shuffles: bool = True
+    orders_itself: bool = False
+
+
+@dataclass(frozen=True)
 class Sequence(Value):
     """A list or tuple of things other than generators (prompts, images); ``length`` if known."""
 
@@ -211,7 +222,7 @@ def join(a: Optional[Value], b: Optional[Value]) -> Optional[Value]:
     for v in (a, b):
         if isinstance(v, OneOf):
             options |= v.options
-        elif isinstance(v, (Const, Device)):
+        elif isinstance(v, (Const, Device, DataSampler)):
             options.add(v)
         else:
             return None
