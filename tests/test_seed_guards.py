@@ -151,6 +151,29 @@ def test_an_inline_seeding_under_a_test_of_an_option(test, default, seeded):
     assert (found == []) is (seeded or test.startswith("not ")), found
 
 
+@pytest.mark.parametrize("default,seeded", [("42", True), ("None", False)])
+def test_an_inline_seeding_under_a_test_of_a_local_copy_of_the_option(default, seeded):
+    """``seed = args.seed`` once, then ``if seed is not None:`` reads the option's default too."""
+    source = f"""
+        import argparse, torch
+        from diffusers import AutoencoderKL
+
+        def main():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--seed", type=int, default={default})
+            args = parser.parse_args()
+            seed = args.seed
+            if seed is not None:
+                torch.manual_seed(seed)
+            vae = AutoencoderKL.from_pretrained("x")
+            return vae.encode(torch.zeros(1)).latent_dist.sample()
+
+        if __name__ == "__main__":
+            main()
+        """
+    assert (codes(source, "RPL111") == []) is seeded
+
+
 def test_a_seeding_helper_given_an_option_that_defaults_to_none_does_not_seed():
     source = """
         import argparse, torch

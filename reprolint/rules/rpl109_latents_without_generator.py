@@ -30,7 +30,7 @@ class LatentsWithoutGenerator(Rule):
     for the code after it and for the instance's methods. A seeding call on some paths only
     (`if args.seed is not None: set_seed(args.seed)`) counts where the module's argparse option
     passes that test by default (`add_argument("--seed", type=int, default=42)`; a nonzero default
-    for `if args.seed:`), not where it defaults to None. A `torch.seed()` after it undoes the
+    for `if args.seed:`; also through `seed = args.seed` bound once), not where it defaults to None. A `torch.seed()` after it undoes the
     seeding. RPL101, RPL109, RPL110 and RPL111 share this one notion.
 
     ## Why is this bad?

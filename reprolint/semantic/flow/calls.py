@@ -182,6 +182,11 @@ class CallFlow:
         value = state.get(label) if label is not None and state.has(label) else None
         if isinstance(value, Const) and (value.value is None or type(value.value) is int):
             return seed_guards.passes(kind, value.value)
+        if isinstance(expr, cst.Name):
+            # ``seed = args.seed`` bound once, then ``if seed is not None:``: the option's default.
+            bound = self.model.name_lookup.single_binding(expr)
+            if isinstance(bound, cst.Attribute):
+                label = dotted_name(bound)
         return seed_guards.passes(kind, seed_guards.option_value(label, self.seed_options))
 
     def _call_result(self, fact: CallFact, callee, state: FlowState, frame: Frame) -> Optional[Value]:
