@@ -9,7 +9,7 @@ from reprolint.rules.edits import imports_of, is_docstring, parents_of, syntax_o
 from reprolint.rules.base import Example, Rule
 from reprolint.rules.verification import Compare, Observe, Verification
 from reprolint.semantic import catalog
-from reprolint.semantic.definitions import bound_in, free_names, parameters
+from reprolint.semantic.definitions import FunctionCalls, bound_in, free_names, parameters
 from reprolint.semantic.imports import dotted_name
 from reprolint.semantic.values import Generator
 
@@ -212,28 +212,17 @@ def _may_pass_none(model, func: cst.FunctionDef, param: cst.Param) -> bool:
     carry it. Calls reach it by its name; an ``__init__`` by its class's name; a ``__call__`` (or
     any other dunder) by calling an instance, so every call counts for it."""
     name = param.name.value
-    positional = [p.name.value for p in list(func.params.posonly_params) + list(func.params.params)]
-    index = positional.index(name) if name in positional else None
-    bound_method = bool(positional) and positional[0] in ("self", "cls")
-    callee_names = {func.name.value}
-    if func.name.value == "__init__":
-        parents = parents_of(model)
-        owner = parents.get(parents.get(func))
-        callee_names = {owner.name.value} if isinstance(owner, cst.ClassDef) else set()
+    callee = FunctionCalls(parents_of(model), func, name)
     any_callee = func.name.value.startswith("__") and func.name.value != "__init__"
     for call in model.calls:
         written = dotted_name(call.node.func) or ""
-        if not any_callee and written.rsplit(".", 1)[-1] not in callee_names:
+        if not any_callee and not callee.named_by(written):
             continue
         if call.star_args or call.star_kwargs:
             if any_callee:
                 continue  # any call of anything: only an explicit keyword is evidence here
             return True
-        argument = call.keyword(name)
-        if argument is None and index is not None and not any_callee:
-            # A method called as ``obj.m(...)`` or a class called to construct does not pass ``self``.
-            shift = 1 if bound_method and ("." in written or func.name.value == "__init__") else 0
-            argument = call.positional(index - shift)
+        argument = call.keyword(name) if any_callee else callee.argument(call, written)
         if argument is not None and not isinstance(argument.value, Generator):
             return True
     return False
@@ -244,28 +233,16 @@ def calls_omitting(model, func, param: cst.Param) -> list:
     that leave ``param`` to its default: the calls that share the default's generator."""
     if not isinstance(func, cst.FunctionDef) or param.star:
         return []
-    name = param.name.value
-    positional = [p.name.value for p in list(func.params.posonly_params) + list(func.params.params)]
-    index = positional.index(name) if name in positional else None
-    bound_method = bool(positional) and positional[0] in ("self", "cls")
-    callee_names = {func.name.value}
-    if func.name.value == "__init__":
-        parents = parents_of(model)
-        owner = parents.get(parents.get(func))
-        callee_names = {owner.name.value} if isinstance(owner, cst.ClassDef) else set()
-    elif func.name.value.startswith("__"):
+    if func.name.value.startswith("__") and func.name.value != "__init__":
         return []  # called through an instance: which calls reach it is not written
+    callee = FunctionCalls(parents_of(model), func, param.name.value)
     found = []
     for call in model.calls:
         written = dotted_name(call.node.func) or ""
-        if written.rsplit(".", 1)[-1] not in callee_names or call.star_args or call.star_kwargs:
+        if not callee.named_by(written) or call.star_args or call.star_kwargs:
             continue
-        if call.keyword(name) is not None:
-            continue
-        shift = 1 if bound_method and ("." in written or func.name.value == "__init__") else 0
-        if index is not None and call.positional(index - shift) is not None:
-            continue
-        found.append(call.node)
+        if callee.argument(call, written) is None:
+            found.append(call.node)
     return found
 
 

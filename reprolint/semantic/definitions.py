@@ -27,6 +27,32 @@ def parameters(func) -> list:
     return named
 
 
+class FunctionCalls:
+    """How the calls of a module reach one parameter of one of its functions: by the function's
+    name (an ``__init__``'s by its class's), and, positionally, past ``self`` where a method is
+    called on an instance (``obj.m(...)``) or a class is called to construct it."""
+
+    def __init__(self, parents: dict, func: cst.FunctionDef, name: str) -> None:
+        positional = [p.name.value for p in list(func.params.posonly_params) + list(func.params.params)]
+        self.name = name
+        self.index = positional.index(name) if name in positional else None
+        self.bound_method = bool(positional) and positional[0] in ("self", "cls")
+        self.constructor = func.name.value == "__init__"
+        self.names = {func.name.value}
+        if self.constructor:
+            owner = parents.get(parents.get(func))
+            self.names = {owner.name.value} if isinstance(owner, cst.ClassDef) else set()
+
+    def named_by(self, written: str) -> bool:
+        """Whether a call written as ``written`` (``obj.m``, ``Trainer``) names the function."""
+        return written.rsplit(".", 1)[-1] in self.names
+
+    def argument(self, call, written: str):
+        """What ``call`` (a ``CallFact`` written as ``written``) passes for the parameter."""
+        skipped = 1 if self.bound_method and ("." in written or self.constructor) else 0
+        return call.argument_for(self.name, self.index, skipped)
+
+
 def is_static_or_class_method(func: cst.FunctionDef) -> bool:
     return any(dotted_name(d.decorator) in ("staticmethod", "classmethod") for d in func.decorators)
 

@@ -134,9 +134,7 @@ def _conditions_hold(call, conditions: list, shift: int) -> Optional[list]:
     reasons = []
     for condition in conditions:
         name, position = condition["name"], condition.get("position")
-        arg = call.keyword(name)
-        if arg is None and position is not None and position - shift >= 0:
-            arg = call.positional(position - shift)
+        arg = call.argument_for(name, position, shift)
         if arg is None and (call.star_args or call.passes(name) is None):
             return None  # ``*args``/``**kwargs`` may carry it
         if condition.get("given"):

@@ -88,6 +88,15 @@ class CallFact:
                 return arg
         return None
 
+    def argument_for(self, name: str, index: Optional[int] = None, skipped: int = 0) -> Optional[Argument]:
+        """What the call passes for the callee's parameter ``name``, its ``index``-th positional
+        one: by keyword, else by position, after the ``skipped`` leading parameters a call does
+        not write (``self`` of a method called on an instance, or of ``__init__``)."""
+        argument = self.keyword(name)
+        if argument is None and index is not None and index >= skipped:
+            argument = self.positional(index - skipped)
+        return argument
+
     def passes(self, name: str) -> Optional[bool]:
         """Whether the call passes ``name=``: True, False, or None when a ``**kw`` may carry it."""
         if self.keyword(name) is not None:

@@ -158,9 +158,7 @@ class CallFlow:
     def _guard_verdict(self, call: CallFact, guard, offset: int) -> Optional[bool]:
         """Whether what the call passes for a guarded parameter passes its test."""
         index, name, attr, kind = guard
-        argument = call.keyword(name)
-        if argument is None and index >= offset:
-            argument = call.positional(index - offset)
+        argument = call.argument_for(name, index, offset)
         if argument is None:
             return None  # left to its default, or passed through ``*args``/``**kwargs``
         expr = argument.node.value
