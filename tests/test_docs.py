@@ -27,6 +27,20 @@ def test_rule_doc_cites_evidence(rule):
     assert "## Evidence" in rule.documentation()
 
 
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_shared_paragraphs_are_expanded_on_every_page(rule):
+    doc = rule.documentation()
+    assert not re.search(r"^\{[a-z-]+\}$", doc, re.MULTILINE), rule.code
+
+
+def test_the_rules_that_share_the_seeded_global_rng_notion_print_one_paragraph():
+    from reprolint.rules.base import SHARED_DOC_PARAGRAPHS
+
+    paragraph = SHARED_DOC_PARAGRAPHS["{seeded-global-rng}"]
+    sharing = [rule.code for rule in ALL_RULES if paragraph in rule.documentation()]
+    assert sharing == ["RPL101", "RPL109", "RPL110", "RPL111"]
+
+
 def test_docs_folder_matches_generated_docs():
     for name, content in rendered_docs().items():
         path = ROOT / "docs" / "rules" / name

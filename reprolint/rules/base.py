@@ -19,6 +19,24 @@ from reprolint.semantic.model import SemanticModel
 from reprolint.settings import Settings
 
 
+
+# Paragraphs of rule pages that several rules share because they share the fact behind them: a
+# docstring line ``{seeded-global-rng}`` stands for the paragraph.
+SHARED_DOC_PARAGRAPHS = {
+    "{seeded-global-rng}": (
+        "Silent where torch's global generator was seeded on every path before the call\n"
+        "(`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the\n"
+        "`seeding-helpers` setting, also in the function's callers): the draw is then the same from run\n"
+        "to run. Constructing a class whose `__init__` (its own or a base's, in any module) seeds counts\n"
+        "too, for the code after it and for the instance's methods. A seeding call on some paths only\n"
+        "(`if args.seed is not None: set_seed(args.seed)`) counts where the module's argparse option\n"
+        "passes that test by default (`add_argument(\"--seed\", type=int, default=42)`; a nonzero default\n"
+        "for `if args.seed:`; also through `seed = args.seed` bound once), not where it defaults to None.\n"
+        "A `torch.seed()` after it undoes the seeding. RPL101, RPL109, RPL110 and RPL111 share this one\n"
+        "notion."
+    ),
+}
+
 class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
@@ -66,7 +84,10 @@ class Rule:
 
     @classmethod
     def documentation(cls) -> str:
-        return inspect.cleandoc(cls.__doc__ or "")
+        """The rule's page: its docstring, with each ``{paragraph-name}`` line replaced by the
+        paragraph several rules share (``SHARED_DOC_PARAGRAPHS``), written once."""
+        lines = inspect.cleandoc(cls.__doc__ or "").splitlines()
+        return "\n".join(SHARED_DOC_PARAGRAPHS.get(line.strip(), line) for line in lines)
 
     def report(self, model: SemanticModel, node: cst.CSTNode, message: str,
                fix: Optional[Fix] = None, observed: Iterable = ()) -> Finding:

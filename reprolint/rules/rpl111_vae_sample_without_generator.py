@@ -14,15 +14,7 @@ class VaeSampleWithoutGenerator(Rule):
     project's copy of it (a class of that name), also where a function of the project returns
     the distribution (`def encode_latents(vae, x): return vae.encode(x).latent_dist`, in this
     module or another, then `encode_latents(vae, x).sample()`).
-    Silent where torch's global generator was seeded on every path before the call
-    (`torch.manual_seed`, `set_seed`, `seed_everything`, a seeding helper of the project or of the
-    `seeding-helpers` setting, also in the function's callers): the draw is then the same from run
-    to run. Constructing a class whose `__init__` (its own or a base's, in any module) seeds counts too,
-    for the code after it and for the instance's methods. A seeding call on some paths only
-    (`if args.seed is not None: set_seed(args.seed)`) counts where the module's argparse option
-    passes that test by default (`add_argument("--seed", type=int, default=42)`; a nonzero default
-    for `if args.seed:`; also through `seed = args.seed` bound once), not where it defaults to None. A `torch.seed()` after it undoes the
-    seeding. RPL101, RPL109, RPL110 and RPL111 share this one notion.
+    {seeded-global-rng}
 
     ## Why is this bad?
     Sampling the VAE's latent distribution adds Gaussian noise. Without a generator that noise
